@@ -1,0 +1,89 @@
+"""Exceptions of the mock server, translated to HTTP or exit codes in one place each.
+
+    MockServerError                  base: every error the package raises on purpose
+    ├── UsageError                   bad flags or settings (CLI exit 2)
+    ├── FixtureError                 a fixture file breaks the format (CLI exit 2); carries location
+    └── RailsError                   the live API would answer this status (the app renders it)
+        ├── BadRequestError          400: malformed query (Rack), invalid UTF-8, strict-mode rejects
+        ├── NotFoundError            404: ActiveRecord::RecordNotFound or no route
+        └── InternalServerError      500: the deliberate Rails-faithful 500s of the spec's error table
+
+Stdlib only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+
+class MockServerError(Exception):
+    """Base class of every deliberate error."""
+
+
+class UsageError(MockServerError):
+    """A bad flag, setting or argument."""
+
+
+@dataclass
+class FixtureProblem:
+    """One violation of the fixture format, located precisely."""
+
+    index: int | None  # record index in the array, None for file-level problems
+    record_id: object  # the record's id when it has one
+    field: str | None
+    message: str  # what was expected
+
+    def __str__(self) -> str:
+        where = []
+        if self.index is not None:
+            where.append(f"record {self.index}")
+        if self.record_id is not None:
+            where.append(f"id={self.record_id!r}")
+        if self.field:
+            where.append(f"field {self.field!r}")
+        return (", ".join(where) + ": " if where else "") + self.message
+
+
+class FixtureError(MockServerError):
+    """A fixture file that cannot be served; names the file and every problem found."""
+
+    def __init__(self, path: str, problems: list[FixtureProblem], *, limit: int = 20) -> None:
+        self.path = path
+        self.problems = problems
+        shown = "\n".join(f"  {path}: {p}" for p in problems[:limit])
+        more = len(problems) - limit
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        super().__init__(f"invalid fixture file {path} ({count}):\n{shown}{tail}")
+
+
+@dataclass
+class RailsError(MockServerError):
+    """An HTTP error the live Rails app would produce; rendered as Rails does."""
+
+    status: int = 500
+    detail: str = ""  # why the mock answered this (sent in a header, logged)
+    problems: list[str] = field(default_factory=list)  # strict-mode problems, listed in the body
+
+    def __post_init__(self) -> None:
+        super().__init__(self.detail or self.reason)
+
+    @property
+    def reason(self) -> str:
+        return HTTPStatus(self.status).phrase
+
+
+class BadRequestError(RailsError):
+    def __init__(self, detail: str = "", problems: list[str] | None = None) -> None:
+        super().__init__(400, detail, problems or [])
+
+
+class NotFoundError(RailsError):
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(404, detail)
+
+
+class InternalServerError(RailsError):
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(500, detail)

@@ -1,0 +1,136 @@
+"""The train-session record and the documented filters: the one source of truth.
+
+Everything that needs the field list, a field's type, the render order or the filter table
+(the fixture loader, the filter engine, the JSON Schemas, the OpenAPI document, the README
+table, the contract suite's expectations via ``schemas/``) derives it from here.
+Stdlib only: this module sits at the bottom of the import graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(str, Enum):
+    """The value type of a field, as stored in the fixture file and rendered by the API."""
+
+    ID = "id"  # integer > 0 (int4 primary key)
+    INT = "int"  # integer with bounds
+    STR = "str"  # string
+    DATE = "date"  # "YYYY-MM-DD"
+    DECIMAL = "decimal"  # a decimal rendered as a string, e.g. "12.5" (Rails renders decimals as strings)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One attribute of a train session."""
+
+    name: str
+    kind: Kind
+    nullable: bool
+    public: bool  # rendered by the API; hidden attributes are only filtered on
+    description: str
+    minimum: int | None = None
+    maximum: int | None = None
+    example: object = None
+
+
+INT4_MAX = 2_147_483_647
+INT4_MIN = -2_147_483_648
+
+FIELDS: tuple[Field, ...] = (
+    Field("id", Kind.ID, False, True, "Primary key (int4).", 1, INT4_MAX, 3),
+    Field("course_code", Kind.STR, False, True, "Short code of the course.", example="WHMIS"),
+    Field("score", Kind.INT, False, True, "Final quiz score in percent.", 0, 100, 80),
+    Field("percent_complete", Kind.INT, False, True, "Course progress in percent.", 0, 100, 100),
+    Field("failed_attempts", Kind.INT, False, True, "Failed attempts at the final quiz.", 0,
+          INT4_MAX, 0),
+    Field("status", Kind.STR, False, True, "Workflow status, e.g. Assigned, In Progress, Completed.",
+          example="Assigned"),
+    Field("cert_expiry", Kind.DATE, True, True, "Certificate expiry date.", example="2016-02-06"),
+    Field("completion_date", Kind.DATE, True, True, "Date the course was completed.",
+          example="2015-03-01"),
+    Field("complete_by", Kind.DATE, True, True, "Due date.", example="2015-03-31"),
+    Field("full_name", Kind.STR, False, True, "The assignee's full name.",
+          example="Michelle Dragsta"),
+    Field("time_spent", Kind.DECIMAL, False, True, "Time spent, a decimal rendered as a string.",
+          example="12.5"),
+    Field("course_name", Kind.STR, True, False, "Course name (filtered on, not rendered).",
+          example="Fall Protection"),
+    Field("assignee_login_username", Kind.STR, True, False,
+          "The assignee's login username (filtered on, not rendered).", example="mdragsta"),
+    Field("last_attempt", Kind.DATE, True, False, "Date of the last attempt (filtered on, not rendered).",
+          example="2015-01-01"),
+    Field("account", Kind.STR, True, False,
+          "Which account (token) sees the record; null means the default account.", example=None),
+)
+
+FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
+PUBLIC_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.public)
+HIDDEN_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if not f.public)
+DECIMAL_PATTERN = r"^-?[0-9]+\.[0-9]+$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+class Predicate(str, Enum):
+    """The Ransack predicates the documented filters use (Ransack's own spelling)."""
+
+    EQ = "eq"
+    CONT = "cont"
+    GT = "gt"
+    LT = "lt"
+    GTEQ = "gteq"
+    LTEQ = "lteq"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A documented search parameter: Ransack attribute path(s) OR-ed, one predicate."""
+
+    name: str
+    attributes: tuple[str, ...]
+    predicate: Predicate
+    doc: str  # the vendor doc's wording
+    ransack: str  # what Ransack actually does, where a client developer must know
+
+    @property
+    def kind(self) -> Kind:
+        kind = FIELDS_BY_NAME[self.attributes[0]].kind
+        return Kind.INT if kind is Kind.ID else kind
+
+
+FILTERS: tuple[Filter, ...] = (
+    Filter("course_code_or_course_name_cont", ("course_code", "course_name"), Predicate.CONT,
+           "Filter by course code or course name.",
+           "Case-insensitive substring of code OR name; %, _, \\ and . are literal."),
+    Filter("full_name_cont", ("full_name",), Predicate.CONT, "Filter by full name.",
+           "Case-insensitive substring (PostgreSQL ILIKE, per-code-point lower(), no accent folding)."),
+    Filter("score_eq", ("score",), Predicate.EQ, "Filter by score.",
+           "Cast with Ruby to_i: 'abc' means 0, '80.9' means 80; [] or [k] forms answer 500."),
+    Filter("completion_date_gteq", ("completion_date",), Predicate.GTEQ,
+           "Filter by completion date greater or equal to the date provided.",
+           "Date.parse-lenient; an invalid date drops the condition; NULL never matches."),
+    Filter("completion_date_lteq", ("completion_date",), Predicate.LTEQ,
+           "Filter by completion date less than or equal to the date provided.",
+           "Date.parse-lenient; an invalid date drops the condition; NULL never matches."),
+    Filter("cert_expiry_gt", ("cert_expiry",), Predicate.GT,
+           "Filter by certificate expiry greater or equal to the date provided.",
+           "STRICT >, despite the doc's 'greater or equal'."),
+    Filter("cert_expiry_lt", ("cert_expiry",), Predicate.LT,
+           "Filter by certificate expiry less than or equal to the date provided.",
+           "STRICT <, despite the doc's 'less than or equal'."),
+    Filter("percent_complete_eq", ("percent_complete",), Predicate.EQ, "Filter by % complete.",
+           "Cast with Ruby to_i, like score_eq."),
+    Filter("complete_by_eq", ("complete_by",), Predicate.EQ, "Filter by date of completion.",
+           "Equality on the due date (complete_by), not completion_date."),
+    Filter("last_attempt_eq", ("last_attempt",), Predicate.EQ, "Filter by date of last attempt.",
+           "last_attempt is filtered on but not rendered."),
+    Filter("assignee_login_username_eq", ("assignee_login_username",), Predicate.EQ,
+           "Filter by the assigned trainee's username.",
+           "Exact, case-sensitive; never matches sessions without an assignee login."),
+    Filter("failed_attempts_eq", ("failed_attempts",), Predicate.EQ,
+           "Filter by # of failed attempts at the Final Quiz.", "Cast with Ruby to_i, like score_eq."),
+)
+
+FILTERS_BY_NAME: dict[str, Filter] = {f.name: f for f in FILTERS}
