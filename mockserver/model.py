@@ -42,10 +42,14 @@ INT4_MIN = -2_147_483_648
 FIELDS: tuple[Field, ...] = (
     Field("id", Kind.ID, False, True, "Primary key (int4).", 1, INT4_MAX, 3),
     Field("course_code", Kind.STR, False, True, "Short code of the course.", example="WHMIS"),
-    Field("score", Kind.INT, False, True, "Final quiz score in percent.", 0, 100, 80),
-    Field("percent_complete", Kind.INT, False, True, "Course progress in percent.", 0, 100, 100),
-    Field("failed_attempts", Kind.INT, False, True, "Failed attempts at the final quiz.", 0,
-          INT4_MAX, 0),
+    # Scores and counts are int4 columns with no CHECK constraint: the real data behind the
+    # Ransack reference holds scores of -1, 101 and 800, so only the int4 range is enforced.
+    Field("score", Kind.INT, False, True, "Final quiz score, normally 0..100 (int4).",
+          INT4_MIN, INT4_MAX, 80),
+    Field("percent_complete", Kind.INT, False, True, "Course progress, normally 0..100 (int4).",
+          INT4_MIN, INT4_MAX, 100),
+    Field("failed_attempts", Kind.INT, False, True,
+          "Failed attempts at the final quiz, normally >= 0 (int4).", INT4_MIN, INT4_MAX, 0),
     Field("status", Kind.STR, False, True, "Workflow status, e.g. Assigned, In Progress, Completed.",
           example="Assigned"),
     Field("cert_expiry", Kind.DATE, True, True, "Certificate expiry date.", example="2016-02-06"),

@@ -1,0 +1,208 @@
+"""``mockserver`` command line: ``main(argv) -> int``, one function per subcommand.
+
+Exit codes: 0 ok, 1 a check failed, 2 usage or input error. User mistakes print one line
+starting ``mockserver: error:`` and never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from aiohttp import web
+
+from . import generate as generator
+from .app import create_app
+from .dataset import load_records
+from .errors import FixtureError, UsageError
+from .resources import default_fixtures_path
+from .settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN, Settings, build_settings, parse_token
+from .store import Store
+
+PROG = "mockserver"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as UsageError (exit 2, one line, no traceback)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _token(value: str) -> tuple[str, str | None]:
+    try:
+        return parse_token(value)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("serve", help="serve the mock API",
+                       description="Serve a Ransack-faithful mock of GET /api/train_sessions.")
+    p.add_argument("--host", help=f"interface to bind (default {DEFAULT_HOST}; "
+                                  "env MOCKSERVER_HOST)")
+    p.add_argument("--port", type=int, help=f"port (default {DEFAULT_PORT}; 0 picks a free one; "
+                                            "env MOCKSERVER_PORT)")
+    p.add_argument("--fixtures", type=Path, metavar="PATH",
+                   help="fixture file to serve (default: the packaged dataset; "
+                        "env MOCKSERVER_FIXTURES)")
+    p.add_argument("--seed", type=int, help="serve generated records with this seed")
+    p.add_argument("--count", type=int, help="serve this many generated records")
+    p.add_argument("--token", dest="tokens", action="append", type=_token,
+                   metavar="TOKEN[=ACCOUNT]",
+                   help="accept TOKEN, seeing ACCOUNT's records (repeatable; "
+                        f"default: {DEV_TOKEN!r} for the default account)")
+    p.add_argument("--no-auth", dest="auth", action="store_false", default=None,
+                   help="accept requests without a token")
+    p.add_argument("--strict", action="store_true", default=None,
+                   help="answer 400 for parameters the live API silently ignores")
+    p.add_argument("--quiet", dest="access_log", action="store_false", default=None,
+                   help="no access log line per request")
+    p.set_defaults(run=cmd_serve)
+
+
+def _add_generate(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser("generate", help="write Faker-generated fixtures",
+                       description="Write a fixture file; the same seed and count give the "
+                                   "same bytes.")
+    p.add_argument("--seed", type=int, default=2015, help="random seed (default 2015)")
+    p.add_argument("--count", type=int, default=400, help="number of records (default 400)")
+    p.add_argument("--account", dest="accounts", action="append", metavar="NAME",
+                   help="spread people over these accounts (repeatable; default: the "
+                        "default account only)")
+    p.add_argument("--out", type=Path, required=True, metavar="PATH",
+                   help="file to write ('-' for stdout)")
+    p.set_defaults(run=cmd_generate)
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(prog=PROG, description="Mock, schemas and contract tests for "
+                                            "LearningLogin's train-sessions API.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                                metavar="COMMAND")
+    _add_serve(sub)
+    _add_generate(sub)
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def load_store(settings: Settings) -> Store:
+    """The dataset ``settings`` asks for: a file, generated records, or the packaged default."""
+    if settings.count is not None:
+        return Store(generator.generate_records(settings.seed or 0, settings.count))
+    return Store(load_records(settings.fixtures or default_fixtures_path()))
+
+
+def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
+    host = settings.host if ":" not in settings.host else f"[{settings.host}]"
+    base = f"http://{host}:{port}/api/train_sessions"
+    source = (f"generated (seed {settings.seed}, count {settings.count})"
+              if settings.count is not None
+              else str(settings.fixtures or default_fixtures_path()))
+    print(f"mockserver: serving {len(store)} train sessions from {source}", file=out)
+    print(f"mockserver: listening on {base}  (Ctrl-C to stop)", file=out)
+    if not settings.auth:
+        print(f"  curl -s '{base}?full_name_cont=a'", file=out)
+    elif settings.uses_dev_token:
+        print(f"  curl -s -H 'Authorization: Token token=\"{DEV_TOKEN}\"' "
+              f"'{base}?full_name_cont=a'", file=out)
+    else:
+        # configured tokens are secrets: never echo them
+        print(f"  curl -s -H \"Authorization: Token token=\\\"$MOCKSERVER_API_TOKEN\\\"\" "
+              f"'{base}?full_name_cont=a'", file=out)
+    if settings.host not in LOOPBACK:
+        print(f"mockserver: warning: bound to {settings.host}, reachable from other machines",
+              file=out)
+    out.flush()
+
+
+async def _serve(settings: Settings, store: Store, out: TextIO) -> None:
+    runner = web.AppRunner(create_app(settings, store), access_log=None,
+                           handler_cancellation=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=settings.workers > 1)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        reason = ("address already in use (another server is on that port; choose --port)"
+                  if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc))
+        raise UsageError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
+    server = getattr(site, "_server", None)
+    sockets = getattr(server, "sockets", None) or []
+    port = sockets[0].getsockname()[1] if sockets else settings.port
+    _banner(settings, port, store, out)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        print("mockserver: shutting down", file=out, flush=True)
+        await runner.cleanup()  # finishes in-flight requests before closing
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    tokens = dict(args.tokens) if args.tokens else None
+    settings = build_settings({
+        "host": args.host, "port": args.port, "fixtures": args.fixtures, "seed": args.seed,
+        "count": args.count, "tokens": tokens, "auth": args.auth, "strict": args.strict,
+        "access_log": args.access_log,
+    })
+    started = time.perf_counter()
+    store = load_store(settings)
+    logging.getLogger("mockserver").info("loaded %d records in %.2fs", len(store),
+                                         time.perf_counter() - started)
+    asyncio.run(_serve(settings, store, out))
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.count < 0:
+        raise UsageError(f"--count {args.count}: expected a non-negative number")
+    accounts = tuple(args.accounts) if args.accounts else (None,)
+    records = generator.generate_records(args.seed, args.count, accounts=accounts)
+    if str(args.out) == "-":
+        out.buffer.write(generator.dumps_fixture(records)) if hasattr(out, "buffer") else \
+            out.write(generator.dumps_fixture(records).decode())
+        return 0
+    try:
+        generator.write_fixture(args.out, records)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"mockserver: wrote {len(records)} records to {args.out}", file=err)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    """Run the CLI; returns the exit code instead of raising for user mistakes."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
+                        stream=err)
+    try:
+        args = build_parser().parse_args(argv)
+        run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run
+        return run(args, out, err)
+    except (UsageError, FixtureError) as exc:
+        print(f"{PROG}: error: {exc}", file=err)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,542 @@
+"""The Ransack engine: Rack params in, a compiled search out, ordered rows out of that.
+
+Pure (no I/O, no aiohttp). It reproduces Ransack 4.1 on PostgreSQL as measured in
+``shared/spec/ransack-semantics.md``: key resolution (longest predicate suffix first, ``_or_``
+/``_and_`` attribute lists, unknown names ignored), Search's strip and blank rules, Value#cast
+per column type, escaped ILIKE with per-code-point ``lower()``, SQL NULL logic, ``m=or`` and
+``s=`` sorting, and the deliberate Rails failures (500 for ``score_eq[]=``, a NUL byte, LIKE
+on a non-text column).
+
+    compile_search(params) -> Search      parse once per request
+    Search.matches(row) -> bool           the reference semantics, row by row
+    run(search, rows) -> list[Row]        filter + Ransack/controller order
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from . import ruby
+from .errors import InternalServerError
+from .model import FIELDS, INT4_MAX, INT4_MIN, Kind
+from .rack import ParamValue, Params
+from .rubydate import ruby_to_date
+
+Row = dict[str, Any]
+"""A record prepared for searching: typed values plus ``<field>.lower`` for text fields."""
+
+# Ransack attributes reachable through the API's associations (course, assignee -> login).
+ATTRIBUTES: dict[str, Kind] = {
+    f.name: (Kind.INT if f.kind is Kind.ID else f.kind) for f in FIELDS if f.name != "account"
+}
+TEXT_ATTRIBUTES = tuple(name for name, kind in ATTRIBUTES.items() if kind is Kind.STR)
+CONTROLLER_KEYS = frozenset({"controller", "action", "format"})
+
+
+def date_key(year: int, month: int, day: int) -> int:
+    """An integer that orders like the date, for any year (0, negative, > 9999)."""
+    return year * 10000 + month * 100 + day
+
+
+def pg_lower(text: str) -> str:
+    """PostgreSQL ``lower()``: per code point, no final-sigma rule, U+0130 becomes plain i."""
+    if text.isascii() or ("\u03a3" not in text and "\u0130" not in text):
+        return text.lower()  # only final sigma and U+0130 make str.lower() differ
+    return "".join("i" if c == "\u0130" else c.lower() for c in text)
+
+
+def prepare_row(record: dict[str, Any]) -> Row:
+    """Typed, search-ready copy of a fixture record (dates as ``date_key``, decimals in tenths)."""
+    row: Row = {}
+    for name, kind in ATTRIBUTES.items():
+        value = record.get(name)
+        if value is not None:
+            if kind is Kind.DATE:
+                y, m, d = value.split("-")
+                value = date_key(int(y), int(m), int(d))
+            elif kind is Kind.DECIMAL:
+                value = _tenths(Decimal(value))
+        row[name] = value
+        if kind is Kind.STR:
+            row[name + ".lower"] = None if value is None else pg_lower(value)
+    row["account"] = record.get("account")
+    return row
+
+
+def _tenths(value: Decimal) -> int:
+    """decimal(10,1): PostgreSQL rounds half away from zero to one decimal place."""
+    return int((value * 10).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+# ---------------------------------------------------------------------------------------------
+# Predicates
+
+
+@dataclass(frozen=True)
+class PredicateSpec:
+    """A Ransack predicate: the SQL operator it builds and how values reach it."""
+
+    name: str
+    op: str  # eq not_eq lt lteq gt gteq in not_in like not_like null not_null present blank
+    quantifier: str | None = None  # "any" / "all" for compound predicates
+    pattern: str | None = None  # "cont" / "start" / "end" / "raw" for LIKE operators
+    boolean: bool = False  # value is a boolean switch (null, present, ...)
+
+    @property
+    def wants_array(self) -> bool:
+        return self.quantifier is not None or self.op in ("in", "not_in")
+
+
+def _predicate_table() -> dict[str, PredicateSpec]:
+    table: dict[str, PredicateSpec] = {}
+    arel = {"eq": "eq", "not_eq": "not_eq", "lt": "lt", "lteq": "lteq", "gt": "gt",
+            "gteq": "gteq", "in": "in", "not_in": "not_in", "matches": "like",
+            "does_not_match": "not_like"}
+    derived = {"cont": ("like", "cont"), "not_cont": ("not_like", "cont"),
+               "i_cont": ("like", "cont"), "not_i_cont": ("not_like", "cont"),
+               "start": ("like", "start"), "not_start": ("not_like", "start"),
+               "end": ("like", "end"), "not_end": ("not_like", "end")}
+    for name, op in arel.items():
+        pattern = "raw" if op in ("like", "not_like") else None
+        table[name] = PredicateSpec(name, op, None, pattern)
+        for q in ("any", "all"):
+            table[f"{name}_{q}"] = PredicateSpec(f"{name}_{q}", op, q, pattern)
+    for name, (op, pattern) in derived.items():
+        table[name] = PredicateSpec(name, op, None, pattern)
+        for q in ("any", "all"):
+            table[f"{name}_{q}"] = PredicateSpec(f"{name}_{q}", op, q, pattern)
+    for name in ("null", "not_null", "present", "blank"):
+        table[name] = PredicateSpec(name, name, None, None, boolean=True)
+    return table
+
+
+PREDICATES = _predicate_table()
+# Longest first, exactly as Ransack detects a predicate suffix.
+_SUFFIXES = sorted(PREDICATES, key=len, reverse=True)
+_TRUE = frozenset({"1", "t", "T", "true", "TRUE"})
+_FALSE = frozenset({"0", "f", "F", "false", "FALSE"})
+
+
+def split_key(key: str) -> tuple[tuple[str, ...], str, PredicateSpec] | None:
+    """Resolve ``course_code_or_course_name_cont`` into attributes, combinator and predicate.
+
+    None when Ransack would ignore the key (no predicate, or an attribute it cannot resolve).
+    """
+    for suffix in _SUFFIXES:
+        if key.endswith("_" + suffix):
+            stem = key[: -len(suffix) - 1]
+            predicate = PREDICATES[suffix]
+            break
+    else:
+        return None
+    if stem in ATTRIBUTES:
+        return (stem,), "or", predicate
+    match = re.search(r"_(or|and)_", stem)
+    names = tuple(re.split(r"_and_|_or_", stem))
+    if match is None or not all(n in ATTRIBUTES for n in names):
+        return None
+    return names, match.group(1), predicate
+
+
+# ---------------------------------------------------------------------------------------------
+# Casting (Ransack Value#cast by column type)
+
+_LOOSE_DECIMAL = re.compile(r"\s*([+-]?(?:[0-9][0-9_]*)?(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9]+)?)")
+
+
+class _Drop(Exception):
+    """The value cannot be cast; Ransack drops the whole condition."""
+
+
+def _cast(value: ParamValue, kind: Kind, key: str) -> Any:
+    """One value as Ransack casts it for a column of ``kind``; None is SQL NULL."""
+    if kind is Kind.INT:
+        if isinstance(value, (list, dict)):
+            raise InternalServerError(
+                f"{key!r}: an array or hash given to an integer filter raises NoMethodError "
+                "(undefined method `to_i') in Rails, which answers 500"
+            )
+        return None if ruby.is_blank(value) else ruby.to_i(value or "")
+    if kind is Kind.DATE:
+        if not isinstance(value, str) or ruby.is_blank(value):
+            return None
+        parsed = ruby_to_date(value)
+        return None if parsed is None else date_key(*parsed)
+    if kind is Kind.DECIMAL:
+        if ruby.is_blank(value):
+            return None
+        text = value if isinstance(value, str) else ruby.inspect(value)
+        number = _LOOSE_DECIMAL.match(text)
+        digits = number.group(1).replace("_", "") if number else ""
+        try:
+            return _tenths(Decimal(digits))
+        except InvalidOperation:
+            return 0
+    # text columns: to_s (Ruby inspect for arrays and hashes, "" for nil)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else ruby.inspect(value)
+
+
+def _escape_like(text: str) -> str:
+    """Ransack 4 escape_wildcards on PostgreSQL: backslash before \\ % _ and ."""
+    return re.sub(r"([\\%_.])", r"\\\1", text)
+
+
+def _like_regex(pattern: str) -> re.Pattern[str]:
+    """Compile an (already lower-cased) ILIKE pattern with backslash escapes to a regex."""
+    out = []
+    chars = iter(pattern)
+    for char in chars:
+        if char == "\\":
+            nxt = next(chars, None)
+            out.append(re.escape(nxt) if nxt is not None else "")
+        elif char == "%":
+            out.append(".*")
+        elif char == "_":
+            out.append(".")
+        else:
+            out.append(re.escape(char))
+    return re.compile("".join(out), re.S)
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditions
+
+
+Test = Callable[[Row], bool]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A parameter the live API silently ignores or reinterprets; shown to the developer."""
+
+    param: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.param}: {self.message}"
+
+
+@dataclass
+class Condition:
+    """One Ransack condition: attributes combined by ``combinator``, each tested by ``test``."""
+
+    key: str
+    attributes: tuple[str, ...]
+    combinator: str
+    predicate: PredicateSpec
+    values: tuple[Any, ...]
+    tests: tuple[Test, ...] = ()
+
+    def matches(self, row: Row) -> bool:
+        if self.combinator == "and":
+            return all(test(row) for test in self.tests)
+        return any(test(row) for test in self.tests)
+
+
+@dataclass
+class Sort:
+    attribute: str
+    descending: bool
+
+
+@dataclass
+class Search:
+    """A compiled request: conditions, their combinator, sorts and what was ignored."""
+
+    conditions: list[Condition] = field(default_factory=list)
+    combinator: str = "and"
+    sorts: list[Sort] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    empty: bool = False  # ActiveRecord swallowed a RangeError: the result is empty
+
+    def matches(self, row: Row) -> bool:
+        if self.empty:
+            return False
+        if not self.conditions:
+            return True
+        if self.combinator == "or":
+            return any(c.matches(row) for c in self.conditions)
+        return all(c.matches(row) for c in self.conditions)
+
+
+def _compare_test(attribute: str, op: str, operand: Any) -> Test:
+    """SQL comparison; a NULL column or a NULL operand is never true."""
+    if operand is None:
+        return lambda row: False
+    if op == "eq":
+        return lambda row: row[attribute] == operand
+    if op == "not_eq":
+        return lambda row: row[attribute] is not None and row[attribute] != operand
+    if op == "lt":
+        return lambda row: row[attribute] is not None and row[attribute] < operand
+    if op == "lteq":
+        return lambda row: row[attribute] is not None and row[attribute] <= operand
+    if op == "gt":
+        return lambda row: row[attribute] is not None and row[attribute] > operand
+    if op == "gteq":
+        return lambda row: row[attribute] is not None and row[attribute] >= operand
+    raise AssertionError(op)
+
+
+def _like_test(attribute: str, pattern: str, negate: bool) -> Test:
+    """ILIKE on PostgreSQL: lower() both sides per code point, then LIKE."""
+    lowered = pg_lower(pattern)
+    column = attribute + ".lower"
+    inner = lowered[1:-1]
+    if lowered.startswith("%") and lowered.endswith("%") and len(lowered) >= 2 and not re.search(
+        r"(?<!\\)[%_]", inner
+    ) and "\\" not in inner:
+        # the common case, a plain substring
+        def positive(row: Row) -> bool:
+            text = row[column]
+            return text is not None and inner in text
+    else:
+        regex = _like_regex(lowered)
+
+        def positive(row: Row) -> bool:
+            text = row[column]
+            return text is not None and regex.fullmatch(text) is not None
+
+    if not negate:
+        return positive
+    return lambda row: row[column] is not None and not positive(row)
+
+
+def _pattern(kind: str, text: str) -> str:
+    if kind == "cont":
+        return f"%{_escape_like(text)}%"
+    if kind == "start":
+        return f"{_escape_like(text)}%"
+    if kind == "end":
+        return f"%{_escape_like(text)}"
+    return text  # matches: the raw pattern, wildcards live
+
+
+def _in_test(attribute: str, operands: Sequence[Any], negate: bool) -> Test:
+    present = frozenset(v for v in operands if v is not None)
+    if not negate:
+        return lambda row: row[attribute] in present
+    if any(v is None for v in operands):
+        return lambda row: False  # x NOT IN (..., NULL) is never true
+    return lambda row: row[attribute] is not None and row[attribute] not in present
+
+
+def _boolean_test(attribute: str, kind: Kind, op: str, switch: bool) -> Test:
+    """null / not_null / present / blank as Arel renders them on PostgreSQL."""
+    if op == "not_null":
+        op, switch = "null", not switch
+    if op == "null":
+        if switch:
+            return lambda row: row[attribute] is None
+        return lambda row: row[attribute] is not None
+    if op == "blank":
+        op, switch = "present", not switch
+    if switch:  # not_eq_all [NULL, '']
+        if kind is Kind.STR:
+            return lambda row: row[attribute] is not None and row[attribute] != ""
+        return lambda row: False  # observed: '' never compares on a non-text column
+    # eq_any [NULL, '']
+    if kind is Kind.STR:
+        return lambda row: row[attribute] is None or row[attribute] == ""
+    return lambda row: row[attribute] is None
+
+
+def _has_nul(value: Any) -> bool:
+    return isinstance(value, str) and "\x00" in value
+
+
+def _build(key: str, names: tuple[str, ...], combinator: str, predicate: PredicateSpec,
+           raw: ParamValue, search: Search) -> Condition | None:
+    """Condition.extract + arel building for one parameter, or None if Ransack drops it."""
+    kinds = [ATTRIBUTES[n] for n in names]
+    if predicate.boolean:
+        if not isinstance(raw, str) or raw not in _TRUE | _FALSE:
+            search.notices.append(Notice(key, f"{ruby.inspect(raw)} is not a boolean; ignored"))
+            return None
+        switch = raw in _TRUE
+        tests = tuple(_boolean_test(n, k, predicate.op, switch) for n, k in zip(names, kinds))
+        return Condition(key, names, combinator, predicate, (switch,), tests)
+
+    raw_values: list[ParamValue]
+    if predicate.wants_array:
+        if isinstance(raw, list):
+            raw_values = list(raw)
+        elif isinstance(raw, dict):
+            raw_values = [[k, v] for k, v in raw.items()]
+        else:
+            raw_values = [raw]
+        # the validator drops nil and empty elements before casting
+        raw_values = [v for v in raw_values if v is not None and len(v) > 0]
+    else:
+        raw_values = [raw]
+
+    tests: list[Test] = []
+    cast_values: list[Any] = []
+    for name, kind in zip(names, kinds):
+        values = [_cast(v, kind, key) for v in raw_values]
+        cast_values.extend(values)
+        if not any(v is not None and v != "" for v in values):
+            continue
+        if predicate.pattern is not None:
+            if kind is not Kind.STR:
+                raise InternalServerError(
+                    f"{key!r}: LIKE on the {kind.value} column {name!r} is a PostgreSQL error "
+                    "(operator does not exist), which Rails answers with 500"
+                )
+            texts = [_pattern(predicate.pattern, v) for v in values if v is not None]
+            subtests = [_like_test(name, t, predicate.op == "not_like") for t in texts]
+        elif predicate.op in ("in", "not_in"):
+            subtests = [_in_test(name, values, predicate.op == "not_in")]
+        else:
+            subtests = [_compare_test(name, predicate.op, v) for v in values]
+        if kind is Kind.INT and predicate.wants_array and any(
+            v is not None and not INT4_MIN <= v <= INT4_MAX for v in values
+        ):
+            search.empty = True  # ActiveModel raises RangeError; ActiveRecord returns []
+        if kind is Kind.STR and any(_has_nul(v) for v in values):
+            raise InternalServerError(
+                f"{key!r}: a value with a NUL byte makes PostgreSQL's quoting raise "
+                "ArgumentError (string contains null byte); Rails answers 500"
+            )
+        tests.append(_combine(subtests, predicate.quantifier))
+    if not tests:
+        if kinds[0] is Kind.DATE:
+            search.notices.append(Notice(key, f"{ruby.inspect(raw)} is not a date Ruby can "
+                                              "parse; the condition is dropped"))
+        return None
+    if kinds[0] is Kind.INT and isinstance(raw, str) and not re.fullmatch(r"[+-]?[0-9]+", raw):
+        search.notices.append(Notice(key, f"{raw!r} is not an integer; Ruby's to_i reads it "
+                                          f"as {cast_values[0]}"))
+    return Condition(key, names, combinator, predicate, tuple(cast_values), tuple(tests))
+
+
+def _combine(tests: list[Test], quantifier: str | None) -> Test:
+    if len(tests) == 1:
+        return tests[0]
+    if quantifier == "all":
+        return lambda row: all(t(row) for t in tests)
+    return lambda row: any(t(row) for t in tests)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sorting
+
+
+def _sort_from(value: ParamValue, key: str) -> list[Sort]:
+    """Search#sorts=: strings ``attr dir``, arrays of them, or index hashes of name/dir."""
+    if isinstance(value, str):
+        items: list[ParamValue] = [value]
+    elif isinstance(value, list):
+        items = value
+    elif isinstance(value, dict):
+        items = list(value.values())
+        if any(not isinstance(v, dict) for v in items):
+            raise InternalServerError(
+                f"{key!r}: a non-indexed hash makes Ransack call with_indifferent_access on a "
+                "String (NoMethodError); Rails answers 500"
+            )
+    else:
+        return []
+    sorts: list[Sort] = []
+    for item in items:
+        if isinstance(item, dict):
+            name, direction = item.get("name"), item.get("dir")
+        elif isinstance(item, str) and not ruby.is_blank(item):
+            name, _, direction = " ".join(re.split(r"\s+", item, maxsplit=1)).partition(" ")
+        else:
+            continue
+        if isinstance(name, str) and name in ATTRIBUTES:
+            desc = isinstance(direction, str) and direction.lower() == "desc"
+            sorts.append(Sort(name, desc))
+    return sorts
+
+
+# ---------------------------------------------------------------------------------------------
+# Compile and run
+
+
+def compile_search(params: Params) -> Search:
+    """Ransack's Search.new(params) for the API's model; raises the Rails 500s."""
+    search = Search()
+    for key, value in params.items():
+        if key in CONTROLLER_KEYS:
+            continue
+        if isinstance(value, str):
+            value = ruby.strip(value)
+        blank = value is None or (
+            ruby.is_blank(value) if not isinstance(value, list) else all(
+                ruby.is_blank(v) for v in value)
+        )
+        if blank:
+            if split_key(key) is not None or key in ("s", "sorts", "m"):
+                search.notices.append(Notice(key, "blank value; the condition is dropped"))
+            else:
+                search.notices.append(Notice(key, "unknown parameter; ignored"))
+            continue
+        if key in ("s", "sorts"):
+            search.sorts.extend(_sort_from(value, key))
+            continue
+        if key in ("m", "combinator"):
+            if value in ("or", "and"):
+                search.combinator = str(value)
+            else:
+                search.notices.append(Notice(key, f"{ruby.inspect(value)} is not 'and' or 'or'; "
+                                                  "ignored"))
+            continue
+        resolved = split_key(key)
+        if resolved is None:
+            search.notices.append(Notice(key, "unknown parameter; ignored"))
+            continue
+        names, combinator, predicate = resolved
+        condition = _build(key, names, combinator, predicate, value, search)
+        if condition is not None:
+            search.conditions.append(condition)
+    return search
+
+
+def _sort_key(sorts: list[Sort]) -> Callable[[Row], tuple[Any, ...]]:
+    """ORDER BY the requested sorts, then the controller's id DESC; NULLs largest (PG)."""
+
+    def key(row: Row) -> tuple[Any, ...]:
+        parts: list[Any] = []
+        for sort in sorts:
+            value = row[sort.attribute]
+            missing = value is None
+            if isinstance(value, str):
+                value = (pg_lower(value), value)
+            parts.append(_Ordered(missing, value, sort.descending))
+        parts.append(-row["id"])
+        return tuple(parts)
+
+    return key
+
+
+@dataclass(frozen=True)
+class _Ordered:
+    """One ORDER BY term: NULL is the largest value (NULLS LAST asc, NULLS FIRST desc)."""
+
+    missing: bool
+    value: Any
+    descending: bool
+
+    def _plain(self) -> tuple[bool, Any]:
+        return (self.missing, 0 if self.missing else self.value)
+
+    def __lt__(self, other: _Ordered) -> bool:
+        if self.descending:
+            return bool(other._plain() < self._plain())
+        return bool(self._plain() < other._plain())
+
+
+def run(search: Search, rows: Iterable[Row]) -> list[Row]:
+    """Filter rows (already in id DESC order) and apply sorts; the reference implementation."""
+    hits = [row for row in rows if search.matches(row)]
+    if search.sorts:
+        hits.sort(key=_sort_key(search.sorts))
+    return hits

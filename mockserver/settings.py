@@ -1,0 +1,110 @@
+"""The server's settings: defaults, then ``MOCKSERVER_*`` environment, then flags.
+
+This is the only module that reads the environment. The result is frozen and passed
+explicitly to whatever needs it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+DEV_TOKEN = "dev-token"
+"""The documented development token, used when auth is on and no ``--token`` is given."""
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 3000
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    fixtures: Path | None = None  # None: the packaged default fixtures (or generated data)
+    seed: int | None = None  # with count: serve generated records instead of a file
+    count: int | None = None
+    tokens: Mapping[str, str | None] = field(default_factory=dict)  # token -> account
+    auth: bool = True
+    strict: bool = False  # answer 400 for what the live API silently ignores
+    access_log: bool = True
+    workers: int = 1
+
+    def effective_tokens(self) -> Mapping[str, str | None]:
+        """The configured tokens, or the development token for the default account."""
+        return self.tokens or {DEV_TOKEN: None}
+
+    @property
+    def uses_dev_token(self) -> bool:
+        return self.auth and not self.tokens
+
+
+def parse_token(spec: str) -> tuple[str, str | None]:
+    """``TOKEN`` or ``TOKEN=ACCOUNT``; the token itself may not be empty."""
+    token, sep, account = spec.partition("=")
+    token = token.strip()
+    if not token:
+        raise UsageError(f"--token {spec!r}: the token is empty (expected TOKEN or TOKEN=ACCOUNT)")
+    if sep and not account.strip():
+        raise UsageError(f"--token {spec!r}: the account after '=' is empty")
+    return token, (account.strip() if sep else None)
+
+
+def _env_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise UsageError(f"{name}={raw!r}: expected 1/0, true/false, yes/no or on/off")
+
+
+def _env_int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise UsageError(f"{name}={raw!r}: expected an integer") from None
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Overrides taken from ``MOCKSERVER_*`` variables."""
+    env = os.environ if environ is None else environ
+    out: dict[str, Any] = {}
+    if "MOCKSERVER_HOST" in env:
+        out["host"] = env["MOCKSERVER_HOST"]
+    if "MOCKSERVER_PORT" in env:
+        out["port"] = _env_int("MOCKSERVER_PORT", env["MOCKSERVER_PORT"])
+    if env.get("MOCKSERVER_FIXTURES"):
+        out["fixtures"] = Path(env["MOCKSERVER_FIXTURES"])
+    if env.get("MOCKSERVER_TOKENS"):
+        out["tokens"] = dict(parse_token(t) for t in env["MOCKSERVER_TOKENS"].split(",") if t)
+    if "MOCKSERVER_STRICT" in env:
+        out["strict"] = _env_bool("MOCKSERVER_STRICT", env["MOCKSERVER_STRICT"])
+    if "MOCKSERVER_NO_AUTH" in env:
+        out["auth"] = not _env_bool("MOCKSERVER_NO_AUTH", env["MOCKSERVER_NO_AUTH"])
+    return out
+
+
+def build_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, then environment, then flags (flags set to None are left out)."""
+    settings = replace(Settings(), **from_environment(environ))
+    chosen = {k: v for k, v in flags.items() if v is not None}
+    settings = replace(settings, **chosen)
+    if not 0 <= settings.port <= 65535:
+        raise UsageError(f"--port {settings.port}: expected 0..65535")
+    if (settings.seed is None) != (settings.count is None) and settings.fixtures is None:
+        if settings.count is None:
+            settings = replace(settings, count=1000)
+        else:
+            settings = replace(settings, seed=0)
+    if settings.count is not None and settings.count < 0:
+        raise UsageError(f"--count {settings.count}: expected a non-negative number")
+    if settings.fixtures is not None and settings.count is not None:
+        raise UsageError("--fixtures and --seed/--count are exclusive: serve a file or generate")
+    if settings.workers < 1:
+        raise UsageError(f"--workers {settings.workers}: expected at least 1")
+    return settings

@@ -1,0 +1,78 @@
+"""The index and show handlers: thin glue between the raw request and the pure modules.
+
+Order of checks follows the Rails stack: routing (404), query parsing (400, Rails parses
+params to log them before any filter runs), token auth (401), then the action (Ransack's 500s,
+ActiveRecord's 404).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from . import auth, rack, routing
+from .errors import BadRequestError, NotFoundError
+from .keys import SETTINGS, STORE, TOKENS
+from .query import compile_search
+from .store import Partition
+
+JSON_TYPE = "application/json; charset=utf-8"
+IGNORED_HEADER = "X-Mockserver-Ignored"
+NOTICES = web.RequestKey("notices", list)  # type: ignore[var-annotated]
+
+
+def raw_target(request: web.Request) -> tuple[bytes, bytes]:
+    """The raw path and query bytes exactly as sent (aiohttp keeps non-ASCII as surrogates)."""
+    target = request.raw_path.encode("utf-8", "surrogateescape")
+    path, _, query = target.partition(b"?")
+    return path.partition(b"#")[0], query.partition(b"#")[0]
+
+
+def header_safe(text: str, limit: int = 2000) -> str:
+    """A header value that cannot break the response: ASCII, no control characters."""
+    cleaned = text.encode("ascii", "backslashreplace").decode("ascii")
+    cleaned = "".join(c if " " <= c <= "~" else f"\\x{ord(c):02x}" for c in cleaned)
+    return cleaned[:limit]
+
+
+def _partition(request: web.Request) -> Partition | web.Response:
+    """The records the caller's token may see, or Rails' 401 answer."""
+    store = request.app[STORE]
+    if not request.app[SETTINGS].auth:
+        return store.partition(None)
+    ok, account = auth.account_for(request.headers.get("Authorization"), request.app[TOKENS])
+    if not ok:
+        return web.Response(
+            status=401,
+            body=auth.DENIED_BODY,
+            headers={"WWW-Authenticate": auth.CHALLENGE,
+                     "Content-Type": "text/plain; charset=utf-8"},
+        )
+    return store.partition(account)
+
+
+async def dispatch(request: web.Request) -> web.StreamResponse:
+    """Every request lands here; Rails has no other routes, so anything else is a 404."""
+    raw_path, raw_query = raw_target(request)
+    found = routing.route(raw_path)
+    if found.action is None or request.method not in ("GET", "HEAD"):
+        raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
+    params = rack.parse_query(raw_query)
+    partition = _partition(request)
+    if isinstance(partition, web.Response):
+        return partition
+    if found.action == "index":
+        search = compile_search(params)
+        notices = [str(n) for n in search.notices]
+        request[NOTICES] = notices
+        if notices and request.app[SETTINGS].strict:
+            raise BadRequestError("strict mode: " + "; ".join(notices), notices)
+        body = partition.render(partition.search(search))
+        headers = {"Content-Type": JSON_TYPE}
+        if notices:
+            headers[IGNORED_HEADER] = header_safe("; ".join(notices))
+        return web.Response(body=body, headers=headers)
+    ident = routing.cast_id(found.id or "")
+    row = partition.by_id.get(ident) if ident is not None else None
+    if row is None:
+        raise NotFoundError(f"Couldn't find TrainSession with 'id'={found.id}")
+    return web.Response(body=partition.bytes_of[row["id"]], headers={"Content-Type": JSON_TYPE})
