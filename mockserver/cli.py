@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import errno
+import importlib
 import logging
+import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from aiohttp import web
 
+from . import __version__
 from . import generate as generator
 from .app import create_app
 from .dataset import load_records
@@ -29,6 +35,7 @@ from .store import Store
 
 PROG = "mockserver"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+log = logging.getLogger("mockserver")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,6 +74,8 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
                    help="answer 400 for parameters the live API silently ignores")
     p.add_argument("--quiet", dest="access_log", action="store_false", default=None,
                    help="no access log line per request")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="serve from N processes sharing the port (SO_REUSEPORT; default 1)")
     p.set_defaults(run=cmd_serve)
 
 
@@ -84,13 +93,22 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.set_defaults(run=cmd_generate)
 
 
+# Other subcommands live in their own modules, each exposing ``register(subparsers)`` which adds
+# a parser whose ``run`` default is ``(args, out, err) -> int``. Add one line per module here.
+COMMAND_MODULES: tuple[str, ...] = (
+)
+
+
 def build_parser() -> _Parser:
     parser = _Parser(prog=PROG, description="Mock, schemas and contract tests for "
                                             "LearningLogin's train-sessions API.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
                                 metavar="COMMAND")
     _add_serve(sub)
     _add_generate(sub)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"mockserver.{name}").register(sub)
     return parser
 
 
@@ -127,22 +145,35 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
     out.flush()
 
 
-async def _serve(settings: Settings, store: Store, out: TextIO) -> None:
+def _listen(settings: Settings) -> socket.socket:
+    """Bind before loading data, so a taken port fails fast with one clear message."""
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if settings.workers > 1:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((settings.host, settings.port))
+        sock.listen(1024)
+    except OSError as exc:
+        sock.close()
+        reason = ("address already in use (another server is on that port; choose --port)"
+                  if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc)).lower())
+        raise UsageError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
+    sock.setblocking(False)
+    return sock
+
+
+async def _serve(settings: Settings, store: Store, sock: socket.socket,
+                 out: TextIO | None) -> None:
+    """Serve on ``sock`` until SIGINT/SIGTERM, then finish in-flight requests and stop."""
     runner = web.AppRunner(create_app(settings, store), access_log=None,
                            handler_cancellation=False)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port, reuse_port=settings.workers > 1)
-    try:
-        await site.start()
-    except OSError as exc:
-        await runner.cleanup()
-        reason = ("address already in use (another server is on that port; choose --port)"
-                  if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc))
-        raise UsageError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
-    server = getattr(site, "_server", None)
-    sockets = getattr(server, "sockets", None) or []
-    port = sockets[0].getsockname()[1] if sockets else settings.port
-    _banner(settings, port, store, out)
+    site = web.SockSite(runner, sock, shutdown_timeout=10.0)
+    await site.start()
+    if out is not None:
+        _banner(settings, sock.getsockname()[1], store, out)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -150,8 +181,42 @@ async def _serve(settings: Settings, store: Store, out: TextIO) -> None:
     try:
         await stop.wait()
     finally:
-        print("mockserver: shutting down", file=out, flush=True)
-        await runner.cleanup()  # finishes in-flight requests before closing
+        if out is not None:
+            print("mockserver: shutting down", file=out, flush=True)
+        await runner.cleanup()  # stops accepting, lets in-flight requests finish
+
+
+def _event_loop_runner() -> Callable[[Any], Any]:
+    """uvloop where installed (faster), else the standard asyncio loop."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
+        return asyncio.run
+    return uvloop.run  # type: ignore[no-any-return]
+
+
+def _run_workers(settings: Settings, store: Store, out: TextIO) -> None:
+    """One process per worker on the same port (SO_REUSEPORT); data loaded once, then forked."""
+    run = _event_loop_runner()
+    children: list[int] = []
+    for _ in range(settings.workers - 1):
+        pid = os.fork()
+        if pid == 0:  # child: its own socket on the shared port
+            try:
+                run(_serve(settings, store, _listen(replace(settings, port=settings.port)),
+                           None))
+            finally:
+                os._exit(0)
+        children.append(pid)
+    try:
+        run(_serve(settings, store, _listen(settings), out))
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -159,13 +224,19 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     settings = build_settings({
         "host": args.host, "port": args.port, "fixtures": args.fixtures, "seed": args.seed,
         "count": args.count, "tokens": tokens, "auth": args.auth, "strict": args.strict,
-        "access_log": args.access_log,
+        "access_log": args.access_log, "workers": args.workers,
     })
+    sock = _listen(settings)
     started = time.perf_counter()
     store = load_store(settings)
-    logging.getLogger("mockserver").info("loaded %d records in %.2fs", len(store),
-                                         time.perf_counter() - started)
-    asyncio.run(_serve(settings, store, out))
+    log.info("loaded %d records in %.2fs", len(store), time.perf_counter() - started)
+    if settings.workers > 1:
+        if settings.port == 0:
+            raise UsageError("--workers needs a fixed --port (the workers share it)")
+        sock.close()
+        _run_workers(settings, store, out)
+    else:
+        _event_loop_runner()(_serve(settings, store, sock, out))
     return 0
 
 
@@ -192,7 +263,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     out = out or sys.stdout
     err = err or sys.stderr
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
-                        stream=err)
+                        stream=err, force=True)
     try:
         args = build_parser().parse_args(argv)
         run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run

@@ -23,7 +23,7 @@ from typing import Any
 from . import ruby
 from .errors import InternalServerError
 from .model import FIELDS, INT4_MAX, INT4_MIN, Kind
-from .rack import ParamValue, Params
+from .rack import Params, ParamValue
 from .rubydate import ruby_to_date
 
 Row = dict[str, Any]
@@ -360,7 +360,7 @@ def _build(key: str, names: tuple[str, ...], combinator: str, predicate: Predica
             search.notices.append(Notice(key, f"{ruby.inspect(raw)} is not a boolean; ignored"))
             return None
         switch = raw in _TRUE
-        tests = tuple(_boolean_test(n, k, predicate.op, switch) for n, k in zip(names, kinds))
+        tests = tuple(_boolean_test(n, k, predicate.op, switch) for n, k in zip(names, kinds, strict=False))
         return Condition(key, names, combinator, predicate, (switch,), tests)
 
     raw_values: list[ParamValue]
@@ -378,7 +378,7 @@ def _build(key: str, names: tuple[str, ...], combinator: str, predicate: Predica
 
     tests: list[Test] = []
     cast_values: list[Any] = []
-    for name, kind in zip(names, kinds):
+    for name, kind in zip(names, kinds, strict=False):
         values = [_cast(v, kind, key) for v in raw_values]
         cast_values.extend(values)
         if not any(v is not None and v != "" for v in values):

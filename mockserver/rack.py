@@ -14,11 +14,11 @@ instead, since those 500s are not part of the documented contract.
 from __future__ import annotations
 
 import re
-from typing import Union
+from typing import TypeAlias
 
 from .errors import BadRequestError
 
-ParamValue = Union[str, None, list["ParamValue"], dict[str, "ParamValue"]]
+ParamValue: TypeAlias = str | list["ParamValue"] | dict[str, "ParamValue"] | None
 Params = dict[str, ParamValue]
 
 BYTESIZE_LIMIT = 4_194_304

@@ -97,10 +97,7 @@ def build_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None =
     if not 0 <= settings.port <= 65535:
         raise UsageError(f"--port {settings.port}: expected 0..65535")
     if (settings.seed is None) != (settings.count is None) and settings.fixtures is None:
-        if settings.count is None:
-            settings = replace(settings, count=1000)
-        else:
-            settings = replace(settings, seed=0)
+        settings = replace(settings, count=1000) if settings.count is None else replace(settings, seed=0)
     if settings.count is not None and settings.count < 0:
         raise UsageError(f"--count {settings.count}: expected a non-negative number")
     if settings.fixtures is not None and settings.count is not None:
