@@ -9,10 +9,10 @@ Stdlib only: this module sits at the bottom of the import graph.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """The value type of a field, as stored in the fixture file and rendered by the API."""
 
     ID = "id"  # integer > 0 (int4 primary key)
@@ -77,7 +77,7 @@ DECIMAL_PATTERN = r"^-?[0-9]+\.[0-9]+$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
-class Predicate(str, Enum):
+class Predicate(StrEnum):
     """The Ransack predicates the documented filters use (Ransack's own spelling)."""
 
     EQ = "eq"
