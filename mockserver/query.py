@@ -212,6 +212,20 @@ Test = Callable[[Row], bool]
 
 
 @dataclass(frozen=True)
+class Hint:
+    """A condition in a form an index can answer: ``attribute op operand``.
+
+    ``op`` is one of eq lt lteq gt gteq (operand: a cast value), ``in`` (operand: a frozenset)
+    or ``contains`` (operand: the lower-cased literal text a plain ``_cont`` looks for).
+    The index only narrows the candidates; every candidate is still checked by ``matches``.
+    """
+
+    attributes: tuple[str, ...]  # OR-ed, as in course_code_or_course_name_cont
+    op: str
+    operand: Any
+
+
+@dataclass(frozen=True)
 class Notice:
     """A parameter the live API silently ignores or reinterprets; shown to the developer."""
 
@@ -232,6 +246,7 @@ class Condition:
     predicate: PredicateSpec
     values: tuple[Any, ...]
     tests: tuple[Test, ...] = ()
+    hint: Hint | None = None  # what an index can answer for this condition, if anything
 
     def matches(self, row: Row) -> bool:
         if self.combinator == "and":
@@ -413,7 +428,25 @@ def _build(key: str, names: tuple[str, ...], combinator: str, predicate: Predica
     if kinds[0] is Kind.INT and isinstance(raw, str) and not re.fullmatch(r"[+-]?[0-9]+", raw):
         search.notices.append(Notice(key, f"{raw!r} is not an integer; Ruby's to_i reads it "
                                           f"as {cast_values[0]}"))
-    return Condition(key, names, combinator, predicate, tuple(cast_values), tuple(tests))
+    return Condition(key, names, combinator, predicate, tuple(cast_values), tuple(tests),
+                     _hint(names, combinator, predicate, cast_values))
+
+
+def _hint(names: tuple[str, ...], combinator: str, predicate: PredicateSpec,
+          values: list[Any]) -> Hint | None:
+    """The index-friendly form of a single-value condition (OR-ed attributes allowed)."""
+    if predicate.quantifier is not None or (len(names) > 1 and combinator != "or"):
+        return None
+    if predicate.op == "in" and len(names) == 1:
+        return Hint(names, "in", frozenset(v for v in values if v is not None))
+    if len(set(map(repr, values))) != 1 or values[0] is None:
+        return None
+    value = values[0]
+    if predicate.op in ("eq", "lt", "lteq", "gt", "gteq") and len(names) == 1:
+        return Hint(names, predicate.op, value)
+    if predicate.op == "like" and predicate.pattern == "cont" and isinstance(value, str):
+        return Hint(names, "contains", pg_lower(value))
+    return None
 
 
 def _combine(tests: list[Test], quantifier: str | None) -> Test:
@@ -500,7 +533,7 @@ def compile_search(params: Params) -> Search:
     return search
 
 
-def _sort_key(sorts: list[Sort]) -> Callable[[Row], tuple[Any, ...]]:
+def sort_key(sorts: list[Sort]) -> Callable[[Row], tuple[Any, ...]]:
     """ORDER BY the requested sorts, then the controller's id DESC; NULLs largest (PG)."""
 
     def key(row: Row) -> tuple[Any, ...]:
@@ -534,9 +567,15 @@ class _Ordered:
         return bool(self._plain() < other._plain())
 
 
+def order(search: Search, hits: list[Row]) -> list[Row]:
+    """Apply ``s=`` sorts to hits already in the controller's id DESC order (stable)."""
+    if search.sorts:
+        hits.sort(key=sort_key(search.sorts))
+    return hits
+
+
 def run(search: Search, rows: Iterable[Row]) -> list[Row]:
     """Filter rows (already in id DESC order) and apply sorts; the reference implementation."""
-    hits = [row for row in rows if search.matches(row)]
-    if search.sorts:
-        hits.sort(key=_sort_key(search.sorts))
-    return hits
+    if search.empty:
+        return []
+    return order(search, [row for row in rows if search.matches(row)])

@@ -12,8 +12,9 @@ from typing import Any
 
 import orjson
 
+from .index import Indexes, run_indexed
 from .model import PUBLIC_FIELDS
-from .query import Row, Search, prepare_row, run
+from .query import Row, Search, prepare_row
 
 Record = dict[str, Any]
 
@@ -36,21 +37,28 @@ def render_record(record: Record) -> bytes:
 class Partition:
     """The records one account can see, newest id first, with their bytes."""
 
-    __slots__ = ("by_id", "bytes_of", "rows")
+    __slots__ = ("by_id", "bytes_of", "full_body", "indexes", "rows")
 
     def __init__(self, rows: list[Row], bytes_of: dict[int, bytes]) -> None:
         self.rows = rows
         self.bytes_of = bytes_of
         self.by_id = {row["id"]: row for row in rows}
+        self.indexes = Indexes(rows)
+        self.full_body = self._join(rows)  # the unfiltered index, rendered once
 
     def search(self, search: Search) -> list[Row]:
         if not search.conditions and not search.sorts and not search.empty:
             return self.rows
-        return run(search, self.rows)
+        return run_indexed(search, self.rows, self.indexes)
 
-    def render(self, rows: Iterable[Row]) -> bytes:
+    def render(self, rows: list[Row]) -> bytes:
+        if rows is self.rows:
+            return self.full_body
+        return self._join(rows)
+
+    def _join(self, rows: Iterable[Row]) -> bytes:
         bytes_of = self.bytes_of
-        return b"[" + b",".join(bytes_of[row["id"]] for row in rows) + b"]"
+        return b"[" + b",".join([bytes_of[row["id"]] for row in rows]) + b"]"
 
 
 class Store:
