@@ -116,9 +116,17 @@ def build_parser() -> _Parser:
 
 
 def load_store(settings: Settings) -> Store:
-    """The dataset ``settings`` asks for: a file, generated records, or the packaged default."""
+    """The dataset ``settings`` asks for: a file, generated records, or the packaged default.
+
+    Generated records come from the dataset cache when they were generated before (see
+    ``mockserver.cache``; the directory is ``mockserver.settings.cache_dir()``).
+    """
     if settings.count is not None:
-        return Store(generator.generate_records(settings.seed or 0, settings.count))
+        # imported here so that this function stays the one place cli.py knows about the cache
+        from .cache import generated_records
+        from .settings import cache_dir
+
+        return Store(generated_records(settings.seed or 0, settings.count, cache_dir()))
     return Store(load_records(settings.fixtures or default_fixtures_path()))
 
 

@@ -89,6 +89,17 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
     return out
 
 
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where generated datasets are cached: ``$MOCKSERVER_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/mockserver``, else ``~/.cache/mockserver``."""
+    env = os.environ if environ is None else environ
+    if env.get("MOCKSERVER_CACHE_DIR"):
+        return Path(env["MOCKSERVER_CACHE_DIR"])
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]) / "mockserver"
+    return Path(env.get("HOME") or Path.home()) / ".cache" / "mockserver"
+
+
 def build_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
     """Defaults, then environment, then flags (flags set to None are left out)."""
     settings = replace(Settings(), **from_environment(environ))
