@@ -171,6 +171,7 @@ def run_indexed(search: Search, rows: Sequence[Row], indexes: Indexes) -> list[R
         return order(search, [row for row in rows if matches(row)])
     covered = {id(c) for c in plan.covers}
     rest = [c.matches for c in search.conditions if id(c) not in covered]
+    rest += [group.matches for group in search.groups]
     candidates = map(rows.__getitem__, plan.fetch())
     if not rest:
         hits = list(candidates)

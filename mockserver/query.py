@@ -15,6 +15,7 @@ on a non-text column).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -24,7 +25,7 @@ from . import ruby
 from .errors import InternalServerError
 from .model import FIELDS, INT4_MAX, INT4_MIN, Kind
 from .rack import Params, ParamValue
-from .rubydate import ruby_to_date
+from .rubydate import ruby_date_new, ruby_to_date
 
 Row = dict[str, Any]
 """A record prepared for searching: typed values plus ``<field>.lower`` for text fields."""
@@ -47,6 +48,42 @@ def pg_lower(text: str) -> str:
     if text.isascii() or ("\u03a3" not in text and "\u0130" not in text):
         return text.lower()  # only final sigma and U+0130 make str.lower() differ
     return "".join("i" if c == "\u0130" else c.lower() for c in text)
+
+
+_SPECIAL_PRIMARY = {"ß": "ss", "ẞ": "ss", "ı": "i"}
+
+
+def collation_key(text: str) -> tuple[Any, ...]:
+    """An approximation of glibc 2.36's en_US.UTF-8 collation, which ORDER BY uses.
+
+    Spaces and punctuation are ignored, symbols sort before digits and letters; then level 1
+    compares base letters (compatibility-decomposed, case and accents ignored), level 2 the
+    accents, level 3 the case, lower case first. That reproduces the observed ``fp`` < ``FP``,
+    ``SÉC`` < ``SFA``, ``CAFE`` < ``Café`` and ``strasse`` < ``straße``.
+    """
+    primary: list[str] = []
+    accents: list[int] = []
+    case: list[int] = []
+    for char in unicodedata.normalize("NFKD", text):
+        category = unicodedata.category(char)
+        if unicodedata.combining(char):
+            if accents:
+                accents[-1] = accents[-1] * 0x10000 + ord(char)
+            continue
+        if category[0] in "PZC":
+            continue  # ignorable at the first three levels
+        special = _SPECIAL_PRIMARY.get(char)
+        if special is not None:
+            primary.append(special)
+            accents.append(0x110000 + ord(char))  # after any combining accent
+        elif category[0] == "S":
+            primary.append("\x01" + char)
+            accents.append(0)
+        else:
+            primary.append(char.casefold())
+            accents.append(0)
+        case.append(1 if char.isupper() else 0)
+    return ("".join(primary), tuple(accents), tuple(case), text)
 
 
 def prepare_row(record: dict[str, Any]) -> Row:
@@ -162,6 +199,12 @@ def _cast(value: ParamValue, kind: Kind, key: str) -> Any:
             )
         return None if ruby.is_blank(value) else ruby.to_i(value or "")
     if kind is Kind.DATE:
+        if isinstance(value, list):  # Date.new(*[value].flatten) with defaults 1, 1
+            parts = [*_flatten(value), None, None, None][:3]
+            if not all(isinstance(p, int) or p is None for p in parts) or parts[0] is None:
+                return None
+            made = ruby_date_new(parts[0], parts[1] or 1, parts[2] or 1)
+            return None if made is None else date_key(*made)
         if not isinstance(value, str) or ruby.is_blank(value):
             return None
         parsed = ruby_to_date(value)
@@ -180,6 +223,13 @@ def _cast(value: ParamValue, kind: Kind, key: str) -> Any:
     if value is None:
         return ""
     return value if isinstance(value, str) else ruby.inspect(value)
+
+
+def _flatten(value: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in value:
+        out.extend(_flatten(item) if isinstance(item, list) else [item])
+    return out
 
 
 def _escape_like(text: str) -> str:
@@ -265,6 +315,7 @@ class Search:
     """A compiled request: conditions, their combinator, sorts and what was ignored."""
 
     conditions: list[Condition] = field(default_factory=list)
+    groups: list[Search] = field(default_factory=list)  # nested g[...] groupings
     combinator: str = "and"
     sorts: list[Sort] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
@@ -273,11 +324,12 @@ class Search:
     def matches(self, row: Row) -> bool:
         if self.empty:
             return False
-        if not self.conditions:
+        parts = [*self.conditions, *self.groups]
+        if not parts:
             return True
         if self.combinator == "or":
-            return any(c.matches(row) for c in self.conditions)
-        return all(c.matches(row) for c in self.conditions)
+            return any(p.matches(row) for p in parts)
+        return all(p.matches(row) for p in parts)
 
 
 def _compare_test(attribute: str, op: str, operand: Any) -> Test:
@@ -494,42 +546,158 @@ def _sort_from(value: ParamValue, key: str) -> list[Sort]:
 # Compile and run
 
 
+_MULTIPARAMETER = re.compile(r"\A([^()]*)\((\d*)([a-z]?)\)")
+
+
+def _collapse_multiparameter(params: dict[str, Any]) -> dict[str, Any]:
+    """Ransack's collapse_multiparameter_attributes!: ``d(1i)=2015&d(2i)=1`` -> ``d=[2015, 1]``."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        match = _MULTIPARAMETER.match(key) if "(" in key else None
+        if match is None:
+            out[key] = _collapse_multiparameter(value) if isinstance(value, dict) else value
+            continue
+        name, index, cast = match.group(1), int(match.group(2) or 0) - 1, match.group(3)
+        if cast == "i":
+            value = None if ruby.is_blank(value) else ruby.to_i(value) if isinstance(
+                value, str) else value
+        slots = out.get(name)
+        if not isinstance(slots, list):
+            slots = out[name] = []
+        while len(slots) <= index:
+            slots.append(None)
+        slots[index if index >= 0 else -1] = value
+    return out
+
+
+def _blank_param(value: Any) -> bool:
+    """Search.new drops a param when ``[*v].all?(&:blank?)``."""
+    if isinstance(value, list):
+        return all(ruby.is_blank(v) if not isinstance(v, int) else False for v in value)
+    return value is None or ruby.is_blank(value)
+
+
+def _write(search: Search, root: Search, key: str, value: Any) -> None:
+    """Grouping#write_attribute: one ``attr_predicate`` key, silently ignored if unknown."""
+    resolved = split_key(key)
+    if resolved is None:
+        root.notices.append(Notice(key, "unknown parameter; ignored"))
+        return
+    names, combinator, predicate = resolved
+    condition = _build(key, names, combinator, predicate, value, root)
+    if condition is not None:
+        search.conditions.append(condition)
+
+
+def _set_combinator(search: Search, root: Search, key: str, value: Any) -> None:
+    if value in ("or", "and"):
+        search.combinator = value
+    else:
+        root.notices.append(Notice(key, f"{ruby.inspect(value)} is not 'and' or 'or'; ignored"))
+
+
+def _groupings(search: Search, root: Search, key: str, value: Any) -> None:
+    """Grouping#groupings=: an array or index hash of nested groupings (``g[0][m]=or&...``)."""
+    if isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise InternalServerError(
+            f"{key!r}: Ransack raises ArgumentError (Invalid argument ({_ruby_class(value)}) "
+            "supplied to groupings=); Rails answers 500")
+    for item in items:
+        if not isinstance(item, dict):
+            raise InternalServerError(
+                f"{key!r}: a grouping must be a hash; Ransack calls with_indifferent_access on "
+                f"a {_ruby_class(item)} (NoMethodError); Rails answers 500")
+        group = Search()
+        _build_grouping(group, root, item, key)
+        if group.conditions or group.groups:
+            search.groups.append(group)
+
+
+def _build_grouping(search: Search, root: Search, params: dict[str, Any], prefix: str) -> None:
+    """Grouping#build: nested params are neither stripped nor blank-filtered."""
+    for key, value in params.items():
+        where = f"{prefix}[{key}]"
+        if key in ("g", "groupings"):
+            _groupings(search, root, where, value)
+        elif key in ("c", "conditions"):
+            _conditions(search, root, where, value)
+        elif key in ("m", "combinator"):
+            _set_combinator(search, root, where, value)
+        else:
+            _write(search, root, key, value)
+
+
+def _conditions(search: Search, root: Search, key: str, value: Any) -> None:
+    """Grouping#conditions=: ``c[0][a][0][name]=score&c[0][p]=eq&c[0][v][0][value]=80``."""
+    items = list(value.values()) if isinstance(value, dict) else value if isinstance(
+        value, list) else []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        names = _names(item.get("a", item.get("attributes")))
+        predicate = PREDICATES.get(str(item.get("p", item.get("predicate_name", ""))))
+        raw_values = _values(item.get("v", item.get("values")))
+        if not names or predicate is None or not raw_values:
+            continue
+        combinator = item.get("m") if item.get("m") in ("or", "and") else "or"
+        raw: Any = raw_values if predicate.wants_array else raw_values[0]
+        condition = _build(key, tuple(names), combinator, predicate, raw, root)
+        if condition is not None:
+            search.conditions.append(condition)
+
+
+def _names(value: Any) -> list[str] | None:
+    items = list(value.values()) if isinstance(value, dict) else value if isinstance(
+        value, list) else []
+    names = [i.get("name") if isinstance(i, dict) else i for i in items]
+    if not names or not all(isinstance(n, str) and n in ATTRIBUTES for n in names):
+        return None
+    return names
+
+
+def _values(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [v.get("value") if isinstance(v, dict) else None for v in value.values()]
+    if isinstance(value, list):
+        return list(value)
+    return []
+
+
+def _ruby_class(value: Any) -> str:
+    return {str: "String", list: "Array", dict: "Hash", type(None): "NilClass"}.get(
+        type(value), type(value).__name__)
+
+
 def compile_search(params: Params) -> Search:
     """Ransack's Search.new(params) for the API's model; raises the Rails 500s."""
     search = Search()
+    cleaned: dict[str, Any] = {}
     for key, value in params.items():
         if key in CONTROLLER_KEYS:
             continue
         if isinstance(value, str):
             value = ruby.strip(value)
-        blank = value is None or (
-            ruby.is_blank(value) if not isinstance(value, list) else all(
-                ruby.is_blank(v) for v in value)
-        )
-        if blank:
-            if split_key(key) is not None or key in ("s", "sorts", "m"):
-                search.notices.append(Notice(key, "blank value; the condition is dropped"))
-            else:
-                search.notices.append(Notice(key, "unknown parameter; ignored"))
+        if _blank_param(value):
+            known = split_key(key) is not None or key in ("s", "sorts", "m", "combinator")
+            search.notices.append(Notice(key, "blank value; the condition is dropped" if known
+                                         else "unknown parameter; ignored"))
             continue
+        cleaned[key] = value
+    for key, value in _collapse_multiparameter(cleaned).items():
         if key in ("s", "sorts"):
             search.sorts.extend(_sort_from(value, key))
-            continue
-        if key in ("m", "combinator"):
-            if value in ("or", "and"):
-                search.combinator = str(value)
-            else:
-                search.notices.append(Notice(key, f"{ruby.inspect(value)} is not 'and' or 'or'; "
-                                                  "ignored"))
-            continue
-        resolved = split_key(key)
-        if resolved is None:
-            search.notices.append(Notice(key, "unknown parameter; ignored"))
-            continue
-        names, combinator, predicate = resolved
-        condition = _build(key, names, combinator, predicate, value, search)
-        if condition is not None:
-            search.conditions.append(condition)
+        elif key in ("m", "combinator"):
+            _set_combinator(search, search, key, value)
+        elif key in ("g", "groupings"):
+            _groupings(search, search, key, value)
+        elif key in ("c", "conditions"):
+            _conditions(search, search, key, value)
+        else:
+            _write(search, search, key, value)
     return search
 
 
@@ -542,7 +710,7 @@ def sort_key(sorts: list[Sort]) -> Callable[[Row], tuple[Any, ...]]:
             value = row[sort.attribute]
             missing = value is None
             if isinstance(value, str):
-                value = (pg_lower(value), value)
+                value = collation_key(value)
             parts.append(_Ordered(missing, value, sort.descending))
         parts.append(-row["id"])
         return tuple(parts)

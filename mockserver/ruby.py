@@ -70,6 +70,8 @@ def inspect(value: ParamValue) -> str:
     """Ruby 3.1 ``#inspect`` of Rack params, which Ransack searches for when given a non-string."""
     if value is None:
         return "nil"
+    if isinstance(value, int):  # multiparameter values cast with to_i
+        return str(value)
     if isinstance(value, str):
         return _inspect_str(value)
     if isinstance(value, list):

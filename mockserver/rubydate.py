@@ -915,3 +915,15 @@ def ruby_to_date(s: str) -> tuple[int, int, int] | None:
     if jd is None:
         return None
     return _jd_to_civil(jd, _ITALY)
+
+
+def ruby_date_new(year: int, month: int, day: int) -> tuple[int, int, int] | None:
+    """``Date.new(year, month, day)`` (negative month/day count from the end), or None on error.
+
+    Ransack casts a multiparameter date (``d(1i)=2015&d(2i)=1``) this way.
+    """
+    try:
+        jd = _valid_civil(year, month, day)
+    except _RubyError:
+        return None
+    return None if jd is None else _jd_to_civil(jd, _ITALY)

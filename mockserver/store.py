@@ -47,7 +47,7 @@ class Partition:
         self.full_body = self._join(rows)  # the unfiltered index, rendered once
 
     def search(self, search: Search) -> list[Row]:
-        if not search.conditions and not search.sorts and not search.empty:
+        if not (search.conditions or search.groups or search.sorts or search.empty):
             return self.rows
         return run_indexed(search, self.rows, self.indexes)
 
