@@ -1,0 +1,73 @@
+"""Reference tables for the README, rendered from the model so the docs cannot drift.
+
+``python -m mockserver.docs`` rewrites the README section between ``<!-- filters:start -->``
+and ``<!-- filters:end -->``; a test fails when the committed README differs.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from .model import FIELDS, FILTERS, Kind
+
+_KIND_TEXT = {Kind.ID: "integer", Kind.INT: "integer", Kind.STR: "string",
+              Kind.DATE: "date", Kind.DECIMAL: "decimal string"}
+
+
+def filters_markdown() -> str:
+    """The filter table and the rules a client developer must know."""
+    lines = [
+        "## Filters",
+        "",
+        "All twelve documented filters, with what Ransack on the live API really does. Unknown",
+        "names, blank values and uncastable values are silently ignored, exactly as live; the mock",
+        "names each in an `X-Mockserver-Ignored` response header (`--strict` answers 400 instead).",
+        "",
+        "| parameter | field | type | the doc says | Ransack does |",
+        "|---|---|---|---|---|",
+    ]
+    for f in FILTERS:
+        fields = " or ".join(f"`{a}`" for a in f.attributes)
+        lines.append(f"| `{f.name}` | {fields} | {_KIND_TEXT[f.kind]} | {f.doc} | {f.ransack} |")
+    lines += [
+        "",
+        "Rules that hold for every filter:",
+        "",
+        "- Values are stripped of ASCII whitespace and NUL; a value that is then blank (including",
+        "  NBSP-only) drops the condition: an empty value never means \"match empty\".",
+        "- A repeated parameter: the last one wins. `k[]=`/`k[x]=` forms: integer filters answer",
+        "  500 (as live), date filters drop the condition, text filters search for Ruby's",
+        "  `inspect` of the value (so they match nothing).",
+        "- Dates go through Ruby's lenient `Date.parse`: `2015-1-1`, `20150101`, `Jan 5 2015` and",
+        "  `01/02/2015` (that is 1 February) all work; an invalid date drops the condition.",
+        "- `NULL` never matches a comparison. Results are ordered by `id` descending.",
+        "- Also live and supported: `m=or`, `s=field+desc` sorting and the other Ransack",
+        "  predicates (`_gt`, `_in[]`, `_null`, `_start`, ...) on every field; the API doc does",
+        "  not list them.",
+        "",
+        "Fields rendered, in order: " + ", ".join(f"`{f.name}`" for f in FIELDS if f.public)
+        + ". Filtered on but not rendered: "
+        + ", ".join(f"`{f.name}`" for f in FIELDS if not f.public and f.name != "account") + ".",
+    ]
+    return "\n".join(lines)
+
+
+def replace_section(text: str, name: str, body: str) -> str:
+    """``text`` with the marked section ``name`` replaced by ``body``."""
+    pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
+    if not pattern.search(text):
+        raise ValueError(f"no <!-- {name}:start/end --> markers")
+    return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
+
+
+def main(readme: str = "README.md") -> int:
+    path = Path(readme)
+    path.write_text(replace_section(path.read_text(encoding="utf-8"), "filters",
+                                    filters_markdown()), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(*sys.argv[1:]))
