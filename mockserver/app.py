@@ -1,33 +1,43 @@
-"""The aiohttp application: one catch-all route, error rendering and the access log.
+"""The aiohttp application: the API's catch-all route, the control API, ``/openapi.json``,
+error rendering, the journal and fault injection, and the access log.
 
 Errors are translated to HTTP here and only here: a ``RailsError`` becomes the body Rails'
 PublicExceptions renders for JSON (``{"status":404,"error":"Not Found"}``), with the mock's
 reason in an ``X-Mockserver-Error`` header. Anything else is a bug in the mock: it is logged
-with its traceback and answered 500 without one.
+with its traceback, kept in ``ServerState.bugs`` (the pytest plugin re-raises it in the test)
+and answered 500 without one.
+
+Middlewares, outermost first: access log, API journal and faults (API route only: control
+and ``/openapi.json`` requests are neither journaled nor faulted), errors.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import orjson
 from aiohttp import web
 
+from . import auth
+from .control import MAX_BODY, add_control_routes
 from .errors import RailsError
-from .keys import SETTINGS, STORE, TOKENS
+from .keys import SETTINGS, STATE, TOKENS
+from .openapi import build_openapi
 from .settings import Settings
+from .state import ServerState, redact
 from .store import Store
 from .views import IGNORED_HEADER, JSON_TYPE, dispatch, header_safe
 
 access_log = logging.getLogger("mockserver.access")
 error_log = logging.getLogger("mockserver.error")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 ERROR_HEADER = "X-Mockserver-Error"
-# Query values whose key mentions a token are never logged (a client may misplace one there).
-_SECRET_QUERY = re.compile(r"((?:^|[?&;])[^=&;]*token[^=&;]*=)[^&;]*", re.I)
+FAULT_HEADER = "X-Mockserver-Fault"
 
 
 def error_response(error: RailsError) -> web.Response:
@@ -41,9 +51,7 @@ def error_response(error: RailsError) -> web.Response:
     return web.Response(status=error.status, body=orjson.dumps(body), headers=headers)
 
 
-def redact(target: str) -> str:
-    """The request target with token-like query values replaced, for logs and journals."""
-    return _SECRET_QUERY.sub(r"\1[REDACTED]", target)
+__all__ = ["create_app", "error_response", "redact"]
 
 
 @web.middleware
@@ -56,7 +64,8 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         if exc.status == 404 or exc.status == 405:
             return error_response(RailsError(404, "no route matches"))
         raise
-    except Exception:
+    except Exception as exc:
+        request.app[STATE].bugs.append(exc)
         error_log.exception("bug in the mock while serving %s %s", request.method,
                             redact(request.raw_path))
         return error_response(RailsError(500, "unexpected error in the mock (see its log)"))
@@ -77,11 +86,77 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     return response
 
 
-def create_app(settings: Settings, store: Store) -> web.Application:
-    """The mock as an aiohttp application, serving ``store`` under ``settings``."""
-    app = web.Application(middlewares=[access_middleware, errors_middleware])
+def fault_response(status: int) -> web.Response:
+    """What an injected fault answers: the live API's own body for that status."""
+    if status == 401:
+        response = web.Response(status=401, body=auth.DENIED_BODY, headers={
+            "WWW-Authenticate": auth.CHALLENGE, "Content-Type": "text/plain; charset=utf-8"})
+    else:
+        response = error_response(RailsError(status, "injected fault"))
+    response.headers[FAULT_HEADER] = "injected"
+    return response
+
+
+def _api_middleware(state: ServerState, api_route: web.AbstractRoute) -> Middleware:
+    """Journal every API request and apply injected faults, at the cost of one deque append.
+
+    A closure over ``state`` rather than an ``app[...]`` lookup, and nothing but a truth test
+    of the fault list when no fault is set.
+    """
+    journal = state.journal
+    faults = state.faults
+
+    @web.middleware
+    async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.match_info.route is not api_route:
+            return await handler(request)
+        state.request_count += 1
+        injected = False
+        if faults:
+            delay_ms, status = faults.take(request.raw_path.partition("?")[0])
+            if delay_ms:
+                injected = True
+                await asyncio.sleep(delay_ms / 1000)
+            if status is not None:
+                response: web.StreamResponse = fault_response(status)
+                journal.append(request.method, request.raw_path, request.headers, status, True)
+                return response
+        response = await handler(request)
+        journal.append(request.method, request.raw_path, request.headers, response.status,
+                       injected)
+        return response
+
+    return api_middleware
+
+
+def create_app(settings: Settings, store: Store, *, state: ServerState | None = None
+               ) -> web.Application:
+    """The mock as an aiohttp application, serving ``store`` under ``settings``.
+
+    ``state`` lets the caller (the pytest plugin) keep a handle on the mutable state; by
+    default a fresh one is made around ``store``.
+    """
+    state = state if state is not None else ServerState(store)
+    app = web.Application(client_max_size=MAX_BODY)
     app[SETTINGS] = settings
-    app[STORE] = store
+    app[STATE] = state
     app[TOKENS] = settings.effective_tokens()
-    app.router.add_route("*", "/{tail:.*}", dispatch)
+    add_control_routes(app)
+    app.router.add_get("/openapi.json", _openapi_handler())
+    api_route = app.router.add_route("*", "/{tail:.*}", dispatch)
+    app.middlewares.extend(
+        [access_middleware, _api_middleware(state, api_route), errors_middleware])
     return app
+
+
+def _openapi_handler() -> Handler:
+    """``GET /openapi.json``: the document, built once, with this server as its server URL."""
+    document: dict[str, Any] = {}
+
+    async def openapi(request: web.Request) -> web.StreamResponse:
+        if not document:
+            document.update(build_openapi())
+        served = {**document, "servers": [{"url": f"{request.scheme}://{request.host}"}]}
+        return web.Response(body=orjson.dumps(served), content_type="application/json")
+
+    return openapi

@@ -76,6 +76,10 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
                    help="no access log line per request")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="serve from N processes sharing the port (SO_REUSEPORT; default 1)")
+    p.add_argument("--admin-token", metavar="TOKEN",
+                   help="require TOKEN in X-Mockserver-Admin-Token for the control API "
+                        "(/__mockserver/); needed to use it with a non-loopback --host "
+                        "(env MOCKSERVER_ADMIN_TOKEN)")
     p.set_defaults(run=cmd_serve)
 
 
@@ -96,6 +100,7 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser]) -> None:
 # Other subcommands live in their own modules, each exposing ``register(subparsers)`` which adds
 # a parser whose ``run`` default is ``(args, out, err) -> int``. Add one line per module here.
 COMMAND_MODULES: tuple[str, ...] = (
+    "openapi",
 )
 
 
@@ -233,6 +238,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "host": args.host, "port": args.port, "fixtures": args.fixtures, "seed": args.seed,
         "count": args.count, "tokens": tokens, "auth": args.auth, "strict": args.strict,
         "access_log": args.access_log, "workers": args.workers,
+        "admin_token": args.admin_token,
     })
     sock = _listen(settings)
     started = time.perf_counter()

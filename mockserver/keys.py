@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from .settings import Settings
-from .store import Store
+from .state import ServerState
 
 SETTINGS = web.AppKey("settings", Settings)
-STORE = web.AppKey("store", Store)
+STATE = web.AppKey("state", ServerState)  # mutable: the served Store lives on it, see state.py
 TOKENS = web.AppKey("tokens", Mapping[str, "str | None"])

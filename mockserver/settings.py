@@ -33,6 +33,7 @@ class Settings:
     strict: bool = False  # answer 400 for what the live API silently ignores
     access_log: bool = True
     workers: int = 1
+    admin_token: str | None = None  # required by the control API when set (X-Mockserver-Admin-Token)
 
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""
@@ -84,6 +85,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         out["tokens"] = dict(parse_token(t) for t in env["MOCKSERVER_TOKENS"].split(",") if t)
     if "MOCKSERVER_STRICT" in env:
         out["strict"] = _env_bool("MOCKSERVER_STRICT", env["MOCKSERVER_STRICT"])
+    if env.get("MOCKSERVER_ADMIN_TOKEN"):  # safer than a flag: not visible in ps
+        out["admin_token"] = env["MOCKSERVER_ADMIN_TOKEN"]
     if "MOCKSERVER_NO_AUTH" in env:
         out["auth"] = not _env_bool("MOCKSERVER_NO_AUTH", env["MOCKSERVER_NO_AUTH"])
     return out

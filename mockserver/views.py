@@ -11,7 +11,7 @@ from aiohttp import web
 
 from . import auth, rack, routing
 from .errors import BadRequestError, NotFoundError
-from .keys import SETTINGS, STORE, TOKENS
+from .keys import SETTINGS, STATE, TOKENS
 from .query import compile_search
 from .store import Partition
 
@@ -36,7 +36,7 @@ def header_safe(text: str, limit: int = 2000) -> str:
 
 def _partition(request: web.Request) -> Partition | web.Response:
     """The records the caller's token may see, or Rails' 401 answer."""
-    store = request.app[STORE]
+    store = request.app[STATE].store  # read per request: the control API may replace it
     if not request.app[SETTINGS].auth:
         return store.partition(None)
     ok, account = auth.account_for(request.headers.get("Authorization"), request.app[TOKENS])

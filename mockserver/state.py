@@ -1,0 +1,285 @@
+"""What a running server may change after start-up: the served Store, the journal, the faults.
+
+aiohttp freezes an application's ``AppKey`` values when it starts, so everything the control
+API (``control.py``) and the pytest plugin change lives on one mutable ``ServerState`` held
+under ``keys.STATE``. Handlers read ``state.store`` once per request, so swapping it is atomic
+for every request that starts afterwards.
+
+Hot path: the journal stores one tuple per API request in a bounded ``deque`` and does the
+rest (parsing the query, building dicts) only when someone reads it. Secrets are redacted
+*before* the tuple is stored (an ``Authorization`` header is replaced by its scheme plus
+``[REDACTED]``, token-like query values likewise), so no token is ever kept; requests that
+carry no secret (the common case besides the auth header) cost two ``in`` checks.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qsl
+
+from multidict import CIMultiDict
+
+from .store import Store
+
+__all__ = [
+    "ADMIN_TOKEN_HEADER",
+    "JOURNAL_SIZE",
+    "FaultRule",
+    "Faults",
+    "JournalEntry",
+    "ServerState",
+    "redact",
+    "redact_headers",
+]
+
+JOURNAL_SIZE = 1000
+"""Requests kept by the journal; older ones are dropped (and counted)."""
+
+ADMIN_TOKEN_HEADER = "X-Mockserver-Admin-Token"
+REDACTED = "[REDACTED]"
+_KNOWN_STATUSES = frozenset(s.value for s in HTTPStatus)
+_SECRET_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie", ADMIN_TOKEN_HEADER)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,19}(?= )")
+# Query values whose key mentions a token are never logged (a client may misplace one there).
+_SECRET_QUERY = re.compile(r"((?:^|[?&;])[^=&;]*token[^=&;]*=)[^&;]*", re.I)
+
+
+def redact(target: str) -> str:
+    """The request target with token-like query values replaced, for logs and journals."""
+    if "oken" not in target and "OKEN" not in target:  # fast path: nothing to look for
+        return target
+    return _SECRET_QUERY.sub(r"\1" + REDACTED, target)
+
+
+def _redact_secret(name: str, value: str) -> str:
+    """Keep the auth scheme (``Token``, ``Bearer``) so tests can assert on it, drop the rest."""
+    if name.lower() in ("authorization", "proxy-authorization") and (m := _SCHEME.match(value)):
+        return f"{m.group()} {REDACTED}"
+    return REDACTED
+
+
+def redact_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+    """``headers`` itself when it carries no secret, else a copy with the secrets redacted."""
+    if ("Authorization" not in headers and "Cookie" not in headers
+            and ADMIN_TOKEN_HEADER not in headers and "Proxy-Authorization" not in headers):
+        return headers  # written out: this runs for every request
+    copy: CIMultiDict[str] = CIMultiDict()
+    for name, value in headers.items():
+        secret = any(name.lower() == s.lower() for s in _SECRET_HEADERS)
+        copy.add(name, _redact_secret(name, value) if secret else value)
+    return copy
+
+
+# --- journal --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request the API received, as the client sent it (secrets redacted)."""
+
+    time: float  # Unix time the request arrived
+    method: str
+    path: str  # the raw path, percent-encoding kept
+    query: str  # the raw query string after '?', percent-encoding kept ('' if none)
+    headers: Mapping[str, str]
+    status: int  # what the mock answered
+    fault: bool  # the answer or its delay came from an injected fault
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The decoded query, last value winning as in Rack (for simple assertions)."""
+        return dict(parse_qsl(self.query, keep_blank_values=True))
+
+    def to_json(self) -> dict[str, Any]:
+        headers: dict[str, str] = {}
+        for name, value in self.headers.items():
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        return {"time": self.time, "method": self.method, "path": self.path,
+                "query": self.query, "headers": headers, "status": self.status,
+                "fault": self.fault}
+
+
+# (time, method, raw target, headers, status, fault): the cheapest thing to append
+_RawEntry = tuple[float, str, str, Mapping[str, str], int, bool]
+
+
+class Journal:
+    """A bounded ring buffer of the API requests received."""
+
+    def __init__(self, size: int = JOURNAL_SIZE) -> None:
+        self._entries: deque[_RawEntry] = deque(maxlen=size)
+        self.appended = 0
+
+    @property
+    def capacity(self) -> int:
+        return self._entries.maxlen or 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def dropped(self) -> int:
+        """How many entries fell off the end since the last clear."""
+        return self.appended - len(self._entries)
+
+    def append(self, method: str, target: str, headers: Mapping[str, str], status: int,
+               fault: bool) -> None:
+        self.appended += 1
+        self._entries.append((time.time(), method, redact(target), redact_headers(headers),
+                              status, fault))
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.appended = 0
+
+    def entries(self, limit: int | None = None) -> list[JournalEntry]:
+        """The stored requests, oldest first (the newest ``limit`` when given)."""
+        raw = list(self._entries)
+        if limit is not None:
+            raw = raw[-limit:] if limit > 0 else []
+        out = []
+        for when, method, target, headers, status, fault in raw:
+            path, _, query = _text(target).partition("?")
+            clean = CIMultiDict((_text(k), _text(v)) for k, v in headers.items())
+            out.append(JournalEntry(when, method, path, query, clean, status, fault))
+        return out
+
+
+def _text(value: str) -> str:
+    """aiohttp keeps undecodable bytes as surrogates; show them as ``\\xNN`` so JSON can hold them."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = value.encode("utf-8", "surrogateescape")
+        return raw.decode("utf-8", "backslashreplace")
+    return value
+
+
+# --- faults ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class FaultRule:
+    """Answer ``status`` and/or wait ``delay_ms`` for requests whose path matches ``path``.
+
+    ``times`` counts the matching requests still to affect; None means until cleared. ``path``
+    is a glob (``fnmatch``: ``*`` also crosses ``/``) on the raw path, None matches every path.
+    """
+
+    status: int | None = None
+    delay_ms: int = 0
+    times: int | None = 1
+    path: str | None = None
+    _regex: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.status is not None and (
+                not 400 <= self.status <= 599 or self.status not in _KNOWN_STATUSES):
+            problems.append(f"status {self.status!r}: expected a standard HTTP error status "
+                            "(400..599, e.g. 500, 503)")
+        if self.delay_ms < 0:
+            problems.append(f"delay_ms {self.delay_ms!r}: expected milliseconds >= 0")
+        if self.times is not None and self.times < 1:
+            problems.append(f"times {self.times!r}: expected >= 1, or null for every request")
+        if self.status is None and not self.delay_ms:
+            problems.append("a fault needs a status, a delay_ms, or both")
+        if problems:
+            raise ValueError("; ".join(problems))
+        if self.path is not None:
+            self._regex = re.compile(fnmatch.translate(self.path))
+
+    def matches(self, path: str) -> bool:
+        return self._regex is None or self._regex.match(path) is not None
+
+    @property
+    def reason(self) -> str:
+        return HTTPStatus(self.status).phrase if self.status else ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "delay_ms": self.delay_ms, "times": self.times,
+                "path": self.path}
+
+
+class Faults:
+    """The injected faults, in the order they were added.
+
+    For each request the first matching rule with a status and the first matching rule with a
+    delay apply (they may be the same rule), so a standing ``delay`` does not hide a later
+    ``fail_next``. Each applied rule uses up one of its ``times``.
+    """
+
+    def __init__(self) -> None:
+        self.rules: list[FaultRule] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+    def add(self, rule: FaultRule) -> None:
+        self.rules.append(rule)
+
+    def clear(self) -> None:
+        self.rules.clear()
+
+    def take(self, path: str) -> tuple[int, int | None]:
+        """(delay in ms, status or None) for a request to ``path``; uses up the rules applied."""
+        delay_rule = status_rule = None
+        for rule in self.rules:
+            if not rule.matches(path):
+                continue
+            if delay_rule is None and rule.delay_ms:
+                delay_rule = rule
+            if status_rule is None and rule.status is not None:
+                status_rule = rule
+            if delay_rule is not None and status_rule is not None:
+                break
+        for rule in {id(r): r for r in (delay_rule, status_rule) if r is not None}.values():
+            if rule.times is not None:
+                rule.times -= 1
+                if rule.times == 0:
+                    self.rules.remove(rule)
+        return (delay_rule.delay_ms if delay_rule else 0,
+                status_rule.status if status_rule else None)
+
+
+# --- the holder -----------------------------------------------------------------------------------
+
+
+class ServerState:
+    """The mutable part of a running server (one per process: ``--workers`` each have one)."""
+
+    def __init__(self, store: Store, *, journal_size: int = JOURNAL_SIZE) -> None:
+        self.initial_store = store  # what reset() returns to: the loaded fixtures
+        self.store = store
+        self.journal = Journal(journal_size)
+        self.faults = Faults()
+        self.started = time.monotonic()
+        self.request_count = 0  # API requests since start (reset() keeps it)
+        self.bugs: deque[BaseException] = deque(maxlen=20)  # unexpected errors in the mock
+        self.counters: dict[str, int] = {}  # extra counts shown by health (e.g. the proxy's)
+
+    def reset(self) -> None:
+        """Back to the loaded fixtures, with an empty journal and no faults."""
+        self.store = self.initial_store  # Stores are never mutated, so no rebuild is needed
+        self.journal.clear()
+        self.faults.clear()
+        self.bugs.clear()
+
+    def replace_records(self, records: Iterable[dict[str, Any]]) -> None:
+        """Serve exactly ``records`` (already validated) from the next request on."""
+        self.store = Store(records)
+
+    def add_records(self, records: Iterable[dict[str, Any]]) -> None:
+        """Serve ``records`` (validated, ids not yet served) alongside the current ones."""
+        self.store = Store([*self.store.records, *records])
+
+    @property
+    def uptime(self) -> float:
+        return time.monotonic() - self.started
