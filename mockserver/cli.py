@@ -242,7 +242,11 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     })
     sock = _listen(settings)
     started = time.perf_counter()
-    store = load_store(settings)
+    try:
+        store = load_store(settings)
+    except BaseException:
+        sock.close()
+        raise
     log.info("loaded %d records in %.2fs", len(store), time.perf_counter() - started)
     if settings.workers > 1:
         if settings.port == 0:

@@ -1,0 +1,68 @@
+"""The CLI through main(argv): exit codes and one-line messages, no subprocess needed."""
+
+from __future__ import annotations
+
+import io
+import socket
+from pathlib import Path
+
+import pytest
+
+from mockserver.cli import main
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_generate_is_byte_identical_for_a_seed(tmp_path: Path) -> None:
+    """Check that the same seed and count write the same bytes, another seed other bytes."""
+    a, b, c = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
+    assert run("generate", "--seed", "5", "--count", "30", "--out", str(a))[0] == 0
+    assert run("generate", "--seed", "5", "--count", "30", "--out", str(b))[0] == 0
+    assert run("generate", "--seed", "6", "--count", "30", "--out", str(c))[0] == 0
+    assert a.read_bytes() == b.read_bytes() != c.read_bytes()
+
+
+@pytest.mark.parametrize("argv", [
+    ("serve", "--bogus"), ("serve", "--port", "abc"), ("serve", "--port", "70000"),
+    ("serve", "--token", "=acct"), ("generate",), ("nonsense",),
+    ("serve", "--fixtures", "x.json", "--count", "5"),
+])
+def test_usage_errors_exit_2_with_one_line(argv: tuple[str, ...]) -> None:
+    """Check that bad flags exit 2 with a single 'mockserver: error:' line and no traceback."""
+    code, _, err = run(*argv)
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[-1].startswith("mockserver: error:")
+    assert "Traceback" not in err
+
+
+def test_broken_fixture_names_file_record_and_field(tmp_path: Path) -> None:
+    """Check that serve refuses a broken fixture file with a precise message, exit 2."""
+    broken = tmp_path / "broken.json"
+    broken.write_text('[{"id": 1, "scroe": 5}]', encoding="utf-8")
+    code, out, err = run("serve", "--port", "0", "--fixtures", str(broken))
+    assert code == 2
+    assert "listening" not in out
+    assert str(broken) in err and "record 0" in err and "'scroe'" in err
+
+
+def test_taken_port_is_one_clear_message() -> None:
+    """Check that a port in use gives exit 2 and says so, before any data is loaded."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code, out, err = run("serve", "--port", str(port))
+    assert code == 2
+    assert "address already in use" in err and "listening" not in out
+
+
+def test_help_lists_subcommands() -> None:
+    """Check that --help names serve and generate and exits 0."""
+    with pytest.raises(SystemExit) as exit_info:
+        run("--help")
+    assert exit_info.value.code == 0
