@@ -1,0 +1,196 @@
+"""pytest wiring of the contract suite: options, the endpoint, the client and the data.
+
+    pytest contract_tests [--api-url URL] [--api-token TOKEN] [--max-requests N] [--rate R]
+
+With no ``--api-url`` (nor ``MOCKSERVER_API_URL``) each process starts the mock itself. The
+request budget is for the whole run: under pytest-xdist each worker gets its share.
+This is the only module of the suite that reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from .checks import ContractViolationError, Dataset, check_status, json_body
+from .client import BudgetExhaustedError, Client, index_url, is_loopback
+from .endpoint import DEV_TOKEN, MockProcess, start_mock
+
+DEFAULT_MAX_REQUESTS = 600
+REMOTE_RATE = 5.0
+STATS_KEY = "contract_stats"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contract", "train-sessions contract suite")
+    group.addoption("--api-url", default=None, metavar="URL",
+                    help="endpoint to test (env MOCKSERVER_API_URL); default: start the mock")
+    group.addoption("--api-token", default=None, metavar="TOKEN",
+                    help=f"API token (env MOCKSERVER_API_TOKEN; default {DEV_TOKEN!r})")
+    group.addoption("--max-requests", type=int, default=None, metavar="N",
+                    help=f"request budget of the whole run (default {DEFAULT_MAX_REQUESTS})")
+    group.addoption("--rate", type=float, default=None, metavar="PER_SECOND",
+                    help=f"requests per second (default: unlimited on loopback, {REMOTE_RATE:g} otherwise)")
+    group.addoption("--api-timeout", type=float, default=10.0, metavar="SECONDS",
+                    help="timeout of one request (default 10)")
+    group.addoption("--examples-scale", type=float, default=1.0, metavar="FACTOR",
+                    help="multiply every property's number of Hypothesis examples (default 1)")
+
+
+def _option(config: pytest.Config, name: str, env: str) -> Any:
+    value = config.getoption(name)
+    return value if value is not None else (os.environ.get(env) or None)
+
+
+def _workers(config: pytest.Config) -> int:
+    count = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    return max(1, int(count)) if count and hasattr(config, "workerinput") else 1
+
+
+def _seed(config: pytest.Config) -> Any:
+    try:
+        return config.getoption("--hypothesis-seed")
+    except ValueError:
+        return None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    url = _option(config, "--api-url", "MOCKSERVER_API_URL")
+    target = index_url(url) if url else "the mock, started by this run (python -m mockserver serve)"
+    budget = config.getoption("--max-requests") or DEFAULT_MAX_REQUESTS
+    rate = config.getoption("--rate")
+    rate_text = f"{rate:g}/s" if rate else ("unlimited (loopback)" if not url or is_loopback(url)
+                                              else f"{REMOTE_RATE:g}/s")
+    seed = _seed(config)
+    seed_text = (f"hypothesis seed {seed} (replay: --hypothesis-seed={seed})" if seed is not None
+                 else "hypothesis derandomized: the same command replays the same examples "
+                      "(--hypothesis-seed=N explores others)")
+    return [f"contract: endpoint {target}",
+            f"contract: budget {budget} requests, rate {rate_text}, {seed_text}"]
+
+
+@pytest.fixture(scope="session")
+def endpoint(request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(index URL, token) of the endpoint under test; starts the mock when none is given."""
+    config = request.config
+    url = _option(config, "--api-url", "MOCKSERVER_API_URL")
+    token = _option(config, "--api-token", "MOCKSERVER_API_TOKEN") or DEV_TOKEN
+    if url:
+        yield index_url(url), token
+        return
+    mock: MockProcess = start_mock(tmp_path_factory.mktemp("mock"))
+    try:
+        yield mock.url, token
+    finally:
+        mock.stop()
+
+
+@pytest.fixture(scope="session")
+def client(request: pytest.FixtureRequest, endpoint: tuple[str, str]) -> Iterator[Client]:
+    """The HTTP client of this process, with its share of the run's request budget."""
+    config = request.config
+    url, token = endpoint
+    total = config.getoption("--max-requests") or DEFAULT_MAX_REQUESTS
+    rate = config.getoption("--rate")
+    if rate is None and not is_loopback(url):
+        rate = REMOTE_RATE
+    http = Client(url, token, max_requests=max(1, total // _workers(config)), rate=rate,
+                  timeout=config.getoption("--api-timeout"))
+    try:
+        yield http
+    finally:
+        http.close()
+        stats = {"sent": http.stats.sent, "cache_hits": http.stats.cache_hits,
+                 "retries": dict(http.stats.retries), "waited": http.stats.waited,
+                 "budget": http.budget.total}
+        if hasattr(config, "workeroutput"):
+            config.workeroutput[STATS_KEY] = stats
+        else:
+            config.stash.setdefault(_STATS, []).append(stats)
+
+
+_STATS = pytest.StashKey[list[dict[str, Any]]]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Collect each xdist worker's request counts for the summary."""
+    stats = getattr(node, "workeroutput", {}).get(STATS_KEY)
+    if stats:
+        node.config.stash.setdefault(_STATS, []).append(stats)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    runs = config.stash.get(_STATS, [])
+    if not runs:
+        return
+    sent = sum(s["sent"] for s in runs)
+    budget = sum(s["budget"] for s in runs)
+    hits = sum(s["cache_hits"] for s in runs)
+    retries: dict[str, int] = {}
+    for s in runs:
+        for status, count in s["retries"].items():
+            retries[str(status)] = retries.get(str(status), 0) + count
+    retry_text = ", ".join(f"{n} after {status}" for status, n in sorted(retries.items())) or "none"
+    waited = sum(s["waited"] for s in runs)
+    terminalreporter.write_line(
+        f"contract: {sent} requests sent of a {budget} budget ({hits} answered from cache); "
+        f"retries: {retry_text}" + (f" ({waited:.1f}s waited)" if waited else ""))
+
+
+@pytest.fixture(scope="session")
+def dataset(client: Client) -> Dataset:
+    """The unfiltered index, read once; every expectation is computed from it."""
+    response = client.index(fresh=True)
+    check_status(response, 200, "the unfiltered index with a valid token")
+    body = json_body(response)
+    if not isinstance(body, list) or not all(isinstance(r, dict) and isinstance(r.get("id"), int)
+                                             for r in body):
+        raise ContractViolationError("the unfiltered index is not a JSON array of records with integer ids",
+                                response.describe(), [response])
+    return Dataset(response, body)
+
+
+Property = Callable[[Callable[..., None]], None]
+
+
+@pytest.fixture
+def forall(request: pytest.FixtureRequest) -> Callable[..., Property]:
+    """``@forall(strategy, examples=N)`` runs the decorated check as a Hypothesis property now.
+
+    Strategies depend on the endpoint's data, so properties are built inside the test. A run
+    that exhausts the request budget is skipped, unless it had already found a failure.
+    """
+    config = request.config
+    scale = config.getoption("--examples-scale")
+    seeded = _seed(config) is not None
+
+    def decorate(*strategies: st.SearchStrategy[Any], examples: int) -> Property:
+        def run(check: Callable[..., None]) -> None:
+            prop = settings(max_examples=max(1, round(examples * scale)), deadline=None,
+                            database=None, derandomize=not seeded, print_blob=seeded,
+                            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                   HealthCheck.filter_too_much],
+                            phases=[Phase.explicit, Phase.generate, Phase.shrink])(given(*strategies)(check))
+            try:
+                prop()
+            except BudgetExhaustedError as exc:
+                pytest.skip(str(exc))
+            except ExceptionGroup as group:
+                rest = group.subgroup(lambda e: not isinstance(e, BudgetExhaustedError))
+                if rest is None:
+                    pytest.skip(str(group.exceptions[0]))
+                raise rest from None
+        return run
+    return decorate
+
+
+def examples_of(request: pytest.FixtureRequest, count: int) -> int:
+    """``count`` scaled by --examples-scale (for loops that are not Hypothesis properties)."""
+    return max(1, round(count * request.config.getoption("--examples-scale")))

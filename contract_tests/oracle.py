@@ -1,0 +1,304 @@
+"""The suite's own expectation of every documented filter, written from the API doc and
+ransack-semantics.md only (never from ``mockserver/``), so that a bug in the mock's engine
+cannot agree with itself.
+
+A record is judged three-valued: True (must be returned), False (must not), None (cannot
+tell: the condition reads an attribute the API does not render, e.g. ``last_attempt``). A
+query's expectation is then a lower and an upper bound on the result, equal when every
+condition is on rendered fields. Inputs the oracle cannot judge (arbitrary ``Date.parse``
+strings) raise ``CannotTellError``; the strategies only generate judgeable values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Record = Mapping[str, Any]
+
+HIDDEN_ATTRIBUTES = ("course_name", "assignee_login_username", "last_attempt")
+
+# Ruby String#strip: ASCII whitespace and NUL. Not NBSP, not other Unicode spaces.
+RUBY_STRIP = "\t\n\v\f\r \x00"
+# ActiveSupport blank?: /\A[[:space:]]*\z/, Onigmo's [[:space:]] being Unicode White_Space.
+UNICODE_SPACE = frozenset(
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+INT4 = (-(2**31), 2**31 - 1)
+
+
+class CannotTellError(ValueError):
+    """The oracle does not know what the endpoint must do with this input."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A documented search parameter, as the doc names it and Ransack reads it."""
+
+    name: str
+    attributes: tuple[str, ...]  # OR-ed
+    predicate: str  # Ransack's spelling: eq, cont, gt, lt, gteq, lteq
+    kind: str  # "str", "int" or "date"
+    doc: str  # the vendor doc's wording, quoted in failure messages
+
+    @property
+    def rendered(self) -> bool:
+        """Whether every attribute it reads appears in the records (so it can be checked exactly)."""
+        return not any(a in HIDDEN_ATTRIBUTES for a in self.attributes)
+
+
+FILTERS: tuple[Filter, ...] = (
+    Filter("course_code_or_course_name_cont", ("course_code", "course_name"), "cont", "str",
+           "Filter by course code or course name."),
+    Filter("full_name_cont", ("full_name",), "cont", "str", "Filter by full name."),
+    Filter("score_eq", ("score",), "eq", "int", "Filter by score."),
+    Filter("completion_date_gteq", ("completion_date",), "gteq", "date",
+           "Filter by completion date greater or equal to the date provided."),
+    Filter("completion_date_lteq", ("completion_date",), "lteq", "date",
+           "Filter by completion date less than or equal to the date provided."),
+    Filter("cert_expiry_gt", ("cert_expiry",), "gt", "date",
+           "Filter by certificate expiry greater or equal to the date provided."),
+    Filter("cert_expiry_lt", ("cert_expiry",), "lt", "date",
+           "Filter by certificate expiry less than or equal to the date provided."),
+    Filter("percent_complete_eq", ("percent_complete",), "eq", "int", "Filter by % complete."),
+    Filter("complete_by_eq", ("complete_by",), "eq", "date", "Filter by date of completion."),
+    Filter("last_attempt_eq", ("last_attempt",), "eq", "date", "Filter by date of last attempt."),
+    Filter("assignee_login_username_eq", ("assignee_login_username",), "eq", "str",
+           "Filter by the assigned trainee's username."),
+    Filter("failed_attempts_eq", ("failed_attempts",), "eq", "int",
+           "Filter by # of failed attempts at the Final Quiz."),
+)
+FILTERS_BY_NAME = {f.name: f for f in FILTERS}
+
+# Where the doc and Ransack disagree, the suite asserts Ransack and says so.
+DOC_VS_RANSACK = {
+    "cert_expiry_gt": "the doc says 'greater or equal', but Ransack's _gt is a strict >",
+    "cert_expiry_lt": "the doc says 'less than or equal', but Ransack's _lt is a strict <",
+}
+
+
+# --- Ruby and PostgreSQL rules ------------------------------------------------------------------
+
+
+def ruby_strip(text: str) -> str:
+    return text.strip(RUBY_STRIP)
+
+
+def is_blank(text: str | None) -> bool:
+    """Ransack drops a condition whose value is nil or blank: it never means 'match empty'."""
+    return text is None or all(c in UNICODE_SPACE for c in text)
+
+
+def ruby_to_i(text: str) -> int:
+    """Ruby String#to_i: optional sign, ASCII digits with single '_' between; else 0."""
+    match = re.match(r"[\t\n\v\f\r ]*([+-]?[0-9]+(?:_[0-9]+)*)", text)
+    return int(match.group(1).replace("_", "")) if match else 0
+
+
+def pg_lower(text: str) -> str:
+    """PostgreSQL lower(), applied per code point (no final-sigma rule; U+0130 gives 'i')."""
+    return "".join("i" if c == "\u0130" else c.lower() for c in text)
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
+                "september", "october", "november", "december")
+_DATE_FORMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.I | re.ASCII), order) for pattern, order in (
+        (r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", "ymd"),  # ISO, also unpadded 2015-1-1
+        (r"([0-9]{4})-([0-9]{2})-([0-9]{2})T[0-9:]{8}[+-][0-9]{2}:[0-9]{2}", "ymd"),  # no tz shift
+        (r"([0-9]{4})([0-9]{2})([0-9]{2})", "ymd"),
+        (r"([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})", "ymd"),
+        (r"([0-9]{4})\.([0-9]{1,2})\.([0-9]{1,2})", "ymd"),
+        (r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})", "dmy"),  # Ruby reads a/b/yyyy as day/month
+        (r"([0-9]{1,2}) ([a-z]{3}) ([0-9]{4})", "dby"),
+        (r"([a-z]{3}) ([0-9]{1,2}) ([0-9]{4})", "bdy"),
+        (r"([a-z]{3,9}) ([0-9]{1,2}), ([0-9]{4})", "Bdy"),
+    )
+)
+# Inputs Date.parse rejects (the condition is dropped), as observed in the reference.
+UNPARSEABLE_DATES = ("2015", "2015-01", "garbage", "today", "2015-02-30", "2015-13-01",
+                     "2015-00-10", "2015-04-31")
+
+
+def cast_date(text: str) -> dt.date | None:
+    """Ruby ``to_date`` for the forms this oracle knows; None means the condition is dropped."""
+    if text in UNPARSEABLE_DATES:
+        return None
+    for pattern, order in _DATE_FORMS:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        a, b, c = match.groups()
+        try:
+            if order == "ymd":
+                year, month, day = int(a), int(b), int(c)
+            elif order == "dmy":
+                year, month, day = int(c), int(b), int(a)
+            elif order == "dby":
+                year, month, day = int(c), _month(b, _MONTHS), int(a)
+            elif order == "bdy":
+                year, month, day = int(c), _month(a, _MONTHS), int(b)
+            else:
+                year, month, day = int(c), _month(a, _MONTH_NAMES), int(b)
+            return dt.date(year, month, day)
+        except ValueError:
+            return None  # e.g. 2015-02-30: Date.parse raises, Ransack drops the condition
+    raise CannotTellError(f"the oracle does not know how Date.parse reads {text!r}")
+
+
+def _month(name: str, table: Sequence[str]) -> int:
+    lowered = name.lower()
+    if lowered not in table:
+        raise CannotTellError(f"unknown month name {name!r}")
+    return table.index(lowered) + 1
+
+
+def format_date(day: dt.date, form: str) -> str:
+    """``day`` written in one of the lenient forms ``cast_date`` knows."""
+    forms = {
+        "iso": day.isoformat(),
+        "unpadded": f"{day.year}-{day.month}-{day.day}",
+        "time": f"{day.isoformat()}T23:59:59-12:00",
+        "compact": f"{day.year:04d}{day.month:02d}{day.day:02d}",
+        "slash": f"{day.year}/{day.month:02d}/{day.day:02d}",
+        "dot": f"{day.year}.{day.month:02d}.{day.day:02d}",
+        "dmy": f"{day.day:02d}/{day.month:02d}/{day.year}",
+        "d_mon_y": f"{day.day} {_MONTHS[day.month - 1].title()} {day.year}",
+        "mon_d_y": f"{_MONTHS[day.month - 1].title()} {day.day} {day.year}",
+        "month_d_y": f"{_MONTH_NAMES[day.month - 1].title()} {day.day}, {day.year}",
+    }
+    return forms[form]
+
+
+DATE_FORMS = ("iso", "unpadded", "time", "compact", "slash", "dot", "dmy", "d_mon_y", "mon_d_y",
+              "month_d_y")
+
+
+# --- one condition ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A documented filter with its cast operand (None operand: the condition is dropped)."""
+
+    filter: Filter
+    raw: str | None
+    operand: Any
+
+    @property
+    def dropped(self) -> bool:
+        return self.operand is None
+
+    def explain(self) -> str:
+        """Ransack's reading of the raw value, for failure messages."""
+        if self.dropped:
+            return f"{self.filter.name}={self.raw!r} is dropped (nil, blank or not a date)"
+        return f"{self.filter.name}={self.raw!r} means {self.filter.predicate} {self.operand!r}"
+
+
+def condition(name: str, raw: str | None) -> Condition:
+    """Cast ``raw`` as Ransack does for filter ``name`` (strip, blank, to_i, to_date)."""
+    spec = FILTERS_BY_NAME[name]
+    if raw is None:
+        return Condition(spec, raw, None)
+    if "\x00" in raw:
+        raise CannotTellError("an embedded NUL is a 500 in Rails, not a filter")
+    value = ruby_strip(raw)
+    if is_blank(value):
+        return Condition(spec, raw, None)
+    if spec.kind == "int":
+        return Condition(spec, raw, ruby_to_i(value))
+    if spec.kind == "date":
+        return Condition(spec, raw, cast_date(value))
+    return Condition(spec, raw, value)
+
+
+def judge(cond: Condition, record: Record) -> bool | None:
+    """Whether ``record`` satisfies ``cond``: True, False, or None when it reads hidden data."""
+    if cond.dropped:
+        return True
+    outcomes = [_judge_attribute(cond, attribute, record) for attribute in cond.filter.attributes]
+    if True in outcomes:
+        return True
+    return None if None in outcomes else False
+
+
+def _judge_attribute(cond: Condition, attribute: str, record: Record) -> bool | None:
+    if attribute in HIDDEN_ATTRIBUTES:
+        return None
+    value = record.get(attribute)
+    if value is None:
+        return False  # SQL NULL never matches
+    predicate, operand = cond.filter.predicate, cond.operand
+    if predicate == "cont":
+        return pg_lower(operand) in pg_lower(value)  # literal: no wildcard survives escaping
+    if cond.filter.kind == "date":
+        value = dt.date.fromisoformat(value)
+    if predicate == "eq":
+        return bool(value == operand)
+    if predicate == "gt":
+        return bool(value > operand)
+    if predicate == "lt":
+        return bool(value < operand)
+    if predicate == "gteq":
+        return bool(value >= operand)
+    if predicate == "lteq":
+        return bool(value <= operand)
+    raise AssertionError(f"unknown predicate {predicate}")  # pragma: no cover
+
+
+# --- a whole query ------------------------------------------------------------------------------
+
+
+def effective_params(pairs: Iterable[tuple[str, str | None]]) -> dict[str, str | None]:
+    """Rack's reading of the documented scalar pairs: the last value of a repeated key wins.
+
+    Other keys are left out (Ransack ignores them); ``k[]``/``k[x]`` forms of documented keys
+    have dedicated tests, so the oracle refuses them here.
+    """
+    params: dict[str, str | None] = {}
+    for key, value in pairs:
+        base = key.partition("[")[0]
+        if base in FILTERS_BY_NAME and base != key:
+            raise CannotTellError(f"{key!r}: array and hash params are judged by dedicated tests")
+        if key in FILTERS_BY_NAME:
+            params[key] = value
+    return params
+
+
+def conditions(pairs: Iterable[tuple[str, str | None]]) -> list[Condition]:
+    """The documented conditions of a query; every other key is ignored, as Ransack does."""
+    params = effective_params(pairs)
+    return [condition(key, value) for key, value in params.items()]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Bounds on the result: ``must`` ids are returned, nothing outside ``may`` is."""
+
+    must: frozenset[int]
+    may: frozenset[int]
+    conditions: tuple[Condition, ...]
+
+    @property
+    def exact(self) -> bool:
+        return self.must == self.may
+
+
+def expect(records: Sequence[Record], conds: Sequence[Condition]) -> Expectation:
+    """Bounds on the ids ``conds`` (ANDed) select from ``records``."""
+    must: set[int] = set()
+    may: set[int] = set()
+    for record in records:
+        outcomes = [judge(c, record) for c in conds]
+        if False in outcomes:
+            continue
+        may.add(record["id"])
+        if None not in outcomes:
+            must.add(record["id"])
+    return Expectation(frozenset(must), frozenset(may), tuple(conds))
