@@ -13,15 +13,16 @@ PURE_ALLOWED_THIRD_PARTY: set[str] = set()
 
 
 def _imports(path: Path) -> set[str]:
-    """Absolute module names imported by a file (relative imports resolved in the package)."""
+    """Absolute module names imported by a file (relative imports resolved in its package)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = path.parent.name
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = "mockserver"
+                base = package
                 found.add(f"{base}.{node.module}" if node.module else base)
                 if not node.module:
                     found.update(f"{base}.{a.name}" for a in node.names)
