@@ -191,6 +191,8 @@ def forall(request: pytest.FixtureRequest) -> Callable[..., Property]:
     return decorate
 
 
-def examples_of(request: pytest.FixtureRequest, count: int) -> int:
-    """``count`` scaled by --examples-scale (for loops that are not Hypothesis properties)."""
-    return max(1, round(count * request.config.getoption("--examples-scale")))
+@pytest.fixture
+def scaled(request: pytest.FixtureRequest) -> Callable[[int], int]:
+    """``scaled(n)``: n scaled by --examples-scale, for probe loops that are not properties."""
+    factor = request.config.getoption("--examples-scale")
+    return lambda count: max(1, round(count * factor))
