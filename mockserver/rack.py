@@ -5,7 +5,8 @@ separator, ``%25`` versus ``%``, ``k[]`` arrays, ``k[x]`` hashes and the last-on
 So the raw bytes after ``?`` come here. Pure: no I/O.
 
 Rails answers 400 (ActionController::BadRequest) for a malformed ``%`` escape, a scalar/array
-or scalar/hash conflict, and a key or value that is not UTF-8 after decoding. Rack's size
+or scalar/hash conflict, and a key or value that is not UTF-8 after decoding. What comes back is
+``request.GET``, so arrays lose their nils the way Rails' deep munge drops them. Rack's size
 limits (4 MiB, 4096 separators, 65536 bytes of keys per level, depth 100) raise a RangeError
 that Rails 6.1 does not map, so the live stack would answer 500; the mock answers a clear 400
 instead, since those 500s are not part of the documented contract.
@@ -30,8 +31,10 @@ _SEPARATOR = re.compile(rb"[&;] *")
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _ESCAPE = re.compile(rb"\+|%[0-9A-Fa-f]{2}")
 _KEY_HEAD = re.compile(r"\A[\[\]]*([^\[\]]+)\]*", re.S)
-_ARRAY_OF_HASH = re.compile(r"^\[\]\[([^\[\]]+)\]$")
-_ARRAY_TAIL = re.compile(r"^\[\](.+)$", re.S)
+# Rack applies these with =~ (a search) and Ruby's ^ and $ are line anchors while its . stops
+# at a newline: re.M, no re.S, and .search, so a key with %0A in it splits the way Ruby splits it.
+_ARRAY_OF_HASH = re.compile(r"^\[\]\[([^\[\]]+)\]$", re.M)
+_ARRAY_TAIL = re.compile(r"^\[\](.+)$", re.M)
 
 
 def _replace_escape(match: re.Match[bytes]) -> bytes:
@@ -126,7 +129,7 @@ def _normalize(params: _Level, name: str | None, value: str | None, depth: int) 
                 f"expected Array (got {_type_name(current)}) for param `{key}'"
             )
         current.append(value)
-    elif (m := _ARRAY_OF_HASH.match(after)) or (m := _ARRAY_TAIL.match(after)):
+    elif (m := _ARRAY_OF_HASH.search(after)) or (m := _ARRAY_TAIL.search(after)):
         child_key = m.group(1)
         current = params.get(key)
         if current is None:
@@ -186,11 +189,14 @@ def parse_query(raw: bytes) -> Params:
 
 
 def _plain(value: ParamValue, key: str) -> ParamValue:
-    """Copy into plain dicts/lists, checking values like Rails' check_param_encoding."""
+    """Copy into plain dicts/lists, checking values like Rails' check_param_encoding.
+
+    Arrays lose their nils as in Rails' deep munge (NoNilParamEncoder): ``k[]`` is ``[]``.
+    """
     if isinstance(value, dict):
         return {k: _plain(v, f"{key}[{k}]") for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v, f"{key}[]") for v in value]
+        return [_plain(v, f"{key}[]") for v in value if v is not None]
     if value is not None:
         _check_utf8(value, f"value of {key!r}")
     return value
