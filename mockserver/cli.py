@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import errno
+import gc
 import importlib
 import logging
 import os
@@ -248,6 +249,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         sock.close()
         raise
     log.info("loaded %d records in %.2fs", len(store), time.perf_counter() - started)
+    gc.freeze()  # the dataset lives as long as the process: keep it out of GC passes
     if settings.workers > 1:
         if settings.port == 0:
             raise UsageError("--workers needs a fixed --port (the workers share it)")

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Kind
-from .query import ATTRIBUTES, Condition, Hint, Row, Search, order
+from .query import ATTRIBUTES, COLUMN, Condition, Hint, Row, Search, order
 
 _ORDERED = (Kind.INT, Kind.DATE, Kind.DECIMAL)
-_RANGE_OPS = ("lt", "lteq", "gt", "gteq")
+_RANGE_OPS = ("eq", "lt", "lteq", "gt", "gteq")
 Positions = Sequence[int]
 
 
@@ -76,35 +76,50 @@ class Indexes:
 
     def __init__(self, rows: Sequence[Row]) -> None:
         self.size = len(rows)
-        self._hash: dict[str, dict[Any, array[int]]] = {}
+        self._hash: dict[str, dict[Any, Any]] = {}
         self._sorted: dict[str, tuple[list[Any], array[int]]] = {}
         self._text: dict[str, _TextColumn] = {}
         for name, kind in ATTRIBUTES.items():
-            column = [row[name] for row in rows]
-            buckets: dict[Any, array[int]] = {}
+            column = [row[COLUMN[name]] for row in rows]
+            if kind in _ORDERED:  # equality is a bisected range of the sorted array
+                pairs = sorted((v, p) for p, v in enumerate(column) if v is not None)
+                self._sorted[name] = ([v for v, _ in pairs], array("i", (p for _, p in pairs)))
+                continue
+            buckets: dict[Any, Any] = {}  # value -> position, or array of positions
             for position, value in enumerate(column):
                 if value is not None:
                     bucket = buckets.get(value)
                     if bucket is None:
-                        bucket = buckets[value] = array("i")
-                    bucket.append(position)
+                        buckets[value] = position  # most values of unique columns stay here
+                    elif type(bucket) is int:
+                        buckets[value] = array("i", (bucket, position))
+                    else:
+                        bucket.append(position)
             self._hash[name] = buckets
-            if kind in _ORDERED:
-                pairs = sorted((v, p) for p, v in enumerate(column) if v is not None)
-                self._sorted[name] = ([v for v, _ in pairs], array("i", (p for _, p in pairs)))
             if kind is Kind.STR:
-                self._text[name] = _TextColumn([row[name + ".lower"] for row in rows])
+                self._text[name] = _TextColumn([row[COLUMN[name + ".lower"]] for row in rows])
 
     # -- plans ---------------------------------------------------------------------------
 
+    def _positions(self, attribute: str, value: Any) -> Positions:
+        if attribute in self._sorted:
+            values, positions = self._sorted[attribute]
+            try:
+                low, high = bisect_left(values, value), bisect_right(values, value)
+            except TypeError:
+                return ()
+            return sorted(positions[low:high]) if high > low else ()
+        found = self._hash[attribute].get(value, ())
+        return (found,) if type(found) is int else found
+
     def _equality(self, condition: Condition, hint: Hint) -> _Plan:
-        bucket = self._hash[hint.attributes[0]]
+        attribute = hint.attributes[0]
         if hint.op == "eq":
-            found = bucket.get(hint.operand, ())
+            found = self._positions(attribute, hint.operand)
             return _Plan(len(found), [condition], lambda: found)
-        values = [v for v in hint.operand if v in bucket]
-        size = sum(len(bucket[v]) for v in values)
-        return _Plan(size, [condition], lambda: sorted(p for v in values for p in bucket[v]))
+        groups = [self._positions(attribute, v) for v in hint.operand]
+        size = sum(map(len, groups))
+        return _Plan(size, [condition], lambda: sorted(p for g in groups for p in g))
 
     def _ranges(self, attribute: str, conditions: list[Condition]) -> _Plan | None:
         """All range conditions on one attribute as one slice of its sorted array."""
@@ -114,7 +129,10 @@ class Indexes:
             for condition in conditions:
                 assert condition.hint is not None
                 op, operand = condition.hint.op, condition.hint.operand
-                if op == "lt":
+                if op == "eq":
+                    low = max(low, bisect_left(values, operand))
+                    high = min(high, bisect_right(values, operand))
+                elif op == "lt":
                     high = min(high, bisect_left(values, operand))
                 elif op == "lteq":
                     high = min(high, bisect_right(values, operand))
@@ -149,10 +167,10 @@ class Indexes:
             hint = condition.hint
             if hint is None:
                 continue
-            if hint.op in ("eq", "in"):
-                plans.append(self._equality(condition, hint))
-            elif hint.op in _RANGE_OPS and hint.attributes[0] in self._sorted:
+            if hint.op in _RANGE_OPS and hint.attributes[0] in self._sorted:
                 ranges.setdefault(hint.attributes[0], []).append(condition)
+            elif hint.op in ("eq", "in"):
+                plans.append(self._equality(condition, hint))
             elif hint.op == "contains" and (found := self._contains(condition, hint)):
                 plans.append(found)
         for attribute, conditions in ranges.items():

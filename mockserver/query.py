@@ -14,6 +14,7 @@ on a non-text column).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -27,14 +28,20 @@ from .model import FIELDS, INT4_MAX, INT4_MIN, Kind
 from .rack import Params, ParamValue
 from .rubydate import ruby_date_new, ruby_to_date
 
-Row = dict[str, Any]
-"""A record prepared for searching: typed values plus ``<field>.lower`` for text fields."""
+Row = tuple[Any, ...]
+"""A record prepared for searching: typed values by ``COLUMN``, plus lower-cased text.
+
+A tuple, not a dict: a million rows must fit in memory; closures look columns up by index.
+"""
 
 # Ransack attributes reachable through the API's associations (course, assignee -> login).
 ATTRIBUTES: dict[str, Kind] = {
     f.name: (Kind.INT if f.kind is Kind.ID else f.kind) for f in FIELDS if f.name != "account"
 }
 TEXT_ATTRIBUTES = tuple(name for name, kind in ATTRIBUTES.items() if kind is Kind.STR)
+COLUMNS: tuple[str, ...] = (*ATTRIBUTES, *(f"{n}.lower" for n in TEXT_ATTRIBUTES), "account")
+COLUMN: dict[str, int] = {name: index for index, name in enumerate(COLUMNS)}
+ID = COLUMN["id"]
 CONTROLLER_KEYS = frozenset({"controller", "action", "format"})
 
 
@@ -86,22 +93,37 @@ def collation_key(text: str) -> tuple[Any, ...]:
     return ("".join(primary), tuple(accents), tuple(case), text)
 
 
+def _date_value(text: str) -> int:
+    return int(text[:-6]) * 10000 + int(text[-5:-3]) * 100 + int(text[-2:])
+
+
+def _decimal_value(text: str) -> int:
+    whole, _, fraction = text.partition(".")
+    if len(fraction) == 1 and whole.lstrip("-").isdigit() and fraction.isdigit():
+        tenths = int(whole) * 10
+        return tenths - int(fraction) if whole.startswith("-") else tenths + int(fraction)
+    return _tenths(Decimal(text))
+
+
+# Cached converters: dates, statuses, course codes and names repeat across rows, so each
+# distinct value is converted once and its result object is shared (a million rows fit).
+_shared = functools.lru_cache(maxsize=1 << 16)
+_CONVERT: dict[Kind, Callable[[Any], Any] | None] = {
+    Kind.DATE: _shared(_date_value), Kind.DECIMAL: _shared(_decimal_value)}
+_ROW_PLAN: tuple[tuple[str, Callable[[Any], Any] | None], ...] = (
+    *((name, _CONVERT.get(kind)) for name, kind in ATTRIBUTES.items()),
+    *((name, _shared(pg_lower)) for name in TEXT_ATTRIBUTES),
+    ("account", None),
+)
+
+
 def prepare_row(record: dict[str, Any]) -> Row:
     """Typed, search-ready copy of a fixture record (dates as ``date_key``, decimals in tenths)."""
-    row: Row = {}
-    for name, kind in ATTRIBUTES.items():
-        value = record.get(name)
-        if value is not None:
-            if kind is Kind.DATE:
-                y, m, d = value.split("-")
-                value = date_key(int(y), int(m), int(d))
-            elif kind is Kind.DECIMAL:
-                value = _tenths(Decimal(value))
-        row[name] = value
-        if kind is Kind.STR:
-            row[name + ".lower"] = None if value is None else pg_lower(value)
-    row["account"] = record.get("account")
-    return row
+    get = record.get
+    return tuple(
+        value if convert is None or value is None else convert(value)
+        for value, convert in ((get(name), convert) for name, convert in _ROW_PLAN)
+    )
 
 
 def _tenths(value: Decimal) -> int:
@@ -336,25 +358,26 @@ def _compare_test(attribute: str, op: str, operand: Any) -> Test:
     """SQL comparison; a NULL column or a NULL operand is never true."""
     if operand is None:
         return lambda row: False
+    i = COLUMN[attribute]
     if op == "eq":
-        return lambda row: row[attribute] == operand
+        return lambda row: row[i] == operand
     if op == "not_eq":
-        return lambda row: row[attribute] is not None and row[attribute] != operand
+        return lambda row: row[i] is not None and row[i] != operand
     if op == "lt":
-        return lambda row: row[attribute] is not None and row[attribute] < operand
+        return lambda row: row[i] is not None and row[i] < operand
     if op == "lteq":
-        return lambda row: row[attribute] is not None and row[attribute] <= operand
+        return lambda row: row[i] is not None and row[i] <= operand
     if op == "gt":
-        return lambda row: row[attribute] is not None and row[attribute] > operand
+        return lambda row: row[i] is not None and row[i] > operand
     if op == "gteq":
-        return lambda row: row[attribute] is not None and row[attribute] >= operand
+        return lambda row: row[i] is not None and row[i] >= operand
     raise AssertionError(op)
 
 
 def _like_test(attribute: str, pattern: str, negate: bool) -> Test:
     """ILIKE on PostgreSQL: lower() both sides per code point, then LIKE."""
     lowered = pg_lower(pattern)
-    column = attribute + ".lower"
+    column = COLUMN[attribute + ".lower"]
     inner = lowered[1:-1]
     if lowered.startswith("%") and lowered.endswith("%") and len(lowered) >= 2 and not re.search(
         r"(?<!\\)[%_]", inner
@@ -386,32 +409,34 @@ def _pattern(kind: str, text: str) -> str:
 
 
 def _in_test(attribute: str, operands: Sequence[Any], negate: bool) -> Test:
+    i = COLUMN[attribute]
     present = frozenset(v for v in operands if v is not None)
     if not negate:
-        return lambda row: row[attribute] in present
+        return lambda row: row[i] in present
     if any(v is None for v in operands):
         return lambda row: False  # x NOT IN (..., NULL) is never true
-    return lambda row: row[attribute] is not None and row[attribute] not in present
+    return lambda row: row[i] is not None and row[i] not in present
 
 
 def _boolean_test(attribute: str, kind: Kind, op: str, switch: bool) -> Test:
     """null / not_null / present / blank as Arel renders them on PostgreSQL."""
+    i = COLUMN[attribute]
     if op == "not_null":
         op, switch = "null", not switch
     if op == "null":
         if switch:
-            return lambda row: row[attribute] is None
-        return lambda row: row[attribute] is not None
+            return lambda row: row[i] is None
+        return lambda row: row[i] is not None
     if op == "blank":
         op, switch = "present", not switch
     if switch:  # not_eq_all [NULL, '']
         if kind is Kind.STR:
-            return lambda row: row[attribute] is not None and row[attribute] != ""
+            return lambda row: row[i] is not None and row[i] != ""
         return lambda row: False  # observed: '' never compares on a non-text column
     # eq_any [NULL, '']
     if kind is Kind.STR:
-        return lambda row: row[attribute] is None or row[attribute] == ""
-    return lambda row: row[attribute] is None
+        return lambda row: row[i] is None or row[i] == ""
+    return lambda row: row[i] is None
 
 
 def _has_nul(value: Any) -> bool:
@@ -707,12 +732,12 @@ def sort_key(sorts: list[Sort]) -> Callable[[Row], tuple[Any, ...]]:
     def key(row: Row) -> tuple[Any, ...]:
         parts: list[Any] = []
         for sort in sorts:
-            value = row[sort.attribute]
+            value = row[COLUMN[sort.attribute]]
             missing = value is None
             if isinstance(value, str):
                 value = collation_key(value)
             parts.append(_Ordered(missing, value, sort.descending))
-        parts.append(-row["id"])
+        parts.append(-row[ID])
         return tuple(parts)
 
     return key

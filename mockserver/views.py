@@ -12,7 +12,7 @@ from aiohttp import web
 from . import auth, rack, routing
 from .errors import BadRequestError, NotFoundError
 from .keys import SETTINGS, STATE, TOKENS
-from .query import compile_search
+from .query import ID, compile_search
 from .store import Partition
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -75,4 +75,4 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     row = partition.by_id.get(ident) if ident is not None else None
     if row is None:
         raise NotFoundError(f"Couldn't find TrainSession with 'id'={found.id}")
-    return web.Response(body=partition.bytes_of[row["id"]], headers={"Content-Type": JSON_TYPE})
+    return web.Response(body=partition.bytes_of[row[ID]], headers={"Content-Type": JSON_TYPE})

@@ -11,7 +11,7 @@ from yarl import URL
 from mockserver.app import create_app
 from mockserver.dataset import validate_records
 from mockserver.errors import RailsError
-from mockserver.query import compile_search
+from mockserver.query import ID, compile_search
 from mockserver.rack import parse_query
 from mockserver.settings import Settings
 from mockserver.store import Store
@@ -38,7 +38,7 @@ def _engine_answer(store: Store, query: str) -> tuple[int, list[int] | None]:
         rows = store.partition(None).search(search)
     except RailsError as error:
         return error.status, None
-    return 200, [row["id"] for row in rows]
+    return 200, [row[ID] for row in rows]
 
 
 @pytest.mark.parametrize("case", INDEX, ids=[c.query[:80] for c in INDEX])

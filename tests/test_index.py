@@ -12,7 +12,7 @@ from mockserver.errors import RailsError
 from mockserver.generate import generate_records
 from mockserver.index import Indexes, run_indexed
 from mockserver.model import FILTERS
-from mockserver.query import ATTRIBUTES, compile_search, prepare_row, run
+from mockserver.query import ATTRIBUTES, ID, compile_search, prepare_row, run
 from mockserver.rack import parse_query
 
 RECORDS = generate_records(7, 300)
@@ -49,8 +49,8 @@ def test_indexed_search_equals_reference_scan(params: list[str], prefix: str) ->
         search = compile_search(parse_query(query.encode()))
     except RailsError:
         return
-    assert [r["id"] for r in run_indexed(search, ROWS, INDEXES)] == [
-        r["id"] for r in run(search, ROWS)]
+    assert [r[ID] for r in run_indexed(search, ROWS, INDEXES)] == [
+        r[ID] for r in run(search, ROWS)]
 
 
 @pytest.mark.parametrize("query", [
@@ -62,6 +62,6 @@ def test_indexed_search_equals_reference_scan(params: list[str], prefix: str) ->
 def test_index_plans_match_reference(query: str) -> None:
     """Check that merged ranges, OR-ed text and IN plans agree with the reference scan."""
     search = compile_search(parse_query(query.encode()))
-    got = [r["id"] for r in run_indexed(search, ROWS, INDEXES)]
-    assert got == [r["id"] for r in run(search, ROWS)]
+    got = [r[ID] for r in run_indexed(search, ROWS, INDEXES)]
+    assert got == [r[ID] for r in run(search, ROWS)]
     assert got  # the dataset is chosen so each of these finds something

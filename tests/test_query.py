@@ -11,19 +11,19 @@ from hypothesis import strategies as st
 from mockserver.errors import InternalServerError
 from mockserver.generate import generate_records
 from mockserver.model import FILTERS
-from mockserver.query import collation_key, compile_search, pg_lower, prepare_row, run, split_key
+from mockserver.query import ID, collation_key, compile_search, pg_lower, prepare_row, run, split_key
 from mockserver.rack import parse_query
 
 RECORDS = generate_records(11, 200)
 ROWS = [prepare_row(r) for r in sorted(RECORDS, key=lambda r: r["id"], reverse=True)]
 
 
-def ids(query: str, rows: list[dict[str, object]] | None = None) -> list[int]:
+def ids(query: str, rows: list[tuple[object, ...]] | None = None) -> list[int]:
     search = compile_search(parse_query(query.encode()))
-    return [r["id"] for r in run(search, ROWS if rows is None else rows)]  # type: ignore[misc]
+    return [r[ID] for r in run(search, ROWS if rows is None else rows)]
 
 
-def row(**fields: object) -> dict[str, object]:
+def row(**fields: object) -> tuple[object, ...]:
     base: dict[str, object] = {
         "id": 1, "course_code": "FP", "score": 0, "percent_complete": 0, "failed_attempts": 0,
         "status": "Assigned", "cert_expiry": None, "completion_date": None, "complete_by": None,
