@@ -102,9 +102,10 @@ class _ServerThread:
     async def _start(self) -> None:
         from aiohttp import web
 
-        self._runner = web.AppRunner(self._app, access_log=None, handler_cancellation=False)
+        self._runner = web.AppRunner(self._app, access_log=None, handler_cancellation=False,
+                                     shutdown_timeout=1.0)
         await self._runner.setup()
-        await web.SockSite(self._runner, self._sock, shutdown_timeout=1.0).start()
+        await web.SockSite(self._runner, self._sock).start()
 
     def call(self, function: Callable[[], T]) -> T:
         """Run ``function`` on the server's loop and return its result (or raise its error)."""
