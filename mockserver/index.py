@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import Kind
-from .query import ATTRIBUTES, COLUMN, Condition, Hint, Row, Search, order
+from .predicates import Condition, Hint
+from .query import Search, order
+from .rows import ATTRIBUTES, COLUMN, Row
 
 _ORDERED = (Kind.INT, Kind.DATE, Kind.DECIMAL)
 _RANGE_OPS = ("eq", "lt", "lteq", "gt", "gteq")

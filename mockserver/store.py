@@ -15,7 +15,8 @@ import orjson
 
 from .index import Indexes, run_indexed
 from .model import PUBLIC_FIELDS
-from .query import ID, Row, Search, prepare_row
+from .query import Search
+from .rows import ID, Row, prepare_row
 
 Record = dict[str, Any]
 

@@ -12,7 +12,8 @@ from aiohttp import web
 from . import auth, rack, routing
 from .errors import BadRequestError, NotFoundError
 from .keys import SETTINGS, STATE, TOKENS
-from .query import ID, compile_search
+from .query import compile_search
+from .rows import ID
 from .store import Partition
 
 JSON_TYPE = "application/json; charset=utf-8"

@@ -11,8 +11,9 @@ from yarl import URL
 from mockserver.app import create_app
 from mockserver.dataset import validate_records
 from mockserver.errors import RailsError
-from mockserver.query import ID, compile_search
+from mockserver.query import compile_search
 from mockserver.rack import parse_query
+from mockserver.rows import ID
 from mockserver.settings import Settings
 from mockserver.store import Store
 

@@ -12,8 +12,9 @@ from mockserver.errors import RailsError
 from mockserver.generate import generate_records
 from mockserver.index import Indexes, run_indexed
 from mockserver.model import FILTERS
-from mockserver.query import ATTRIBUTES, ID, compile_search, prepare_row, run
+from mockserver.query import compile_search, run
 from mockserver.rack import parse_query
+from mockserver.rows import ATTRIBUTES, ID, prepare_row
 
 RECORDS = generate_records(7, 300)
 ROWS = [prepare_row(r) for r in sorted(RECORDS, key=lambda r: r["id"], reverse=True)]

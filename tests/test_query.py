@@ -11,8 +11,11 @@ from hypothesis import strategies as st
 from mockserver.errors import InternalServerError
 from mockserver.generate import generate_records
 from mockserver.model import FILTERS
-from mockserver.query import ID, collation_key, compile_search, pg_lower, prepare_row, run, split_key
+from mockserver.postgres import collation_key, pg_lower
+from mockserver.predicates import split_key
+from mockserver.query import compile_search, run
 from mockserver.rack import parse_query
+from mockserver.rows import ID, prepare_row
 
 RECORDS = generate_records(11, 200)
 ROWS = [prepare_row(r) for r in sorted(RECORDS, key=lambda r: r["id"], reverse=True)]
