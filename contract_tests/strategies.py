@@ -184,3 +184,43 @@ def unknown_key() -> st.SearchStrategy[str]:
     """Parameter names Ransack ignores: near-misses of documented names and made-up ones."""
     return st.one_of(st.sampled_from(UNKNOWN_KEYS),
                      st.from_regex(r"zz[a-z]{1,6}(_[a-z]{1,6})?", fullmatch=True))
+
+
+def edge_values(dataset: Dataset, spec: oracle.Filter) -> list[str | None]:
+    """Hand-picked values for ``spec`` that random drawing may miss, derived from the data:
+    each way Ruby casts, each blank, each date form, each wildcard, case and accent trap."""
+    if spec.kind == "int":
+        values = dataset.values(spec.attributes[0]) or [0]
+        common = max(values, key=lambda v: sum(r[spec.attributes[0]] == v for r in dataset.records))
+        top = max(values)
+        return [str(common), f" {common}\t", f"+{common}", f"0{common}", f"{common}.9", f"{common}abc",
+                f"{common}e1", f"{str(common)[0]}_{str(common)[1:]}" if len(str(common)) > 1 else "1_0",
+                "abc", "0x50", "\u00a0" + str(common), "2147483648", str(common + 2**32), str(top + 1),
+                "-1", None, "", " ", "\u00a0"]
+    if spec.kind == "date":
+        days = date_anchors(dataset, spec.attributes[0])
+        middle = days[len(days) // 2]
+        out: list[str | None] = [(middle + dt.timedelta(days=k)).isoformat() for k in (-1, 0, 1)]
+        out += [oracle.format_date(middle, form) for form in oracle.DATE_FORMS[1:]]
+        out += [f" {middle.isoformat()} ", days[0].isoformat(), days[-1].isoformat(),
+                (days[-1] + dt.timedelta(days=1)).isoformat(), "2015-02-30", "garbage", None, "", "\u3000"]
+        return out
+    texts = [t for a in spec.attributes if a not in oracle.HIDDEN_ATTRIBUTES for t in dataset.values(a)]
+    texts = [t for t in texts or dataset.values("full_name") if t] or ["x"]
+    plain = next((t for t in texts if len(t) >= 5 and t.isascii()), texts[0])
+    middle = plain[1:4] if len(plain) >= 4 else plain
+    out = [middle, middle.upper(), middle.lower(), middle.swapcase(), f"  {middle}\t", "\u00a0" + middle,
+           middle[0] + "_" + middle[2:], middle[0] + "%" + middle[2:], middle[0] + "." + middle[2:],
+           middle[:1] + "%" + middle[1:], "%", "_", "\\", plain, plain.upper() + "X", None, "", " ", "\u2003"]
+    for text in texts:  # accent, final sigma and dotted-I traps, where the data has them
+        at = next((i for i, c in enumerate(text) if _accentless(c) not in ("", c)), None)
+        if at is not None:
+            window = text[max(0, at - 2): at + 3]
+            out += [_accentless(window), unicodedata.normalize("NFD", window)]
+            break
+    for text in texts:
+        if "ς" in text or "İ" in text or "ı" in text:
+            word = next(w for w in text.split() if "ς" in w or "İ" in w or "ı" in w)
+            out += [word.upper(), word.lower()]
+            break
+    return out

@@ -20,7 +20,7 @@ def test_conjunction_is_the_intersection(client: Client, dataset: Dataset, foral
     names = [f.name for f in FILTERS]
 
     @forall(strategies.conditions(dataset, names, 2) | strategies.conditions(dataset, names, 3),
-            examples=14)
+            examples=10)
     def check(pairs: tuple[tuple[str, Any], ...]) -> None:
         query = Query(tuple(pairs))
         note(f"query: {query}")
@@ -65,7 +65,7 @@ def test_date_comparisons_partition(client: Client, dataset: Dataset, forall: An
     completion = strategies.day_near(strategies.date_anchors(dataset, "completion_date"))
     expiry = strategies.day_near(strategies.date_anchors(dataset, "cert_expiry"))
 
-    @forall(completion, expiry, examples=8)
+    @forall(completion, expiry, examples=6)
     def check(day: dt.date, expires: dt.date) -> None:
         note(f"completion day {day}, expiry day {expires}")
         _partition(client, dataset, "completion_date", ("completion_date_gteq", day),

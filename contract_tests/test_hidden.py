@@ -45,7 +45,7 @@ def test_hidden_filter_is_a_stable_subset(name: str, client: Client, dataset: Da
     order, the same ones when asked twice (and for course, every record whose code matches)."""
     spec = next(f for f in FILTERS if f.name == name)
 
-    @forall(strategies.filter_value(dataset, spec), examples=10)
+    @forall(strategies.filter_value(dataset, spec), examples=6)
     def check(value: str | None) -> None:
         query = Query.of((name, value))
         note(f"query: {query}")
@@ -59,7 +59,7 @@ def test_last_attempt_date_forms_agree(client: Client, dataset: Dataset, forall:
     two different dates select disjoint records."""
     days = strategies.day_near(strategies.date_anchors(dataset, None))
 
-    @forall(days, st.sampled_from(DATE_FORMS[1:]), st.integers(1, 400), examples=10)
+    @forall(days, st.sampled_from(DATE_FORMS[1:]), st.integers(1, 400), examples=6)
     def check(day: dt.date, form: str, apart: int) -> None:
         iso = client.index(Query.of(("last_attempt_eq", day.isoformat())))
         other = format_date(day, form)

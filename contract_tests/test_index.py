@@ -68,7 +68,7 @@ def test_unknown_parameters_change_nothing(client: Client, dataset: Dataset, for
                        min_size=1, max_size=3)
     known = st.one_of(st.just(()), strategies.conditions(dataset, names, 1))
 
-    @forall(unknown, known, examples=14)
+    @forall(unknown, known, examples=10)
     def check(extra: list[tuple[str, str | None]], pairs: tuple[tuple[str, Any], ...]) -> None:
         query = Query(tuple(pairs) + tuple(extra))
         note(f"query: {query}")

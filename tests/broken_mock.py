@@ -1,0 +1,470 @@
+"""The real mock with exactly one deliberate defect, to prove the contract suite catches it.
+
+    python tests/broken_mock.py DEFECT [--port P] [--fixtures PATH]
+
+Wraps ``mockserver.app.create_app`` and injects the defect as the outermost middleware,
+rewriting the request (query or headers) or the response (status, headers, JSON body).
+Prints the mock's own ``listening on URL`` line once ready. ``none`` serves the mock unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import signal
+import socket
+import sys
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aiohttp import web
+from yarl import URL
+
+from mockserver.app import create_app
+from mockserver.cli import load_store
+from mockserver.dataset import load_records
+from mockserver.resources import default_fixtures_path
+from mockserver.settings import Settings
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Record = dict[str, Any]
+INDEX_PATH = re.compile(r"/api/train_sessions(\.json)?/?\Z")
+SHOW_PATH = re.compile(r"/api/train_sessions/([^/.?]+)(\.json)?\Z")
+
+
+# --- request and response surgery ---------------------------------------------------------------
+
+
+def _pairs(raw: str) -> list[tuple[str, str, str]]:
+    """(raw pair, decoded key, decoded value) for each pair of a raw query."""
+    out = []
+    for part in re.split(r"[&;]", raw):
+        if part:
+            key, _, value = part.partition("=")
+            out.append((part, unquote_plus(key), unquote_plus(value)))
+    return out
+
+
+def _with_query(request: web.Request, raw_query: str) -> web.Request:
+    path = request.raw_path.partition("?")[0]
+    return request.clone(rel_url=URL(path + (f"?{raw_query}" if raw_query else ""), encoded=True))
+
+
+def _query_of(request: web.Request) -> str:
+    return request.raw_path.partition("?")[2]
+
+
+def _is_index(request: web.Request) -> bool:
+    return bool(INDEX_PATH.match(request.raw_path.partition("?")[0]))
+
+
+def _json_response(body: Any, like: web.StreamResponse, **headers: str) -> web.Response:
+    merged = {"Content-Type": like.headers.get("Content-Type", "application/json; charset=utf-8")}
+    merged.update(headers)
+    return web.Response(status=like.status, body=json.dumps(body, ensure_ascii=False).encode(),
+                        headers=merged)
+
+
+def _body(response: web.StreamResponse) -> Any:
+    assert isinstance(response, web.Response) and response.body is not None
+    return json.loads(bytes(response.body))  # type: ignore[arg-type]
+
+
+@dataclass
+class Context:
+    """What a defect may use: the records with their hidden attributes, by id."""
+
+    records: dict[int, Record]
+
+
+Defect = Callable[[Context], Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]]
+DEFECTS: dict[str, tuple[str, Defect | None]] = {}
+
+
+def defect(name: str, description: str) -> Callable[[Defect], Defect]:
+    def register(factory: Defect) -> Defect:
+        DEFECTS[name] = (description, factory)
+        return factory
+    return register
+
+
+def rename_key(old: str, new: str) -> Defect:
+    """Send ``old`` to the real engine as ``new`` (an undocumented Ransack predicate)."""
+    def factory(ctx: Context) -> Any:
+        async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+            pairs = _pairs(_query_of(request))
+            if not any(k == old for _, k, _ in pairs):
+                return await handler(request)
+            raw = "&".join(new + p[len(p.split("=")[0]):] if k == old else p for p, k, _ in pairs)
+            return await handler(_with_query(request, raw))
+        return mw
+    return factory
+
+
+def replace_condition(key: str, keep: Callable[[Record, str], bool]) -> Defect:
+    """Answer ``key`` with a wrong Python predicate instead of the engine's (others unchanged)."""
+    def factory(ctx: Context) -> Any:
+        async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+            pairs = _pairs(_query_of(request))
+            values = [v for _, k, v in pairs if k == key]
+            if not values or not _is_index(request):
+                return await handler(request)
+            real = await handler(request)
+            if real.status != 200:
+                return real  # keep the engine's 400/500 answers: only the filter is wrong
+            raw = "&".join(p for p, k, _ in pairs if k != key)
+            response = await handler(_with_query(request, raw))
+            kept = [r for r in _body(response) if keep(ctx.records[r["id"]], values[-1])]
+            return _json_response(kept, response)
+        return mw
+    return factory
+
+
+def rewrite_records(change: Callable[[Record], Record], index: bool = True, show: bool = True) -> Defect:
+    """Change each rendered record of index and/or show answers."""
+    def factory(ctx: Context) -> Any:
+        async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+            response = await handler(request)
+            path = request.raw_path.partition("?")[0]
+            if response.status != 200 or request.method == "HEAD":
+                return response
+            if index and INDEX_PATH.match(path):
+                return _json_response([change(dict(r)) for r in _body(response)], response)
+            if show and SHOW_PATH.match(path):
+                return _json_response(change(dict(_body(response))), response)
+            return response
+        return mw
+    return factory
+
+
+# --- the defects --------------------------------------------------------------------------------
+
+_STRIP = "\t\n\v\f\r \x00"
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(c))
+
+
+def _date(value: str) -> str | None:
+    return value if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()) else None
+
+
+DEFECTS["none"] = ("the real mock, unchanged", None)
+defect("ignore_score_eq", "score_eq is ignored")(replace_condition("score_eq", lambda r, v: True))
+defect("ignore_complete_by_eq", "complete_by_eq is ignored")(
+    replace_condition("complete_by_eq", lambda r, v: True))
+defect("ignore_last_attempt_eq", "last_attempt_eq (hidden attribute) is ignored")(
+    replace_condition("last_attempt_eq", lambda r, v: True))
+defect("cont_case_sensitive", "full_name_cont is case-sensitive (LIKE, not ILIKE)")(
+    replace_condition("full_name_cont", lambda r, v: v.strip(_STRIP) in r["full_name"]))
+defect("cont_accent_folding", "full_name_cont folds accents (e matches é)")(
+    replace_condition("full_name_cont", lambda r, v: _fold(v.strip(_STRIP)) in _fold(r["full_name"])))
+defect("cont_prefix", "full_name_cont matches prefixes only (_start)")(
+    rename_key("full_name_cont", "full_name_start"))
+defect("cont_wildcards", "full_name_cont lets % and _ act as wildcards (_matches)")(
+    replace_condition("full_name_cont", lambda r, v: re.search(
+        "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in v.strip(_STRIP).lower()),
+        r["full_name"].lower()) is not None))
+defect("cont_no_strip", "full_name_cont does not strip whitespace")(
+    replace_condition("full_name_cont", lambda r, v: v.lower() in r["full_name"].lower()))
+defect("blank_matches_empty", "a blank full_name_cont means 'match empty' instead of no filter")(
+    replace_condition("full_name_cont", lambda r, v: (v.lower() in r["full_name"].lower()) if v.strip()
+                      else r["full_name"] == ""))
+defect("gt_inclusive", "cert_expiry_gt is >= (the doc's wording)")(
+    rename_key("cert_expiry_gt", "cert_expiry_gteq"))
+defect("lt_inclusive", "cert_expiry_lt is <= (the doc's wording)")(
+    rename_key("cert_expiry_lt", "cert_expiry_lteq"))
+defect("gteq_strict", "completion_date_gteq is strict >")(
+    rename_key("completion_date_gteq", "completion_date_gt"))
+defect("lteq_strict", "completion_date_lteq is strict <")(
+    rename_key("completion_date_lteq", "completion_date_lt"))
+defect("complete_by_is_completion_date", "complete_by_eq filters completion_date")(
+    rename_key("complete_by_eq", "completion_date_eq"))
+defect("course_name_ignored", "course_code_or_course_name_cont only searches the code")(
+    rename_key("course_code_or_course_name_cont", "course_code_cont"))
+defect("username_case_insensitive", "assignee_login_username_eq ignores case")(
+    replace_condition("assignee_login_username_eq", lambda r, v: (r["assignee_login_username"] or "").lower()
+                      == v.strip(_STRIP).lower() or not v.strip()))
+defect("to_i_strict", "score_eq drops values Python's int() rejects instead of Ruby to_i")(
+    replace_condition("score_eq", lambda r, v: not re.fullmatch(r"\s*[+-]?\d+\s*", v)
+                      or r["score"] == int(v)))
+defect("int_wraps", "percent_complete_eq wraps values outside int4 (mod 2**32)")(
+    replace_condition("percent_complete_eq", lambda r, v: not re.fullmatch(r"\s*[+-]?\d+\s*", v)
+                      or r["percent_complete"] == ((int(v) + 2**31) % 2**32) - 2**31))
+defect("invalid_date_empty", "an unparseable completion_date_lteq matches nothing instead of being dropped")(
+    replace_condition("completion_date_lteq", lambda r, v: bool(
+        v.strip() == "" or (_date(v) and r["completion_date"] and r["completion_date"] <= v.strip()))))
+defect("null_dates_match", "cert_expiry_lt also returns records with no cert_expiry")(
+    replace_condition("cert_expiry_lt", lambda r, v: r["cert_expiry"] is None or not _date(v)
+                      or r["cert_expiry"] < v.strip()))
+defect("score_as_string", "score is rendered as a string")(
+    rewrite_records(lambda r: r | {"score": str(r["score"])}))
+defect("dates_as_datetimes", "dates are rendered with a time part")(
+    rewrite_records(lambda r: r | {k: v + "T00:00:00.000Z" for k, v in r.items()
+                                   if k in ("cert_expiry", "completion_date", "complete_by") and v}))
+defect("extra_field", "records carry an extra created_at field")(
+    rewrite_records(lambda r: r | {"created_at": "2015-01-01T00:00:00Z"}))
+defect("key_order", "record keys come in alphabetical order")(
+    rewrite_records(lambda r: dict(sorted(r.items()))))
+defect("show_extra_field", "only show adds a field")(
+    rewrite_records(lambda r: r | {"course_name": None}, index=False))
+
+
+@defect("drop_record", "the index never lists one record (show still finds it)")
+def _drop_record(ctx: Context) -> Any:
+    victim = sorted(ctx.records)[len(ctx.records) // 3]
+
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if response.status == 200 and _is_index(request) and request.method == "GET":
+            return _json_response([r for r in _body(response) if r["id"] != victim], response)
+        return response
+    return mw
+
+
+@defect("drop_record_filtered", "filtered answers lose their last record")
+def _drop_filtered(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if response.status == 200 and _is_index(request) and _query_of(request) and request.method == "GET":
+            return _json_response(_body(response)[:-1], response)
+        return response
+    return mw
+
+
+@defect("ascending", "the index is ordered by id ascending")
+def _ascending(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if response.status == 200 and _is_index(request) and request.method == "GET":
+            return _json_response(_body(response)[::-1], response)
+        return response
+    return mw
+
+
+@defect("and_becomes_or", "several filters are ORed (m=or)")
+def _or(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        query = _query_of(request)
+        return await handler(_with_query(request, query + "&m=or") if query else request)
+    return mw
+
+
+@defect("first_value_wins", "a repeated key keeps its first value")
+def _first_wins(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        seen: set[str] = set()
+        kept = []
+        for raw, key, _ in _pairs(_query_of(request)):
+            if key not in seen:
+                seen.add(key)
+                kept.append(raw)
+        return await handler(_with_query(request, "&".join(kept)))
+    return mw
+
+
+@defect("semicolon_literal", "';' does not separate query pairs")
+def _semicolon(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        return await handler(_with_query(request, _query_of(request).replace(";", "%3B")))
+    return mw
+
+
+@defect("unknown_param_400", "unknown parameters answer 400 (the mock's --strict mode)")
+def _strict(ctx: Context) -> Any:
+    return None  # a settings change, see SETTINGS
+
+
+@defect("no_auth", "no token check at all")
+def _no_auth(ctx: Context) -> Any:
+    return None
+
+
+@defect("bearer_refused", "the Bearer scheme is refused")
+def _bearer(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.headers.get("Authorization", "").startswith("Bearer "):
+            return await handler(request.clone(headers={**request.headers, "Authorization": "Bearer x"}))
+        return await handler(request)
+    return mw
+
+
+@defect("lowercase_scheme_accepted", "the token scheme is read case-insensitively")
+def _lower_scheme(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        header = request.headers.get("Authorization", "")
+        if header[:6].lower() == "token " and not header.startswith("Token "):
+            return await handler(request.clone(headers={**request.headers,
+                                                        "Authorization": "Token " + header[6:]}))
+        return await handler(request)
+    return mw
+
+
+@defect("401_as_json", "401 answers a JSON body")
+def _401_json(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if response.status == 401:
+            return web.Response(status=401, body=b'{"status":401,"error":"Unauthorized"}',
+                                headers={"Content-Type": "application/json; charset=utf-8",
+                                         "WWW-Authenticate": 'Token realm="Application"'})
+        return response
+    return mw
+
+
+@defect("401_no_challenge", "401 answers lack WWW-Authenticate")
+def _no_challenge(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if response.status == 401:
+            response.headers.pop("WWW-Authenticate", None)
+        return response
+    return mw
+
+
+@defect("wrong_404_body", "404 answers {\"error\":\"not found\"}")
+def _404_body(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if response.status == 404:
+            return web.Response(status=404, body=b'{"error":"not found"}',
+                                headers={"Content-Type": "application/json; charset=utf-8"})
+        return response
+    return mw
+
+
+@defect("html_content_type", "the index says text/html")
+def _html(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if response.status == 200 and _is_index(request):
+            response.headers["Content-Type"] = "text/html; charset=utf-8"
+        return response
+    return mw
+
+
+@defect("no_charset", "JSON answers carry no charset")
+def _no_charset(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if response.headers.get("Content-Type", "").startswith("application/json"):
+            response.headers["Content-Type"] = "application/json"
+        return response
+    return mw
+
+
+@defect("show_off_by_one", "show returns the record listed before the one asked for")
+def _off_by_one(ctx: Context) -> Any:
+    ordered = sorted(ctx.records)
+
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        match = SHOW_PATH.match(request.raw_path.partition("?")[0])
+        if match and match.group(1).isdigit() and int(match.group(1)) in ctx.records:
+            position = ordered.index(int(match.group(1)))
+            if position % 5 == 4:
+                path = f"/api/train_sessions/{ordered[position - 1]}"
+                return await handler(request.clone(rel_url=URL(path, encoded=True)))
+        return await handler(request)
+    return mw
+
+
+@defect("show_strict_id", "show parses the id with int(): 3abc, +3 and 03 answer 404")
+def _strict_id(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        match = SHOW_PATH.match(request.raw_path.partition("?")[0])
+        if match and (not match.group(1).isdigit() or match.group(1).startswith("0")):
+            return web.Response(status=404, body=b'{"status":404,"error":"Not Found"}',
+                                headers={"Content-Type": "application/json; charset=utf-8"})
+        return await handler(request)
+    return mw
+
+
+@defect("json_suffix_404", "the .json suffix answers 404")
+def _json_suffix(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.raw_path.partition("?")[0].endswith(".json"):
+            return web.Response(status=404, body=b'{"status":404,"error":"Not Found"}',
+                                headers={"Content-Type": "application/json; charset=utf-8"})
+        return await handler(request)
+    return mw
+
+
+@defect("head_not_allowed", "HEAD answers 405")
+def _head(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method == "HEAD":
+            return web.Response(status=405)
+        return await handler(request)
+    return mw
+
+
+@defect("array_value_ignored", "score_eq[]=80 is ignored instead of a 500")
+def _array_ok(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        pairs = _pairs(_query_of(request))
+        return await handler(_with_query(request, "&".join(p for p, k, _ in pairs if k != "score_eq[]")))
+    return mw
+
+
+@defect("malformed_query_ok", "a malformed %-escape is ignored instead of a 400")
+def _malformed(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        query = _query_of(request)
+        cleaned = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", query)
+        return await handler(_with_query(request, cleaned) if cleaned != query else request)
+    return mw
+
+
+SETTINGS: dict[str, dict[str, Any]] = {"unknown_param_400": {"strict": True}, "no_auth": {"auth": False}}
+
+
+# --- serving ------------------------------------------------------------------------------------
+
+
+def build_app(name: str, fixtures: Path) -> web.Application:
+    """The real mock app serving ``fixtures``, with defect ``name`` as its outermost middleware."""
+    records = load_records(fixtures)
+    settings = replace(Settings(), fixtures=fixtures, access_log=False, **SETTINGS.get(name, {}))
+    app = create_app(settings, load_store(settings))
+    factory = DEFECTS[name][1]
+    middleware = factory(Context({r["id"]: r for r in records})) if factory else None
+    if middleware is not None:
+        app.middlewares.insert(0, web.middleware(middleware))
+    return app
+
+
+async def serve(app: web.Application, port: int) -> None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    print(f"mockserver: listening on http://127.0.0.1:{sock.getsockname()[1]}/api/train_sessions",
+          flush=True)
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("defect", choices=sorted(DEFECTS))
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--fixtures", type=Path, default=None)
+    args = parser.parse_args(argv)
+    asyncio.run(serve(build_app(args.defect, args.fixtures or default_fixtures_path()), args.port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
