@@ -102,6 +102,7 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser]) -> None:
 # a parser whose ``run`` default is ``(args, out, err) -> int``. Add one line per module here.
 COMMAND_MODULES: tuple[str, ...] = (
     "openapi",
+    "validate",
 )
 
 
