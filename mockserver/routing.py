@@ -2,7 +2,7 @@
 
 aiohttp decodes the path before its router sees it, which loses ``3%2F4`` (one segment in
 Rails, id ``3/4``, so id 3) and ``3%2E0``. So the raw path comes here and follows Journey:
-squeeze slashes, drop one trailing ``/`` or ``%2F``, match
+squeeze slashes, drop one trailing ``/``, match
 ``/api/train_sessions(.:format)`` or ``/api/train_sessions/:id(.:format)`` with each part
 ``[^/.?]+``, then unescape the parts (``%XX`` only; ``+`` stays). Show's id is then cast the
 way ActiveRecord's ``find`` does.
@@ -20,7 +20,8 @@ from .model import INT4_MAX, INT4_MIN
 PREFIX = "/api/train_sessions"
 _INDEX = re.compile(r"/api/train_sessions(?:\.([^/.?]+))?\Z")
 _SHOW = re.compile(r"/api/train_sessions/([^/.?]+)(?:\.([^/.?]+))?\Z")
-_ESCAPED = re.compile(rb"%[0-9A-Fa-f]{2}")
+_ESCAPED = re.compile(rb"%[a-zA-Z0-9]{2}")  # Journey's UriEncoder::ESCAPED: not only hex
+_HEX_PREFIX = re.compile(rb"[0-9A-Fa-f]*")
 _NUMERIC = re.compile(r"[\t\n\v\f\r ]*[+-]?[0-9]")
 
 
@@ -34,17 +35,26 @@ class Route:
 
 
 def normalize_path(raw: bytes) -> bytes:
-    """Journey's normalize_path: squeeze ``/``, drop a trailing ``/`` or ``%2F``."""
+    """Journey's normalize_path: squeeze ``/``, drop one trailing ``/`` (``%2F`` stays)."""
     path = re.sub(rb"/+", b"/", b"/" + raw)
     if path != b"/":
         path = path.removesuffix(b"/")
-        path = path.removesuffix(b"%2F")
     return re.sub(rb"%[0-9a-f]{2}", lambda m: m.group().upper(), path)
 
 
+def _unescape_byte(match: re.Match[bytes]) -> bytes:
+    """``[match[1, 2].hex].pack("C")``: String#hex reads leading hex digits, else 0."""
+    digits = _HEX_PREFIX.match(match.group(), 1)
+    return bytes((int(digits.group() or b"0", 16),)) if digits else b"\x00"
+
+
 def _unescape(part: bytes, what: str) -> str:
-    """Journey's unescape_uri (no ``+`` decoding); Rails answers 400 for non-UTF-8 results."""
-    raw = _ESCAPED.sub(lambda m: bytes((int(m.group()[1:], 16),)), part)
+    """Journey's unescape_uri (no ``+`` decoding); Rails answers 400 for non-UTF-8 results.
+
+    Any ``%`` and two alphanumerics is replaced, like Journey: ``%ZZ`` is NUL and ``%1G`` is
+    ``\x01``.
+    """
+    raw = _ESCAPED.sub(_unescape_byte, part)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
