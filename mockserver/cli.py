@@ -103,6 +103,8 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser]) -> None:
 COMMAND_MODULES: tuple[str, ...] = (
     "openapi",
     "validate",
+    "probe",
+    "contract",
 )
 
 
