@@ -105,6 +105,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "validate",
     "probe",
     "contract",
+    "record",
 )
 
 

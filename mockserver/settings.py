@@ -92,6 +92,12 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
     return out
 
 
+def api_token_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
+    """``$MOCKSERVER_API_TOKEN`` for record, proxy and diff: safer than a flag, which ``ps`` shows."""
+    env = os.environ if environ is None else environ
+    return env.get("MOCKSERVER_API_TOKEN") or None
+
+
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     """Where generated datasets are cached: ``$MOCKSERVER_CACHE_DIR``, else
     ``$XDG_CACHE_HOME/mockserver``, else ``~/.cache/mockserver``."""
