@@ -106,6 +106,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "probe",
     "contract",
     "record",
+    "proxy",
 )
 
 
