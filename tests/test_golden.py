@@ -17,7 +17,7 @@ from mockserver.rows import ID
 from mockserver.settings import Settings
 from mockserver.store import Store
 
-from .golden import IndexCase, ShowCase, fixtures, index_cases, show_cases
+from .golden import GOLDEN_PATH, SHARED_GOLDEN, IndexCase, ShowCase, fixtures, index_cases, show_cases
 
 # Undocumented Ransack features the fixture format cannot express: the golden database had
 # course_id / assignee_id / login_id columns, the fixture format (and so the mock) has not.
@@ -85,3 +85,9 @@ async def test_show_case(client: TestClient, case: ShowCase) -> None:
         assert body["id"] == case.id
     else:
         assert body == {"status": 404, "error": "Not Found"}
+
+
+@pytest.mark.skipif(not SHARED_GOLDEN.exists(), reason="shared/spec is not beside this checkout")
+def test_vendored_golden_copy_matches_the_shared_spec() -> None:
+    """Check that tests/data's copy of the golden file is the shared spec's, byte for byte."""
+    assert GOLDEN_PATH.read_bytes() == SHARED_GOLDEN.read_bytes()

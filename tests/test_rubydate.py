@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import json
 import urllib.parse
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -19,7 +18,9 @@ from hypothesis import strategies as st
 from mockserver import rubydate
 from mockserver.rubydate import ruby_to_date
 
-GOLDEN = Path("/work/shared/spec/ransack-golden-public.json")
+from .golden import GOLDEN_PATH
+
+GOLDEN = GOLDEN_PATH
 RUBY_STRIP = " \t\n\x0b\f\r\x00"  # String#strip (NUL only trails, which is moot here)
 TODAY = datetime.date(2026, 11, 17)  # a Tuesday
 
