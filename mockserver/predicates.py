@@ -44,7 +44,7 @@ def _predicate_table() -> dict[str, PredicateSpec]:
             "gteq": "gteq", "in": "in", "not_in": "not_in", "matches": "like",
             "does_not_match": "not_like"}
     derived = {"cont": ("like", "cont"), "not_cont": ("not_like", "cont"),
-               "i_cont": ("like", "cont"), "not_i_cont": ("not_like", "cont"),
+               "i_cont": ("like", "icont"), "not_i_cont": ("not_like", "icont"),
                "start": ("like", "start"), "not_start": ("not_like", "start"),
                "end": ("like", "end"), "not_end": ("not_like", "end")}
     for name, op in arel.items():
@@ -56,7 +56,7 @@ def _predicate_table() -> dict[str, PredicateSpec]:
         table[name] = PredicateSpec(name, op, None, pattern)
         for q in ("any", "all"):
             table[f"{name}_{q}"] = PredicateSpec(f"{name}_{q}", op, q, pattern)
-    for name in ("null", "not_null", "present", "blank"):
+    for name in ("null", "not_null", "present", "blank", "true", "not_true", "false", "not_false"):
         table[name] = PredicateSpec(name, name, None, None, boolean=True)
     return table
 
@@ -235,6 +235,9 @@ def _like_test(attribute: str, pattern: str, negate: bool) -> Test:
 
 
 def _pattern(kind: str, text: str) -> str:
+    """The LIKE pattern Ransack's formatter builds (i_cont downcases with Ruby first)."""
+    if kind == "icont":
+        return f"%{escape_like(text.lower())}%"
     if kind == "cont":
         return f"%{escape_like(text)}%"
     if kind == "start":
@@ -288,6 +291,10 @@ def build_condition(key: str, names: tuple[str, ...], combinator: str, predicate
             search.notices.append(Notice(key, f"{ruby.inspect(raw)} is not a boolean; ignored"))
             return None
         switch = raw in _TRUE
+        if predicate.op in ("true", "not_true", "false", "not_false"):
+            raise InternalServerError(
+                f"{key!r}: compares a {kinds[0].value} column with a boolean, a PostgreSQL "
+                "error (operator does not exist) that Rails answers with 500")
         tests = tuple(_boolean_test(n, k, predicate.op, switch) for n, k in zip(names, kinds, strict=False))
         return Condition(key, names, combinator, predicate, (switch,), tests)
 
@@ -318,6 +325,10 @@ def build_condition(key: str, names: tuple[str, ...], combinator: str, predicate
                     "(operator does not exist), which Rails answers with 500"
                 )
             texts = [_pattern(predicate.pattern, v) for v in values if v is not None]
+            if any(re.search(r"(?<!\\)(?:\\\\)*\\\Z", t) for t in texts):
+                raise InternalServerError(
+                    f"{key!r}: a LIKE pattern ending in a lone backslash is a PostgreSQL error "
+                    "(LIKE pattern must not end with escape character); Rails answers 500")
             subtests = [_like_test(name, t, predicate.op == "not_like") for t in texts]
         elif predicate.op in ("in", "not_in"):
             subtests = [_in_test(name, values, predicate.op == "not_in")]
@@ -357,8 +368,8 @@ def _hint(names: tuple[str, ...], combinator: str, predicate: PredicateSpec,
     value = values[0]
     if predicate.op in ("eq", "lt", "lteq", "gt", "gteq") and len(names) == 1:
         return Hint(names, predicate.op, value)
-    if predicate.op == "like" and predicate.pattern == "cont" and isinstance(value, str):
-        return Hint(names, "contains", pg_lower(value))
+    if predicate.op == "like" and predicate.pattern in ("cont", "icont") and isinstance(value, str):
+        return Hint(names, "contains", pg_lower(value.lower() if predicate.pattern == "icont" else value))
     return None
 
 

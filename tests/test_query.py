@@ -162,3 +162,31 @@ def test_unknown_parameters_change_nothing(param: str, unknown: str) -> None:
 def test_blank_values_are_dropped(name: str, blank: str) -> None:
     """Check that a blank value (Unicode-aware, after strip) never filters anything."""
     assert ids(f"{name}={blank}") == ids("")
+
+
+@pytest.mark.parametrize("query", ["score_true=1", "full_name_not_true=0", "status_false=t",
+                                   "cert_expiry_not_false=true"])
+def test_boolean_predicates_on_non_boolean_columns_are_500(query: str) -> None:
+    """Check _true/_false on the API's (non-boolean) columns: PostgreSQL's operator error."""
+    with pytest.raises(InternalServerError):
+        run(compile_search(parse_query(query.encode())), ROWS)
+
+
+def test_boolean_predicates_drop_non_boolean_values() -> None:
+    """Check _true with a value that is not boolean-ish is dropped, as its validator says."""
+    assert ids("score_true=maybe") == ids("")
+
+
+def test_i_cont_downcases_with_ruby_before_ilike() -> None:
+    """Check i_cont: Ruby's downcase turns İ into i + combining dot, so it misses plain i."""
+    rows = [row(id=2, full_name="İlker"), row(id=1, full_name="ilker")]
+    assert ids("full_name_cont=%C4%B0lker", rows) == [2, 1]
+    assert ids("full_name_i_cont=%C4%B0lker", rows) == []
+    assert ids("full_name_i_cont=ILKER", rows) == [2, 1]
+
+
+def test_matches_with_a_trailing_escape_is_500() -> None:
+    """Check a raw _matches pattern ending in one backslash fails as PostgreSQL does."""
+    with pytest.raises(InternalServerError):
+        run(compile_search(parse_query(b"full_name_matches=ab%5C")), ROWS)
+    assert ids("full_name_matches=ab%5C%5C") == []  # an escaped backslash is fine
