@@ -107,6 +107,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "contract",
     "record",
     "proxy",
+    "diff",
 )
 
 
