@@ -102,7 +102,7 @@ class _Values:
 
     def text(self, attribute: str) -> str:
         rng = self.rng
-        pool = [t for t in self.present(attribute) if t] or ["x"]
+        pool = [str(t) for t in self.present(attribute) if t] or ["x"]
         base = rng.choice(pool)
         start = rng.randrange(len(base))
         sub = base[start:start + rng.randint(1, 6)]
@@ -304,7 +304,7 @@ def _answer(status: int, body: bytes) -> Answer:
         data = json.loads(body)
     except ValueError:
         data = None
-    ids = ([r.get("id") for r in data if isinstance(r, dict)]
+    ids = ([r["id"] for r in data if isinstance(r, dict) and isinstance(r.get("id"), int)]
            if status == 200 and isinstance(data, list) else None)
     return Answer(status, ids, body[:100].decode("utf-8", "replace"))
 
@@ -446,14 +446,17 @@ async def run_diff(upstream: Upstream, records: list[Record], seed: int, max_que
             raise UsageError(f"GET {index.target} answered {index.status}{hint}")
         theirs = _answer(index.status, index.body)
         report.queries += 1
-        if theirs.ids is None or set(theirs.ids) != set(mine.ids or []) or \
+        if theirs.ids is None:
+            raise UsageError(f"GET {index.target}: the unfiltered index is not a JSON list "
+                             f"({theirs.excerpt!r}); check it with 'mockserver proxy' or record")
+        if set(theirs.ids) != set(mine.ids or []) or \
                 _rendered(index.body) != _rendered_local(records):
-            found = Disagreement((), sorted(set(theirs.ids or []) - set(mine.ids or []), reverse=True),
-                                 sorted(set(mine.ids or []) - set(theirs.ids or []), reverse=True))
-            found.note = ("the upstream's records differ from the recording (another account, "
+            stale = Disagreement((), sorted(set(theirs.ids) - set(mine.ids or []), reverse=True),
+                                 sorted(set(mine.ids or []) - set(theirs.ids), reverse=True))
+            stale.note = ("the upstream's records differ from the recording (another account, "
                           "or changed since record): run record again; filter queries "
                           "would only repeat this difference, so none were sent")
-            report.disagreements.append(found)
+            report.disagreements.append(stale)
             return report
         for query in generate_queries(records, seed):
             if max_queries is not None and report.queries >= max_queries:

@@ -84,7 +84,8 @@ class Finding:
 
 STATS = web.AppKey("proxy_stats", ProxyStats)
 CONFIG = web.AppKey("proxy_config", ProxyConfig)
-EMIT = web.AppKey("proxy_emit", Callable[[dict[str, Any]], None])
+Emit = Callable[[dict[str, Any]], None]
+EMIT: web.AppKey[Emit] = web.AppKey("proxy_emit")
 SESSION = web.AppKey("proxy_session", aiohttp.ClientSession)
 
 

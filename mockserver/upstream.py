@@ -104,7 +104,7 @@ def retry_delay(value: str | None, attempt: int, backoff: float = 0.5) -> float:
             when = None
         if when is not None:
             return max(0.0, when.timestamp() - time.time())
-    return min(30.0, backoff * 2**attempt)
+    return min(30.0, backoff * 2.0**attempt)
 
 
 class RateLimiter:
