@@ -333,7 +333,7 @@ good_auth = st.sampled_from([(b"Authorization", b'Token token="tok"'),
 # --- properties --------------------------------------------------------------------------------
 
 
-@settings(FUZZ, max_examples=1000)
+@settings(FUZZ, max_examples=800)
 @given(method=methods, path=paths, query=st.one_of(st.none(), queries), extra=headers,
        auth=st.one_of(st.none(), good_auth), strict=st.booleans(),
        version=st.sampled_from([b"HTTP/1.1", b"HTTP/1.1", b"HTTP/1.0"]))
@@ -349,7 +349,7 @@ def test_arbitrary_requests_get_clean_answers(servers: Servers, method: bytes, p
           request)
 
 
-@settings(FUZZ, max_examples=1000)
+@settings(FUZZ, max_examples=600)
 @given(name=st.sampled_from(FILTER_NAMES), form=st.sampled_from(["", "[]", "[x]", "[][y]", "[0]"]),
        value=values, data=st.data())
 def test_every_filter_with_every_kind_of_value(servers: Servers, name: str, form: str, value: str,

@@ -70,6 +70,7 @@ def _plan(records: list[Record], rng: random.Random) -> Iterator[tuple[str, Expe
     ids = [int(str(r["id"])) for r in records]
     present = set(ids)
     absent = [i for i in range(1, max(ids) + 2) if i not in present]
+    lowered = {r["id"]: pg_lower(str(r["full_name"])) for r in records}
 
     def where(test: Callable[[Record], bool]) -> Callable[[bytes], bool]:
         expected = [r["id"] for r in records if test(r)]
@@ -107,11 +108,11 @@ def _plan(records: list[Record], rng: random.Random) -> Iterator[tuple[str, Expe
         elif kind == 7:
             yield date_filter("cert_expiry_lt", "cert_expiry", lambda a, b: a < b)
         elif kind == 8:
-            name = pg_lower(str(record["full_name"]))
+            name = lowered[record["id"]]
             start = rng.randrange(len(name))
             needle = name[start:start + rng.randint(2, 6)].strip() or name
             yield (f"{INDEX}?full_name_cont={quote(needle)}",
-                   (200, where(lambda r, n=needle: n in pg_lower(str(r["full_name"])))))
+                   (200, where(lambda r, n=needle: n in lowered[r["id"]])))
         elif kind == 9:
             value = record["score"]
             low = record["completion_date"] or "2016-01-01"
@@ -127,7 +128,7 @@ def _plan(records: list[Record], rng: random.Random) -> Iterator[tuple[str, Expe
 
 async def test_concurrent_load_has_no_errors_and_no_wrong_answers(tmp_path: Path) -> None:
     """Check that 3,000 mixed requests over 48 connections all get the right status and body."""
-    with serve(tmp_path, "--seed", "11", "--count", "1500", "--no-auth", "--quiet") as port:
+    with serve(tmp_path, "--seed", "11", "--count", "800", "--no-auth", "--quiet") as port:
         base = f"http://127.0.0.1:{port}"
         connector = aiohttp.TCPConnector(limit=CONNECTIONS)
         timeout = aiohttp.ClientTimeout(total=30)
