@@ -37,7 +37,7 @@ from .errors import UsageError
 from .schemas import iter_violations
 from .settings import api_token_from_environment
 from .state import redact
-from .upstream import TOKEN_VARIABLE, scrub, token_header
+from .upstream import TOKEN_VARIABLE, client_error_reason, scrub, token_header
 
 __all__ = ["ProxyConfig", "ProxyStats", "check_answer", "create_proxy_app", "register"]
 
@@ -173,7 +173,8 @@ def _answer_headers(headers: Any) -> CIMultiDict[str]:
 
 def _gateway_error(status: int, reason: str) -> web.Response:
     phrase = "Bad Gateway" if status == 502 else "Gateway Timeout"
-    body = json.dumps({"status": status, "error": phrase, "upstream": reason}).encode()
+    body = json.dumps({"status": status, "error": phrase, "upstream": reason},
+                      separators=(",", ":")).encode()  # compact, like Rails' own error bodies
     return web.Response(status=status, body=body, content_type="application/json",
                         headers={"X-Mockserver-Proxy": "upstream-error"})
 
@@ -196,7 +197,7 @@ async def forward(request: web.Request) -> web.StreamResponse:
         stats.upstream_errors += 1
         status = 504 if isinstance(exc, TimeoutError) else 502
         why = (f"no answer within {config.timeout:g}s" if status == 504
-               else scrub(_client_error(exc), config.token))
+               else scrub(client_error_reason(exc), config.token))
         emit({"time": _now(), "kind": "upstream_error", "request": shown, "status": status,
               "upstream": why})
         _access(config, shown, status, started, f"upstream error: {why}")
@@ -218,16 +219,6 @@ async def forward(request: web.Request) -> web.StreamResponse:
             response.headers["Content-Length"] = raw_headers["Content-Length"]
         return response
     return web.Response(status=status, reason=reason, body=body, headers=headers)
-
-
-def _client_error(exc: BaseException) -> str:
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return f"cannot connect to {exc.host}:{exc.port} ({exc.os_error.strerror or exc.os_error})"
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "the upstream closed the connection without answering"
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return f"invalid HTTP answer ({exc.message})"
-    return (str(exc) or type(exc).__name__).splitlines()[0]
 
 
 def _access(config: ProxyConfig, shown: str, status: int, started: float, note: str) -> None:
@@ -376,3 +367,4 @@ def register(subparsers: Any) -> None:
                    help="upstream timeout per request; then 504 (default 30)")
     p.add_argument("--quiet", action="store_true", help="no access log line per request")
     p.set_defaults(run=cmd_proxy)
+

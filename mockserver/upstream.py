@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import os
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -34,6 +35,7 @@ __all__ = [
     "UpstreamAnswer",
     "UpstreamError",
     "UpstreamTimeoutError",
+    "client_error_reason",
     "index_url",
     "retry_delay",
     "scrub",
@@ -204,7 +206,7 @@ class Upstream:
                             f"GET {raw}: no answer within {self.timeout:g}s") from None
                     delay = retry_delay(None, attempt, self.backoff)
                 except aiohttp.ClientError as exc:  # refused, reset, DNS: retrying rarely helps
-                    raise UpstreamError(scrub(f"GET {raw}: {_reason(exc)}", self.token)) from None
+                    raise UpstreamError(scrub(f"GET {raw}: {client_error_reason(exc)}", self.token)) from None
                 else:
                     if answer.status not in RETRY_STATUSES or attempt >= self.retries:
                         return answer
@@ -216,16 +218,22 @@ class Upstream:
             await asyncio.sleep(delay)
 
 
-def _reason(exc: BaseException) -> str:
+def client_error_reason(exc: BaseException) -> str:
     """A short, token-free description of a client error (aiohttp's messages hold no headers)."""
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return f"cannot connect to {exc.host}:{exc.port} ({exc.os_error.strerror or exc.os_error})"
+        return f"cannot connect to {exc.host}:{exc.port} ({_os_reason(exc.os_error)})"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "the server closed the connection without answering"
     if isinstance(exc, aiohttp.ClientPayloadError):
         return f"broken response body ({exc})"
     if isinstance(exc, aiohttp.ClientResponseError):
-        return f"invalid response ({exc.message})"
+        return f"invalid HTTP answer ({exc.message})"
     text = str(exc) or type(exc).__name__
     return text.splitlines()[0]
 
+
+def _os_reason(error: OSError) -> str:
+    """'Connection refused' rather than asyncio's 'Connect call failed (...)'."""
+    if error.errno:
+        return os.strerror(error.errno)
+    return error.strerror or str(error)
