@@ -30,6 +30,8 @@ REASONS = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Inte
 class ContractViolationError(AssertionError):
     """The endpoint broke the contract; the message says how and how to reproduce it."""
 
+    raised = 0  # how many were ever raised: lets a property notice it has started shrinking
+
     def __init__(self, title: str, detail: str = "", responses: Iterable[Response] = (),
                  rule: str = "") -> None:
         lines = [title]
@@ -42,6 +44,7 @@ class ContractViolationError(AssertionError):
             if response.curl not in seen:
                 seen.add(response.curl)
                 lines.append(f"reproduce: {response.curl}")
+        ContractViolationError.raised += 1
         super().__init__("\n".join(lines))
 
 

@@ -235,6 +235,7 @@ class Client:
         self.stats = Stats()
         self._connection: http.client.HTTPConnection | None = None
         self._cache: OrderedDict[tuple[str, str, str | None], Response] = OrderedDict()
+        self.before_send: Any = None  # called before every request that is not a cache hit
 
     @property
     def auth_header(self) -> str:
@@ -268,6 +269,8 @@ class Client:
             self._cache.move_to_end(key)
             self.stats.cache_hits += 1
             return self._cache[key]
+        if self.before_send is not None:
+            self.before_send()
         headers = {"Accept": "application/json"}
         if header is not None:
             headers["Authorization"] = header

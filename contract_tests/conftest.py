@@ -10,17 +10,16 @@ This is the only module of the suite that reads the environment.
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
 
 from .checks import ContractViolationError, Dataset, check_status, json_body
-from .client import BudgetExhaustedError, Client, EndpointUnavailableError, index_url, is_loopback
+from .client import BudgetExhaustedError, Client, index_url, is_loopback
 from .endpoint import DEV_TOKEN, MockProcess, start_mock
 
 DEFAULT_MAX_REQUESTS = 900  # a default run needs about 600
@@ -182,8 +181,9 @@ def forall(request: pytest.FixtureRequest, client: Client) -> Callable[..., Prop
     """``@forall(strategy, examples=N)`` runs the decorated check as a Hypothesis property now.
 
     Strategies depend on the endpoint's data, so properties are built inside the test. Once an
-    example has failed, shrinking may send at most SHRINK_REQUESTS more requests; then untried
-    candidates count as passing, so the smallest failure found so far is the one reported.
+    example has failed, shrinking may send at most SHRINK_REQUESTS more requests; after that,
+    candidates that need an uncached request are rejected, so the smallest failure found so
+    far (its answers are cached) is the one reported.
     A run that exhausts the request budget is skipped, unless it had already found a failure.
     """
     config = request.config
@@ -192,29 +192,24 @@ def forall(request: pytest.FixtureRequest, client: Client) -> Callable[..., Prop
 
     def decorate(*strategies: st.SearchStrategy[Any], examples: int) -> Property:
         def run(check: Callable[..., None]) -> None:
-            failed: set[str] = set()
-            first_failure: list[int] = []
+            seen = ContractViolationError.raised
+            baseline: list[int] = []
 
-            @functools.wraps(check)
-            def guarded(*args: Any, **kwargs: Any) -> None:
-                key = repr((args, sorted(kwargs.items())))
-                if first_failure and client.budget.used - first_failure[0] > SHRINK_REQUESTS \
-                        and key not in failed:
-                    return
-                try:
-                    check(*args, **kwargs)
-                except (AssertionError, EndpointUnavailableError):
-                    failed.add(key)
-                    if not first_failure:
-                        first_failure.append(client.budget.used)
-                    raise
+            def guard() -> None:
+                """After a failure, reject candidates that need more than SHRINK_REQUESTS requests."""
+                if ContractViolationError.raised > seen:
+                    if not baseline:
+                        baseline.append(client.budget.used)
+                    if client.budget.used - baseline[0] >= SHRINK_REQUESTS:
+                        reject()
 
             prop = settings(max_examples=max(1, round(examples * scale)), deadline=None,
                             database=None, derandomize=not seeded, print_blob=seeded,
                             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                    HealthCheck.filter_too_much],
                             phases=[Phase.explicit, Phase.generate, Phase.shrink],
-                            )(given(*strategies)(guarded))
+                            )(given(*strategies)(check))
+            client.before_send = guard
             try:
                 prop()
             except BudgetExhaustedError as exc:
@@ -224,6 +219,8 @@ def forall(request: pytest.FixtureRequest, client: Client) -> Callable[..., Prop
                 if rest is None:
                     pytest.skip(str(group.exceptions[0]))
                 raise rest from None
+            finally:
+                client.before_send = None
         return run
     return decorate
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import re
 import signal
 import socket
+import subprocess
 import sys
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -454,6 +456,31 @@ async def serve(app: web.Application, port: int) -> None:
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     await stop.wait()
     await runner.cleanup()
+
+
+@contextlib.contextmanager
+def running(name: str, fixtures: Path | None = None, timeout: float = 30.0) -> Iterator[str]:
+    """Serve defect ``name`` from a child process on a free port; yields the index URL."""
+    command = [sys.executable, str(Path(__file__).resolve()), name, "--port", "0"]
+    if fixtures is not None:
+        command += ["--fixtures", str(fixtures)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().decode()
+        match = re.search(r"listening on (http://\S+)", line)
+        if match is None:
+            raise RuntimeError(f"broken mock {name!r} did not start: {line}{process.stdout.read(2000)!r}")
+        yield match.group(1)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def main(argv: list[str] | None = None) -> int:
