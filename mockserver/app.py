@@ -111,6 +111,7 @@ def _api_middleware(state: ServerState, api_route: web.AbstractRoute) -> Middlew
         if request.match_info.route is not api_route:
             return await handler(request)
         state.request_count += 1
+        generation = journal.generation
         injected = False
         if faults:
             delay_ms, status = faults.take(request.raw_path.partition("?")[0])
@@ -119,11 +120,13 @@ def _api_middleware(state: ServerState, api_route: web.AbstractRoute) -> Middlew
                 await asyncio.sleep(delay_ms / 1000)
             if status is not None:
                 response: web.StreamResponse = fault_response(status)
-                journal.append(request.method, request.raw_path, request.headers, status, True)
+                if journal.generation == generation:
+                    journal.append(request.method, request.raw_path, request.headers, status, True)
                 return response
         response = await handler(request)
-        journal.append(request.method, request.raw_path, request.headers, response.status,
-                       injected)
+        if journal.generation == generation:  # not reset while this request was in flight
+            journal.append(request.method, request.raw_path, request.headers, response.status,
+                           injected)
         return response
 
     return api_middleware

@@ -96,6 +96,12 @@ class _ServerThread:
             return
         self._started.set_result(None)
         self._loop.run_forever()
+        # Requests still in flight (a test's delay outliving the test) are cancelled, not left
+        # pending on a closed loop, where their garbage collection would log noise later on.
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         self._loop.run_until_complete(self._loop.shutdown_asyncgens())
         self._loop.close()
 

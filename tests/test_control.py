@@ -335,3 +335,16 @@ async def test_reset_clears_journal_and_faults(client: TestClient) -> None:
     assert (await client.get("/api/train_sessions", headers=AUTH)).status == 200
     journal = (await (await client.get("/__mockserver/requests")).json())["requests"]
     assert len(journal) == 1
+
+
+async def test_request_in_flight_during_reset_is_not_journaled(client: TestClient) -> None:
+    """Check that a request delayed across a reset does not appear in the new journal."""
+    import asyncio
+
+    await client.post("/__mockserver/faults", json={"delay_ms": 300})
+    slow = asyncio.ensure_future(client.get("/api/train_sessions", headers=AUTH))
+    await asyncio.sleep(0.1)
+    await client.post("/__mockserver/reset")
+    assert (await slow).status == 200
+    journal = (await (await client.get("/__mockserver/requests")).json())["requests"]
+    assert journal == []

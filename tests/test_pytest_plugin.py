@@ -262,3 +262,22 @@ def test_off_until_used(pytester: pytest.Pytester) -> None:
     ''')
     pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:asyncio",
                                   "-p", "no:aiohttp").assert_outcomes(passed=1)
+
+
+def test_readme_example_runs(pytester: pytest.Pytester) -> None:
+    """Check that the README's client test passes exactly as printed there."""
+    import re
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[1].joinpath("README.md").read_text(encoding="utf-8")
+    section = readme.split("### Pytest plugin", 1)[1].split("\n### ", 1)[0]
+    files = {}
+    for block in re.findall(r"```python\n(.*?)```", section, re.S):
+        name = re.match(r"# (\w+\.py)", block)
+        assert name, "each README example block starts with '# <file>.py'"
+        files[name.group(1)] = block
+    assert set(files) == {"myclient.py", "test_myclient.py"}
+    pytester.makeini(INI)
+    for name, text in files.items():
+        pytester.path.joinpath(name).write_text(text, encoding="utf-8")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
