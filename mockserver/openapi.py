@@ -256,8 +256,8 @@ def _control_paths() -> dict[str, Any]:
             "get": _control(
                 "The request journal", "The API requests received since the last reset, "
                 "oldest first, in a bounded ring buffer. Control and /openapi.json requests "
-                "are not recorded; secrets (Authorization, Cookie, token-like query values) "
-                "are redacted before anything is stored.",
+                "are not recorded; headers and query keys whose name mentions auth, token, key, "
+                "secret, password, cookie or session are redacted before anything is stored.",
                 {"200": _ok("The journal.", {"$ref": local + "Journal"}),
                  "400": _control_error("Bad limit."), **_CONTROL_ERRORS},
                 parameters=[{"name": "limit", "in": "query", "required": False,
