@@ -187,10 +187,10 @@ def _listen(settings: Settings) -> socket.socket:
 async def _serve(settings: Settings, store: Store, sock: socket.socket,
                  out: TextIO | None) -> None:
     """Serve on ``sock`` until SIGINT/SIGTERM, then finish in-flight requests and stop."""
-    runner = web.AppRunner(create_app(settings, store), access_log=None,
+    runner = web.AppRunner(create_app(settings, store), access_log=None, shutdown_timeout=10.0,
                            handler_cancellation=False)
     await runner.setup()
-    site = web.SockSite(runner, sock, shutdown_timeout=10.0)
+    site = web.SockSite(runner, sock)
     await site.start()
     if out is not None:
         _banner(settings, sock.getsockname()[1], store, out)
