@@ -424,6 +424,22 @@ def _malformed(ctx: Context) -> Any:
     return mw
 
 
+@defect("throttled", "not a defect: every 5th request answers 429 (Retry-After: 0), every 49th 503")
+def _throttled(ctx: Context) -> Any:
+    count = 0
+
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        nonlocal count
+        count += 1
+        if count % 5 == 0:
+            return web.Response(status=429, text="slow down", headers={"Retry-After": "0"})
+        if count % 49 == 0:
+            return web.Response(status=503, text="busy")  # no Retry-After: the client backs off
+        return await handler(request)
+    return mw
+
+
+NOT_DEFECTS = frozenset({"none", "throttled"})  # endpoints that honour the contract
 SETTINGS: dict[str, dict[str, Any]] = {"unknown_param_400": {"strict": True}, "no_auth": {"auth": False}}
 
 

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from .broken_mock import DEFECTS, running
+from mockserver.cli import main
+
+from .broken_mock import DEFECTS, NOT_DEFECTS, running
 from .golden import GOLDEN_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +41,7 @@ def _run_suite(url: str, junit: Path) -> tuple[int, list[tuple[str, str]], str]:
     return result.returncode, failures, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("defect", sorted(set(DEFECTS) - {"none"}))
+@pytest.mark.parametrize("defect", sorted(set(DEFECTS) - NOT_DEFECTS))
 def test_suite_fails_on_broken_variant(defect: str, tmp_path: Path) -> None:
     """Check that the contract suite fails on a mock with one defect, with a contract violation
     (not a crash of the suite) whose message carries a curl reproduction."""
@@ -68,3 +70,22 @@ def test_suite_passes_on_golden_dataset(tmp_path: Path) -> None:
     with running("none", fixtures) as url:
         code, failures, output = _run_suite(url, tmp_path / "junit.xml")
     assert (code, failures) == (0, []), output[-5000:]
+
+
+def test_throttling_is_retried_not_failed(tmp_path: Path) -> None:
+    """Check that 429/503 answers are retried (after Retry-After or a backoff), reported in the
+    summary, and never counted as contract failures."""
+    with running("throttled") as url:
+        code, failures, output = _run_suite(url, tmp_path / "junit.xml")
+    assert (code, failures) == (0, []), output[-5000:]
+    assert "after 429" in output and "after 503" in output, output[-2000:]
+
+
+def test_contract_command_forwards_pytest_options(capfd: pytest.CaptureFixture[str]) -> None:
+    """Check that `mockserver contract URL` runs the suite and forwards pytest options (-k, -q)."""
+    with running("none") as url:
+        assert main(["contract", url, "-q", "-k", "auth", "-p", "no:xdist"]) == 0
+    with running("no_auth") as url:
+        assert main(["contract", url, "-q", "-k", "missing_token", "-p", "no:xdist"]) == 1
+    out = capfd.readouterr().out
+    assert "passed" in out and "reproduce: curl" in out
