@@ -23,7 +23,7 @@ Answer = tuple[str, Any]
 
 
 def ask(op: str, args: list[Any]) -> list[Answer]:
-    """Ruby's answers for ``op`` on each argument (bytes for get/route, str otherwise)."""
+    """Ruby's answers for ``op`` on each argument (bytes for get/route/normalize, else str)."""
     lines = []
     for arg in args:
         wire = {"hex": arg.hex()} if isinstance(arg, bytes) else arg
@@ -52,6 +52,8 @@ def normalise(op: str, answer: Answer) -> Answer:
         if value["action"] is None:
             return ("ok", None)
         return ("ok", [value["action"], value["id"], value["format"]])
+    if op == "normalize":
+        return ("ok", bytes.fromhex(value))
     if op == "to_i":
         return ("ok", int(value, 16))  # sent as hex: decimal ints over 4300 digits don't parse
     if op == "to_date" and value is not None:
@@ -70,6 +72,8 @@ def python(op: str, arg: Any) -> Answer:
         if op == "route":
             found = routing.route(arg)
             return ("ok", None if found.action is None else [found.action, found.id, found.format])
+        if op == "normalize":
+            return ("ok", routing.normalize_path(arg))
         if op == "cast_id":
             return ("ok", routing.cast_id(arg))
         if op == "token":

@@ -14,6 +14,7 @@
 #   route     {"hex": raw path}       a RouteSet with `namespace :api { resources
 #                                     :train_sessions, only: [:index, :show] }`, called like the
 #                                     app (normalize_path, Journey, path-parameter check)
+#   normalize {"hex": raw path}       Journey::Router::Utils.normalize_path, answered as hex
 #   cast_id   "segment"               ActiveModel::Type::Integer (limit 4) serialize, as
 #                                     ActiveRecord's find binds the id: nil = 404
 #   token     "header" | null         HttpAuthentication::Token.token_and_options&.first, then
@@ -66,6 +67,8 @@ def run(op, arg)
     text = +""
     body.each { |part| text << part }
     status == 200 ? JSON.parse(text) : { "action" => nil, "status" => status }
+  when "normalize"
+    ActionDispatch::Journey::Router::Utils.normalize_path(bytes(arg)).unpack1("H*")
   when "cast_id"
     begin
       INT4.serialize(arg)

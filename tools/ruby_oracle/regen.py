@@ -35,7 +35,8 @@ TABLES = {
     "tests/test_ruby.py": {"STRIP_CASES": "strip", "BLANK_CASES": "blank", "TO_I_CASES": "to_i",
                            "INSPECT_CASES": "inspect"},
     "tests/test_auth.py": {"TOKEN_CASES": "token"},
-    "tests/test_routing.py": {"ROUTE_CASES": "route", "CAST_ID_CASES": "cast_id"},
+    "tests/test_routing.py": {"ROUTE_CASES": "route", "NORMALIZE_CASES": "normalize",
+                              "CAST_ID_CASES": "cast_id"},
 }
 NAMES = {"BAD": ("raises", "BadRequest"), "LIMIT": ("raises", "QueryLimitError"),
          "RAISES_500": ("raises", "ArgumentError")}
@@ -56,6 +57,8 @@ def expected_from(op: str, answer: tuple[str, Any]) -> Any:
         return None if value["action"] is None else (value["action"], value["id"], value["format"])
     if op == "to_i":
         return int(value, 16)
+    if op == "normalize":
+        return bytes.fromhex(value)
     if op == "to_date" and value is not None:
         return tuple(value)
     return value
