@@ -211,7 +211,8 @@ def edge_values(dataset: Dataset, spec: oracle.Filter) -> list[str | None]:
     middle = plain[1:4] if len(plain) >= 4 else plain
     out = [middle, middle.upper(), middle.lower(), middle.swapcase(), f"  {middle}\t", "\u00a0" + middle,
            middle[0] + "_" + middle[2:], middle[0] + "%" + middle[2:], middle[0] + "." + middle[2:],
-           middle[:1] + "%" + middle[1:], "%", "_", "\\", plain, plain.upper() + "X", None, "", " ", "\u2003"]
+           middle[:1] + "%" + middle[1:], "%", "_", "\\", plain, plain.upper() + "X", texts[-1],
+           texts[len(texts) // 2], None, "", " ", "\u2003"]
     for text in texts:  # accent, final sigma and dotted-I traps, where the data has them
         at = next((i for i, c in enumerate(text) if _accentless(c) not in ("", c)), None)
         if at is not None:

@@ -19,7 +19,7 @@ from .checks import (
     schema_errors,
 )
 from .client import Client, Query
-from .oracle import FILTERS, conditions, expect
+from .oracle import FILTERS, FILTERS_BY_NAME, conditions, expect
 
 
 def test_index_matches_list_schema(dataset: Dataset) -> None:
@@ -44,10 +44,17 @@ def test_index_is_stable(client: Client, dataset: Dataset) -> None:
 
 
 def test_json_suffix_and_trailing_slash(client: Client, dataset: Dataset) -> None:
-    """Check that /api/train_sessions.json and /api/train_sessions/ answer the index itself."""
+    """Check that /api/train_sessions.json and /api/train_sessions/ answer the index itself, with
+    and without filters."""
+    names = [f.name for f in FILTERS if f.rendered]
     for suffix in (".json", "/"):
         check_same_list(client.index(suffix=suffix), dataset.response,
                         f"the index with the path suffix {suffix!r} (Rails routes it to the index)")
+        for name in names[:: max(1, len(names) // 4)]:
+            value = strategies.edge_values(dataset, FILTERS_BY_NAME[name])[0]
+            query = Query.of((name, value))
+            check_result(client.index(query, suffix=suffix), dataset,
+                         expect(dataset.records, conditions(query.pairs)), f"{query} on {suffix!r}")
 
 
 def test_head_answers_like_get(client: Client, dataset: Dataset) -> None:
@@ -64,7 +71,8 @@ def test_unknown_parameters_change_nothing(client: Client, dataset: Dataset, for
     next to a documented filter."""
     names = [f.name for f in FILTERS if f.rendered]
     unknown = st.lists(st.tuples(strategies.unknown_key(),
-                                 st.one_of(st.none(), st.text(strategies.PRINTABLE, max_size=6))),
+                                 st.one_of(st.none(), st.sampled_from(("1", "2", "10", "true", "asc")),
+                                           st.text(strategies.PRINTABLE, max_size=6))),
                        min_size=1, max_size=3)
     known = st.one_of(st.just(()), strategies.conditions(dataset, names, 1))
 

@@ -57,7 +57,7 @@ def test_show_id_forms(client: Client, dataset: Dataset, forall: Any) -> None:
     prefix (03, +3, 3abc, a leading space)."""
     if not dataset.ids:
         return
-    forms = st.sampled_from(("{}.json", "0{}", "+{}", "{}abc", "%20{}", "{}%20", "00{}"))
+    forms = st.sampled_from(("{}.json", "0{}", "+{}", "{}abc", "%20{}", "{}%20", "00{}", "{}/"))
 
     @forall(st.sampled_from(dataset.ids), forms, examples=7)
     def check(ident: int, form: str) -> None:
@@ -77,6 +77,17 @@ def _absent_ids(dataset: Dataset) -> list[int]:
     if INT4_MAX not in present:
         edges.append(INT4_MAX)
     return sorted({i for i in gaps + edges if i not in present})
+
+
+def test_head_show(client: Client, dataset: Dataset) -> None:
+    """Check that HEAD of a listed record is 200 with the JSON content type and no body."""
+    if not dataset.ids:
+        return
+    response = client.show(str(dataset.ids[0]), method="HEAD")
+    check_status(response, 200, "HEAD is routed like GET in Rails")
+    check_content_type(response, "application/json", "utf-8")
+    if response.body:
+        raise ContractViolationError("HEAD returned a body", response.describe(), [response])
 
 
 def test_absent_ids_answer_404(client: Client, dataset: Dataset) -> None:
