@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,8 @@ from .client import Response, short
 from .oracle import DOC_VS_RANSACK, Expectation, Record
 
 JSON_TYPE = ("application/json", "utf-8")
+Property = Callable[[Callable[..., None]], None]
+Forall = Callable[..., Property]  # the ``forall`` fixture: ``@forall(strategy, examples=N)``
 DENIED_BODY = b"HTTP Token: Access denied.\n"
 CHALLENGE = 'Token realm="Application"'
 REASONS = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error"}

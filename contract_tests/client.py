@@ -201,8 +201,8 @@ def retry_delay(value: str | None, attempt: int) -> float:
             return float(value)
         with_date = email.utils.parsedate_to_datetime(value) if "," in value else None
         if with_date is not None:
-            return max(0.0, with_date.timestamp() - time.time())
-    return min(30.0, 0.5 * 2**attempt)
+            return max(0.0, float(with_date.timestamp()) - time.time())
+    return float(min(30.0, 0.5 * 2**attempt))
 
 
 def _curl_quote_header(header: str, token: str) -> str:

@@ -11,14 +11,14 @@ This is the only module of the suite that reads the environment.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
 
-from .checks import ContractViolationError, Dataset, check_status, json_body
+from .checks import ContractViolationError, Dataset, Forall, Property, check_status, json_body
 from .client import BudgetExhaustedError, Client, index_url, is_loopback
 from .endpoint import DEV_TOKEN, MockProcess, start_mock
 
@@ -162,22 +162,23 @@ def dataset(client: Client) -> Dataset:
     return Dataset(response, body)
 
 
-Property = Callable[[Callable[..., None]], None]
 SHRINK_REQUESTS = 40  # requests a failing property may spend shrinking its example
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A test that ran out of request budget is skipped, not failed: it found nothing wrong."""
-    outcome = yield
-    report = outcome.get_result()
+    report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(BudgetExhaustedError):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
+    return report
 
 
 @pytest.fixture
-def forall(request: pytest.FixtureRequest, client: Client) -> Callable[..., Property]:
+def forall(request: pytest.FixtureRequest, client: Client) -> Forall:
     """``@forall(strategy, examples=N)`` runs the decorated check as a Hypothesis property now.
 
     Strategies depend on the endpoint's data, so properties are built inside the test. Once an

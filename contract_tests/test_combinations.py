@@ -9,12 +9,12 @@ from typing import Any
 from hypothesis import note
 
 from . import strategies
-from .checks import ContractViolationError, Dataset, check_list, check_result
+from .checks import ContractViolationError, Dataset, Forall, check_list, check_result
 from .client import Client, Query, short
 from .oracle import DOC_VS_RANSACK, FILTERS, conditions, expect
 
 
-def test_conjunction_is_the_intersection(client: Client, dataset: Dataset, forall: Any) -> None:
+def test_conjunction_is_the_intersection(client: Client, dataset: Dataset, forall: Forall) -> None:
     """Check that two or three filters together (hidden ones included) select exactly the records
     every one of them selects alone."""
     names = [f.name for f in FILTERS]
@@ -59,7 +59,7 @@ def _partition(client: Client, dataset: Dataset, attribute: str, upper: tuple[st
             [above, below], rule)
 
 
-def test_date_comparisons_partition(client: Client, dataset: Dataset, forall: Any) -> None:
+def test_date_comparisons_partition(client: Client, dataset: Dataset, forall: Forall) -> None:
     """Check that completion_date_gteq d / _lteq d-1 partition the dated rows, and cert_expiry_gt d /
     _lt d leave out exactly the rows on d (Ransack's strict _gt/_lt, whatever the doc says)."""
     completion = strategies.day_near(strategies.date_anchors(dataset, "completion_date"))

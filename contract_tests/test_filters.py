@@ -7,13 +7,11 @@ literal wildcards. A filter on a hidden attribute is checked in test_hidden.py.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import note
 
 from . import strategies
-from .checks import Dataset, check_result
+from .checks import Dataset, Forall, check_result
 from .client import Client, Query
 from .oracle import FILTERS, FILTERS_BY_NAME, condition, expect
 
@@ -23,7 +21,7 @@ EXAMPLES = {"full_name_cont": 16}
 
 @pytest.mark.parametrize("name", RENDERED)
 def test_filter_selects_exactly_the_matching_records(name: str, client: Client, dataset: Dataset,
-                                                     forall: Any) -> None:
+                                                     forall: Forall) -> None:
     """Check that a documented filter returns every matching record of the unfiltered index and
     nothing else, in id-descending order."""
     spec = FILTERS_BY_NAME[name]

@@ -20,7 +20,7 @@ from hypothesis import note
 from hypothesis import strategies as st
 
 from . import strategies
-from .checks import ContractViolationError, Dataset, check_list, check_result, check_same_list
+from .checks import ContractViolationError, Dataset, Forall, check_list, check_result, check_same_list
 from .client import Client, Query, Response, short
 from .oracle import DATE_FORMS, FILTERS, condition, expect, format_date, pg_lower
 
@@ -40,7 +40,8 @@ def check_disjoint(first: Response, second: Response, why: str) -> None:
 
 
 @pytest.mark.parametrize("name", HIDDEN)
-def test_hidden_filter_is_a_stable_subset(name: str, client: Client, dataset: Dataset, forall: Any) -> None:
+def test_hidden_filter_is_a_stable_subset(name: str, client: Client, dataset: Dataset,
+                                          forall: Forall) -> None:
     """Check that a filter on a hidden attribute returns records of the unfiltered index, in its
     order, the same ones when asked twice (and for course, every record whose code matches)."""
     spec = next(f for f in FILTERS if f.name == name)
@@ -54,7 +55,7 @@ def test_hidden_filter_is_a_stable_subset(name: str, client: Client, dataset: Da
         check_same_list(client.index(query, fresh=True), first, f"{query} asked twice")
 
 
-def test_last_attempt_date_forms_agree(client: Client, dataset: Dataset, forall: Any) -> None:
+def test_last_attempt_date_forms_agree(client: Client, dataset: Dataset, forall: Forall) -> None:
     """Check that last_attempt_eq reads a date the same in ISO, lenient and padded forms, and that
     two different dates select disjoint records."""
     days = strategies.day_near(strategies.date_anchors(dataset, None))

@@ -11,6 +11,7 @@ from . import strategies
 from .checks import (
     ContractViolationError,
     Dataset,
+    Forall,
     check_content_type,
     check_list,
     check_result,
@@ -66,7 +67,7 @@ def test_head_answers_like_get(client: Client, dataset: Dataset) -> None:
         raise ContractViolationError("HEAD returned a body", response.describe(), [response])
 
 
-def test_unknown_parameters_change_nothing(client: Client, dataset: Dataset, forall: Any) -> None:
+def test_unknown_parameters_change_nothing(client: Client, dataset: Dataset, forall: Forall) -> None:
     """Check that parameters Ransack does not know (near-misses included) are ignored, alone or
     next to a documented filter."""
     names = [f.name for f in FILTERS if f.rendered]

@@ -9,7 +9,7 @@ from hypothesis import note
 from hypothesis import strategies as st
 
 from . import strategies
-from .checks import Dataset, check_rails_error, check_result, check_same_list
+from .checks import Dataset, Forall, check_rails_error, check_result, check_same_list
 from .client import Client, Query, encode
 from .oracle import FILTERS, condition, conditions, expect
 
@@ -21,7 +21,7 @@ def _word(dataset: Dataset) -> st.SearchStrategy[str]:
     return st.sampled_from(words or ["a"]).flatmap(lambda w: st.just(w[: max(1, len(w) // 2)]))
 
 
-def test_separators_and_encodings_agree(client: Client, dataset: Dataset, forall: Any) -> None:
+def test_separators_and_encodings_agree(client: Client, dataset: Dataset, forall: Forall) -> None:
     """Check that ';' separates pairs like '&', '+' decodes like %20, and a percent-encoded key
     is the same key (Rack decodes keys)."""
 
@@ -39,7 +39,7 @@ def test_separators_and_encodings_agree(client: Client, dataset: Dataset, forall
         check_same_list(client.index(raw), base, f"{query} with percent-encoded keys")
 
 
-def test_repeated_key_last_wins(client: Client, dataset: Dataset, forall: Any) -> None:
+def test_repeated_key_last_wins(client: Client, dataset: Dataset, forall: Forall) -> None:
     """Check that when a key repeats, its last value is the one used (a blank last value drops it)."""
     names = st.sampled_from(RENDERED)
 
@@ -54,7 +54,7 @@ def test_repeated_key_last_wins(client: Client, dataset: Dataset, forall: Any) -
                      query)
 
 
-def test_array_and_hash_values(client: Client, dataset: Dataset, forall: Any) -> None:
+def test_array_and_hash_values(client: Client, dataset: Dataset, forall: Forall) -> None:
     """Check Ransack on k[]= and k[x]= values: a string filter searches Ruby's inspect text
     literally, a date filter is dropped, an integer filter is a Rails 500."""
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from .checks import (
     ContractViolationError,
     Dataset,
+    Forall,
     check_content_type,
     check_rails_error,
     check_record_shape,
@@ -38,7 +39,7 @@ def _check_shows(response: Response, record: dict[str, Any], dataset: Dataset, h
             "show returns exactly the record the index lists")
 
 
-def test_show_returns_the_indexed_record(client: Client, dataset: Dataset, forall: Any) -> None:
+def test_show_returns_the_indexed_record(client: Client, dataset: Dataset, forall: Forall) -> None:
     """Check that show answers, for ids the index lists, exactly the record listed."""
     if not dataset.ids:
         return
@@ -52,7 +53,7 @@ def test_show_returns_the_indexed_record(client: Client, dataset: Dataset, foral
         _check_shows(client.show(str(ident)), dataset.by_id[ident], dataset, f"GET .../{ident}")
 
 
-def test_show_id_forms(client: Client, dataset: Dataset, forall: Any) -> None:
+def test_show_id_forms(client: Client, dataset: Dataset, forall: Forall) -> None:
     """Check that the id segment is read like Rails: a .json format, and Ruby to_i on a numeric
     prefix (03, +3, 3abc, a leading space)."""
     if not dataset.ids:

@@ -34,7 +34,7 @@ class Answer:
         except ValueError:
             return None
 
-    def ids(self) -> list[int] | None:
+    def ids(self) -> list[Any] | None:
         data = self.json()
         if self.status != 200 or not isinstance(data, list):
             return None
