@@ -45,7 +45,15 @@ from .ruby import is_blank, strip, to_i
 from .rubydate import ruby_to_date
 from .settings import Settings, api_token_from_environment
 from .store import Store
-from .upstream import TOKEN_VARIABLE, BudgetExhaustedError, Upstream, UpstreamError, index_url, scrub
+from .upstream import (
+    RETRY_STATUSES,
+    TOKEN_VARIABLE,
+    BudgetExhaustedError,
+    Upstream,
+    UpstreamError,
+    index_url,
+    scrub,
+)
 
 __all__ = ["NOT_COMPARABLE", "Disagreement", "Explanation", "explain", "generate_queries", "register"]
 
@@ -367,6 +375,9 @@ async def _compare(query: Query, local: LocalMock, upstream: Upstream,
     raw = encode(query)
     mine = await local.get(raw)
     answer = await upstream.get(query=raw)
+    if answer.status in RETRY_STATUSES:  # throttled or down for maintenance: not a disagreement
+        raise UpstreamError(f"GET {answer.target}: still {answer.status} after the retries; "
+                            "lower --rate or try later")
     theirs = _answer(answer.status, answer.body)
     if mine.status != theirs.status or (mine.ids is None) != (theirs.ids is None):
         return Disagreement(query, note=f"status: mock {mine.status}, upstream {theirs.status} "

@@ -175,9 +175,6 @@ class Upstream:
     def exhausted(self) -> bool:
         return self.max_requests is not None and self.sent >= self.max_requests
 
-    def describe(self, target: str = "") -> str:
-        return f"{self.url.origin()}{self.url.raw_path}{target}"
-
     async def get(self, target: str = "", query: str = "") -> UpstreamAnswer:
         """GET ``index_url + target`` with raw (already encoded) ``query``; retries 429/503 and
         timeouts. Raises ``UpstreamError`` when it cannot get an answer."""

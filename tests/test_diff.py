@@ -168,3 +168,14 @@ def test_explain_names_the_rule(name: str, value: str, record: dict[str, Any], u
         assert found is None
     else:
         assert found is not None and expected in found.rule
+
+
+def test_throttled_upstream_is_not_a_disagreement(train_sessions_api_factory: Factory,
+                                                  packaged_recording: Path) -> None:
+    """Check that 503s that outlast the retries stop the run with exit 2 instead of being
+    reported as filter disagreements."""
+    upstream = train_sessions_api_factory(tokens={TOKEN: None})
+    upstream.fail_next(status=503, times=None, path="/api/train_sessions")
+    code, out, err = run("diff", "--upstream", upstream.url, "--api-token", TOKEN, "--fixtures",
+                         str(packaged_recording), "--rate", "0", "--retries", "0")
+    assert code == 2 and "503" in err and "DIFFERS" not in out
