@@ -80,7 +80,7 @@ def _runner() -> Callable[[Any], Any]:
         import uvloop
     except ImportError:  # pragma: no cover - the mock falls back the same way
         return asyncio.run
-    return uvloop.run  # type: ignore[no-any-return]
+    return uvloop.run
 
 
 def main(argv: Sequence[str] | None = None) -> int:

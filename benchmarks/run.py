@@ -379,10 +379,11 @@ def print_table(report: Report) -> None:
             out.append(f"  {w['scenario']:<6} 1 worker {w['rps_1']:>8,.0f}/s   2 workers "
                        f"{w['rps_2']:>8,.0f}/s   x{_fmt(w['scaling'], '.2f')}")
     if report.contract:
-        c = report.contract
-        text = c.get("status") or (
-            f"exit {c['exit_code']}, {c['tests_passed']} tests, {c['requests']} requests in "
-            f"{c['seconds']:.1f} s = {_fmt(c['requests_per_s'], ',.0f')} requests (>= examples)/s "
+        contract = report.contract
+        text = contract.get("status") or (
+            f"exit {contract['exit_code']}, {contract['tests_passed']} tests, "
+            f"{contract['requests']} requests in {contract['seconds']:.1f} s = "
+            f"{_fmt(contract['requests_per_s'], ',.0f')} requests (>= examples)/s "
             "(pytest start-up included)")
         out.append(f"\ncontract suite against the mock: {text}")
     if report.targets:
