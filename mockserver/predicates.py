@@ -363,7 +363,7 @@ def _hint(names: tuple[str, ...], combinator: str, predicate: PredicateSpec,
         return None
     if predicate.op == "in" and len(names) == 1:
         return Hint(names, "in", frozenset(v for v in values if v is not None))
-    if len(set(map(repr, values))) != 1 or values[0] is None:
+    if not values or values[0] is None or any(v != values[0] for v in values):
         return None
     value = values[0]
     if predicate.op in ("eq", "lt", "lteq", "gt", "gteq") and len(names) == 1:

@@ -389,14 +389,7 @@ def test_thousands_of_parameters_within_the_line_limit(servers: Servers) -> None
 
 LONG = [(kind, size) for kind in ("cont", "eq", "show", "auth")
         for size in (100, 2_000, 4_300, 7_000, 8_200, 60_000)]
-DIGIT_LIMIT_BUG = pytest.mark.xfail(strict=True, reason=(
-    "bug: an integer filter value of more than 4,300 digits (score_eq=9...9) is a 500 'unexpected "
-    "error in the mock': query._hint repr()s the cast int past Python's int/str digit limit"))
-
-
-@pytest.mark.parametrize(("kind", "size"), [
-    pytest.param(k, n, marks=DIGIT_LIMIT_BUG) if k == "eq" and 4_300 < n < LINE_LIMIT - 40 else (k, n)
-    for k, n in LONG])
+@pytest.mark.parametrize(("kind", "size"), LONG)
 def test_long_values_and_headers(servers: Servers, kind: str, size: int) -> None:
     """Check that long filter values, ids and Authorization headers answer cleanly."""
     target, auth = {
