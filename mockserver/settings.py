@@ -41,7 +41,8 @@ class Settings:
 
     @property
     def uses_dev_token(self) -> bool:
-        return self.auth and not self.tokens
+        """Auth accepts only the documented development token (safe to print)."""
+        return self.auth and dict(self.effective_tokens()) == {DEV_TOKEN: None}
 
 
 def parse_token(spec: str) -> tuple[str, str | None]:

@@ -66,3 +66,17 @@ def test_help_lists_subcommands() -> None:
     with pytest.raises(SystemExit) as exit_info:
         run("--help")
     assert exit_info.value.code == 0
+
+
+def test_banner_prints_a_ready_to_paste_curl_for_the_dev_token() -> None:
+    """Check the start-up banner's curl line carries the dev token, but never a real one."""
+    from mockserver.cli import _banner
+    from mockserver.settings import Settings
+    from mockserver.store import Store
+
+    out = io.StringIO()
+    _banner(Settings(tokens={"dev-token": None}), 3000, Store([]), out)
+    assert "Token token=\"dev-token\"" in out.getvalue()
+    out = io.StringIO()
+    _banner(Settings(tokens={"s3cret": "acme"}), 3000, Store([]), out)
+    assert "s3cret" not in out.getvalue() and "$MOCKSERVER_API_TOKEN" in out.getvalue()
