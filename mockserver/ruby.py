@@ -55,7 +55,8 @@ def _digits_to_int(digits: str) -> int:
     if len(digits) <= 4000:
         return int(digits or "0")
     low = len(digits) // 2
-    return _digits_to_int(digits[:-low]) * 10**low + _digits_to_int(digits[-low:])
+    scale: int = 10**low
+    return _digits_to_int(digits[:-low]) * scale + _digits_to_int(digits[-low:])
 
 
 _ESCAPES = {

@@ -87,16 +87,18 @@ def process(path: Path, tables: dict[str, str], write: bool) -> int:
     for name, value in NAMES.items():
         assert namespace.setdefault(name, value) == value, f"{path}: {name} must be {value!r}"
     for node in ast.walk(ast.parse(text)):
-        target = node.targets[0] if isinstance(node, ast.Assign) else (
-            node.target if isinstance(node, ast.AnnAssign) else None)
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)):
+            continue
+        target = node.targets[0] if isinstance(node, ast.Assign) else node.target
         if not isinstance(target, ast.Name) or target.id not in tables:
             continue
         op = tables[target.id]
         assert isinstance(node.value, ast.List), f"{path}:{target.id} is not a list literal"
-        rows = node.value.elts
+        rows: list[ast.Tuple] = []
         inputs, olds = [], []
-        for row in rows:
+        for row in node.value.elts:
             assert isinstance(row, ast.Tuple) and len(row.elts) == 2, f"{path}:{row.lineno}"
+            rows.append(row)
             inputs.append(eval(ast.unparse(row.elts[0]), namespace))
             olds.append(eval(ast.unparse(row.elts[1]), namespace))
         answers = [expected_from(op, a) for a in ask(op, inputs)]
