@@ -20,7 +20,7 @@ from .golden import GOLDEN_PATH
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = GOLDEN_PATH
 # A small run: stop at the first failure, fewer examples, a modest budget, and none of the
-# plugins the suite does not use (each costs interpreter start-up time, times 47 runs).
+# plugins the suite does not use (each costs interpreter start-up time, times 46 runs).
 SUITE_OPTIONS = ("-x", "-q", "-p", "no:cacheprovider", "--examples-scale", "0.5", "--max-requests", "500",
                  *(arg for name in ("schemathesis", "faker", "anyio", "xdist", "aiohttp", "mockserver")
                    for arg in ("-p", f"no:{name}")))
