@@ -7,8 +7,8 @@ reason in an ``X-Mockserver-Error`` header. Anything else is a bug in the mock: 
 with its traceback, kept in ``ServerState.bugs`` (the pytest plugin re-raises it in the test)
 and answered 500 without one.
 
-Middlewares, outermost first: access log, API journal and faults (API route only: control
-and ``/openapi.json`` requests are neither journaled nor faulted), errors.
+One middleware does the journal and faults (API route only: control and ``/openapi.json``
+requests are neither journaled nor faulted), error rendering and the access log.
 """
 
 from __future__ import annotations
@@ -54,8 +54,9 @@ def error_response(error: RailsError) -> web.Response:
 __all__ = ["create_app", "error_response", "redact"]
 
 
-@web.middleware
-async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def _answer(request: web.Request, handler: Handler, state: ServerState
+                  ) -> web.StreamResponse:
+    """Run the handler, turning errors into the answers Rails would give."""
     try:
         return await handler(request)
     except RailsError as error:
@@ -65,25 +66,10 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
             return error_response(RailsError(404, "no route matches"))
         raise
     except Exception as exc:
-        request.app[STATE].bugs.append(exc)
+        state.bugs.append(exc)
         error_log.exception("bug in the mock while serving %s %s", request.method,
                             redact(request.raw_path))
         return error_response(RailsError(500, "unexpected error in the mock (see its log)"))
-
-
-@web.middleware
-async def access_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """One line per request: method, target, status, milliseconds (and what was ignored)."""
-    started = time.perf_counter()
-    response = await handler(request)
-    if request.app[SETTINGS].access_log:
-        elapsed = (time.perf_counter() - started) * 1000
-        ignored = response.headers.get(IGNORED_HEADER)
-        access_log.info(
-            "%s %s %d %.1fms%s", request.method, header_safe(redact(request.raw_path), 500),
-            response.status, elapsed, f" ignored: {ignored}" if ignored else "",
-        )
-    return response
 
 
 def fault_response(status: int) -> web.Response:
@@ -97,39 +83,50 @@ def fault_response(status: int) -> web.Response:
     return response
 
 
-def _api_middleware(state: ServerState, api_route: web.AbstractRoute) -> Middleware:
-    """Journal every API request and apply injected faults, at the cost of one deque append.
+def _middleware(settings: Settings, state: ServerState, api_route: web.AbstractRoute
+                ) -> Middleware:
+    """The one middleware: faults and journal (API route only), errors, the access log.
 
-    A closure over ``state`` rather than an ``app[...]`` lookup, and nothing but a truth test
-    of the fault list when no fault is set.
+    One middleware rather than three: each aiohttp middleware wraps the handler in another
+    coroutine layer, which is a measurable share of a request this small. A closure over
+    ``state`` rather than ``app[...]`` lookups, and nothing but a truth test of the fault list
+    when no fault is set.
     """
     journal = state.journal
     faults = state.faults
+    log = settings.access_log
 
     @web.middleware
-    async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.match_info.route is not api_route:
-            return await handler(request)
-        state.request_count += 1
-        generation = journal.generation
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        api = request.match_info.route is api_route
+        response: web.StreamResponse | None = None
         injected = False
-        if faults:
-            delay_ms, status = faults.take(request.raw_path.partition("?")[0])
-            if delay_ms:
-                injected = True
-                await asyncio.sleep(delay_ms / 1000)
-            if status is not None:
-                response: web.StreamResponse = fault_response(status)
-                if journal.generation == generation:
-                    journal.append(request.method, request.raw_path, request.headers, status, True)
-                return response
-        response = await handler(request)
-        if journal.generation == generation:  # not reset while this request was in flight
+        generation = journal.generation
+        if api:
+            state.request_count += 1
+            if faults:
+                delay_ms, status = faults.take(request.raw_path.partition("?")[0])
+                if delay_ms:
+                    injected = True
+                    await asyncio.sleep(delay_ms / 1000)
+                if status is not None:
+                    response, injected = fault_response(status), True
+        if response is None:
+            response = await _answer(request, handler, state)
+        if api and journal.generation == generation:  # not reset while this was in flight
             journal.append(request.method, request.raw_path, request.headers, response.status,
                            injected)
+        if log:
+            elapsed = (time.perf_counter() - started) * 1000
+            ignored = response.headers.get(IGNORED_HEADER)
+            access_log.info(
+                "%s %s %d %.1fms%s", request.method, header_safe(redact(request.raw_path), 500),
+                response.status, elapsed, f" ignored: {ignored}" if ignored else "",
+            )
         return response
 
-    return api_middleware
+    return middleware
 
 
 def create_app(settings: Settings, store: Store, *, state: ServerState | None = None
@@ -147,8 +144,7 @@ def create_app(settings: Settings, store: Store, *, state: ServerState | None = 
     add_control_routes(app)
     app.router.add_get("/openapi.json", _openapi_handler())
     api_route = app.router.add_route("*", "/{tail:.*}", dispatch)
-    app.middlewares.extend(
-        [access_middleware, _api_middleware(state, api_route), errors_middleware])
+    app.middlewares.append(_middleware(settings, state, api_route))
     return app
 
 

@@ -167,3 +167,12 @@ async def test_rails_escapes_html_entities(make_client) -> None:  # type: ignore
         body = await (await client.get(f"/api/train_sessions/{record['id']}")).read()
         assert b"A \\u003cb\\u003e \\u0026 C" in body
         assert orjson.loads(body)["full_name"] == "A <b> & C"
+
+
+async def test_malformed_token_options_are_a_rails_500(make_client) -> None:  # type: ignore[no-untyped-def]
+    """Check a header Rails' token parser raises on (Hash[] of an odd pair) answers 500."""
+    client = await make_client()
+    response = await client.get("/api/train_sessions", headers={"Authorization": "Token acme-token, ="})
+    assert response.status == 500
+    assert orjson.loads(await response.read()) == {"status": 500, "error": "Internal Server Error"}
+    assert "X-Mockserver-Error" in response.headers
