@@ -12,6 +12,8 @@ controller's ``id DESC`` order. Single conditions live in ``predicates``.
 
 from __future__ import annotations
 
+import datetime
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from . import ruby
 from .errors import InternalServerError
 from .postgres import collation_key
 from .predicates import PREDICATES, Condition, Notice, build_condition, split_key
-from .rack import Params, ParamValue
+from .rack import Params, ParamValue, parse_query, parse_query_cached
 from .rows import ATTRIBUTES, COLUMN, ID, Row
 
 CONTROLLER_KEYS = frozenset({"controller", "action", "format"})
@@ -208,6 +210,24 @@ def _values(value: Any) -> list[Any]:
 def _ruby_class(value: Any) -> str:
     return {str: "String", list: "Array", dict: "Hash", type(None): "NilClass"}.get(
         type(value), type(value).__name__)
+
+
+_CACHEABLE = 2048  # longer query strings are compiled every time rather than kept
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile_cached(raw: bytes, today: datetime.date) -> Search:
+    return compile_search(parse_query_cached(raw))
+
+
+def compile_query(raw: bytes) -> Search:
+    """``compile_search(parse_query(raw))``, memoised: both steps are pure functions of the raw
+    bytes and of today's date (Ruby's Date.parse fills a missing year from it), and clients
+    repeat their queries. Raises the Rails errors like the two steps do.
+    """
+    if len(raw) > _CACHEABLE:
+        return compile_search(parse_query(raw))
+    return _compile_cached(raw, datetime.date.today())
 
 
 def compile_search(params: Params) -> Search:

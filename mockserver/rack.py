@@ -14,6 +14,7 @@ instead, since those 500s are not part of the documented contract.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TypeAlias
 
@@ -200,3 +201,13 @@ def _plain(value: ParamValue, key: str) -> ParamValue:
     if value is not None:
         _check_utf8(value, f"value of {key!r}")
     return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(raw: bytes) -> Params:
+    return parse_query(raw)
+
+
+def parse_query_cached(raw: bytes) -> Params:
+    """``parse_query`` memoised for short query strings (the result must not be mutated)."""
+    return _parse_cached(raw) if len(raw) <= 2048 else parse_query(raw)

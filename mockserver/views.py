@@ -12,7 +12,7 @@ from aiohttp import web
 from . import auth, rack, routing
 from .errors import BadRequestError, NotFoundError
 from .keys import SETTINGS, STATE, TOKENS
-from .query import compile_search
+from .query import compile_query
 from .rows import ID
 from .store import Partition
 
@@ -57,12 +57,12 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     found = routing.route(raw_path)
     if found.action is None or request.method not in ("GET", "HEAD"):
         raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
-    params = rack.parse_query(raw_query)
+    rack.parse_query_cached(raw_query)  # a malformed query is a 400 before auth, as in Rails
     partition = _partition(request)
     if isinstance(partition, web.Response):
         return partition
     if found.action == "index":
-        search = compile_search(params)
+        search = compile_query(raw_query)
         notices = [str(n) for n in search.notices]
         request[NOTICES] = notices
         if notices and request.app[SETTINGS].strict:

@@ -190,3 +190,15 @@ def test_matches_with_a_trailing_escape_is_500() -> None:
     with pytest.raises(InternalServerError):
         run(compile_search(parse_query(b"full_name_matches=ab%5C")), ROWS)
     assert ids("full_name_matches=ab%5C%5C") == []  # an escaped backslash is fine
+
+
+def test_compile_query_is_memoised_and_equivalent() -> None:
+    """Check compile_query reuses a compiled search and answers like compile_search."""
+    from mockserver.query import compile_query
+
+    raw = b"score_eq=80&full_name_cont=a"
+    first, second = compile_query(raw), compile_query(raw)
+    assert first is second
+    assert [r[ID] for r in run(first, ROWS)] == ids(raw.decode())
+    with pytest.raises(InternalServerError):
+        compile_query(b"score_eq[]=1")
