@@ -35,7 +35,7 @@ class Sort:
     descending: bool
 
 
-@dataclass
+@dataclass(eq=False)  # identity: a compiled search is a cache key (see store.Partition)
 class Search:
     """A compiled request: conditions, their combinator, sorts and what was ignored."""
 

@@ -8,6 +8,7 @@ partition per account. A request only filters and joins bytes.
 from __future__ import annotations
 
 import gc
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,9 +39,16 @@ def render_record(record: Record) -> bytes:
 
 
 class Partition:
-    """The records one account can see, newest id first, with their bytes."""
+    """The records one account can see, newest id first, with their bytes.
 
-    __slots__ = ("by_id", "bytes_of", "full_body", "indexes", "rows")
+    Answers are remembered per compiled search (compiled searches are memoised per raw query,
+    so a repeated query is the same object): the data never changes under a partition (the
+    control API swaps in a new store), so a repeated query costs a dict lookup. The memory is
+    bounded by the number of row references kept.
+    """
+
+    __slots__ = ("_answers", "_kept", "by_id", "bytes_of", "full_body", "indexes", "rows")
+    KEEP_ROWS = 2_000_000  # row references remembered across all answers (16 MB of pointers)
 
     def __init__(self, rows: list[Row], bytes_of: dict[int, bytes]) -> None:
         self.rows = rows
@@ -48,11 +56,24 @@ class Partition:
         self.by_id = {row[ID]: row for row in rows}
         self.indexes = Indexes(rows)
         self.full_body = self._join(rows)  # the unfiltered index, rendered once
+        self._answers: OrderedDict[Search, list[Row]] = OrderedDict()
+        self._kept = 0
 
     def search(self, search: Search) -> list[Row]:
         if not (search.conditions or search.groups or search.sorts or search.empty):
             return self.rows
-        return run_indexed(search, self.rows, self.indexes)
+        answer = self._answers.get(search)
+        if answer is not None:
+            self._answers.move_to_end(search)
+            return answer
+        answer = run_indexed(search, self.rows, self.indexes)
+        if len(answer) <= self.KEEP_ROWS // 4:
+            self._answers[search] = answer
+            self._kept += len(answer) + 1
+            while self._kept > self.KEEP_ROWS:
+                _, dropped = self._answers.popitem(last=False)
+                self._kept -= len(dropped) + 1
+        return answer
 
     def render(self, rows: list[Row]) -> bytes:
         if rows is self.rows:
