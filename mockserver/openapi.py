@@ -39,7 +39,7 @@ META_TAG = "mockserver"
 _EMBEDDED = {"TrainSession": "record", "TrainSessionList": "list", "RailsError": "error",
              "Fixture": "fixture"}
 _NO_NUL = "^[^\\u0000]*$"
-_API_SECURITY = [{"tokenAuth": []}, {"bearerAuth": []}]
+_API_SECURITY: list[dict[str, list[str]]] = [{"tokenAuth": []}, {"bearerAuth": []}]
 _CONTROL_SECURITY: list[dict[str, list[str]]] = [{}, {"adminToken": []}]
 
 _BLANK = ("Leading and trailing ASCII whitespace and NUL are stripped (Ruby strip); a blank "

@@ -295,8 +295,9 @@ def build_condition(key: str, names: tuple[str, ...], combinator: str, predicate
             raise InternalServerError(
                 f"{key!r}: compares a {kinds[0].value} column with a boolean, a PostgreSQL "
                 "error (operator does not exist) that Rails answers with 500")
-        tests = tuple(_boolean_test(n, k, predicate.op, switch) for n, k in zip(names, kinds, strict=False))
-        return Condition(key, names, combinator, predicate, (switch,), tests)
+        switches = tuple(_boolean_test(n, k, predicate.op, switch)
+                         for n, k in zip(names, kinds, strict=True))
+        return Condition(key, names, combinator, predicate, (switch,), switches)
 
     raw_values: list[ParamValue]
     if predicate.wants_array:

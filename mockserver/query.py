@@ -49,7 +49,7 @@ class Search:
     def matches(self, row: Row) -> bool:
         if self.empty:
             return False
-        parts = [*self.conditions, *self.groups]
+        parts: list[Condition | Search] = [*self.conditions, *self.groups]
         if not parts:
             return True
         if self.combinator == "or":
@@ -183,7 +183,7 @@ def _conditions(search: Search, root: Search, key: str, value: Any) -> None:
         raw_values = _values(item.get("v", item.get("values")))
         if not names or predicate is None or not raw_values:
             continue
-        combinator = item.get("m") if item.get("m") in ("or", "and") else "or"
+        combinator = str(item["m"]) if item.get("m") in ("or", "and") else "or"
         raw: Any = raw_values if predicate.wants_array else raw_values[0]
         condition = build_condition(key, tuple(names), combinator, predicate, raw, root)
         if condition is not None:
@@ -194,9 +194,8 @@ def _names(value: Any) -> list[str] | None:
     items = list(value.values()) if isinstance(value, dict) else value if isinstance(
         value, list) else []
     names = [i.get("name") if isinstance(i, dict) else i for i in items]
-    if not names or not all(isinstance(n, str) and n in ATTRIBUTES for n in names):
-        return None
-    return names
+    valid = [n for n in names if isinstance(n, str) and n in ATTRIBUTES]
+    return valid if names and len(valid) == len(names) else None
 
 
 def _values(value: Any) -> list[Any]:

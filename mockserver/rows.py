@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from .model import FIELDS, Kind
-from .postgres import pg_lower
+from .postgres import pg_lower, tenths
 
 Row = tuple[Any, ...]
 """A record prepared for searching: typed values by ``COLUMN``, plus lower-cased text.
@@ -38,8 +38,8 @@ def _date_value(text: str) -> int:
 def _decimal_value(text: str) -> int:
     whole, _, fraction = text.partition(".")
     if len(fraction) == 1 and whole.lstrip("-").isdigit() and fraction.isdigit():
-        tenths = int(whole) * 10
-        return tenths - int(fraction) if whole.startswith("-") else tenths + int(fraction)
+        scaled = int(whole) * 10
+        return scaled - int(fraction) if whole.startswith("-") else scaled + int(fraction)
     return tenths(Decimal(text))
 
 

@@ -202,3 +202,13 @@ def test_compile_query_is_memoised_and_equivalent() -> None:
     assert [r[ID] for r in run(first, ROWS)] == ids(raw.decode())
     with pytest.raises(InternalServerError):
         compile_query(b"score_eq[]=1")
+
+
+@pytest.mark.parametrize(("stored", "query", "hit"), [
+    ("12.50", "12.5", True), ("0.05", "0.1", True), ("-1.25", "-1.3", True), ("7.0", "7", True),
+    ("1234.5", "1234.5", True), ("12.5", "12.6", False),
+])
+def test_decimal_fixture_values_of_any_scale(stored: str, query: str, hit: bool) -> None:
+    """Check time_spent values with other scales load and compare as decimal(10,1)."""
+    rows = [row(id=1, time_spent=stored)]
+    assert ids(f"time_spent_eq={query}", rows) == ([1] if hit else [])
