@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from . import auth
 from .control import MAX_BODY, add_control_routes
@@ -35,7 +36,6 @@ from .views import IGNORED_HEADER, JSON_TYPE, dispatch, header_safe
 access_log = logging.getLogger("mockserver.access")
 error_log = logging.getLogger("mockserver.error")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 ERROR_HEADER = "X-Mockserver-Error"
 FAULT_HEADER = "X-Mockserver-Fault"
 

@@ -212,7 +212,7 @@ def _event_loop_runner() -> Callable[[Any], Any]:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
         return asyncio.run
-    return uvloop.run  # type: ignore[no-any-return]
+    return uvloop.run
 
 
 def _run_workers(settings: Settings, store: Store, out: TextIO) -> None:

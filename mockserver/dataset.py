@@ -13,6 +13,7 @@ import difflib
 import json
 import logging
 import math
+import os
 import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
@@ -42,7 +43,7 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-def load_records(path: str | Path) -> list[Record]:
+def load_records(path: str | os.PathLike[str]) -> list[Record]:
     """The records of the fixture file at ``path``, each with all model keys in model order.
 
     Raises ``FixtureError`` naming the file and every problem found: unreadable file, wrong

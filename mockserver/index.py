@@ -47,7 +47,7 @@ class _TextColumn:
         self.text = "\x00".join(self.values)
         self.offsets = offsets
 
-    def containing(self, needle: str) -> set[int] | list[int]:
+    def containing(self, needle: str) -> list[int]:
         """Positions (ascending) of the rows whose text contains ``needle`` (no NUL in it)."""
         text, offsets = self.text, self.offsets
         count = len(offsets)
@@ -155,7 +155,10 @@ class Indexes:
         def fetch() -> Positions:
             if len(columns) == 1:
                 return columns[0].containing(hint.operand)
-            return sorted(set().union(*(c.containing(hint.operand) for c in columns)))
+            found: set[int] = set()
+            for column in columns:
+                found.update(column.containing(hint.operand))
+            return sorted(found)
 
         return _Plan(self.size, [condition], fetch)  # size unknown until fetched
 

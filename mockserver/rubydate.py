@@ -291,7 +291,7 @@ class _Parse:
         if y is not None:
             found = _lead_number(y, signed=True)
             if found is not None and found[1] < len(y):
-                y, d = d, y[found[0] : found[1]]
+                y, d = d, y[found[0] : found[1]]  # type: ignore[index]  # y is a str here
         if m is not None and (m[:1] == "'" or _bytelen(m) > 2):
             y, m, d = m, d, y  # us -> be
         if d is not None and (d[:1] == "'" or _bytelen(d) > 2):
@@ -829,7 +829,8 @@ def _today_fields() -> Hash:
 
 def _complete_frags(h: Hash) -> None:
     """rt_complete_frags: pick the best-covered pattern and fill its gaps from today."""
-    best, kind, keys = 0, None, ()
+    best, kind = 0, None
+    keys: tuple[str, ...] = ()
     for k, a in _COMPLETION_TABLE:
         n = sum(1 for key in a if key in h)
         if n > best:
@@ -847,7 +848,7 @@ def _complete_frags(h: Hash) -> None:
             if key in h:
                 break
             h[key] = today[key]
-        defaults = {
+        defaults: tuple[tuple[str, int], ...] = {
             "civil": (("mon", 1), ("mday", 1)),
             "commercial": (("cweek", 1), ("cwday", 1)),
             "wnum0": (("wnum0", 0), ("wday", 0)),

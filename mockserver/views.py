@@ -18,7 +18,7 @@ from .store import Partition
 
 JSON_TYPE = "application/json; charset=utf-8"
 IGNORED_HEADER = "X-Mockserver-Ignored"
-NOTICES = web.RequestKey("notices", list)  # type: ignore[var-annotated]
+NOTICES: web.RequestKey[list[str]] = web.RequestKey("notices", list)
 
 
 def raw_target(request: web.Request) -> tuple[bytes, bytes]:
