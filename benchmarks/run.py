@@ -313,7 +313,10 @@ def phase_contract(report: Report, options: Options, work: Path) -> None:
 
 
 def evaluate(report: Report) -> None:
+    """PASS/GAP per target; ratios measured with the Python load generator are not judged
+    (the client, on the same cores, caps both servers alike and flatters the ratio)."""
     targets = report.targets
+    rough = report.meta["tool"] != "wrk"
     for s in report.scenarios:
         if s.ratio is None:
             continue
@@ -325,8 +328,8 @@ def evaluate(report: Report) -> None:
             continue
         targets.append({
             "target": f"{s.kind} over {s.size:,} >= {goal} x ceiling",
-            "measured": round(s.ratio, 3), "ok": s.ratio >= goal and s.mock is not None
-            and s.mock.errors == 0,
+            "measured": round(s.ratio, 3), "ok": None if rough else (
+                s.ratio >= goal and s.mock is not None and s.mock.errors == 0),
         })
     for s in report.million:
         if s.kind == "show" or s.mock is None:
@@ -389,7 +392,8 @@ def print_table(report: Report) -> None:
     if report.targets:
         out.append("\ntargets")
         for t in report.targets:
-            out.append(f"  {'PASS' if t['ok'] else 'GAP '}  {t['target']:<48} measured {t['measured']}")
+            verdict = {True: "PASS ", False: "GAP  ", None: "ROUGH"}[t["ok"]]
+            out.append(f"  {verdict} {t['target']:<48} measured {t['measured']}")
     print("\n".join(out), flush=True)
 
 
