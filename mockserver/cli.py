@@ -7,9 +7,7 @@ starting ``mockserver: error:`` and never a traceback.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import errno
 import gc
 import importlib
 import logging
@@ -19,13 +17,10 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from aiohttp import web
-
-from . import __version__
+from . import __version__, serving
 from . import generate as generator
 from .app import create_app
 from .dataset import load_records
@@ -166,70 +161,37 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
 
 
 def _listen(settings: Settings) -> socket.socket:
-    """Bind before loading data, so a taken port fails fast with one clear message."""
-    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if settings.workers > 1:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    try:
-        sock.bind((settings.host, settings.port))
-        sock.listen(1024)
-    except OSError as exc:
-        sock.close()
-        reason = ("address already in use (another server is on that port; choose --port)"
-                  if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc)).lower())
-        raise UsageError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
-    sock.setblocking(False)
-    return sock
+    return serving.listen(settings.host, settings.port, reuse_port=settings.workers > 1)
 
 
 async def _serve(settings: Settings, store: Store, sock: socket.socket,
                  out: TextIO | None) -> None:
     """Serve on ``sock`` until SIGINT/SIGTERM, then finish in-flight requests and stop."""
-    runner = web.AppRunner(create_app(settings, store), access_log=None, shutdown_timeout=10.0,
-                           handler_cancellation=False)
-    await runner.setup()
-    site = web.SockSite(runner, sock)
-    await site.start()
-    if out is not None:
-        _banner(settings, sock.getsockname()[1], store, out)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+
+    def ready(port: int) -> None:
+        if out is not None:
+            _banner(settings, port, store, out)
+
     try:
-        await stop.wait()
+        await serving.serve(create_app(settings, store), sock, ready)
     finally:
         if out is not None:
             print("mockserver: shutting down", file=out, flush=True)
-        await runner.cleanup()  # stops accepting, lets in-flight requests finish
-
-
-def _event_loop_runner() -> Callable[[Any], Any]:
-    """uvloop where installed (faster), else the standard asyncio loop."""
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
-        return asyncio.run
-    return uvloop.run
 
 
 def _run_workers(settings: Settings, store: Store, out: TextIO) -> None:
     """One process per worker on the same port (SO_REUSEPORT); data loaded once, then forked."""
-    run = _event_loop_runner()
     children: list[int] = []
     for _ in range(settings.workers - 1):
         pid = os.fork()
         if pid == 0:  # child: its own socket on the shared port
             try:
-                run(_serve(settings, store, _listen(replace(settings, port=settings.port)),
-                           None))
+                serving.run(_serve(settings, store, _listen(settings), None))
             finally:
                 os._exit(0)
         children.append(pid)
     try:
-        run(_serve(settings, store, _listen(settings), out))
+        serving.run(_serve(settings, store, _listen(settings), out))
     finally:
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
@@ -262,7 +224,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         sock.close()
         _run_workers(settings, store, out)
     else:
-        _event_loop_runner()(_serve(settings, store, sock, out))
+        serving.run(_serve(settings, store, sock, out))
     return 0
 
 

@@ -14,12 +14,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
-import errno
 import json
 import logging
 import re
-import signal
-import socket
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -32,6 +29,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
+from . import serving
 from .control import is_loopback
 from .errors import UsageError
 from .schemas import iter_violations
@@ -272,40 +270,6 @@ def json_lines(stream: TextIO) -> Callable[[dict[str, Any]], None]:
     return emit
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(256)
-    except OSError as exc:
-        sock.close()
-        reason = ("address already in use (choose --port)" if exc.errno == errno.EADDRINUSE
-                  else (exc.strerror or str(exc)).lower())
-        raise UsageError(f"cannot listen on {host}:{port}: {reason}") from None
-    sock.setblocking(False)
-    return sock
-
-
-async def _serve(app: web.Application, sock: socket.socket, banner: Iterator[str],
-                 out: TextIO) -> None:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.SockSite(runner, sock, shutdown_timeout=5.0).start()
-    for line in banner:
-        print(line, file=out)
-    out.flush()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-
-
 def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     base = upstream_base(args.upstream)
     if args.timeout <= 0:
@@ -313,7 +277,7 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: expected 0..65535")
     token = args.api_token or api_token_from_environment()
-    sock = _listen(args.host, args.port)
+    sock = serving.listen(args.host, args.port, backlog=256)
     log_file: TextIO | None = None
     try:
         if args.violations_log is not None:
@@ -338,7 +302,12 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if not is_loopback(args.host):
                 yield f"mockserver: warning: bound to {args.host}, reachable from other machines"
 
-        asyncio.run(_serve(app, sock, banner(), out))
+        def ready(port: int) -> None:
+            for line in banner():
+                print(line, file=out)
+            out.flush()
+
+        asyncio.run(serving.serve(app, sock, ready, shutdown_timeout=5.0))
     finally:
         sock.close()
         if log_file is not None:

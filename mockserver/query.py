@@ -157,18 +157,22 @@ def _groupings(search: Search, root: Search, key: str, value: Any) -> None:
             search.groups.append(group)
 
 
+def _apply(search: Search, root: Search, key: str, value: Any, where: str) -> None:
+    """One key of Grouping#build: groupings, conditions, the combinator, or an attribute."""
+    if key in ("g", "groupings"):
+        _groupings(search, root, where, value)
+    elif key in ("c", "conditions"):
+        _conditions(search, root, where, value)
+    elif key in ("m", "combinator"):
+        _set_combinator(search, root, where, value)
+    else:
+        _write(search, root, key, value)
+
+
 def _build_grouping(search: Search, root: Search, params: dict[str, Any], prefix: str) -> None:
     """Grouping#build: nested params are neither stripped nor blank-filtered."""
     for key, value in params.items():
-        where = f"{prefix}[{key}]"
-        if key in ("g", "groupings"):
-            _groupings(search, root, where, value)
-        elif key in ("c", "conditions"):
-            _conditions(search, root, where, value)
-        elif key in ("m", "combinator"):
-            _set_combinator(search, root, where, value)
-        else:
-            _write(search, root, key, value)
+        _apply(search, root, key, value, f"{prefix}[{key}]")
 
 
 def _conditions(search: Search, root: Search, key: str, value: Any) -> None:
@@ -245,16 +249,10 @@ def compile_search(params: Params) -> Search:
             continue
         cleaned[key] = value
     for key, value in _collapse_multiparameter(cleaned).items():
-        if key in ("s", "sorts"):
+        if key in ("s", "sorts"):  # only the top level sorts (Search#build)
             search.sorts.extend(_sort_from(value, key))
-        elif key in ("m", "combinator"):
-            _set_combinator(search, search, key, value)
-        elif key in ("g", "groupings"):
-            _groupings(search, search, key, value)
-        elif key in ("c", "conditions"):
-            _conditions(search, search, key, value)
         else:
-            _write(search, search, key, value)
+            _apply(search, search, key, value, key)
     return search
 
 
