@@ -105,6 +105,17 @@ def _has_key(level: _Level, key: str) -> bool:
     return True
 
 
+def _array_at(params: _Level, key: str) -> list[ParamValue]:
+    """``params[k] ||= []``, with Rack's ParameterTypeError (400) when ``k`` holds no array."""
+    current = params.get(key)
+    if current is None:
+        current = []
+        params.put(key, current)
+    if not isinstance(current, list):
+        raise BadRequestError(f"expected Array (got {_type_name(current)}) for param `{key}'")
+    return current
+
+
 def _normalize(params: _Level, name: str | None, value: str | None, depth: int) -> ParamValue:
     """Rack 2.2 normalize_params: expand ``a[b][]`` style names into nested structures."""
     if depth <= 0:
@@ -121,25 +132,11 @@ def _normalize(params: _Level, name: str | None, value: str | None, depth: int) 
     elif after == "[":
         params.put(name or "", value)
     elif after == "[]":
-        current = params.get(key)
-        if current is None:
-            current = []
-            params.put(key, current)
-        if not isinstance(current, list):
-            raise BadRequestError(
-                f"expected Array (got {_type_name(current)}) for param `{key}'"
-            )
+        current = _array_at(params, key)
         current.append(value)
     elif (m := _ARRAY_OF_HASH.search(after)) or (m := _ARRAY_TAIL.search(after)):
         child_key = m.group(1)
-        current = params.get(key)
-        if current is None:
-            current = []
-            params.put(key, current)
-        if not isinstance(current, list):
-            raise BadRequestError(
-                f"expected Array (got {_type_name(current)}) for param `{key}'"
-            )
+        current = _array_at(params, key)
         last = current[-1] if current else None
         if isinstance(last, _Level) and not _has_key(last, child_key):
             _normalize(last, child_key, value, depth - 1)
