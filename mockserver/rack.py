@@ -132,24 +132,23 @@ def _normalize(params: _Level, name: str | None, value: str | None, depth: int) 
     elif after == "[":
         params.put(name or "", value)
     elif after == "[]":
-        current = _array_at(params, key)
-        current.append(value)
+        _array_at(params, key).append(value)
     elif (m := _ARRAY_OF_HASH.search(after)) or (m := _ARRAY_TAIL.search(after)):
         child_key = m.group(1)
-        current = _array_at(params, key)
-        last = current[-1] if current else None
+        items = _array_at(params, key)
+        last = items[-1] if items else None
         if isinstance(last, _Level) and not _has_key(last, child_key):
             _normalize(last, child_key, value, depth - 1)
         else:
-            current.append(_normalize(_Level(), child_key, value, depth - 1))
+            items.append(_normalize(_Level(), child_key, value, depth - 1))
     else:
-        current = params.get(key)
-        if current is None:
-            current = _Level()
-            params.put(key, current)
-        if not isinstance(current, _Level):
-            raise BadRequestError(f"expected Hash (got {_type_name(current)}) for param `{key}'")
-        params.put(key, _normalize(current, after, value, depth - 1))
+        child = params.get(key)
+        if child is None:
+            child = _Level()
+            params.put(key, child)
+        if not isinstance(child, _Level):
+            raise BadRequestError(f"expected Hash (got {_type_name(child)}) for param `{key}'")
+        params.put(key, _normalize(child, after, value, depth - 1))
     return params
 
 
