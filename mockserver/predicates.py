@@ -8,10 +8,11 @@ ILIKE) into closures over a row. It raises the deliberate Rails 500s. Pure: no I
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, Overflow
 from typing import Any, Protocol
 
 from . import ruby
@@ -121,9 +122,13 @@ def cast_value(value: ParamValue, kind: Kind, key: str) -> Any:
         number = _LOOSE_DECIMAL.match(text)
         digits = number.group(1).replace("_", "") if number else ""
         try:
-            return tenths(Decimal(digits))
+            number_value = Decimal(digits)
         except InvalidOperation:
-            return 0
+            return 0  # BigDecimal reads no number as 0
+        try:
+            return tenths(number_value)
+        except Overflow:  # beyond any decimal(10,1): compares as an infinity of its sign
+            return -math.inf if number_value < 0 else math.inf
     # text columns: to_s (Ruby inspect for arrays and hashes, "" for nil)
     if value is None:
         return ""

@@ -212,3 +212,10 @@ def test_decimal_fixture_values_of_any_scale(stored: str, query: str, hit: bool)
     """Check time_spent values with other scales load and compare as decimal(10,1)."""
     rows = [row(id=1, time_spent=stored)]
     assert ids(f"time_spent_eq={query}", rows) == ([1] if hit else [])
+
+
+def test_decimal_values_past_any_scale_compare_as_infinities() -> None:
+    """Check a decimal filter value too large for any decimal(10,1) matches like a huge number."""
+    assert ids("time_spent_gt=1e999999") == []
+    assert ids("time_spent_lt=1e999999") == ids("")
+    assert ids("time_spent_gt=-1E%2B1000000") == ids("")
