@@ -24,19 +24,24 @@ MANIFEST = "manifest.json"
 
 
 def write_bodies(directory: Path, bodies: dict[str, bytes]) -> None:
-    """Record ``target -> body`` in ``directory`` for the ceiling to serve."""
+    """Record ``target -> body`` in ``directory`` for the ceiling to serve (one file per
+    distinct body object: the variants of one query share theirs)."""
     directory.mkdir(parents=True, exist_ok=True)
     manifest = {}
-    for n, (target, body) in enumerate(bodies.items()):
-        name = f"body{n}.json"
-        (directory / name).write_bytes(body)
+    names: dict[int, str] = {}
+    for target, body in bodies.items():
+        name = names.get(id(body))
+        if name is None:
+            name = names[id(body)] = f"body{len(names)}.json"
+            (directory / name).write_bytes(body)
         manifest[target] = name
     (directory / MANIFEST).write_text(json.dumps(manifest))
 
 
 def read_bodies(directory: Path) -> dict[str, bytes]:
     manifest: dict[str, str] = json.loads((directory / MANIFEST).read_text())
-    return {target: (directory / name).read_bytes() for target, name in manifest.items()}
+    files = {name: (directory / name).read_bytes() for name in set(manifest.values())}
+    return {target: files[name] for target, name in manifest.items()}
 
 
 def create_app(bodies: dict[str, bytes]) -> web.Application:

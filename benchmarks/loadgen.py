@@ -24,6 +24,22 @@ INSTALL_HINT = ("wrk is not installed: install it with 'apt-get install -y wrk' 
                 "'brew install wrk' (macOS), or run with --load-generator python for a slower, "
                 "rougher built-in load generator")
 
+# With a paths file (argument after --), each request takes the next path, round robin.
+_ROTATE_HOOK = r"""
+local paths = {}
+local counter = 0
+init = function(args)
+  if args[1] then
+    for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  end
+end
+request = function()
+  if #paths == 0 then return wrk.request() end
+  counter = counter + 1
+  return wrk.format(nil, paths[(counter % #paths) + 1])
+end
+"""
+
 _DONE_HOOK = r"""
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -59,14 +75,16 @@ def wrk_available() -> bool:
 
 
 def run_wrk(url: str, *, seconds: float, connections: int, threads: int = 1,
-            timeout_s: float = 10.0) -> Measurement:
-    """``wrk -t T -c C -d S`` at ``url``, summary from the Lua hook."""
+            timeout_s: float = 10.0, paths: Path | None = None) -> Measurement:
+    """``wrk -t T -c C -d S`` at ``url`` (or round robin over ``paths``, one per line, on
+    ``url``'s host), summary from the Lua hook. wrk takes whole seconds."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_DONE_HOOK)
+        script.write(_ROTATE_HOOK + _DONE_HOOK)
+    extra = ["--", str(paths)] if paths is not None else []
     try:
         result = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s",
-             f"--timeout={timeout_s:g}s", "-s", script.name, url],
+            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+             f"--timeout={timeout_s:g}s", "-s", script.name, url, *extra],
             capture_output=True, text=True, timeout=seconds + timeout_s + 30, check=False,
         )
     finally:
@@ -84,7 +102,7 @@ def run_wrk(url: str, *, seconds: float, connections: int, threads: int = 1,
     )
 
 
-async def _python_load(url: str, seconds: float, connections: int,
+async def _python_load(urls: list[str], seconds: float, connections: int,
                        timeout_s: float) -> Measurement:
     latencies: list[float] = []
     total_bytes = 0
@@ -94,9 +112,13 @@ async def _python_load(url: str, seconds: float, connections: int,
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
 
+        turn = 0
+
         async def worker() -> None:
-            nonlocal total_bytes, errors
+            nonlocal total_bytes, errors, turn
             while time.perf_counter() < deadline:
+                turn += 1
+                url = urls[turn % len(urls)]
                 sent = time.perf_counter()
                 try:
                     async with session.get(url) as response:
@@ -123,13 +145,21 @@ async def _python_load(url: str, seconds: float, connections: int,
     )
 
 
-def run_python(url: str, *, seconds: float, connections: int,
+def run_python(urls: list[str], *, seconds: float, connections: int,
                timeout_s: float = 10.0) -> Measurement:
-    """The bounded fallback: ``connections`` aiohttp workers for ``seconds``."""
-    return asyncio.run(_python_load(url, seconds, connections, timeout_s))
+    """The bounded fallback: ``connections`` aiohttp workers for ``seconds``, round robin."""
+    return asyncio.run(_python_load(urls, seconds, connections, timeout_s))
 
 
-def measure(url: str, *, seconds: float, connections: int, tool: str) -> Measurement:
+def measure(base: str, targets: list[str], *, seconds: float, connections: int, tool: str,
+            paths_file: Path | None = None) -> Measurement:
+    """Load ``base`` with ``targets`` (one, or several taken round robin)."""
     if tool == "wrk":
-        return run_wrk(url, seconds=seconds, connections=connections)
-    return run_python(url, seconds=seconds, connections=connections)
+        if len(targets) == 1:
+            return run_wrk(base + targets[0], seconds=seconds, connections=connections)
+        assert paths_file is not None
+        if not paths_file.exists():
+            paths_file.write_text("\n".join(targets) + "\n")
+        return run_wrk(base + targets[0], seconds=seconds, connections=connections,
+                       paths=paths_file)
+    return run_python([base + t for t in targets], seconds=seconds, connections=connections)
