@@ -8,6 +8,7 @@ Ruby's line anchors let the scheme start any line of the header.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import re
 from collections.abc import Mapping
@@ -72,10 +73,15 @@ def account_for(
     authorization: str | None, tokens: Mapping[str, str | None]
 ) -> tuple[bool, str | None]:
     """(authenticated, account) for a request's header against the configured tokens."""
-    token = token_from_header(authorization)
+    cacheable = authorization is None or len(authorization) <= 1024
+    token = _token_cached(authorization) if cacheable else token_from_header(authorization)
     if token is None:
         return False, None
     for known, account in tokens.items():
         if hmac.compare_digest(known.encode(), token.encode("utf-8", "surrogateescape")):
             return True, account
     return False, None
+
+
+# A client sends the same header on every request: parse each distinct one once.
+_token_cached = functools.lru_cache(maxsize=1024)(token_from_header)

@@ -263,8 +263,13 @@ async def _unknown(request: web.Request) -> web.Response:
     return ControlError(404, f"no control endpoint {request.path!r} (known: {known})").response()
 
 
-def add_control_routes(app: web.Application) -> None:
-    """Route every control endpoint; call before the API's catch-all route is added."""
+def add_control_routes(
+    app: web.Application,
+    wrap: Callable[[Callable[[web.Request], Awaitable[web.StreamResponse]]],
+                   Callable[[web.Request], Awaitable[web.StreamResponse]]] = lambda h: h,
+) -> None:
+    """Route every control endpoint (each handler passed through ``wrap``); call before the
+    API's catch-all route is added."""
     for name, methods in ENDPOINTS.items():
-        app.router.add_route("*", CONTROL_PREFIX + name, _endpoint(methods))
-    app.router.add_route("*", CONTROL_PREFIX + "{tail:.*}", _unknown)
+        app.router.add_route("*", CONTROL_PREFIX + name, wrap(_endpoint(methods)))
+    app.router.add_route("*", CONTROL_PREFIX + r"{tail:[\s\S]*}", wrap(_unknown))

@@ -8,6 +8,8 @@ ILIKE) into closures over a row. It raises the deliberate Rails 500s. Pure: no I
 
 from __future__ import annotations
 
+import datetime
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -71,6 +73,7 @@ _TRUE = frozenset({"1", "t", "T", "true", "TRUE"})
 _FALSE = frozenset({"0", "f", "F", "false", "FALSE"})
 
 
+@functools.lru_cache(maxsize=4096)
 def split_key(key: str) -> tuple[tuple[str, ...], str, PredicateSpec] | None:
     """Resolve ``course_code_or_course_name_cont`` into attributes, combinator and predicate.
 
@@ -113,7 +116,7 @@ def cast_value(value: ParamValue, kind: Kind, key: str) -> Any:
             return None if made is None else date_key(*made)
         if not isinstance(value, str) or ruby.is_blank(value):
             return None
-        parsed = ruby_to_date(value)
+        parsed = _to_date(value, datetime.date.today())
         return None if parsed is None else date_key(*parsed)
     if kind is Kind.DECIMAL:
         if ruby.is_blank(value):
@@ -133,6 +136,12 @@ def cast_value(value: ParamValue, kind: Kind, key: str) -> Any:
     if value is None:
         return ""
     return value if isinstance(value, str) else ruby.inspect(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _to_date(value: str, today: datetime.date) -> tuple[int, int, int] | None:
+    """Ruby's String#to_date, memoised per value and day (an incomplete date takes today's)."""
+    return ruby_to_date(value)
 
 
 def _flatten(value: list[Any]) -> list[Any]:
