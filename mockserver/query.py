@@ -13,8 +13,8 @@ controller's ``id DESC`` order. Single conditions live in ``predicates``.
 from __future__ import annotations
 
 import datetime
-import functools
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,19 +218,31 @@ def _ruby_class(value: Any) -> str:
 _CACHEABLE = 2048  # longer query strings are compiled every time rather than kept
 
 
-@functools.lru_cache(maxsize=4096)
-def _compile_cached(raw: bytes, today: datetime.date) -> Search:
-    return compile_search(parse_query_cached(raw))
+_COMPILED: OrderedDict[tuple[str, datetime.date], Search] = OrderedDict()
+_COMPILED_MAX = 4096
 
 
 def compile_query(raw: bytes) -> Search:
-    """``compile_search(parse_query(raw))``, memoised: both steps are pure functions of the raw
-    bytes and of today's date (Ruby's Date.parse fills a missing year from it), and clients
-    repeat their queries. Raises the Rails errors like the two steps do.
+    """``compile_search(parse_query(raw))``, memoised per decoded parameters.
+
+    Compiling is a pure function of the parsed params and of today's date (Ruby's Date.parse
+    fills a missing year from it), so two spellings of the same query (``%41`` or ``A``)
+    share one compiled search, and with it the partition's remembered answer. Raises the
+    Rails errors like the two steps do (errors are not remembered).
     """
     if len(raw) > _CACHEABLE:
         return compile_search(parse_query(raw))
-    return _compile_cached(raw, datetime.date.today())
+    params = parse_query_cached(raw)
+    # repr is canonical here: values are str/list/dict/None, in Rack's (meaningful) key order
+    key = (repr(params), datetime.date.today())
+    search = _COMPILED.get(key)
+    if search is None:
+        search = _COMPILED[key] = compile_search(params)
+        if len(_COMPILED) > _COMPILED_MAX:
+            _COMPILED.popitem(last=False)
+    else:
+        _COMPILED.move_to_end(key)
+    return search
 
 
 def compile_search(params: Params) -> Search:

@@ -49,6 +49,7 @@ class Partition:
 
     __slots__ = ("_answers", "_kept", "by_id", "bytes_of", "full_body", "indexes", "rows")
     KEEP_ROWS = 2_000_000  # row references remembered across all answers (16 MB of pointers)
+    KEEP_ANSWERS = 1024  # and at most this many answers (each holds its compiled search)
 
     def __init__(self, rows: list[Row], bytes_of: dict[int, bytes]) -> None:
         self.rows = rows
@@ -70,7 +71,7 @@ class Partition:
         if len(answer) <= self.KEEP_ROWS // 4:
             self._answers[search] = answer
             self._kept += len(answer) + 1
-            while self._kept > self.KEEP_ROWS:
+            while self._kept > self.KEEP_ROWS or len(self._answers) > self.KEEP_ANSWERS:
                 _, dropped = self._answers.popitem(last=False)
                 self._kept -= len(dropped) + 1
         return answer

@@ -219,3 +219,12 @@ def test_decimal_values_past_any_scale_compare_as_infinities() -> None:
     assert ids("time_spent_gt=1e999999") == []
     assert ids("time_spent_lt=1e999999") == ids("")
     assert ids("time_spent_gt=-1E%2B1000000") == ids("")
+
+
+def test_spellings_of_one_query_share_a_compiled_search() -> None:
+    """Check %-encoded and plain spellings of the same params compile once, and order counts."""
+    from mockserver.query import compile_query
+
+    plain = compile_query(b"full_name_cont=ab&score_eq=1")
+    assert compile_query(b"full_name_cont=%61b&score%5Feq=1") is plain
+    assert compile_query(b"score_eq=1&full_name_cont=ab") is not plain
