@@ -57,8 +57,9 @@ def load_records(path: str | os.PathLike[str]) -> list[Record]:
         reason = (exc.strerror or str(exc)).lower()
         raise FixtureError(source, [_file_problem(f"cannot read the file: {reason}")]) from exc
     records = validate_records(_parse(data, source), source)
-    if not records:
-        logger.warning("fixture file %s holds no records: every request will find nothing", source)
+    if not records:  # almost always a mistake: every request would find nothing
+        raise FixtureError(source, [_file_problem(
+            "the file holds no records (an empty array); serve at least one record")])
     return records
 
 

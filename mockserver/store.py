@@ -111,6 +111,8 @@ class Store:
             account: Partition(rows, bytes_of) for account, rows in by_account.items()
         }
         self._empty = Partition([], {})
+        # successful HTTP answers by request (see views.dispatch); dropped with the store
+        self.responses: dict[tuple[object, ...], tuple[bytes, dict[str, str]]] = {}
 
     def __len__(self) -> int:
         return len(self.records)

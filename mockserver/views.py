@@ -7,6 +7,8 @@ ActiveRecord's 404).
 
 from __future__ import annotations
 
+import datetime
+
 from aiohttp import web
 
 from . import auth, rack, routing
@@ -51,8 +53,37 @@ def _partition(request: web.Request) -> Partition | web.Response:
     return store.partition(account)
 
 
+_MEMO_TARGET = 2048  # longer targets are answered afresh every time
+_MEMO_BODY = 1 << 20  # bodies up to 1 MiB are remembered
+_MEMO_ENTRIES = 4096
+
+
 async def dispatch(request: web.Request) -> web.StreamResponse:
-    """Every request lands here; Rails has no other routes, so anything else is a 404."""
+    """Every request lands here; Rails has no other routes, so anything else is a 404.
+
+    A successful answer is remembered per store, keyed by everything it depends on (raw
+    target, Authorization header and today's date, which lenient dates may read): the
+    store never changes (the control API swaps in a new one), so a repeated request costs a
+    dict lookup. Journal and faults still apply: they wrap this handler.
+    """
+    store = request.app[STATE].store
+    key = (request.method, request.raw_path, request.headers.get("Authorization"),
+           datetime.date.today())
+    remembered = store.responses.get(key) if len(request.raw_path) <= _MEMO_TARGET else None
+    if remembered is not None:
+        body, headers = remembered
+        return web.Response(body=body, headers=headers)
+    response = _answer(request)
+    if response.status == 200 and isinstance(response.body, bytes) and len(
+            response.body) <= _MEMO_BODY and len(request.raw_path) <= _MEMO_TARGET:
+        store.responses[key] = (response.body, dict(response.headers))
+        if len(store.responses) > _MEMO_ENTRIES:
+            store.responses.pop(next(iter(store.responses)))
+    return response
+
+
+def _answer(request: web.Request) -> web.Response:
+    """Route, parse, authenticate and act, in the Rails stack's order."""
     raw_path, raw_query = raw_target(request)
     found = routing.route(raw_path)
     if found.action is None or request.method not in ("GET", "HEAD"):

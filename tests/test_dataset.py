@@ -4,7 +4,6 @@ record checks agree with ``schemas/fixture.schema.json`` on what is valid."""
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -102,11 +101,11 @@ def test_default_dataset_loads() -> None:
     assert list(iter_violations(records, "fixture")) == []
 
 
-def test_empty_array_is_an_empty_dataset(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    path = _write(tmp_path, "[]")
-    with caplog.at_level(logging.WARNING, logger="mockserver.dataset"):
-        assert load_records(path) == []
-    assert f"fixture file {path} holds no records" in caplog.text
+def test_empty_array_is_refused(tmp_path: Path) -> None:
+    """Check an empty fixture file is refused: a mock that finds nothing is never what is meant."""
+    error = _refused(_write(tmp_path, "[]"))
+    assert _messages(error) == [
+        "the file holds no records (an empty array); serve at least one record"]
 
 
 def test_utf8_byte_order_mark_is_tolerated(tmp_path: Path) -> None:

@@ -143,18 +143,10 @@ def test_large_file_with_one_bad_record_at_the_end(tmp_path: Path) -> None:
                     f"record {count - 1}", f"id={count}", "field 'percent_complete'")
 
 
-def test_empty_array_serves_nothing_and_says_so(tmp_path: Path) -> None:
-    """Check that an empty array is loaded as an empty dataset with a warning (the loader's rule)."""
+def test_empty_array_is_refused(tmp_path: Path) -> None:
+    """Check that an empty array is refused with exit 2 and says why (it would serve nothing)."""
     path = _write_json(tmp_path / "empty.json", [])
-    process = _spawn("--fixtures", str(path))
-    try:
-        assert process.stdout is not None
-        banner = process.stdout.readline()
-        assert "serving 0 train sessions" in banner
-    finally:
-        process.terminate()
-        _, err = process.communicate(timeout=30)
-    assert "holds no records" in err
+    _assert_refused(_serve("--fixtures", str(path)), "holds no records")
 
 
 def test_port_in_use_is_a_clear_usage_error(tmp_path: Path) -> None:
