@@ -9,51 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
 
+from .server_process import serve
+
 INDEX = "/api/train_sessions"
 REQUESTS = 3000
 CONNECTIONS = 48
 Record = dict[str, object]
 Expected = tuple[int, Callable[[bytes], bool]]
-
-
-@contextmanager
-def serve(tmp_path: Path, *args: str, timeout: float = 60.0) -> Iterator[int]:
-    """A ``mockserver serve --port 0`` subprocess; yields its port, stops it with SIGTERM."""
-    out = tmp_path / "server.out"
-    with out.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--host", "127.0.0.1", "--port", "0",
-             *args], stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, "MOCKSERVER_CACHE_DIR": str(tmp_path / "cache")})
-    try:
-        deadline = time.monotonic() + timeout
-        while b"listening on" not in out.read_bytes():
-            assert process.poll() is None, out.read_text()
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.02)
-        yield int(out.read_text().split("listening on http://127.0.0.1:")[1].split("/")[0])
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    assert "Traceback" not in out.read_text()
 
 
 def pg_lower(text: str) -> str:
@@ -128,7 +99,8 @@ def _plan(records: list[Record], rng: random.Random) -> Iterator[tuple[str, Expe
 
 async def test_concurrent_load_has_no_errors_and_no_wrong_answers(tmp_path: Path) -> None:
     """Check that 3,000 mixed requests over 48 connections all get the right status and body."""
-    with serve(tmp_path, "--seed", "11", "--count", "800", "--no-auth", "--quiet") as port:
+    with serve(tmp_path, "--seed", "11", "--count", "800", "--no-auth", "--quiet") as server:
+        port = server.port
         base = f"http://127.0.0.1:{port}"
         connector = aiohttp.TCPConnector(limit=CONNECTIONS)
         timeout = aiohttp.ClientTimeout(total=30)

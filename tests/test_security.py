@@ -6,15 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,51 +20,10 @@ from yarl import URL
 from mockserver.generate import generate_records, write_fixture
 from mockserver.model import FILTERS, Kind
 
+from .server_process import serve
+
 SECRET = "secret-xyz"
 INDEX = "/api/train_sessions"
-
-
-@dataclass
-class RunningServer:
-    process: subprocess.Popen[bytes]
-    port: int
-    out: Path
-    err: Path
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def logs(self) -> str:
-        return self.out.read_text(errors="replace") + self.err.read_text(errors="replace")
-
-
-@contextmanager
-def serve(tmp_path: Path, *args: str, timeout: float = 60.0) -> Iterator[RunningServer]:
-    """``mockserver serve --port 0 ARGS`` with its output in files; stopped with SIGTERM."""
-    out, err = tmp_path / "server.out", tmp_path / "server.err"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--host", "127.0.0.1", "--port", "0",
-             *args], stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
-            env={**os.environ, "MOCKSERVER_CACHE_DIR": str(tmp_path / "cache")})
-    try:
-        deadline = time.monotonic() + timeout
-        while b"listening on" not in out.read_bytes():
-            assert process.poll() is None, err.read_text()
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.02)
-        banner = out.read_text()
-        port = int(banner.split("listening on http://127.0.0.1:")[1].split("/")[0])
-        yield RunningServer(process, port, out, err)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def _generate(path: Path, count: int, seed: int, accounts: tuple[str, ...]) -> list[dict[str, object]]:
