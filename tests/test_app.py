@@ -20,19 +20,13 @@ ACME = {"Authorization": 'Token token="acme-token"'}
 
 
 @pytest.fixture
-async def make_client():  # type: ignore[no-untyped-def]
-    clients: list[TestClient] = []
+def make_client(app_clients):  # type: ignore[no-untyped-def]
+    """An app client over RECORDS with the two account tokens (settings may be overridden)."""
 
-    async def make(**overrides: object) -> TestClient:
-        settings = Settings(**{"tokens": TOKENS, "access_log": False, **overrides})  # type: ignore[arg-type]
-        client = TestClient(TestServer(create_app(settings, Store(RECORDS))))
-        await client.start_server()
-        clients.append(client)
-        return client
+    def make(**overrides: object):  # type: ignore[no-untyped-def]
+        return app_clients(RECORDS, **{"tokens": TOKENS, **overrides})
 
-    yield make
-    for client in clients:
-        await client.close()
+    return make
 
 
 def _acme_ids() -> list[int]:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from mockserver.app import create_app
 from mockserver.control import ENDPOINTS, is_loopback
 from mockserver.generate import generate_records
-from mockserver.settings import Settings
 from mockserver.state import FaultRule, Faults, redact, redact_headers
-from mockserver.store import Store
 
 RECORDS = generate_records(11, 40)
 AUTH = {"Authorization": 'Token token="dev-token"'}
@@ -23,19 +20,13 @@ MakeClient = Callable[..., Awaitable[TestClient]]
 
 
 @pytest.fixture
-async def make_client() -> AsyncIterator[MakeClient]:
-    clients: list[TestClient] = []
+def make_client(app_clients: MakeClient) -> MakeClient:
+    """An app client over RECORDS (settings may be overridden)."""
 
-    async def make(**overrides: Any) -> TestClient:
-        settings = Settings(**{"access_log": False, **overrides})
-        client = TestClient(TestServer(create_app(settings, Store(RECORDS))))
-        await client.start_server()
-        clients.append(client)
-        return client
+    def make(**overrides: Any) -> Awaitable[TestClient]:
+        return app_clients(RECORDS, **overrides)
 
-    yield make
-    for client in clients:
-        await client.close()
+    return make
 
 
 @pytest.fixture
