@@ -9,15 +9,13 @@ cost of being a mock. Same server stack as the mock (aiohttp, uvloop, no access 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import signal
-import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
+
+from mockserver import serving
 
 JSON_TYPE = "application/json; charset=utf-8"
 MANIFEST = "manifest.json"
@@ -59,41 +57,18 @@ def create_app(bodies: dict[str, bytes]) -> web.Application:
     return app
 
 
-async def _serve(app: web.Application, port: int) -> None:
-    runner = web.AppRunner(app, access_log=None, handler_cancellation=False)
-    await runner.setup()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.listen(1024)
-    sock.setblocking(False)
-    site = web.SockSite(runner, sock)
-    await site.start()
-    print(f"ceiling listening on 127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
-
-
-def _runner() -> Callable[[Any], Any]:
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - the mock falls back the same way
-        return asyncio.run
-    return uvloop.run
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ceiling")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--bodies", type=Path, required=True)
     args = parser.parse_args(argv)
-    _runner()(_serve(create_app(read_bodies(args.bodies)), args.port))
+    sock = serving.listen("127.0.0.1", args.port)
+
+    def ready(port: int) -> None:
+        print(f"ceiling listening on 127.0.0.1:{port}", flush=True)
+
+    # the mock's own serving loop (uvloop, same runner settings): only the handler differs
+    serving.run(serving.serve(create_app(read_bodies(args.bodies)), sock, ready))
     return 0
 
 

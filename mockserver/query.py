@@ -23,7 +23,7 @@ from . import ruby
 from .errors import InternalServerError
 from .postgres import collation_key
 from .predicates import PREDICATES, Condition, Notice, build_condition, split_key
-from .rack import Params, ParamValue, parse_query, parse_query_cached
+from .rack import CACHEABLE, Params, ParamValue, parse_query, parse_query_cached
 from .rows import ATTRIBUTES, COLUMN, ID, Row
 
 CONTROLLER_KEYS = frozenset({"controller", "action", "format"})
@@ -215,9 +215,6 @@ def _ruby_class(value: Any) -> str:
         type(value), type(value).__name__)
 
 
-_CACHEABLE = 2048  # longer query strings are compiled every time rather than kept
-
-
 _COMPILED: OrderedDict[tuple[str, datetime.date], Search] = OrderedDict()
 _COMPILED_MAX = 4096
 
@@ -230,7 +227,7 @@ def compile_query(raw: bytes) -> Search:
     share one compiled search, and with it the partition's remembered answer. Raises the
     Rails errors like the two steps do (errors are not remembered).
     """
-    if len(raw) > _CACHEABLE:
+    if len(raw) > CACHEABLE:  # not kept by the parse memo either: compile afresh
         return compile_search(parse_query(raw))
     params = parse_query_cached(raw)
     # repr is canonical here: values are str/list/dict/None, in Rack's (meaningful) key order

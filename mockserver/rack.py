@@ -204,6 +204,9 @@ def _parse_cached(raw: bytes) -> Params:
     return parse_query(raw)
 
 
+CACHEABLE = 2048  # query strings longer than this are parsed afresh rather than kept
+
+
 def parse_query_cached(raw: bytes) -> Params:
     """``parse_query`` memoised for short query strings (the result must not be mutated)."""
-    return _parse_cached(raw) if len(raw) <= 2048 else parse_query(raw)
+    return _parse_cached(raw) if len(raw) <= CACHEABLE else parse_query(raw)

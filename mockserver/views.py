@@ -20,7 +20,6 @@ from .store import Partition
 
 JSON_TYPE = "application/json; charset=utf-8"
 IGNORED_HEADER = "X-Mockserver-Ignored"
-NOTICES: web.RequestKey[list[str]] = web.RequestKey("notices", list)
 
 
 def raw_target(request: web.Request) -> tuple[bytes, bytes]:
@@ -95,7 +94,6 @@ def _answer(request: web.Request) -> web.Response:
     if found.action == "index":
         search = compile_query(raw_query)
         notices = [str(n) for n in search.notices]
-        request[NOTICES] = notices
         if notices and request.app[SETTINGS].strict:
             raise BadRequestError("strict mode: " + "; ".join(notices), notices)
         body = partition.render(partition.search(search))
