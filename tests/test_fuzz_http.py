@@ -166,9 +166,14 @@ def check(answer: Answer | None, servers: Servers, method: bytes = b"GET",
     bugs = list(servers.bugs.messages)
     servers.bugs.messages.clear()
     assert bugs == [], bugs[-1]
-    if "content-length" in answer.headers and method != b"HEAD":
-        assert len(answer.body) == int(answer.headers["content-length"])
     is_json = answer.headers.get("content-type", "").startswith("application/json")
+    if "content-length" in answer.headers and method != b"HEAD":
+        if not is_json and answer.status == 400 and len(request) > LINE_LIMIT:
+            # aiohttp's own refusal of a request it could not parse echoes the request line and
+            # closes while the client is still sending: the reset may cut the echo short
+            assert len(answer.body) <= int(answer.headers["content-length"])
+        else:
+            assert len(answer.body) == int(answer.headers["content-length"])
     if answer.status == 200:
         assert is_json
         if method != b"HEAD":
