@@ -83,13 +83,22 @@ def fault_response(status: int) -> web.Response:
     return response
 
 
+@web.middleware
+async def _no_route(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A target no route matches (``OPTIONS *``, no leading ``/``): Rails' JSON 404, not
+    aiohttp's text one. Every routable target reaches a wrapped handler instead."""
+    try:
+        return await handler(request)
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+        return error_response(RailsError(404, "no route matches"))
+
+
 def _wrapped(handler: Handler, settings: Settings, state: ServerState, *, api: bool) -> Handler:
     """``handler`` with faults and journal (API route only), error rendering and the access log.
 
-    A wrapper at registration rather than an aiohttp middleware: a middleware costs a
-    ``functools.partial`` and ``update_wrapper`` per request, a measurable share of a request
-    this small. A closure over ``state``, and nothing but a truth test of the fault list when
-    no fault is set.
+    A wrapper at registration rather than a middleware: one coroutine layer less per request,
+    which is a measurable share of a request this small. A closure over ``state``, and
+    nothing but a truth test of the fault list when no fault is set.
     """
     journal = state.journal
     faults = state.faults
@@ -134,7 +143,7 @@ def create_app(settings: Settings, store: Store, *, state: ServerState | None = 
     default a fresh one is made around ``store``.
     """
     state = state if state is not None else ServerState(store)
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[_no_route])
     app[SETTINGS] = settings
     app[STATE] = state
     app[TOKENS] = settings.effective_tokens()

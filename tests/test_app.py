@@ -185,3 +185,17 @@ async def test_repeated_requests_are_remembered_per_store(make_client) -> None: 
     assert other.status == 401 and len(state.store.responses) == 1  # failures are not remembered
     state.replace_records([])
     assert await (await client.get("/api/train_sessions?score_gteq=50", headers=ACME)).read() == b"[]"
+
+
+async def test_unroutable_targets_get_the_rails_404(make_client) -> None:  # type: ignore[no-untyped-def]
+    """Check a request target no route can match (OPTIONS *) still gets Rails' JSON 404."""
+    import asyncio
+
+    client = await make_client()
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    writer.write(b"OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 404")
+    assert answer.endswith(b'{"status":404,"error":"Not Found"}')
