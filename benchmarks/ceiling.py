@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from mockserver import serving
+from mockserver.server import serving
 
 JSON_TYPE = "application/json; charset=utf-8"
 MANIFEST = "manifest.json"
@@ -48,8 +48,7 @@ def create_app(bodies: dict[str, bytes]) -> web.Application:
     async def answer(request: web.Request) -> web.Response:
         body = bodies.get(request.raw_path)
         if body is None:
-            return web.Response(status=404, body=b'{"status":404,"error":"Not Found"}',
-                                headers=headers)
+            return web.Response(status=404, body=b'{"status":404,"error":"Not Found"}', headers=headers)
         return web.Response(body=body, headers=headers)
 
     app = web.Application()

@@ -20,9 +20,11 @@ from pathlib import Path
 
 import aiohttp
 
-INSTALL_HINT = ("wrk is not installed: install it with 'apt-get install -y wrk' (Debian/Ubuntu) or "
-                "'brew install wrk' (macOS), or run with --load-generator python for a slower, "
-                "rougher built-in load generator")
+INSTALL_HINT = (
+    "wrk is not installed: install it with 'apt-get install -y wrk' (Debian/Ubuntu) or "
+    "'brew install wrk' (macOS), or run with --load-generator python for a slower, "
+    "rougher built-in load generator"
+)
 
 # With a paths file (argument after --), each request takes the next path, round robin.
 _ROTATE_HOOK = r"""
@@ -74,8 +76,15 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run_wrk(url: str, *, seconds: float, connections: int, threads: int = 1,
-            timeout_s: float = 10.0, paths: Path | None = None) -> Measurement:
+def run_wrk(
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    threads: int = 1,
+    timeout_s: float = 10.0,
+    paths: Path | None = None,
+) -> Measurement:
     """``wrk -t T -c C -d S`` at ``url`` (or round robin over ``paths``, one per line, on
     ``url``'s host), summary from the Lua hook. wrk takes whole seconds."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -83,9 +92,21 @@ def run_wrk(url: str, *, seconds: float, connections: int, threads: int = 1,
     extra = ["--", str(paths)] if paths is not None else []
     try:
         result = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-             f"--timeout={timeout_s:g}s", "-s", script.name, url, *extra],
-            capture_output=True, text=True, timeout=seconds + timeout_s + 30, check=False,
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{max(1, round(seconds))}s",
+                f"--timeout={timeout_s:g}s",
+                "-s",
+                script.name,
+                url,
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + timeout_s + 30,
+            check=False,
         )
     finally:
         Path(script.name).unlink()
@@ -96,14 +117,19 @@ def run_wrk(url: str, *, seconds: float, connections: int, threads: int = 1,
     elapsed = s["duration_us"] / 1e6
     errors = s["connect"] + s["read"] + s["write"] + s["status"] + s["timeout"]
     return Measurement(
-        requests=s["requests"], seconds=elapsed, rps=s["requests"] / elapsed,
-        p50_ms=s["p50_us"] / 1000, p99_ms=s["p99_us"] / 1000, max_ms=s["max_us"] / 1000,
-        bytes_per_response=s["bytes"] / max(1, s["requests"]), errors=errors, tool="wrk",
+        requests=s["requests"],
+        seconds=elapsed,
+        rps=s["requests"] / elapsed,
+        p50_ms=s["p50_us"] / 1000,
+        p99_ms=s["p99_us"] / 1000,
+        max_ms=s["max_us"] / 1000,
+        bytes_per_response=s["bytes"] / max(1, s["requests"]),
+        errors=errors,
+        tool="wrk",
     )
 
 
-async def _python_load(urls: list[str], seconds: float, connections: int,
-                       timeout_s: float) -> Measurement:
+async def _python_load(urls: list[str], seconds: float, connections: int, timeout_s: float) -> Measurement:
     latencies: list[float] = []
     total_bytes = 0
     errors = 0
@@ -111,7 +137,6 @@ async def _python_load(urls: list[str], seconds: float, connections: int,
     connector = aiohttp.TCPConnector(limit=connections)
     timeout = aiohttp.ClientTimeout(total=timeout_s)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-
         turn = 0
 
         async def worker() -> None:
@@ -138,21 +163,32 @@ async def _python_load(urls: list[str], seconds: float, connections: int,
         latencies = [float("nan")]
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
     return Measurement(
-        requests=len(latencies), seconds=elapsed, rps=len(latencies) / elapsed,
-        p50_ms=cuts[49] * 1000, p99_ms=cuts[98] * 1000, max_ms=max(latencies) * 1000,
-        bytes_per_response=total_bytes / max(1, len(latencies)), errors=errors,
+        requests=len(latencies),
+        seconds=elapsed,
+        rps=len(latencies) / elapsed,
+        p50_ms=cuts[49] * 1000,
+        p99_ms=cuts[98] * 1000,
+        max_ms=max(latencies) * 1000,
+        bytes_per_response=total_bytes / max(1, len(latencies)),
+        errors=errors,
         tool="python-aiohttp",
     )
 
 
-def run_python(urls: list[str], *, seconds: float, connections: int,
-               timeout_s: float = 10.0) -> Measurement:
+def run_python(urls: list[str], *, seconds: float, connections: int, timeout_s: float = 10.0) -> Measurement:
     """The bounded fallback: ``connections`` aiohttp workers for ``seconds``, round robin."""
     return asyncio.run(_python_load(urls, seconds, connections, timeout_s))
 
 
-def measure(base: str, targets: list[str], *, seconds: float, connections: int, tool: str,
-            paths_file: Path | None = None) -> Measurement:
+def measure(
+    base: str,
+    targets: list[str],
+    *,
+    seconds: float,
+    connections: int,
+    tool: str,
+    paths_file: Path | None = None,
+) -> Measurement:
     """Load ``base`` with ``targets`` (one, or several taken round robin)."""
     if tool == "wrk":
         if len(targets) == 1:
@@ -160,6 +196,5 @@ def measure(base: str, targets: list[str], *, seconds: float, connections: int, 
         assert paths_file is not None
         if not paths_file.exists():
             paths_file.write_text("\n".join(targets) + "\n")
-        return run_wrk(base + targets[0], seconds=seconds, connections=connections,
-                       paths=paths_file)
+        return run_wrk(base + targets[0], seconds=seconds, connections=connections, paths=paths_file)
     return run_python([base + t for t in targets], seconds=seconds, connections=connections)

@@ -105,10 +105,13 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "meta": self.meta, "startup": self.startup,
+            "meta": self.meta,
+            "startup": self.startup,
             "scenarios": [s.as_dict() for s in self.scenarios],
             "million": [s.as_dict() for s in self.million],
-            "workers": self.workers, "contract": self.contract, "targets": self.targets,
+            "workers": self.workers,
+            "contract": self.contract,
+            "targets": self.targets,
         }
 
 
@@ -159,8 +162,9 @@ def spellings(target: str, count: int, rng: random.Random) -> list[str]:
     return out
 
 
-def build_scenarios(base: str, size: int, kinds: Sequence[str],
-                    modes: Sequence[str] = ("repeated", "distinct")) -> list[Scenario]:
+def build_scenarios(
+    base: str, size: int, kinds: Sequence[str], modes: Sequence[str] = ("repeated", "distinct")
+) -> list[Scenario]:
     """The scenario targets over this server's data, with rows and bytes of the mock's answer;
     filtered kinds once per mode in ``modes``."""
     record = _sample_record(base, size)
@@ -170,8 +174,10 @@ def build_scenarios(base: str, size: int, kinds: Sequence[str],
         "full": INDEX,
         "eq": f"{INDEX}?complete_by_eq={record['complete_by']}",
         "cont": f"{INDEX}?full_name_cont={quote_plus(record['full_name'].lower())}",
-        "range": (f"{INDEX}?completion_date_gteq={start.isoformat()}"
-                  f"&completion_date_lteq={(start + timedelta(days=6)).isoformat()}"),
+        "range": (
+            f"{INDEX}?completion_date_gteq={start.isoformat()}"
+            f"&completion_date_lteq={(start + timedelta(days=6)).isoformat()}"
+        ),
     }
     scenarios = []
     for kind in kinds:
@@ -180,12 +186,14 @@ def build_scenarios(base: str, size: int, kinds: Sequence[str],
             raise RuntimeError(f"{targets[kind]} answered {status}: {body[:200]!r}")
         rows = 1 if kind == "show" else len(json.loads(body))
         if kind not in FILTERED:
-            scenarios.append(Scenario(kind, size, targets[kind], rows, len(body),
-                                      targets=[targets[kind]]))
+            scenarios.append(Scenario(kind, size, targets[kind], rows, len(body), targets=[targets[kind]]))
             continue
         for mode in modes:
-            sent = ([targets[kind]] if mode == "repeated"
-                    else spellings(targets[kind], VARIANTS, random.Random(size)))
+            sent = (
+                [targets[kind]]
+                if mode == "repeated"
+                else spellings(targets[kind], VARIANTS, random.Random(size))
+            )
             for probe in random.Random(1).sample(sent, min(3, len(sent))):
                 if fetch(base, probe)[1] != body:
                     raise RuntimeError(f"{probe} does not answer what {targets[kind]} does")
@@ -219,18 +227,27 @@ class Options:
     contract: bool
 
 
-def _measure(server: Server, scenario: Scenario, options: Options, work: Path,
-             connections: int | None = None, warmup: bool = True) -> Measurement:
+def _measure(
+    server: Server,
+    scenario: Scenario,
+    options: Options,
+    work: Path,
+    connections: int | None = None,
+    warmup: bool = True,
+) -> Measurement:
     conns = connections or options.connections
     paths = work / f"paths-{scenario.size}-{scenario.kind}-{scenario.mode}.txt"
     seconds = ([options.warmup] if options.warmup and warmup else []) + [options.seconds]
-    results = [loadgen.measure(server.base, scenario.targets, seconds=n, connections=conns,
-                               tool=options.tool, paths_file=paths) for n in seconds]
+    results = [
+        loadgen.measure(
+            server.base, scenario.targets, seconds=n, connections=conns, tool=options.tool, paths_file=paths
+        )
+        for n in seconds
+    ]
     return results[-1]
 
 
-def _side_by_side(scenario: Scenario, mock: Server, ceiling: Server, options: Options,
-                  work: Path) -> None:
+def _side_by_side(scenario: Scenario, mock: Server, ceiling: Server, options: Options, work: Path) -> None:
     """Alternate mock and ceiling runs; keep each one's best (the run least disturbed by
     whatever else the machine was doing)."""
     runs: dict[str, list[Measurement]] = {"mock": [], "ceiling": []}
@@ -242,8 +259,9 @@ def _side_by_side(scenario: Scenario, mock: Server, ceiling: Server, options: Op
     scenario.rounds = {name: [round(m.rps, 1) for m in ms] for name, ms in runs.items()}
 
 
-def phase_startup(report: Report, options: Options, work: Path,
-                  keep: int | None = None) -> tuple[dict[int, Path], Server | None]:
+def phase_startup(
+    report: Report, options: Options, work: Path, keep: int | None = None
+) -> tuple[dict[int, Path], Server | None]:
     """Cold and warm start-up per size; returns the warm cache directory of each size and,
     when ``keep`` is one of the sizes, its warm server still running (the caller stops it)."""
     caches: dict[int, Path] = {}
@@ -252,12 +270,15 @@ def phase_startup(report: Report, options: Options, work: Path,
         cache = work / f"cache-{size}"
         row: dict[str, Any] = {"records": size}
         for label in ("cold", "warm"):
-            server = start_mock(SEED, size, cache_dir=cache, timeout=600,
-                                log=work / f"startup-{size}-{label}.log")
+            server = start_mock(
+                SEED, size, cache_dir=cache, timeout=600, log=work / f"startup-{size}-{label}.log"
+            )
             row[f"{label}_s"] = server.startup_s
             row[f"{label}_rss_mib"] = server.rss_mib()
-            say(f"  start-up {size:>9,} records {label}: {server.startup_s:6.2f} s, "
-                f"VmRSS {row[f'{label}_rss_mib']:,.0f} MiB")
+            say(
+                f"  start-up {size:>9,} records {label}: {server.startup_s:6.2f} s, "
+                f"VmRSS {row[f'{label}_rss_mib']:,.0f} MiB"
+            )
             if label == "warm" and size == keep:
                 kept = server
             else:
@@ -267,12 +288,10 @@ def phase_startup(report: Report, options: Options, work: Path,
     return caches, kept
 
 
-def phase_throughput(report: Report, options: Options, work: Path,
-                     caches: dict[int, Path]) -> None:
+def phase_throughput(report: Report, options: Options, work: Path, caches: dict[int, Path]) -> None:
     for size in options.sizes:
         cache = caches.get(size, work / f"cache-{size}")
-        with start_mock(SEED, size, cache_dir=cache, log=work / f"mock-{size}.log",
-                        timeout=600) as mock:
+        with start_mock(SEED, size, cache_dir=cache, log=work / f"mock-{size}.log", timeout=600) as mock:
             scenarios = build_scenarios(mock.base, size, ("show", "full", "eq", "cont", "range"))
             bodies = work / f"bodies-{size}"
             record_bodies(mock.base, scenarios, bodies)
@@ -280,27 +299,30 @@ def phase_throughput(report: Report, options: Options, work: Path,
                 for scenario in scenarios:
                     _side_by_side(scenario, mock, ceiling, options, work)
                     assert scenario.mock is not None and scenario.ceiling is not None
-                    say(f"  {size:>7,} {scenario.kind:<6} {scenario.mode:<8} "
+                    say(
+                        f"  {size:>7,} {scenario.kind:<6} {scenario.mode:<8} "
                         f"mock {scenario.mock.rps:9,.0f}/s  "
-                        f"ceiling {scenario.ceiling.rps:9,.0f}/s  ratio {scenario.ratio:.2f}")
+                        f"ceiling {scenario.ceiling.rps:9,.0f}/s  ratio {scenario.ratio:.2f}"
+                    )
         report.scenarios.extend(scenarios)
 
 
-def phase_million(report: Report, options: Options, work: Path, caches: dict[int, Path],
-                  running: Server | None) -> None:
+def phase_million(
+    report: Report, options: Options, work: Path, caches: dict[int, Path], running: Server | None
+) -> None:
     """Unloaded latency (one connection) of the filtered queries over a million records."""
     assert options.million is not None
     size = options.million
     cache = caches.get(size, work / f"cache-{size}")
-    mock = running or start_mock(SEED, size, cache_dir=cache, log=work / f"mock-{size}.log",
-                                 timeout=600)
+    mock = running or start_mock(SEED, size, cache_dir=cache, log=work / f"mock-{size}.log", timeout=600)
     with mock:
-        scenarios = build_scenarios(mock.base, size, ("show", "eq", "cont", "range"),
-                                    modes=("distinct",))
+        scenarios = build_scenarios(mock.base, size, ("show", "eq", "cont", "range"), modes=("distinct",))
         for scenario in scenarios:
             scenario.mock = _measure(mock, scenario, options, work, connections=1)
-            say(f"  {size:>9,} {scenario.kind:<6} p50 {scenario.mock.p50_ms:7.2f} ms  "
-                f"p99 {scenario.mock.p99_ms:7.2f} ms  ({scenario.rows} rows)")
+            say(
+                f"  {size:>9,} {scenario.kind:<6} p50 {scenario.mock.p50_ms:7.2f} ms  "
+                f"p99 {scenario.mock.p99_ms:7.2f} ms  ({scenario.rows} rows)"
+            )
     report.million.extend(scenarios)
 
 
@@ -315,18 +337,29 @@ def phase_workers(report: Report, options: Options, work: Path) -> None:
     results: dict[int, dict[str, Measurement]] = {}
     for workers in (1, 2):
         port = _free_port() if workers > 1 else 0
-        with start_mock(SEED, size, cache_dir=work / "cache-workers", workers=workers, port=port,
-                        log=work / f"workers-{workers}.log") as mock:
+        with start_mock(
+            SEED,
+            size,
+            cache_dir=work / "cache-workers",
+            workers=workers,
+            port=port,
+            log=work / f"workers-{workers}.log",
+        ) as mock:
             scenarios = build_scenarios(mock.base, size, ("show", "full"))
             results[workers] = {s.kind: _measure(mock, s, options, work) for s in scenarios}
     for kind in ("show", "full"):
         one, two = results[1][kind], results[2][kind]
-        row = {"scenario": kind, "records": size, "rps_1": one.rps, "rps_2": two.rps,
-               "scaling": two.rps / one.rps if one.rps else None,
-               "p99_ms_1": one.p99_ms, "p99_ms_2": two.p99_ms}
+        row = {
+            "scenario": kind,
+            "records": size,
+            "rps_1": one.rps,
+            "rps_2": two.rps,
+            "scaling": two.rps / one.rps if one.rps else None,
+            "p99_ms_1": one.p99_ms,
+            "p99_ms_2": two.p99_ms,
+        }
         report.workers.append(row)
-        say(f"  workers {kind:<5} 1: {one.rps:9,.0f}/s  2: {two.rps:9,.0f}/s  "
-            f"x{row['scaling']:.2f}")
+        say(f"  workers {kind:<5} 1: {one.rps:9,.0f}/s  2: {two.rps:9,.0f}/s  x{row['scaling']:.2f}")
 
 
 def _contract_tests() -> list[Path]:
@@ -348,16 +381,33 @@ def phase_contract(report: Report, options: Options, work: Path) -> None:
     with start_default_mock(log=work / "contract-mock.log") as mock:
         started = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", "contract_tests", "-q", "-p", "no:xdist",
-             "-p", "no:cacheprovider", f"--api-url={mock.base}", "--api-token=dev-token"],
-            cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "contract_tests",
+                "-q",
+                "-p",
+                "no:xdist",
+                "-p",
+                "no:cacheprovider",
+                f"--api-url={mock.base}",
+                "--api-token=dev-token",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
         )
         elapsed = time.perf_counter() - started
     sent = re.search(r"contract: (\d+) requests sent", result.stdout)
     passed = re.search(r"(\d+) passed", result.stdout)
     requests = int(sent.group(1)) if sent else None
     report.contract = {
-        "exit_code": result.returncode, "seconds": elapsed, "requests": requests,
+        "exit_code": result.returncode,
+        "seconds": elapsed,
+        "requests": requests,
         "tests_passed": int(passed.group(1)) if passed else None,
         "requests_per_s": requests / elapsed if requests else None,
         "summary": result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "",
@@ -383,20 +433,24 @@ def evaluate(report: Report) -> None:
             goal = FILTERED_RATIO
         else:
             continue
-        targets.append({
-            "target": f"{s.kind}{' (distinct)' if s.mode == 'distinct' else ''} over "
-                      f"{s.size:,} >= {goal} x ceiling",
-            "measured": round(s.ratio, 3), "ok": None if rough else (
-                s.ratio >= goal and s.mock is not None and s.mock.errors == 0),
-        })
+        targets.append(
+            {
+                "target": f"{s.kind}{' (distinct)' if s.mode == 'distinct' else ''} over "
+                f"{s.size:,} >= {goal} x ceiling",
+                "measured": round(s.ratio, 3),
+                "ok": None if rough else (s.ratio >= goal and s.mock is not None and s.mock.errors == 0),
+            }
+        )
     for s in report.million:
         if s.kind == "show" or s.mock is None:
             continue
-        targets.append({
-            "target": f"{s.kind} (distinct) over {s.size:,}: p50 < {MILLION_P50_MS:g} ms",
-            "measured": round(s.mock.p50_ms, 2),
-            "ok": s.mock.p50_ms < MILLION_P50_MS and s.mock.errors == 0,
-        })
+        targets.append(
+            {
+                "target": f"{s.kind} (distinct) over {s.size:,}: p50 < {MILLION_P50_MS:g} ms",
+                "measured": round(s.mock.p50_ms, 2),
+                "ok": s.mock.p50_ms < MILLION_P50_MS and s.mock.errors == 0,
+            }
+        )
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -406,48 +460,63 @@ def _fmt(value: float | None, spec: str) -> str:
 def print_table(report: Report) -> None:
     out: list[str] = []
     meta = report.meta
-    out.append(f"\nmockserver benchmark  {meta['date']}  {meta['machine']}  load: {meta['tool']}, "
-               f"{meta['connections']} connections, best of {meta['rounds']} x {meta['seconds']:g} s "
-               f"runs; load average before: {meta['load_average'][0]:.1f}")
+    out.append(
+        f"\nmockserver benchmark  {meta['date']}  {meta['machine']}  load: {meta['tool']}, "
+        f"{meta['connections']} connections, best of {meta['rounds']} x {meta['seconds']:g} s "
+        f"runs; load average before: {meta['load_average'][0]:.1f}"
+    )
     if report.startup:
         out.append("\nstart-up (spawn to listening) and resident memory")
         out.append(f"  {'records':>9}  {'cold s':>7}  {'warm s':>7}  {'cold MiB':>8}  {'warm MiB':>8}")
         for r in report.startup:
-            out.append(f"  {r['records']:>9,}  {r['cold_s']:7.2f}  {r['warm_s']:7.2f}  "
-                       f"{_fmt(r['cold_rss_mib'], '8,.0f')}  {_fmt(r['warm_rss_mib'], '8,.0f')}")
+            out.append(
+                f"  {r['records']:>9,}  {r['cold_s']:7.2f}  {r['warm_s']:7.2f}  "
+                f"{_fmt(r['cold_rss_mib'], '8,.0f')}  {_fmt(r['warm_rss_mib'], '8,.0f')}"
+            )
     if report.scenarios:
-        out.append("\nthroughput, mock vs ceiling (same bytes, no work); repeated: one URL, answered "
-                   "from the mock's memo; distinct: 8,192 spellings, each parsed and searched")
-        out.append(f"  {'records':>7} {'scenario':<15} {'rows':>6} {'bytes':>9} | {'mock/s':>8} "
-                   f"{'p50 ms':>7} {'p99 ms':>7} | {'ceil/s':>8} {'p50 ms':>7} {'p99 ms':>7} | "
-                   f"{'ratio':>5} {'err':>3}")
+        out.append(
+            "\nthroughput, mock vs ceiling (same bytes, no work); repeated: one URL, answered "
+            "from the mock's memo; distinct: 8,192 spellings, each parsed and searched"
+        )
+        out.append(
+            f"  {'records':>7} {'scenario':<15} {'rows':>6} {'bytes':>9} | {'mock/s':>8} "
+            f"{'p50 ms':>7} {'p99 ms':>7} | {'ceil/s':>8} {'p50 ms':>7} {'p99 ms':>7} | "
+            f"{'ratio':>5} {'err':>3}"
+        )
         for s in report.scenarios:
             m, c = s.mock, s.ceiling
             assert m is not None and c is not None
             label = s.kind if s.mode == "single" else f"{s.kind} {s.mode}"
-            out.append(f"  {s.size:>7,} {label:<15} {s.rows:>6,} {s.body_bytes:>9,} | "
-                       f"{m.rps:>8,.0f} {m.p50_ms:>7.2f} {m.p99_ms:>7.2f} | {c.rps:>8,.0f} "
-                       f"{c.p50_ms:>7.2f} {c.p99_ms:>7.2f} | {_fmt(s.ratio, '5.2f')} "
-                       f"{m.errors + c.errors:>3}")
+            out.append(
+                f"  {s.size:>7,} {label:<15} {s.rows:>6,} {s.body_bytes:>9,} | "
+                f"{m.rps:>8,.0f} {m.p50_ms:>7.2f} {m.p99_ms:>7.2f} | {c.rps:>8,.0f} "
+                f"{c.p50_ms:>7.2f} {c.p99_ms:>7.2f} | {_fmt(s.ratio, '5.2f')} "
+                f"{m.errors + c.errors:>3}"
+            )
     if report.million:
         out.append("\nlatency over 1,000,000 records (1 connection; filters in distinct spellings)")
         for s in report.million:
             assert s.mock is not None
-            out.append(f"  {s.kind:<6} {s.rows:>6,} rows {s.body_bytes:>10,} bytes  "
-                       f"p50 {s.mock.p50_ms:7.2f} ms  p99 {s.mock.p99_ms:7.2f} ms  "
-                       f"{s.mock.rps:7,.0f}/s  {s.target}")
+            out.append(
+                f"  {s.kind:<6} {s.rows:>6,} rows {s.body_bytes:>10,} bytes  "
+                f"p50 {s.mock.p50_ms:7.2f} ms  p99 {s.mock.p99_ms:7.2f} ms  "
+                f"{s.mock.rps:7,.0f}/s  {s.target}"
+            )
     if report.workers:
         out.append("\n--workers 2 vs 1 (1,000 records; wrk shares the 2 cores)")
         for w in report.workers:
-            out.append(f"  {w['scenario']:<6} 1 worker {w['rps_1']:>8,.0f}/s   2 workers "
-                       f"{w['rps_2']:>8,.0f}/s   x{_fmt(w['scaling'], '.2f')}")
+            out.append(
+                f"  {w['scenario']:<6} 1 worker {w['rps_1']:>8,.0f}/s   2 workers "
+                f"{w['rps_2']:>8,.0f}/s   x{_fmt(w['scaling'], '.2f')}"
+            )
     if report.contract:
         contract = report.contract
         text = contract.get("status") or (
             f"exit {contract['exit_code']}, {contract['tests_passed']} tests, "
             f"{contract['requests']} requests in {contract['seconds']:.1f} s = "
             f"{_fmt(contract['requests_per_s'], ',.0f')} requests (>= examples)/s "
-            "(pytest start-up included)")
+            "(pytest start-up included)"
+        )
         out.append(f"\ncontract suite against the mock: {text}")
     if report.targets:
         out.append("\ntargets")
@@ -460,16 +529,26 @@ def print_table(report: Report) -> None:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=3, help="per measured run (default 3)")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="alternating mock/ceiling runs per scenario; the best counts")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating mock/ceiling runs per scenario; the best counts"
+    )
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured run before each (0: none)")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--load-generator", choices=("auto", "wrk", "python"), default="auto",
-                        help="auto: wrk, and fail with how to install it when missing")
-    parser.add_argument("--quick", action="store_true",
-                        help="2 s runs, no 1,000,000-record phases (a smoke run)")
-    parser.add_argument("--skip", action="append", default=[],
-                        choices=("startup", "throughput", "million", "workers", "contract"))
+    parser.add_argument(
+        "--load-generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="auto: wrk, and fail with how to install it when missing",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="2 s runs, no 1,000,000-record phases (a smoke run)"
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=("startup", "throughput", "million", "workers", "contract"),
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     return parser.parse_args(argv)
 
@@ -481,27 +560,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"benchmarks: error: {loadgen.INSTALL_HINT}", file=sys.stderr)
         return 2
     if tool == "python":
-        say("benchmarks: WARNING: using the built-in Python load generator: it shares the CPU with "
-            "the server, so absolute numbers are low and ratios rough; install wrk for real ones")
+        say(
+            "benchmarks: WARNING: using the built-in Python load generator: it shares the CPU with "
+            "the server, so absolute numbers are low and ratios rough; install wrk for real ones"
+        )
     million = None if args.quick else 1_000_000
     options = Options(
-        seconds=2 if args.quick else args.seconds, warmup=1 if args.quick else args.warmup,
+        seconds=2 if args.quick else args.seconds,
+        warmup=1 if args.quick else args.warmup,
         rounds=1 if args.quick else args.rounds,
-        connections=args.connections, tool=tool, sizes=(1000, 100_000),
+        connections=args.connections,
+        tool=tool,
+        sizes=(1000, 100_000),
         startup_sizes=(1000, 100_000) if args.quick else (1000, 100_000, 1_000_000),
-        million=million, workers="workers" not in args.skip,
+        million=million,
+        workers="workers" not in args.skip,
         contract="contract" not in args.skip,
     )
-    report = Report(meta={
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"), "tool": tool, "seconds": options.seconds,
-        "rounds": options.rounds, "load_average": os.getloadavg(),
-        "connections": options.connections, "seed": SEED,
-        "machine": f"{platform.machine()} {os.cpu_count()} cpu, Python {platform.python_version()}",
-        "command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
-    })
+    report = Report(
+        meta={
+            "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "tool": tool,
+            "seconds": options.seconds,
+            "rounds": options.rounds,
+            "load_average": os.getloadavg(),
+            "connections": options.connections,
+            "seed": SEED,
+            "machine": f"{platform.machine()} {os.cpu_count()} cpu, Python {platform.python_version()}",
+            "command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
+        }
+    )
     if os.getloadavg()[0] > 1.0:
-        say(f"benchmarks: note: load average {os.getloadavg()[0]:.1f} before starting: other work "
-            "on this machine will show up as noise (each ratio is still measured side by side)")
+        say(
+            f"benchmarks: note: load average {os.getloadavg()[0]:.1f} before starting: other work "
+            "on this machine will show up as noise (each ratio is still measured side by side)"
+        )
     started = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory(prefix="mockserver-bench-") as tmp:
@@ -511,8 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_million = million is not None and "million" not in args.skip
             if "startup" not in args.skip:
                 say("start-up and memory")
-                caches, kept = phase_startup(report, options, work,
-                                             keep=million if run_million else None)
+                caches, kept = phase_startup(report, options, work, keep=million if run_million else None)
             if run_million:  # first, on the warm server the start-up phase left running
                 say("latency over 1,000,000 records")
                 try:

@@ -66,13 +66,24 @@ class Server:
         self.stop()
 
 
-def _start(name: str, argv: Sequence[str], ready: re.Pattern[bytes], timeout: float,
-           log: Path, env: Mapping[str, str] | None = None) -> Server:
+def _start(
+    name: str,
+    argv: Sequence[str],
+    ready: re.Pattern[bytes],
+    timeout: float,
+    log: Path,
+    env: Mapping[str, str] | None = None,
+) -> Server:
     """Spawn ``argv`` with its output in ``log`` (a file: a full pipe could stall the server)."""
     started = time.perf_counter()
     with log.open("wb") as sink:
-        process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+        process = subprocess.Popen(
+            argv,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+        )
     deadline = started + timeout
     while time.perf_counter() < deadline:
         match = ready.search(log.read_bytes())
@@ -88,15 +99,38 @@ def _start(name: str, argv: Sequence[str], ready: re.Pattern[bytes], timeout: fl
     raise ServerError(f"{name} did not start within {timeout:.0f}s; its output:\n{tail}")
 
 
-def start_mock(seed: int, count: int, *, cache_dir: Path, log: Path, workers: int = 1,
-               port: int = 0, timeout: float = 300.0) -> Server:
+def start_mock(
+    seed: int,
+    count: int,
+    *,
+    cache_dir: Path,
+    log: Path,
+    workers: int = 1,
+    port: int = 0,
+    timeout: float = 300.0,
+) -> Server:
     """``mockserver serve --seed S --count N --quiet --no-auth`` on loopback."""
-    argv = [sys.executable, "-m", "mockserver", "serve", "--host", HOST, "--port", str(port),
-            "--seed", str(seed), "--count", str(count), "--quiet", "--no-auth"]
+    argv = [
+        sys.executable,
+        "-m",
+        "mockserver",
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--seed",
+        str(seed),
+        "--count",
+        str(count),
+        "--quiet",
+        "--no-auth",
+    ]
     if workers > 1:
         argv += ["--workers", str(workers)]
-    return _start(f"mock({count})", argv, _MOCK_READY, timeout, log,
-                  env={"MOCKSERVER_CACHE_DIR": str(cache_dir)})
+    return _start(
+        f"mock({count})", argv, _MOCK_READY, timeout, log, env={"MOCKSERVER_CACHE_DIR": str(cache_dir)}
+    )
 
 
 def start_ceiling(bodies: Path, *, log: Path, timeout: float = 60.0) -> Server:

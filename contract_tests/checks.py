@@ -34,8 +34,9 @@ class ContractViolationError(AssertionError):
 
     raised = 0  # how many were ever raised: lets a property notice it has started shrinking
 
-    def __init__(self, title: str, detail: str = "", responses: Iterable[Response] = (),
-                 rule: str = "") -> None:
+    def __init__(
+        self, title: str, detail: str = "", responses: Iterable[Response] = (), rule: str = ""
+    ) -> None:
         lines = [title]
         if detail:
             lines.append(detail)
@@ -69,17 +70,21 @@ def schemas_dir() -> Path:
 @functools.cache
 def _schemas() -> dict[str, dict[str, Any]]:
     directory = schemas_dir()
-    return {name: json.loads((directory / f"{name}.schema.json").read_text(encoding="utf-8"))
-            for name in ("record", "list", "error")}
+    return {
+        name: json.loads((directory / f"{name}.schema.json").read_text(encoding="utf-8"))
+        for name in ("record", "list", "error")
+    }
 
 
 @functools.cache
 def validator(name: str) -> Draft202012Validator:
     schemas = _schemas()
     registry: Registry[Any] = Registry().with_resources(
-        (s["$id"], Resource.from_contents(s)) for s in schemas.values())
-    return Draft202012Validator(schemas[name], registry=registry,
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+        (s["$id"], Resource.from_contents(s)) for s in schemas.values()
+    )
+    return Draft202012Validator(
+        schemas[name], registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 @functools.cache
@@ -115,7 +120,9 @@ def check_record_shape(record: object, response: Response, where: str = "") -> N
         raise ContractViolationError(
             f"record{where} breaks schemas/record.schema.json",
             f"record {json.dumps(record, ensure_ascii=False)[:400]}\n" + "\n".join(problems),
-            [response], "every record has exactly the rendered fields, typed as the schema says")
+            [response],
+            "every record has exactly the rendered fields, typed as the schema says",
+        )
 
 
 # --- responses ----------------------------------------------------------------------------------
@@ -128,8 +135,9 @@ def check_content_type(response: Response, media: str, charset: str | None) -> N
     ok = parts[0].lower() == media and (charset is None or params.get("charset", "").strip('"') == charset)
     if not ok:
         wanted = media + (f"; charset={charset}" if charset else "")
-        raise ContractViolationError(f"Content-Type is {raw!r}, expected {wanted!r}",
-                                response.describe(), [response])
+        raise ContractViolationError(
+            f"Content-Type is {raw!r}, expected {wanted!r}", response.describe(), [response]
+        )
 
 
 def check_status(response: Response, status: int, why: str = "") -> None:
@@ -142,8 +150,9 @@ def json_body(response: Response) -> Any:
     try:
         return response.json()
     except ValueError as exc:
-        raise ContractViolationError(f"the body is not valid UTF-8 JSON: {exc}", response.describe(),
-                                [response]) from None
+        raise ContractViolationError(
+            f"the body is not valid UTF-8 JSON: {exc}", response.describe(), [response]
+        ) from None
 
 
 def check_list(response: Response) -> list[dict[str, Any]]:
@@ -152,8 +161,9 @@ def check_list(response: Response) -> list[dict[str, Any]]:
     check_content_type(response, *JSON_TYPE)
     body = json_body(response)
     if not isinstance(body, list):
-        raise ContractViolationError("the index body is not a JSON array", response.describe(), [response],
-                                "schemas/list.schema.json")
+        raise ContractViolationError(
+            "the index body is not a JSON array", response.describe(), [response], "schemas/list.schema.json"
+        )
     for position, record in enumerate(body):
         check_record_shape(record, response, f" #{position}")
     ids = [r["id"] for r in body]
@@ -162,7 +172,10 @@ def check_list(response: Response) -> list[dict[str, Any]]:
             raise ContractViolationError(
                 "records are not ordered by id descending",
                 f"id {ids[position - 1]} at #{position - 1} comes before id {ids[position]}; "
-                f"ids {short(ids)}", [response], "the result order is id DESC (ORDER BY id DESC)")
+                f"ids {short(ids)}",
+                [response],
+                "the result order is id DESC (ORDER BY id DESC)",
+            )
     return body
 
 
@@ -176,20 +189,31 @@ def check_rails_error(response: Response, status: int, why: str) -> None:
     if body != expected or list(body) != list(expected) or problems:
         raise ContractViolationError(
             f"the {status} body is {response.body[:200]!r}, expected {json.dumps(expected)}",
-            "\n".join(problems), [response], "Rails renders errors as {status, error} in production")
+            "\n".join(problems),
+            [response],
+            "Rails renders errors as {status, error} in production",
+        )
 
 
 def check_denied(response: Response, why: str) -> None:
     """Rails' token-auth refusal: 401, the plain-text body and the Token challenge."""
     check_status(response, 401, why)
     if response.body != DENIED_BODY:
-        raise ContractViolationError(f"the 401 body is {response.body[:200]!r}, expected {DENIED_BODY!r}",
-                                why, [response], "authenticate_or_request_with_http_token")
+        raise ContractViolationError(
+            f"the 401 body is {response.body[:200]!r}, expected {DENIED_BODY!r}",
+            why,
+            [response],
+            "authenticate_or_request_with_http_token",
+        )
     check_content_type(response, "text/plain", "utf-8")
     challenges = response.header_all("WWW-Authenticate")
     if challenges != [CHALLENGE]:
-        raise ContractViolationError(f"WWW-Authenticate is {challenges!r}, expected [{CHALLENGE!r}]",
-                                why, [response], "authenticate_or_request_with_http_token")
+        raise ContractViolationError(
+            f"WWW-Authenticate is {challenges!r}, expected [{CHALLENGE!r}]",
+            why,
+            [response],
+            "authenticate_or_request_with_http_token",
+        )
 
 
 # --- results against the oracle -----------------------------------------------------------------
@@ -212,28 +236,36 @@ class Dataset:
 
 
 def _describe_records(records: Sequence[Record], attributes: Sequence[str], limit: int = 5) -> str:
-    shown = [", ".join([f"id {r.get('id')}"] + [f"{a}={r.get(a)!r}" for a in attributes])
-             for r in records[:limit]]
+    shown = [
+        ", ".join([f"id {r.get('id')}"] + [f"{a}={r.get(a)!r}" for a in attributes]) for r in records[:limit]
+    ]
     more = f"\n    ... {len(records) - limit} more" if len(records) > limit else ""
     return "\n    " + "\n    ".join(shown) + more
 
 
-def check_result(response: Response, dataset: Dataset, expectation: Expectation,
-                 query: object) -> list[dict[str, Any]]:
+def check_result(
+    response: Response, dataset: Dataset, expectation: Expectation, query: object
+) -> list[dict[str, Any]]:
     """The answer is a subsequence of the unfiltered index within the oracle's bounds."""
     body = check_list(response)
-    attributes = sorted({a for c in expectation.conditions for a in c.filter.attributes
-                         if a in record_keys()})
+    attributes = sorted(
+        {a for c in expectation.conditions for a in c.filter.attributes if a in record_keys()}
+    )
     unknown = [r for r in body if dataset.by_id.get(r["id"]) != r]
     if unknown:
         raise ContractViolationError(
             f"{query}: {len(unknown)} returned records differ from the same ids in the unfiltered index",
-            "returned:" + _describe_records(unknown, list(record_keys())), [response, dataset.response],
-            "a filter only selects records of the unfiltered index; it never adds or alters one")
+            "returned:" + _describe_records(unknown, list(record_keys())),
+            [response, dataset.response],
+            "a filter only selects records of the unfiltered index; it never adds or alters one",
+        )
     got = {r["id"] for r in body}
     meanings = "\n  ".join(c.explain() for c in expectation.conditions) or "(no documented filter)"
-    doc_notes = "\n  ".join(DOC_VS_RANSACK[c.filter.name] for c in expectation.conditions
-                            if c.filter.name in DOC_VS_RANSACK and not c.dropped)
+    doc_notes = "\n  ".join(
+        DOC_VS_RANSACK[c.filter.name]
+        for c in expectation.conditions
+        if c.filter.name in DOC_VS_RANSACK and not c.dropped
+    )
     if doc_notes:
         meanings += "\n  doc vs Ransack: " + doc_notes
     missing = [dataset.by_id[i] for i in dataset.ids if i in expectation.must and i not in got]
@@ -241,13 +273,17 @@ def check_result(response: Response, dataset: Dataset, expectation: Expectation,
         raise ContractViolationError(
             f"{query}: {len(missing)} matching records were not returned (incomplete)",
             f"Ransack reads the query as:\n  {meanings}\nmissing:{_describe_records(missing, attributes)}",
-            [response], "completeness: every record of the unfiltered index that matches is returned")
+            [response],
+            "completeness: every record of the unfiltered index that matches is returned",
+        )
     extra = [r for r in body if r["id"] not in expectation.may]
     if extra:
         raise ContractViolationError(
             f"{query}: {len(extra)} returned records do not match (unsound)",
             f"Ransack reads the query as:\n  {meanings}\nunexpected:{_describe_records(extra, attributes)}",
-            [response], "soundness: every returned record matches every condition")
+            [response],
+            "soundness: every returned record matches every condition",
+        )
     return body
 
 
@@ -259,5 +295,8 @@ def check_same_list(response: Response, expected: Response, what: str) -> None:
         added = [i for i in [r["id"] for r in got] if i not in {r["id"] for r in want}]
         raise ContractViolationError(
             f"{what}: the answers differ",
-            f"missing ids {short(gone)}, extra ids {short(added)}" if gone or added
-            else "same ids, different record contents or order", [response, expected])
+            f"missing ids {short(gone)}, extra ids {short(added)}"
+            if gone or added
+            else "same ids, different record contents or order",
+            [response, expected],
+        )

@@ -128,8 +128,10 @@ class Response:
         """Status line, content type and the start of the body, for failure messages."""
         body = self.body[:300].decode("utf-8", "replace")
         more = "..." if len(self.body) > 300 else ""
-        return (f"{self.method} {self.url} -> {self.status} {self.reason}, "
-                f"Content-Type {self.header('Content-Type')!r}, body {body!r}{more}")
+        return (
+            f"{self.method} {self.url} -> {self.status} {self.reason}, "
+            f"Content-Type {self.header('Content-Type')!r}, body {body!r}{more}"
+        )
 
 
 @dataclass
@@ -156,7 +158,8 @@ class Budget:
     def take(self) -> None:
         if self.used >= self.total:
             raise BudgetExhaustedError(
-                f"request budget exhausted ({self.total} requests; raise --max-requests)")
+                f"request budget exhausted ({self.total} requests; raise --max-requests)"
+            )
         self.used += 1
 
 
@@ -219,8 +222,9 @@ class Client:
     MAX_RETRIES = 5
     CACHE_SIZE = 256
 
-    def __init__(self, url: str, token: str, *, max_requests: int, rate: float | None,
-                 timeout: float) -> None:
+    def __init__(
+        self, url: str, token: str, *, max_requests: int, rate: float | None, timeout: float
+    ) -> None:
         self.url = index_url(url)
         parts = urlsplit(self.url)
         self.scheme = parts.scheme
@@ -243,23 +247,31 @@ class Client:
 
     # --- targets -------------------------------------------------------------------------------
 
-    def index(self, query: Query | str = "", *, suffix: str = "", method: str = "GET",
-              authorization: Any = _DEFAULT_AUTH, fresh: bool = False) -> Response:
+    def index(
+        self,
+        query: Query | str = "",
+        *,
+        suffix: str = "",
+        method: str = "GET",
+        authorization: Any = _DEFAULT_AUTH,
+        fresh: bool = False,
+    ) -> Response:
         """``GET /api/train_sessions{suffix}?{query}``."""
         raw = query.raw() if isinstance(query, Query) else query
         target = self.base_path + suffix + (f"?{raw}" if raw else "")
         return self.request(method, target, authorization=authorization, fresh=fresh)
 
-    def show(self, segment: str, *, method: str = "GET", authorization: Any = _DEFAULT_AUTH,
-             fresh: bool = False) -> Response:
+    def show(
+        self, segment: str, *, method: str = "GET", authorization: Any = _DEFAULT_AUTH, fresh: bool = False
+    ) -> Response:
         """``GET /api/train_sessions/{segment}``; ``segment`` is sent as given (pre-encoded)."""
-        return self.request(method, f"{self.base_path}/{segment}", authorization=authorization,
-                            fresh=fresh)
+        return self.request(method, f"{self.base_path}/{segment}", authorization=authorization, fresh=fresh)
 
     # --- transport -----------------------------------------------------------------------------
 
-    def request(self, method: str, target: str, *, authorization: Any = _DEFAULT_AUTH,
-                fresh: bool = False) -> Response:
+    def request(
+        self, method: str, target: str, *, authorization: Any = _DEFAULT_AUTH, fresh: bool = False
+    ) -> Response:
         """Send one request (GET or HEAD only), retrying 429/503; cached unless ``fresh``."""
         if method not in ("GET", "HEAD"):
             raise ValueError(f"the contract suite never sends {method}: GET and HEAD only")
@@ -283,7 +295,8 @@ class Client:
             if attempt == self.MAX_RETRIES:
                 raise EndpointUnavailableError(
                     f"not a contract failure: the endpoint answered {response.status} "
-                    f"{self.MAX_RETRIES + 1} times in a row\n  {response.curl}")
+                    f"{self.MAX_RETRIES + 1} times in a row\n  {response.curl}"
+                )
             self.stats.retries[response.status] += 1
             delay = retry_delay(response.header("Retry-After"), attempt)
             self.stats.waited += delay
@@ -312,8 +325,7 @@ class Client:
                 self.stats.sent += 1
                 if raw.will_close:
                     self.close()
-                return Response(method, url, raw.status, raw.reason, list(raw.getheaders()),
-                                body, curl)
+                return Response(method, url, raw.status, raw.reason, list(raw.getheaders()), body, curl)
             except TimeoutError:
                 self.close()
                 elapsed = time.monotonic() - started

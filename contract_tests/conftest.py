@@ -29,18 +29,46 @@ STATS_KEY = "contract_stats"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contract", "train-sessions contract suite")
-    group.addoption("--api-url", default=None, metavar="URL",
-                    help="endpoint to test (env MOCKSERVER_API_URL); default: start the mock")
-    group.addoption("--api-token", default=None, metavar="TOKEN",
-                    help=f"API token (env MOCKSERVER_API_TOKEN; default {DEV_TOKEN!r})")
-    group.addoption("--max-requests", type=int, default=None, metavar="N",
-                    help=f"request budget of the whole run (default {DEFAULT_MAX_REQUESTS})")
-    group.addoption("--rate", type=float, default=None, metavar="PER_SECOND",
-                    help=f"requests per second (default: unlimited on loopback, {REMOTE_RATE:g} otherwise)")
-    group.addoption("--api-timeout", type=float, default=10.0, metavar="SECONDS",
-                    help="timeout of one request (default 10)")
-    group.addoption("--examples-scale", type=float, default=1.0, metavar="FACTOR",
-                    help="multiply every property's number of Hypothesis examples (default 1)")
+    group.addoption(
+        "--api-url",
+        default=None,
+        metavar="URL",
+        help="endpoint to test (env MOCKSERVER_API_URL); default: start the mock",
+    )
+    group.addoption(
+        "--api-token",
+        default=None,
+        metavar="TOKEN",
+        help=f"API token (env MOCKSERVER_API_TOKEN; default {DEV_TOKEN!r})",
+    )
+    group.addoption(
+        "--max-requests",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"request budget of the whole run (default {DEFAULT_MAX_REQUESTS})",
+    )
+    group.addoption(
+        "--rate",
+        type=float,
+        default=None,
+        metavar="PER_SECOND",
+        help=f"requests per second (default: unlimited on loopback, {REMOTE_RATE:g} otherwise)",
+    )
+    group.addoption(
+        "--api-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="timeout of one request (default 10)",
+    )
+    group.addoption(
+        "--examples-scale",
+        type=float,
+        default=1.0,
+        metavar="FACTOR",
+        help="multiply every property's number of Hypothesis examples (default 1)",
+    )
 
 
 def _option(config: pytest.Config, name: str, env: str) -> Any:
@@ -65,19 +93,28 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     target = index_url(url) if url else "the mock, started by this run (python -m mockserver serve)"
     budget = config.getoption("--max-requests") or DEFAULT_MAX_REQUESTS
     rate = config.getoption("--rate")
-    rate_text = f"{rate:g}/s" if rate else ("unlimited (loopback)" if not url or is_loopback(url)
-                                              else f"{REMOTE_RATE:g}/s")
+    rate_text = (
+        f"{rate:g}/s"
+        if rate
+        else ("unlimited (loopback)" if not url or is_loopback(url) else f"{REMOTE_RATE:g}/s")
+    )
     seed = _seed(config)
-    seed_text = (f"hypothesis seed {seed} (replay: --hypothesis-seed={seed})" if seed is not None
-                 else "hypothesis derandomized: the same command replays the same examples "
-                      "(--hypothesis-seed=N explores others)")
-    return [f"contract: endpoint {target}",
-            f"contract: budget {budget} requests, rate {rate_text}, {seed_text}"]
+    seed_text = (
+        f"hypothesis seed {seed} (replay: --hypothesis-seed={seed})"
+        if seed is not None
+        else "hypothesis derandomized: the same command replays the same examples "
+        "(--hypothesis-seed=N explores others)"
+    )
+    return [
+        f"contract: endpoint {target}",
+        f"contract: budget {budget} requests, rate {rate_text}, {seed_text}",
+    ]
 
 
 @pytest.fixture(scope="session")
-def endpoint(request: pytest.FixtureRequest,
-             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def endpoint(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
     """(index URL, token) of the endpoint under test; starts the mock when none is given."""
     config = request.config
     url = _option(config, "--api-url", "MOCKSERVER_API_URL")
@@ -105,15 +142,20 @@ def client(request: pytest.FixtureRequest, endpoint: tuple[str, str]) -> Iterato
     # per worker for the mock each worker started itself.
     given_url = _option(config, "--api-url", "MOCKSERVER_API_URL")
     share = total // _workers(config) if given_url else total
-    http = Client(url, token, max_requests=max(1, share), rate=rate,
-                  timeout=config.getoption("--api-timeout"))
+    http = Client(
+        url, token, max_requests=max(1, share), rate=rate, timeout=config.getoption("--api-timeout")
+    )
     try:
         yield http
     finally:
         http.close()
-        stats = {"sent": http.stats.sent, "cache_hits": http.stats.cache_hits,
-                 "retries": dict(http.stats.retries), "waited": http.stats.waited,
-                 "budget": http.budget.total}
+        stats = {
+            "sent": http.stats.sent,
+            "cache_hits": http.stats.cache_hits,
+            "retries": dict(http.stats.retries),
+            "waited": http.stats.waited,
+            "budget": http.budget.total,
+        }
         if hasattr(config, "workeroutput"):
             config.workeroutput[STATS_KEY] = stats
         else:
@@ -146,7 +188,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     waited = sum(s["waited"] for s in runs)
     terminalreporter.write_line(
         f"contract: {sent} requests sent of a {budget} budget ({hits} answered from cache); "
-        f"retries: {retry_text}" + (f" ({waited:.1f}s waited)" if waited else ""))
+        f"retries: {retry_text}" + (f" ({waited:.1f}s waited)" if waited else "")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -155,10 +198,14 @@ def dataset(client: Client) -> Dataset:
     response = client.index(fresh=True)
     check_status(response, 200, "the unfiltered index with a valid token")
     body = json_body(response)
-    if not isinstance(body, list) or not all(isinstance(r, dict) and isinstance(r.get("id"), int)
-                                             for r in body):
-        raise ContractViolationError("the unfiltered index is not a JSON array of records with integer ids",
-                                response.describe(), [response])
+    if not isinstance(body, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("id"), int) for r in body
+    ):
+        raise ContractViolationError(
+            "the unfiltered index is not a JSON array of records with integer ids",
+            response.describe(),
+            [response],
+        )
     return Dataset(response, body)
 
 
@@ -204,12 +251,19 @@ def forall(request: pytest.FixtureRequest, client: Client) -> Forall:
                     if client.budget.used - baseline[0] >= SHRINK_REQUESTS:
                         reject()
 
-            prop = settings(max_examples=max(1, round(examples * scale)), deadline=None,
-                            database=None, derandomize=not seeded, print_blob=seeded,
-                            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                   HealthCheck.filter_too_much],
-                            phases=[Phase.explicit, Phase.generate, Phase.shrink],
-                            )(given(*strategies)(check))
+            prop = settings(
+                max_examples=max(1, round(examples * scale)),
+                deadline=None,
+                database=None,
+                derandomize=not seeded,
+                print_blob=seeded,
+                suppress_health_check=[
+                    HealthCheck.too_slow,
+                    HealthCheck.data_too_large,
+                    HealthCheck.filter_too_much,
+                ],
+                phases=[Phase.explicit, Phase.generate, Phase.shrink],
+            )(given(*strategies)(check))
             client.before_send = guard
             try:
                 prop()
@@ -222,7 +276,9 @@ def forall(request: pytest.FixtureRequest, client: Client) -> Forall:
                 raise rest from None
             finally:
                 client.before_send = None
+
         return run
+
     return decorate
 
 

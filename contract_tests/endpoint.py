@@ -40,12 +40,21 @@ class MockProcess:
 def start_mock(workdir: Path, extra_args: tuple[str, ...] = (), timeout: float = 30.0) -> MockProcess:
     """Start the mock on a free loopback port with the default fixtures; wait for its banner."""
     log = workdir / "mockserver.log"
-    command = [sys.executable, "-m", "mockserver", "serve", "--host", "127.0.0.1", "--port", "0",
-               "--quiet", *extra_args]
+    command = [
+        sys.executable,
+        "-m",
+        "mockserver",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--quiet",
+        *extra_args,
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
     with log.open("wb") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
-                                   env=env)
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, cwd=REPO_ROOT, env=env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         text = log.read_text(encoding="utf-8", errors="replace")

@@ -52,25 +52,60 @@ class Filter:
 
 
 FILTERS: tuple[Filter, ...] = (
-    Filter("course_code_or_course_name_cont", ("course_code", "course_name"), "cont", "str",
-           "Filter by course code or course name."),
+    Filter(
+        "course_code_or_course_name_cont",
+        ("course_code", "course_name"),
+        "cont",
+        "str",
+        "Filter by course code or course name.",
+    ),
     Filter("full_name_cont", ("full_name",), "cont", "str", "Filter by full name."),
     Filter("score_eq", ("score",), "eq", "int", "Filter by score."),
-    Filter("completion_date_gteq", ("completion_date",), "gteq", "date",
-           "Filter by completion date greater or equal to the date provided."),
-    Filter("completion_date_lteq", ("completion_date",), "lteq", "date",
-           "Filter by completion date less than or equal to the date provided."),
-    Filter("cert_expiry_gt", ("cert_expiry",), "gt", "date",
-           "Filter by certificate expiry greater or equal to the date provided."),
-    Filter("cert_expiry_lt", ("cert_expiry",), "lt", "date",
-           "Filter by certificate expiry less than or equal to the date provided."),
+    Filter(
+        "completion_date_gteq",
+        ("completion_date",),
+        "gteq",
+        "date",
+        "Filter by completion date greater or equal to the date provided.",
+    ),
+    Filter(
+        "completion_date_lteq",
+        ("completion_date",),
+        "lteq",
+        "date",
+        "Filter by completion date less than or equal to the date provided.",
+    ),
+    Filter(
+        "cert_expiry_gt",
+        ("cert_expiry",),
+        "gt",
+        "date",
+        "Filter by certificate expiry greater or equal to the date provided.",
+    ),
+    Filter(
+        "cert_expiry_lt",
+        ("cert_expiry",),
+        "lt",
+        "date",
+        "Filter by certificate expiry less than or equal to the date provided.",
+    ),
     Filter("percent_complete_eq", ("percent_complete",), "eq", "int", "Filter by % complete."),
     Filter("complete_by_eq", ("complete_by",), "eq", "date", "Filter by date of completion."),
     Filter("last_attempt_eq", ("last_attempt",), "eq", "date", "Filter by date of last attempt."),
-    Filter("assignee_login_username_eq", ("assignee_login_username",), "eq", "str",
-           "Filter by the assigned trainee's username."),
-    Filter("failed_attempts_eq", ("failed_attempts",), "eq", "int",
-           "Filter by # of failed attempts at the Final Quiz."),
+    Filter(
+        "assignee_login_username_eq",
+        ("assignee_login_username",),
+        "eq",
+        "str",
+        "Filter by the assigned trainee's username.",
+    ),
+    Filter(
+        "failed_attempts_eq",
+        ("failed_attempts",),
+        "eq",
+        "int",
+        "Filter by # of failed attempts at the Final Quiz.",
+    ),
 )
 FILTERS_BY_NAME = {f.name: f for f in FILTERS}
 
@@ -105,10 +140,23 @@ def pg_lower(text: str) -> str:
 
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
-                "september", "october", "november", "december")
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _DATE_FORMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.I | re.ASCII), order) for pattern, order in (
+    (re.compile(pattern, re.I | re.ASCII), order)
+    for pattern, order in (
         (r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", "ymd"),  # ISO, also unpadded 2015-1-1
         (r"([0-9]{4})-([0-9]{2})-([0-9]{2})T[0-9:]{8}[+-][0-9]{2}:[0-9]{2}", "ymd"),  # no tz shift
         (r"([0-9]{4})([0-9]{2})([0-9]{2})", "ymd"),
@@ -121,8 +169,16 @@ _DATE_FORMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 # Inputs Date.parse rejects (the condition is dropped), as observed in the reference.
-UNPARSEABLE_DATES = ("2015", "2015-01", "garbage", "today", "2015-02-30", "2015-13-01",
-                     "2015-00-10", "2015-04-31")
+UNPARSEABLE_DATES = (
+    "2015",
+    "2015-01",
+    "garbage",
+    "today",
+    "2015-02-30",
+    "2015-13-01",
+    "2015-00-10",
+    "2015-04-31",
+)
 
 
 def cast_date(text: str) -> dt.date | None:
@@ -175,8 +231,7 @@ def format_date(day: dt.date, form: str) -> str:
     return forms[form]
 
 
-DATE_FORMS = ("iso", "unpadded", "time", "compact", "slash", "dot", "dmy", "d_mon_y", "mon_d_y",
-              "month_d_y")
+DATE_FORMS = ("iso", "unpadded", "time", "compact", "slash", "dot", "dmy", "d_mon_y", "mon_d_y", "month_d_y")
 
 
 # --- one condition ------------------------------------------------------------------------------

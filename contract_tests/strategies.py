@@ -22,13 +22,33 @@ from .checks import Dataset
 ASCII_SPACE = " \t\n\v\f\r"
 BLANKS = ("", " ", "  ", "\t", "\n", " \t\r\n ", "\u00a0", "\u2003", "\u3000", "\u00a0 \u2003")
 WILDCARDS = "%_.\\*?[]()^$|+'\"&;=#/"
-PRINTABLE = st.characters(codec="utf-8", categories=["L", "M", "N", "P", "S", "Zs"],
-                          exclude_characters="\x00")
+PRINTABLE = st.characters(
+    codec="utf-8", categories=["L", "M", "N", "P", "S", "Zs"], exclude_characters="\x00"
+)
 UNKNOWN_KEYS = (
-    "score", "page", "per_page", "sort", "order", "limit", "offset", "utf8", "id", "_",
-    "callback", "full_name", "fullname_cont", "Full_Name_Cont", "full_name_CONT",
-    "full-name-cont", " full_name_cont", "score_equals", "q[full_name_cont]", "q[score_eq]",
-    "api_key", "token", "filter[score]",
+    "score",
+    "page",
+    "per_page",
+    "sort",
+    "order",
+    "limit",
+    "offset",
+    "utf8",
+    "id",
+    "_",
+    "callback",
+    "full_name",
+    "fullname_cont",
+    "Full_Name_Cont",
+    "full_name_CONT",
+    "full-name-cont",
+    " full_name_cont",
+    "score_equals",
+    "q[full_name_cont]",
+    "q[score_eq]",
+    "api_key",
+    "token",
+    "filter[score]",
 )
 
 
@@ -54,9 +74,25 @@ def cont_value(draw: st.DrawFn, texts: Sequence[str]) -> str | None:
     start = draw(st.integers(0, len(base) - 1))
     end = draw(st.integers(start + 1, min(len(base), start + 10)))
     sub = base[start:end]
-    how = draw(st.sampled_from(("substring", "whole", "upper", "lower", "swapcase", "padded",
-                                "accentless", "nfd", "unicode-padded", "wildcard", "absent",
-                                "blank", "wildcard-only")))
+    how = draw(
+        st.sampled_from(
+            (
+                "substring",
+                "whole",
+                "upper",
+                "lower",
+                "swapcase",
+                "padded",
+                "accentless",
+                "nfd",
+                "unicode-padded",
+                "wildcard",
+                "absent",
+                "blank",
+                "wildcard-only",
+            )
+        )
+    )
     if how == "whole":
         return base
     if how == "upper":
@@ -77,7 +113,7 @@ def cont_value(draw: st.DrawFn, texts: Sequence[str]) -> str | None:
         char = draw(st.sampled_from(WILDCARDS))
         at = draw(st.integers(0, len(sub)))
         replace = draw(st.booleans())
-        return sub[:at] + char + sub[at + (1 if replace else 0):]
+        return sub[:at] + char + sub[at + (1 if replace else 0) :]
     if how == "absent":
         return draw(st.text(alphabet=PRINTABLE, min_size=1, max_size=8))
     if how == "blank":
@@ -93,9 +129,28 @@ def int_value(draw: st.DrawFn, values: Sequence[int]) -> str | None:
     pool = list(values) or [0]
     number = draw(st.one_of(st.sampled_from(pool), st.integers(-5, 120)))
     text = str(number)
-    how = draw(st.sampled_from(("plain", "plus", "zero-padded", "decimal", "suffix", "exponent",
-                                "underscore", "padded", "uncastable", "out-of-int4", "wrapped",
-                                "nbsp", "fullwidth", "double-underscore", "blank", "negative")))
+    how = draw(
+        st.sampled_from(
+            (
+                "plain",
+                "plus",
+                "zero-padded",
+                "decimal",
+                "suffix",
+                "exponent",
+                "underscore",
+                "padded",
+                "uncastable",
+                "out-of-int4",
+                "wrapped",
+                "nbsp",
+                "fullwidth",
+                "double-underscore",
+                "blank",
+                "negative",
+            )
+        )
+    )
     if how == "plus":
         return f"+{number}" if number >= 0 else text
     if how == "zero-padded":
@@ -131,8 +186,11 @@ def int_value(draw: st.DrawFn, values: Sequence[int]) -> str | None:
 
 def date_anchors(dataset: Dataset, attribute: str | None) -> list[dt.date]:
     """Dates present in ``attribute`` (or in any rendered date field when it is hidden)."""
-    fields = [attribute] if attribute in ("cert_expiry", "completion_date", "complete_by") else \
-        ["cert_expiry", "completion_date", "complete_by"]
+    fields = (
+        [attribute]
+        if attribute in ("cert_expiry", "completion_date", "complete_by")
+        else ["cert_expiry", "completion_date", "complete_by"]
+    )
     days = {dt.date.fromisoformat(v) for f in fields for v in dataset.values(f)}
     return sorted(days) or [dt.date(2015, 1, 1), dt.date(2016, 2, 6)]
 
@@ -167,8 +225,11 @@ def filter_value(dataset: Dataset, spec: oracle.Filter) -> st.SearchStrategy[Any
         return int_value(dataset.values(spec.attributes[0]))
     if spec.kind == "date":
         return date_value(date_anchors(dataset, spec.attributes[0]))
-    texts = [t for a in spec.attributes for t in dataset.values(a)] if spec.rendered else \
-        dataset.values("full_name") + dataset.values("course_code")
+    texts = (
+        [t for a in spec.attributes for t in dataset.values(a)]
+        if spec.rendered
+        else dataset.values("full_name") + dataset.values("course_code")
+    )
     return cont_value(texts)
 
 
@@ -176,14 +237,15 @@ def conditions(dataset: Dataset, names: Sequence[str], size: int) -> st.SearchSt
     """``size`` distinct documented filters with a value each, as query pairs."""
     specs = [oracle.FILTERS_BY_NAME[n] for n in names]
     return st.lists(st.sampled_from(specs), min_size=size, max_size=size, unique=True).flatmap(
-        lambda chosen: st.tuples(*[st.tuples(st.just(s.name), filter_value(dataset, s))
-                                   for s in chosen]))
+        lambda chosen: st.tuples(*[st.tuples(st.just(s.name), filter_value(dataset, s)) for s in chosen])
+    )
 
 
 def unknown_key() -> st.SearchStrategy[str]:
     """Parameter names Ransack ignores: near-misses of documented names and made-up ones."""
-    return st.one_of(st.sampled_from(UNKNOWN_KEYS),
-                     st.from_regex(r"zz[a-z]{1,6}(_[a-z]{1,6})?", fullmatch=True))
+    return st.one_of(
+        st.sampled_from(UNKNOWN_KEYS), st.from_regex(r"zz[a-z]{1,6}(_[a-z]{1,6})?", fullmatch=True)
+    )
 
 
 def edge_values(dataset: Dataset, spec: oracle.Filter) -> list[str | None]:
@@ -193,30 +255,75 @@ def edge_values(dataset: Dataset, spec: oracle.Filter) -> list[str | None]:
         values = dataset.values(spec.attributes[0]) or [0]
         common = max(values, key=lambda v: sum(r[spec.attributes[0]] == v for r in dataset.records))
         top = max(values)
-        return [str(common), f" {common}\t", f"+{common}", f"0{common}", f"{common}.9", f"{common}abc",
-                f"{common}e1", f"{str(common)[0]}_{str(common)[1:]}" if len(str(common)) > 1 else "1_0",
-                "abc", "0x50", "\u00a0" + str(common), "2147483648", str(common + 2**32), str(top + 1),
-                "-1", None, "", " ", "\u00a0"]
+        return [
+            str(common),
+            f" {common}\t",
+            f"+{common}",
+            f"0{common}",
+            f"{common}.9",
+            f"{common}abc",
+            f"{common}e1",
+            f"{str(common)[0]}_{str(common)[1:]}" if len(str(common)) > 1 else "1_0",
+            "abc",
+            "0x50",
+            "\u00a0" + str(common),
+            "2147483648",
+            str(common + 2**32),
+            str(top + 1),
+            "-1",
+            None,
+            "",
+            " ",
+            "\u00a0",
+        ]
     if spec.kind == "date":
         days = date_anchors(dataset, spec.attributes[0])
         middle = days[len(days) // 2]
         out: list[str | None] = [(middle + dt.timedelta(days=k)).isoformat() for k in (-1, 0, 1)]
         out += [oracle.format_date(middle, form) for form in oracle.DATE_FORMS[1:]]
-        out += [f" {middle.isoformat()} ", days[0].isoformat(), days[-1].isoformat(),
-                (days[-1] + dt.timedelta(days=1)).isoformat(), "2015-02-30", "garbage", None, "", "\u3000"]
+        out += [
+            f" {middle.isoformat()} ",
+            days[0].isoformat(),
+            days[-1].isoformat(),
+            (days[-1] + dt.timedelta(days=1)).isoformat(),
+            "2015-02-30",
+            "garbage",
+            None,
+            "",
+            "\u3000",
+        ]
         return out
     texts = [t for a in spec.attributes if a not in oracle.HIDDEN_ATTRIBUTES for t in dataset.values(a)]
     texts = [t for t in texts or dataset.values("full_name") if t] or ["x"]
     plain = next((t for t in texts if len(t) >= 5 and t.isascii()), texts[0])
     middle = plain[1:4] if len(plain) >= 4 else plain
-    out = [middle, middle.upper(), middle.lower(), middle.swapcase(), f"  {middle}\t", "\u00a0" + middle,
-           middle[0] + "_" + middle[2:], middle[0] + "%" + middle[2:], middle[0] + "." + middle[2:],
-           middle[:1] + "%" + middle[1:], "%", "_", "\\", plain, plain.upper() + "X", texts[-1],
-           texts[len(texts) // 2], None, "", " ", "\u2003"]
+    out = [
+        middle,
+        middle.upper(),
+        middle.lower(),
+        middle.swapcase(),
+        f"  {middle}\t",
+        "\u00a0" + middle,
+        middle[0] + "_" + middle[2:],
+        middle[0] + "%" + middle[2:],
+        middle[0] + "." + middle[2:],
+        middle[:1] + "%" + middle[1:],
+        "%",
+        "_",
+        "\\",
+        plain,
+        plain.upper() + "X",
+        texts[-1],
+        texts[len(texts) // 2],
+        None,
+        "",
+        " ",
+        "\u2003",
+    ]
     for text in texts:  # accent, final sigma and dotted-I traps, where the data has them
         at = next((i for i, c in enumerate(text) if _accentless(c) not in ("", c)), None)
         if at is not None:
-            window = text[max(0, at - 2): at + 3]
+            window = text[max(0, at - 2) : at + 3]
             out += [_accentless(window), unicodedata.normalize("NFD", window)]
             break
     for text in texts:

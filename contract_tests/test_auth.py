@@ -53,19 +53,28 @@ def test_missing_token_is_denied(client: Client, dataset: Dataset) -> None:
     """Check that the index and show without Authorization answer Rails' 401, even for an absent id
     or with the token in the query string."""
     check_denied(client.index(authorization=None), "no Authorization header")
-    check_denied(client.index(Query.of(("token", client.token)), authorization=None),
-                 "the token in the query string is not read")
-    check_denied(client.index(Query.of(("full_name_cont", "a")), suffix=".json", authorization=None),
-                 "no Authorization header, with a filter and .json")
+    check_denied(
+        client.index(Query.of(("token", client.token)), authorization=None),
+        "the token in the query string is not read",
+    )
+    check_denied(
+        client.index(Query.of(("full_name_cont", "a")), suffix=".json", authorization=None),
+        "no Authorization header, with a filter and .json",
+    )
     if dataset.ids:
-        check_denied(client.show(str(dataset.ids[0]), authorization=None),
-                     "show of a listed id without Authorization")
-    check_denied(client.show(str(max(dataset.ids, default=0) + 1), authorization=None),
-                 "show of an absent id without Authorization (auth comes before the lookup)")
+        check_denied(
+            client.show(str(dataset.ids[0]), authorization=None), "show of a listed id without Authorization"
+        )
+    check_denied(
+        client.show(str(max(dataset.ids, default=0) + 1), authorization=None),
+        "show of an absent id without Authorization (auth comes before the lookup)",
+    )
 
 
 @pytest.mark.parametrize("form", REFUSED)
 def test_wrong_or_malformed_token_is_denied(form: str, client: Client) -> None:
     """Check that a wrong token or a malformed header answers Rails' 401 with the Token challenge."""
-    check_denied(client.index(authorization=_header(form, client.token)),
-                 f"Authorization: {form.format(t='<token>', basic='<base64>')}")
+    check_denied(
+        client.index(authorization=_header(form, client.token)),
+        f"Authorization: {form.format(t='<token>', basic='<base64>')}",
+    )

@@ -19,8 +19,7 @@ def test_conjunction_is_the_intersection(client: Client, dataset: Dataset, foral
     every one of them selects alone."""
     names = [f.name for f in FILTERS]
 
-    @forall(strategies.conditions(dataset, names, 2) | strategies.conditions(dataset, names, 3),
-            examples=10)
+    @forall(strategies.conditions(dataset, names, 2) | strategies.conditions(dataset, names, 3), examples=10)
     def check(pairs: tuple[tuple[str, Any], ...]) -> None:
         query = Query(tuple(pairs))
         note(f"query: {query}")
@@ -34,11 +33,19 @@ def test_conjunction_is_the_intersection(client: Client, dataset: Dataset, foral
                 f"{query}: the conjunction is not the intersection of its parts",
                 f"only in the conjunction: {short(sorted(got - expected))}; "
                 f"only in the intersection: {short(sorted(expected - got))}",
-                [together, *parts], "all conditions are ANDed")
+                [together, *parts],
+                "all conditions are ANDed",
+            )
 
 
-def _partition(client: Client, dataset: Dataset, attribute: str, upper: tuple[str, dt.date],
-               lower: tuple[str, dt.date], day: dt.date) -> None:
+def _partition(
+    client: Client,
+    dataset: Dataset,
+    attribute: str,
+    upper: tuple[str, dt.date],
+    lower: tuple[str, dt.date],
+    day: dt.date,
+) -> None:
     above = client.index(Query.of((upper[0], upper[1].isoformat())))
     below = client.index(Query.of((lower[0], lower[1].isoformat())))
     a, b = {r["id"] for r in check_list(above)}, {r["id"] for r in check_list(below)}
@@ -48,15 +55,16 @@ def _partition(client: Client, dataset: Dataset, attribute: str, upper: tuple[st
     what = f"{upper[0]}={upper[1]} and {lower[0]}={lower[1]}"
     rule = "gteq/lt and gt/lteq split the non-null rows in two; NULL is in neither"
     if a & b:
-        raise ContractViolationError(f"{what} overlap on {short(sorted(a & b))}", notes,
-                                     [above, below], rule)
+        raise ContractViolationError(f"{what} overlap on {short(sorted(a & b))}", notes, [above, below], rule)
     expected = with_date - on_day if upper[0].endswith("_gt") and lower[0].endswith("_lt") else with_date
     if a | b != expected:
         raise ContractViolationError(
             f"{what} do not cover the records with a {attribute} exactly",
             f"not covered: {short(sorted(expected - (a | b)))}; covered but should not be "
             f"(NULL or on the day): {short(sorted((a | b) - expected))}" + (f"\n{notes}" if notes else ""),
-            [above, below], rule)
+            [above, below],
+            rule,
+        )
 
 
 def test_date_comparisons_partition(client: Client, dataset: Dataset, forall: Forall) -> None:
@@ -68,7 +76,14 @@ def test_date_comparisons_partition(client: Client, dataset: Dataset, forall: Fo
     @forall(completion, expiry, examples=6)
     def check(day: dt.date, expires: dt.date) -> None:
         note(f"completion day {day}, expiry day {expires}")
-        _partition(client, dataset, "completion_date", ("completion_date_gteq", day),
-                   ("completion_date_lteq", day - dt.timedelta(days=1)), day)
-        _partition(client, dataset, "cert_expiry", ("cert_expiry_gt", expires),
-                   ("cert_expiry_lt", expires), expires)
+        _partition(
+            client,
+            dataset,
+            "completion_date",
+            ("completion_date_gteq", day),
+            ("completion_date_lteq", day - dt.timedelta(days=1)),
+            day,
+        )
+        _partition(
+            client, dataset, "cert_expiry", ("cert_expiry_gt", expires), ("cert_expiry_lt", expires), expires
+        )

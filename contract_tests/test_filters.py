@@ -20,8 +20,9 @@ EXAMPLES = {"full_name_cont": 16}
 
 
 @pytest.mark.parametrize("name", RENDERED)
-def test_filter_selects_exactly_the_matching_records(name: str, client: Client, dataset: Dataset,
-                                                     forall: Forall) -> None:
+def test_filter_selects_exactly_the_matching_records(
+    name: str, client: Client, dataset: Dataset, forall: Forall
+) -> None:
     """Check that a documented filter returns every matching record of the unfiltered index and
     nothing else, in id-descending order."""
     spec = FILTERS_BY_NAME[name]
@@ -30,8 +31,7 @@ def test_filter_selects_exactly_the_matching_records(name: str, client: Client, 
     def check(value: str | None) -> None:
         query = Query.of((name, value))
         note(f"query: {query}")
-        check_result(client.index(query), dataset, expect(dataset.records, [condition(name, value)]),
-                     query)
+        check_result(client.index(query), dataset, expect(dataset.records, [condition(name, value)]), query)
 
 
 @pytest.mark.parametrize("name", [f.name for f in FILTERS])
@@ -41,5 +41,4 @@ def test_filter_edge_values(name: str, client: Client, dataset: Dataset) -> None
     spec = FILTERS_BY_NAME[name]
     for value in strategies.edge_values(dataset, spec):
         query = Query.of((name, value))
-        check_result(client.index(query), dataset, expect(dataset.records, [condition(name, value)]),
-                     query)
+        check_result(client.index(query), dataset, expect(dataset.records, [condition(name, value)]), query)

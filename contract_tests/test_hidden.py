@@ -34,14 +34,18 @@ def _ids(response: Response) -> list[int]:
 def check_disjoint(first: Response, second: Response, why: str) -> None:
     both = sorted(set(_ids(first)) & set(_ids(second)), reverse=True)
     if both:
-        raise ContractViolationError(f"{why}: the two answers share records {short(both)}",
-                                     "a record has one value, so equality on two different values "
-                                     "cannot both hold", [first, second], "_eq is exact equality")
+        raise ContractViolationError(
+            f"{why}: the two answers share records {short(both)}",
+            "a record has one value, so equality on two different values cannot both hold",
+            [first, second],
+            "_eq is exact equality",
+        )
 
 
 @pytest.mark.parametrize("name", HIDDEN)
-def test_hidden_filter_is_a_stable_subset(name: str, client: Client, dataset: Dataset,
-                                          forall: Forall) -> None:
+def test_hidden_filter_is_a_stable_subset(
+    name: str, client: Client, dataset: Dataset, forall: Forall
+) -> None:
     """Check that a filter on a hidden attribute returns records of the unfiltered index, in its
     order, the same ones when asked twice (and for course, every record whose code matches)."""
     spec = next(f for f in FILTERS if f.name == name)
@@ -65,14 +69,21 @@ def test_last_attempt_date_forms_agree(client: Client, dataset: Dataset, forall:
         iso = client.index(Query.of(("last_attempt_eq", day.isoformat())))
         other = format_date(day, form)
         note(f"last_attempt_eq={day.isoformat()} vs {other!r}")
-        check_same_list(client.index(Query.of(("last_attempt_eq", other))), iso,
-                        f"last_attempt_eq={day.isoformat()} and ={other!r} (Date.parse reads both "
-                        "as the same day)")
-        check_same_list(client.index(Query.of(("last_attempt_eq", f" {day.isoformat()}\t"))), iso,
-                        "a padded date (Ransack strips the value)")
-        check_disjoint(iso, client.index(Query.of(("last_attempt_eq", (day + dt.timedelta(apart))
-                                                   .isoformat()))),
-                       f"last_attempt_eq on {day} and {apart} days later")
+        check_same_list(
+            client.index(Query.of(("last_attempt_eq", other))),
+            iso,
+            f"last_attempt_eq={day.isoformat()} and ={other!r} (Date.parse reads both as the same day)",
+        )
+        check_same_list(
+            client.index(Query.of(("last_attempt_eq", f" {day.isoformat()}\t"))),
+            iso,
+            "a padded date (Ransack strips the value)",
+        )
+        check_disjoint(
+            iso,
+            client.index(Query.of(("last_attempt_eq", (day + dt.timedelta(apart)).isoformat()))),
+            f"last_attempt_eq on {day} and {apart} days later",
+        )
 
 
 def _ascii(text: str) -> str:
@@ -89,8 +100,7 @@ def username_candidates(dataset: Dataset) -> list[str]:
         if len(words) < 2:
             continue
         first, last = words[0], "".join(words[1:])
-        for candidate in (first[0] + last, first + last, f"{first}.{last}", f"{first}_{last}",
-                          first, last):
+        for candidate in (first[0] + last, first + last, f"{first}.{last}", f"{first}_{last}", first, last):
             if candidate not in out:
                 out.append(candidate)
     return out
@@ -103,20 +113,35 @@ def test_username_eq_is_exact(scaled: Any, client: Client, dataset: Dataset) -> 
     hits = []
     for candidate in username_candidates(dataset)[: scaled(18)]:
         response = client.index(Query.of(("assignee_login_username_eq", candidate)))
-        check_result(response, dataset, expect(dataset.records, [condition(
-            "assignee_login_username_eq", candidate)]), f"assignee_login_username_eq={candidate!r}")
+        check_result(
+            response,
+            dataset,
+            expect(dataset.records, [condition("assignee_login_username_eq", candidate)]),
+            f"assignee_login_username_eq={candidate!r}",
+        )
         if _ids(response):
             hits.append((candidate, response))
         if len(hits) >= 2:
             break
     for candidate, response in hits:
-        for variant in {candidate.upper(), candidate.title(), candidate[:-1], candidate + "%",
-                        candidate[:-1] + "_"} - {candidate}:
-            check_disjoint(response, client.index(Query.of(("assignee_login_username_eq", variant))),
-                           f"assignee_login_username_eq={candidate!r} and ={variant!r} (exact, "
-                           "case-sensitive; % and _ are literal)")
-        check_same_list(client.index(Query.of(("assignee_login_username_eq", f"  {candidate}\n"))),
-                        response, "a padded username (Ransack strips the value)")
+        for variant in {
+            candidate.upper(),
+            candidate.title(),
+            candidate[:-1],
+            candidate + "%",
+            candidate[:-1] + "_",
+        } - {candidate}:
+            check_disjoint(
+                response,
+                client.index(Query.of(("assignee_login_username_eq", variant))),
+                f"assignee_login_username_eq={candidate!r} and ={variant!r} (exact, "
+                "case-sensitive; % and _ are literal)",
+            )
+        check_same_list(
+            client.index(Query.of(("assignee_login_username_eq", f"  {candidate}\n"))),
+            response,
+            "a padded username (Ransack strips the value)",
+        )
     if len(hits) == 2:
         check_disjoint(hits[0][1], hits[1][1], f"usernames {hits[0][0]!r} and {hits[1][0]!r}")
 
@@ -143,4 +168,6 @@ def test_course_name_half_is_searched(scaled: Any, client: Client, dataset: Data
         "course_code_or_course_name_cont never matched a record through its course name",
         f"for the probes {probes} every answer was exactly the records whose course_code contains "
         "the letter; the name half of the OR looks ignored (or every course name is null)",
-        seen[:3], "course_code_or_course_name_cont is code ILIKE p OR name ILIKE p")
+        seen[:3],
+        "course_code_or_course_name_cont is code ILIKE p OR name ILIKE p",
+    )

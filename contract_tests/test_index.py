@@ -27,8 +27,9 @@ def test_index_matches_list_schema(dataset: Dataset) -> None:
     """Check that the unfiltered index validates against schemas/list.schema.json, record by record."""
     problems = schema_errors(dataset.records, "list")
     if problems:
-        raise ContractViolationError("the unfiltered index breaks schemas/list.schema.json",
-                                     "\n".join(problems), [dataset.response])
+        raise ContractViolationError(
+            "the unfiltered index breaks schemas/list.schema.json", "\n".join(problems), [dataset.response]
+        )
     check_list(dataset.response)
 
 
@@ -49,13 +50,20 @@ def test_json_suffix_and_trailing_slash(client: Client, dataset: Dataset) -> Non
     and without filters."""
     names = [f.name for f in FILTERS if f.rendered]
     for suffix in (".json", "/"):
-        check_same_list(client.index(suffix=suffix), dataset.response,
-                        f"the index with the path suffix {suffix!r} (Rails routes it to the index)")
+        check_same_list(
+            client.index(suffix=suffix),
+            dataset.response,
+            f"the index with the path suffix {suffix!r} (Rails routes it to the index)",
+        )
         for name in names[:: max(1, len(names) // 4)]:
             value = strategies.edge_values(dataset, FILTERS_BY_NAME[name])[0]
             query = Query.of((name, value))
-            check_result(client.index(query, suffix=suffix), dataset,
-                         expect(dataset.records, conditions(query.pairs)), f"{query} on {suffix!r}")
+            check_result(
+                client.index(query, suffix=suffix),
+                dataset,
+                expect(dataset.records, conditions(query.pairs)),
+                f"{query} on {suffix!r}",
+            )
 
 
 def test_head_answers_like_get(client: Client, dataset: Dataset) -> None:
@@ -71,10 +79,18 @@ def test_unknown_parameters_change_nothing(client: Client, dataset: Dataset, for
     """Check that parameters Ransack does not know (near-misses included) are ignored, alone or
     next to a documented filter."""
     names = [f.name for f in FILTERS if f.rendered]
-    unknown = st.lists(st.tuples(strategies.unknown_key(),
-                                 st.one_of(st.none(), st.sampled_from(("1", "2", "10", "true", "asc")),
-                                           st.text(strategies.PRINTABLE, max_size=6))),
-                       min_size=1, max_size=3)
+    unknown = st.lists(
+        st.tuples(
+            strategies.unknown_key(),
+            st.one_of(
+                st.none(),
+                st.sampled_from(("1", "2", "10", "true", "asc")),
+                st.text(strategies.PRINTABLE, max_size=6),
+            ),
+        ),
+        min_size=1,
+        max_size=3,
+    )
     known = st.one_of(st.just(()), strategies.conditions(dataset, names, 1))
 
     @forall(unknown, known, examples=10)
@@ -83,6 +99,10 @@ def test_unknown_parameters_change_nothing(client: Client, dataset: Dataset, for
         note(f"query: {query}")
         response = client.index(query)
         if response.status != 200:
-            check_status(response, 200, f"unknown parameters {[k for k, _ in extra]} must be ignored "
-                                        "(Ransack ignores names it does not know)")
+            check_status(
+                response,
+                200,
+                f"unknown parameters {[k for k, _ in extra]} must be ignored "
+                "(Ransack ignores names it does not know)",
+            )
         check_result(response, dataset, expect(dataset.records, conditions(pairs)), query)

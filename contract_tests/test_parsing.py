@@ -32,10 +32,12 @@ def test_separators_and_encodings_agree(client: Client, dataset: Dataset, forall
         base = client.index(query)
         check_result(base, dataset, expect(dataset.records, conditions(pairs)), query)
         check_same_list(client.index(Query(tuple(pairs), separator=";")), base, f"{query} with ';'")
-        check_same_list(client.index(Query(tuple(pairs), plus_for_space=True)), base,
-                        f"{query} with '+' for spaces")
-        raw = "&".join(encode(k).replace("_", "%5F") + ("" if v is None else "=" + encode(v))
-                       for k, v in pairs)
+        check_same_list(
+            client.index(Query(tuple(pairs), plus_for_space=True)), base, f"{query} with '+' for spaces"
+        )
+        raw = "&".join(
+            encode(k).replace("_", "%5F") + ("" if v is None else "=" + encode(v)) for k, v in pairs
+        )
         check_same_list(client.index(raw), base, f"{query} with percent-encoded keys")
 
 
@@ -43,15 +45,21 @@ def test_repeated_key_last_wins(client: Client, dataset: Dataset, forall: Forall
     """Check that when a key repeats, its last value is the one used (a blank last value drops it)."""
     names = st.sampled_from(RENDERED)
 
-    @forall(names.flatmap(lambda n: st.tuples(
-        st.just(n), strategies.filter_value(dataset, next(f for f in FILTERS if f.name == n)),
-        strategies.filter_value(dataset, next(f for f in FILTERS if f.name == n)))), examples=8)
+    @forall(
+        names.flatmap(
+            lambda n: st.tuples(
+                st.just(n),
+                strategies.filter_value(dataset, next(f for f in FILTERS if f.name == n)),
+                strategies.filter_value(dataset, next(f for f in FILTERS if f.name == n)),
+            )
+        ),
+        examples=8,
+    )
     def check(drawn: tuple[str, Any, Any]) -> None:
         name, first, last = drawn
         query = Query.of((name, first), (name, last))
         note(f"query: {query}")
-        check_result(client.index(query), dataset, expect(dataset.records, [condition(name, last)]),
-                     query)
+        check_result(client.index(query), dataset, expect(dataset.records, [condition(name, last)]), query)
 
 
 def test_array_and_hash_values(client: Client, dataset: Dataset, forall: Forall) -> None:
@@ -60,27 +68,35 @@ def test_array_and_hash_values(client: Client, dataset: Dataset, forall: Forall)
 
     @forall(_word(dataset), st.booleans(), examples=6)
     def check(word: str, as_hash: bool) -> None:
-        key, text = ("full_name_cont[a]", f'{{"a"=>"{word}"}}') if as_hash else \
-            ("full_name_cont[]", f'["{word}"]')
+        key, text = (
+            ("full_name_cont[a]", f'{{"a"=>"{word}"}}') if as_hash else ("full_name_cont[]", f'["{word}"]')
+        )
         query = Query.of((key, word))
         note(f"query: {query}")
-        check_result(client.index(query), dataset,
-                     expect(dataset.records, [condition("full_name_cont", text)]), query)
+        check_result(
+            client.index(query), dataset, expect(dataset.records, [condition("full_name_cont", text)]), query
+        )
 
     dates = [f.name for f in FILTERS if f.kind == "date"]
     for name in dates[:3]:
         query = Query.of((f"{name}[]", "2015-01-01"))
         check_result(client.index(query), dataset, expect(dataset.records, []), query)
-    check_rails_error(client.index(Query.of(("score_eq[]", "80"))), 500,
-                      "score_eq[]=80: Ransack calls to_i on an Array (NoMethodError)")
+    check_rails_error(
+        client.index(Query.of(("score_eq[]", "80"))),
+        500,
+        "score_eq[]=80: Ransack calls to_i on an Array (NoMethodError)",
+    )
 
 
-@pytest.mark.parametrize(("raw", "why"), [
-    ("full_name_cont=%ZZ", "a malformed %-escape is Rack's InvalidParameterError"),
-    ("full_name_cont=abc%", "a trailing % is a malformed escape"),
-    ("full_name_cont=%FF", "a value that is not UTF-8 is ActionController::BadRequest"),
-    ("score_eq=80&score_eq[]=1", "a scalar then an array on one key is a Rack type conflict"),
-])
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ("full_name_cont=%ZZ", "a malformed %-escape is Rack's InvalidParameterError"),
+        ("full_name_cont=abc%", "a trailing % is a malformed escape"),
+        ("full_name_cont=%FF", "a value that is not UTF-8 is ActionController::BadRequest"),
+        ("score_eq=80&score_eq[]=1", "a scalar then an array on one key is a Rack type conflict"),
+    ],
+)
 def test_malformed_queries_answer_400(raw: str, why: str, client: Client) -> None:
     """Check that queries Rack cannot parse answer 400 with Rails' JSON error body."""
     check_rails_error(client.index(raw), 400, why)
@@ -91,5 +107,4 @@ def test_array_then_scalar_keeps_the_scalar(client: Client, dataset: Dataset) ->
     values = dataset.values("score") or [0]
     value = str(values[len(values) // 2])
     query = Query.of(("score_eq[]", "1"), ("score_eq", value))
-    check_result(client.index(query), dataset, expect(dataset.records, [condition("score_eq", value)]),
-                 query)
+    check_result(client.index(query), dataset, expect(dataset.records, [condition("score_eq", value)]), query)

@@ -21,8 +21,21 @@ from .checks import (
 from .client import Client, Response
 
 INT4_MAX = 2**31 - 1
-NOT_NUMERIC = ("abc", "null", "true", "%5B3%5D", "%C2%A03", "%EF%BC%93", ".3", "%20", "x1",
-               "-", "+", "3.", "3.0.0")
+NOT_NUMERIC = (
+    "abc",
+    "null",
+    "true",
+    "%5B3%5D",
+    "%C2%A03",
+    "%EF%BC%93",
+    ".3",
+    "%20",
+    "x1",
+    "-",
+    "+",
+    "3.",
+    "3.0.0",
+)
 GAP_PROBES = 25  # probe every absent id between present ones when there are at most this many
 
 
@@ -35,8 +48,10 @@ def _check_shows(response: Response, record: dict[str, Any], dataset: Dataset, h
         raise ContractViolationError(
             f"{how}: show returned a different record than the index lists for id {record['id']}",
             f"show:  {json.dumps(body, ensure_ascii=False)[:400]}\n"
-            f"index: {json.dumps(record, ensure_ascii=False)[:400]}", [response, dataset.response],
-            "show returns exactly the record the index lists")
+            f"index: {json.dumps(record, ensure_ascii=False)[:400]}",
+            [response, dataset.response],
+            "show returns exactly the record the index lists",
+        )
 
 
 def test_show_returns_the_indexed_record(client: Client, dataset: Dataset, forall: Forall) -> None:
@@ -95,8 +110,9 @@ def test_absent_ids_answer_404(client: Client, dataset: Dataset) -> None:
     """Check that ids the index does not list (gaps, neighbours, 0, negative, beyond int4)
     answer 404 with Rails' JSON error body."""
     for ident in _absent_ids(dataset):
-        check_rails_error(client.show(str(ident)), 404,
-                          f"id {ident} is not in the index (ActiveRecord::RecordNotFound)")
+        check_rails_error(
+            client.show(str(ident)), 404, f"id {ident} is not in the index (ActiveRecord::RecordNotFound)"
+        )
 
 
 def test_non_numeric_ids_answer_404(client: Client) -> None:

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from . import generate
+from mockserver import generate
 
 __all__ = ["CACHE_MIN_COUNT", "entry_path", "generated_records"]
 
@@ -52,8 +52,7 @@ def _version_tag() -> str:
     return f"f{_FORMAT}-g{generate.GENERATOR_VERSION}-faker{_faker_version()}-"
 
 
-def entry_path(directory: Path, seed: int, count: int,
-               accounts: Sequence[str | None] = (None,)) -> Path:
+def entry_path(directory: Path, seed: int, count: int, accounts: Sequence[str | None] = (None,)) -> Path:
     """The file that holds (or would hold) the records for these generator arguments."""
     suffix = ""
     if tuple(accounts) != (None,):
@@ -77,15 +76,14 @@ def _load(path: Path, count: int) -> list[Record] | None:
         log.warning("cannot read the dataset cache %s: %s", path, exc.strerror or exc)
         return None
     if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        log.warning("ignoring the dataset cache %s: not owned by this user or writable by others",
-                    path)
+        log.warning("ignoring the dataset cache %s: not owned by this user or writable by others", path)
         return None
     header = _header(path)
     try:
         data = path.read_bytes()
         if not data.startswith(header):
             raise ValueError("unexpected header")
-        records = pickle.loads(memoryview(data)[len(header):])
+        records = pickle.loads(memoryview(data)[len(header) :])
         if not isinstance(records, list) or len(records) != count:
             raise ValueError("unexpected content")
     except Exception as exc:  # a torn or foreign file: any failure means "regenerate"
@@ -125,9 +123,14 @@ def _prune(directory: Path) -> None:
                     entry.unlink()
 
 
-def generated_records(seed: int, count: int, directory: Path | None, *,
-                      accounts: Sequence[str | None] = (None,),
-                      min_count: int = CACHE_MIN_COUNT) -> list[Record]:
+def generated_records(
+    seed: int,
+    count: int,
+    directory: Path | None,
+    *,
+    accounts: Sequence[str | None] = (None,),
+    min_count: int = CACHE_MIN_COUNT,
+) -> list[Record]:
     """``generate.generate_records(seed, count, accounts=accounts)``, from the cache when possible.
 
     ``directory`` None disables the cache.

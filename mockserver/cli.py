@@ -20,14 +20,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__, serving
-from . import generate as generator
-from .app import create_app
-from .dataset import load_records
-from .errors import FixtureError, UsageError
-from .resources import default_fixtures_path
-from .settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN, Settings, build_settings, parse_token
-from .store import Store
+from mockserver import __version__
+from mockserver import generate as generator
+from mockserver.dataset import load_records
+from mockserver.errors import FixtureError, UsageError
+from mockserver.resources import default_fixtures_path
+from mockserver.server import serving
+from mockserver.server.app import create_app
+from mockserver.server.store import Store
+from mockserver.settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN, Settings, build_settings, parse_token
 
 PROG = "mockserver"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -49,73 +50,107 @@ def _token(value: str) -> tuple[str, str | None]:
 
 
 def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser("serve", help="serve the mock API",
-                       description="Serve a Ransack-faithful mock of GET /api/train_sessions.")
-    p.add_argument("--host", help=f"interface to bind (default {DEFAULT_HOST}; "
-                                  "env MOCKSERVER_HOST)")
-    p.add_argument("--port", type=int, help=f"port (default {DEFAULT_PORT}; 0 picks a free one; "
-                                            "env MOCKSERVER_PORT)")
-    p.add_argument("--fixtures", type=Path, metavar="PATH",
-                   help="fixture file to serve (default: the packaged dataset; "
-                        "env MOCKSERVER_FIXTURES)")
+    p = sub.add_parser(
+        "serve",
+        help="serve the mock API",
+        description="Serve a Ransack-faithful mock of GET /api/train_sessions.",
+    )
+    p.add_argument("--host", help=f"interface to bind (default {DEFAULT_HOST}; env MOCKSERVER_HOST)")
+    p.add_argument(
+        "--port", type=int, help=f"port (default {DEFAULT_PORT}; 0 picks a free one; env MOCKSERVER_PORT)"
+    )
+    p.add_argument(
+        "--fixtures",
+        type=Path,
+        metavar="PATH",
+        help="fixture file to serve (default: the packaged dataset; env MOCKSERVER_FIXTURES)",
+    )
     p.add_argument("--seed", type=int, help="serve generated records with this seed")
     p.add_argument("--count", type=int, help="serve this many generated records")
-    p.add_argument("--token", dest="tokens", action="append", type=_token,
-                   metavar="TOKEN[=ACCOUNT]",
-                   help="accept TOKEN, seeing ACCOUNT's records (repeatable; "
-                        f"default: {DEV_TOKEN!r} for the default account)")
-    p.add_argument("--no-auth", dest="auth", action="store_false", default=None,
-                   help="accept requests without a token")
-    p.add_argument("--strict", action="store_true", default=None,
-                   help="answer 400 for parameters the live API silently ignores")
-    p.add_argument("--quiet", dest="access_log", action="store_false", default=None,
-                   help="no access log line per request")
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="serve from N processes sharing the port (SO_REUSEPORT; default 1)")
-    p.add_argument("--admin-token", metavar="TOKEN",
-                   help="require TOKEN in X-Mockserver-Admin-Token for the control API "
-                        "(/__mockserver/); needed to use it with a non-loopback --host "
-                        "(env MOCKSERVER_ADMIN_TOKEN)")
+    p.add_argument(
+        "--token",
+        dest="tokens",
+        action="append",
+        type=_token,
+        metavar="TOKEN[=ACCOUNT]",
+        help="accept TOKEN, seeing ACCOUNT's records (repeatable; "
+        f"default: {DEV_TOKEN!r} for the default account)",
+    )
+    p.add_argument(
+        "--no-auth", dest="auth", action="store_false", default=None, help="accept requests without a token"
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        default=None,
+        help="answer 400 for parameters the live API silently ignores",
+    )
+    p.add_argument(
+        "--quiet",
+        dest="access_log",
+        action="store_false",
+        default=None,
+        help="no access log line per request",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="serve from N processes sharing the port (SO_REUSEPORT; default 1)",
+    )
+    p.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="require TOKEN in X-Mockserver-Admin-Token for the control API "
+        "(/__mockserver/); needed to use it with a non-loopback --host "
+        "(env MOCKSERVER_ADMIN_TOKEN)",
+    )
     p.set_defaults(run=cmd_serve)
 
 
 def _add_generate(sub: argparse._SubParsersAction[_Parser]) -> None:
-    p = sub.add_parser("generate", help="write Faker-generated fixtures",
-                       description="Write a fixture file; the same seed and count give the "
-                                   "same bytes.")
+    p = sub.add_parser(
+        "generate",
+        help="write Faker-generated fixtures",
+        description="Write a fixture file; the same seed and count give the same bytes.",
+    )
     p.add_argument("--seed", type=int, default=2015, help="random seed (default 2015)")
     p.add_argument("--count", type=int, default=400, help="number of records (default 400)")
-    p.add_argument("--account", dest="accounts", action="append", metavar="NAME",
-                   help="spread people over these accounts (repeatable; default: the "
-                        "default account only)")
-    p.add_argument("--out", type=Path, required=True, metavar="PATH",
-                   help="file to write ('-' for stdout)")
+    p.add_argument(
+        "--account",
+        dest="accounts",
+        action="append",
+        metavar="NAME",
+        help="spread people over these accounts (repeatable; default: the default account only)",
+    )
+    p.add_argument("--out", type=Path, required=True, metavar="PATH", help="file to write ('-' for stdout)")
     p.set_defaults(run=cmd_generate)
 
 
 # Other subcommands live in their own modules, each exposing ``register(subparsers)`` which adds
 # a parser whose ``run`` default is ``(args, out, err) -> int``. Add one line per module here.
 COMMAND_MODULES: tuple[str, ...] = (
-    "openapi",
-    "validate",
-    "probe",
-    "contract",
-    "record",
-    "proxy",
-    "diff",
+    "mockserver.openapi",
+    "mockserver.tools.validate",
+    "mockserver.tools.probe",
+    "mockserver.tools.contract",
+    "mockserver.tools.record",
+    "mockserver.tools.proxy",
+    "mockserver.tools.diff",
 )
 
 
 def build_parser() -> _Parser:
-    parser = _Parser(prog=PROG, description="Mock, schemas and contract tests for "
-                                            "LearningLogin's train-sessions API.")
+    parser = _Parser(
+        prog=PROG, description="Mock, schemas and contract tests for LearningLogin's train-sessions API."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                                metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     _add_serve(sub)
     _add_generate(sub)
     for name in COMMAND_MODULES:
-        importlib.import_module(f"mockserver.{name}").register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 
@@ -130,8 +165,8 @@ def load_store(settings: Settings) -> Store:
     """
     if settings.count is not None:
         # imported here so that this function stays the one place cli.py knows about the cache
-        from .cache import generated_records
-        from .settings import cache_dir
+        from mockserver.cache import generated_records
+        from mockserver.settings import cache_dir
 
         return Store(generated_records(settings.seed or 0, settings.count, cache_dir()))
     return Store(load_records(settings.fixtures or default_fixtures_path()))
@@ -140,23 +175,28 @@ def load_store(settings: Settings) -> Store:
 def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
     host = settings.host if ":" not in settings.host else f"[{settings.host}]"
     base = f"http://{host}:{port}/api/train_sessions"
-    source = (f"generated (seed {settings.seed}, count {settings.count})"
-              if settings.count is not None
-              else str(settings.fixtures or default_fixtures_path()))
+    source = (
+        f"generated (seed {settings.seed}, count {settings.count})"
+        if settings.count is not None
+        else str(settings.fixtures or default_fixtures_path())
+    )
     print(f"mockserver: serving {len(store)} train sessions from {source}", file=out)
     print(f"mockserver: listening on {base}  (Ctrl-C to stop)", file=out)
     if not settings.auth:
         print(f"  curl -s '{base}?full_name_cont=a'", file=out)
     elif settings.uses_dev_token:
-        print(f"  curl -s -H 'Authorization: Token token=\"{DEV_TOKEN}\"' "
-              f"'{base}?full_name_cont=a'", file=out)
+        print(
+            f"  curl -s -H 'Authorization: Token token=\"{DEV_TOKEN}\"' '{base}?full_name_cont=a'", file=out
+        )
     else:
         # configured tokens are secrets: never echo them
-        print(f"  curl -s -H \"Authorization: Token token=\\\"$MOCKSERVER_API_TOKEN\\\"\" "
-              f"'{base}?full_name_cont=a'", file=out)
+        print(
+            f'  curl -s -H "Authorization: Token token=\\"$MOCKSERVER_API_TOKEN\\"" '
+            f"'{base}?full_name_cont=a'",
+            file=out,
+        )
     if settings.host not in LOOPBACK:
-        print(f"mockserver: warning: bound to {settings.host}, reachable from other machines",
-              file=out)
+        print(f"mockserver: warning: bound to {settings.host}, reachable from other machines", file=out)
     out.flush()
 
 
@@ -164,8 +204,7 @@ def _listen(settings: Settings) -> socket.socket:
     return serving.listen(settings.host, settings.port, reuse_port=settings.workers > 1)
 
 
-async def _serve(settings: Settings, store: Store, sock: socket.socket,
-                 out: TextIO | None) -> None:
+async def _serve(settings: Settings, store: Store, sock: socket.socket, out: TextIO | None) -> None:
     """Serve on ``sock`` until SIGINT/SIGTERM, then finish in-flight requests and stop."""
 
     def ready(port: int) -> None:
@@ -203,12 +242,21 @@ def _run_workers(settings: Settings, store: Store, out: TextIO) -> None:
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     tokens = dict(args.tokens) if args.tokens else None
-    settings = build_settings({
-        "host": args.host, "port": args.port, "fixtures": args.fixtures, "seed": args.seed,
-        "count": args.count, "tokens": tokens, "auth": args.auth, "strict": args.strict,
-        "access_log": args.access_log, "workers": args.workers,
-        "admin_token": args.admin_token,
-    })
+    settings = build_settings(
+        {
+            "host": args.host,
+            "port": args.port,
+            "fixtures": args.fixtures,
+            "seed": args.seed,
+            "count": args.count,
+            "tokens": tokens,
+            "auth": args.auth,
+            "strict": args.strict,
+            "access_log": args.access_log,
+            "workers": args.workers,
+            "admin_token": args.admin_token,
+        }
+    )
     sock = _listen(settings)
     started = time.perf_counter()
     try:
@@ -234,8 +282,9 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     accounts = tuple(args.accounts) if args.accounts else (None,)
     records = generator.generate_records(args.seed, args.count, accounts=accounts)
     if str(args.out) == "-":
-        out.buffer.write(generator.dumps_fixture(records)) if hasattr(out, "buffer") else \
-            out.write(generator.dumps_fixture(records).decode())
+        out.buffer.write(generator.dumps_fixture(records)) if hasattr(out, "buffer") else out.write(
+            generator.dumps_fixture(records).decode()
+        )
         return 0
     try:
         generator.write_fixture(args.out, records)
@@ -245,13 +294,11 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
-         err: TextIO | None = None) -> int:
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the CLI; returns the exit code instead of raising for user mistakes."""
     out = out or sys.stdout
     err = err or sys.stderr
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
-                        stream=err, force=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=err, force=True)
     try:
         args = build_parser().parse_args(argv)
         run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run

@@ -23,8 +23,8 @@ from typing import Any
 
 import orjson
 
-from .errors import FixtureError, FixtureProblem
-from .model import DATE_PATTERN, DECIMAL_PATTERN, FIELDS, Field, Kind
+from mockserver.errors import FixtureError, FixtureProblem
+from mockserver.model import DATE_PATTERN, DECIMAL_PATTERN, FIELDS, Field, Kind
 
 __all__ = ["load_records", "validate_records"]
 
@@ -58,8 +58,9 @@ def load_records(path: str | os.PathLike[str]) -> list[Record]:
         raise FixtureError(source, [_file_problem(f"cannot read the file: {reason}")]) from exc
     records = validate_records(_parse(data, source), source)
     if not records:  # almost always a mistake: every request would find nothing
-        raise FixtureError(source, [_file_problem(
-            "the file holds no records (an empty array); serve at least one record")])
+        raise FixtureError(
+            source, [_file_problem("the file holds no records (an empty array); serve at least one record")]
+        )
     return records
 
 

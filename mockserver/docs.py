@@ -10,10 +10,15 @@ import re
 import sys
 from pathlib import Path
 
-from .model import FIELDS, FILTERS, Kind
+from mockserver.model import FIELDS, FILTERS, Kind
 
-_KIND_TEXT = {Kind.ID: "integer", Kind.INT: "integer", Kind.STR: "string",
-              Kind.DATE: "date", Kind.DECIMAL: "decimal string"}
+_KIND_TEXT = {
+    Kind.ID: "integer",
+    Kind.INT: "integer",
+    Kind.STR: "string",
+    Kind.DATE: "date",
+    Kind.DECIMAL: "decimal string",
+}
 
 
 def filters_markdown() -> str:
@@ -36,7 +41,7 @@ def filters_markdown() -> str:
         "Rules that hold for every filter:",
         "",
         "- Values are stripped of ASCII whitespace and NUL; a value that is then blank (including",
-        "  NBSP-only) drops the condition: an empty value never means \"match empty\".",
+        '  NBSP-only) drops the condition: an empty value never means "match empty".',
         "- A repeated parameter: the last one wins. `k[]=`/`k[x]=` forms: integer filters answer",
         "  500 (as live), date filters drop the condition, text filters search for Ruby's",
         "  `inspect` of the value (so they match nothing).",
@@ -47,9 +52,11 @@ def filters_markdown() -> str:
         "  predicates (`_gt`, `_in[]`, `_null`, `_start`, ...) on every field; the API doc does",
         "  not list them.",
         "",
-        "Fields rendered, in order: " + ", ".join(f"`{f.name}`" for f in FIELDS if f.public)
+        "Fields rendered, in order: "
+        + ", ".join(f"`{f.name}`" for f in FIELDS if f.public)
         + ". Filtered on but not rendered: "
-        + ", ".join(f"`{f.name}`" for f in FIELDS if not f.public and f.name != "account") + ".",
+        + ", ".join(f"`{f.name}`" for f in FIELDS if not f.public and f.name != "account")
+        + ".",
     ]
     return "\n".join(lines)
 
@@ -64,8 +71,9 @@ def replace_section(text: str, name: str, body: str) -> str:
 
 def main(readme: str = "README.md") -> int:
     path = Path(readme)
-    path.write_text(replace_section(path.read_text(encoding="utf-8"), "filters",
-                                    filters_markdown()), encoding="utf-8")
+    path.write_text(
+        replace_section(path.read_text(encoding="utf-8"), "filters", filters_markdown()), encoding="utf-8"
+    )
     return 0
 
 

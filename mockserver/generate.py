@@ -163,9 +163,7 @@ class _Person:
     account: str | None
 
 
-def _people(
-    seed: int, count: int, accounts: Sequence[str | None], rng: random.Random
-) -> list[_Person]:
+def _people(seed: int, count: int, accounts: Sequence[str | None], rng: random.Random) -> list[_Person]:
     """Draw ``count`` people once; sessions reuse them, so Faker is never called per session.
 
     Faker is slow (~25 µs a name), so each locale is asked for at most ``_NAMES_PER_LOCALE``
@@ -239,9 +237,7 @@ _STATUS_CUM: list[int] = list(accumulate(w for _, w in _STATUSES))
 _MIN_ORD = DATE_MIN.toordinal()
 _REF_ORD = REFERENCE_DATE.toordinal()
 # Dates as ordinals until the end; one precomputed string per day is much faster than isoformat().
-_DATES: list[str] = [
-    date.fromordinal(o).isoformat() for o in range(_MIN_ORD, DATE_MAX.toordinal() + 1)
-]
+_DATES: list[str] = [date.fromordinal(o).isoformat() for o in range(_MIN_ORD, DATE_MAX.toordinal() + 1)]
 
 # A session before its id: (assigned ordinal, person, course) first, a unique sort key, then
 # status, score, percent, failed attempts, time spent, cert expiry, completion, due, last attempt.
@@ -296,9 +292,20 @@ def _session(person: int, course_index: int, rng: random.Random) -> _Row:
                 tenths = rng.randint(course.hours_tenths * 6 // 10, course.hours_tenths * 15 // 10)
     if due is None and rng.random() < _DUE_DATE_SHARE:
         due = assigned + rng.choice((14, 30, 30, 60, 90))
-    return (assigned, person, course_index, status, score, percent, failed,
-            f"{tenths // 10}.{tenths % 10}", cert, completion, due, attempt)
-
+    return (
+        assigned,
+        person,
+        course_index,
+        status,
+        score,
+        percent,
+        failed,
+        f"{tenths // 10}.{tenths % 10}",
+        cert,
+        completion,
+        due,
+        attempt,
+    )
 
 
 def _iso(ordinal: int | None) -> str | None:

@@ -23,11 +23,11 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
-from .errors import UsageError
-from .model import FILTERS, INT4_MAX, Filter, Kind
-from .schemas import load_schema, schema_id
-from .settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN
+from mockserver import __version__
+from mockserver.errors import UsageError
+from mockserver.model import FILTERS, INT4_MAX, Filter, Kind
+from mockserver.schemas import load_schema, schema_id
+from mockserver.settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN
 
 __all__ = ["API_TAG", "CONTROL_TAG", "build_openapi", "register"]
 
@@ -36,31 +36,37 @@ Document = dict[str, Any]
 API_TAG = "train_sessions"
 CONTROL_TAG = "mockserver control"
 META_TAG = "mockserver"
-_EMBEDDED = {"TrainSession": "record", "TrainSessionList": "list", "RailsError": "error",
-             "Fixture": "fixture"}
+_EMBEDDED = {
+    "TrainSession": "record",
+    "TrainSessionList": "list",
+    "RailsError": "error",
+    "Fixture": "fixture",
+}
 _NO_NUL = "^[^\\u0000]*$"
 _API_SECURITY: list[dict[str, list[str]]] = [{"tokenAuth": []}, {"bearerAuth": []}]
 _CONTROL_SECURITY: list[dict[str, list[str]]] = [{}, {"adminToken": []}]
 
-_BLANK = ("Leading and trailing ASCII whitespace and NUL are stripped (Ruby strip); a blank "
-          "value (empty, whitespace only, NBSP only) drops the condition: an empty value never "
-          "means 'match empty'.")
+_BLANK = (
+    "Leading and trailing ASCII whitespace and NUL are stripped (Ruby strip); a blank "
+    "value (empty, whitespace only, NBSP only) drops the condition: an empty value never "
+    "means 'match empty'."
+)
 _KIND_NOTES = {
     Kind.INT: "Sent as text and cast with Ruby String#to_i: optional sign and leading ASCII "
-              "digits ('80.9' is 80, 'abc' is 0, '8e1' is 8); out-of-int4 values match nothing. "
-              "Only a single value is accepted: the array or hash form (score_eq[]=80) makes the "
-              "live API answer 500 (NoMethodError), so this document allows a plain string.",
+    "digits ('80.9' is 80, 'abc' is 0, '8e1' is 8); out-of-int4 values match nothing. "
+    "Only a single value is accepted: the array or hash form (score_eq[]=80) makes the "
+    "live API answer 500 (NoMethodError), so this document allows a plain string.",
     Kind.DATE: "Cast with Ruby String#to_date (Date.parse): send YYYY-MM-DD; lenient forms "
-               "(20150101, 2015/01/01, 'Jan 5 2015', 01/02/2015 = 1 Feb) are read too, and an "
-               "invalid or unparseable date drops the condition (all rows come back). NULL "
-               "dates never match.",
+    "(20150101, 2015/01/01, 'Jan 5 2015', 01/02/2015 = 1 Feb) are read too, and an "
+    "invalid or unparseable date drops the condition (all rows come back). NULL "
+    "dates never match.",
     Kind.STR: "Matched literally after stripping. A NUL byte inside the value makes the live "
-              "API answer 500 (PostgreSQL: string contains null byte), so this document "
-              "excludes NUL.",
+    "API answer 500 (PostgreSQL: string contains null byte), so this document "
+    "excludes NUL.",
 }
 _SEMANTICS = {
     "cont": "ILIKE '%value%': case-insensitive substring, PostgreSQL lower() per code point, "
-            "no accent folding; %, _, \\ and . are literal.",
+    "no accent folding; %, _, \\ and . are literal.",
     "eq": "Equality (=).",
     "gt": "Strictly greater (>).",
     "lt": "Strictly less (<).",
@@ -90,14 +96,16 @@ def _filter_parameter(flt: Filter) -> dict[str, Any]:
         example = "mdragsta"
     elif flt.name == "full_name_cont":
         example = "dragsta"
-    description = " ".join([
-        flt.doc,
-        f"Ransack: {flt.ransack}",
-        f"Predicate `{flt.predicate.value}` on {' OR '.join(flt.attributes)}: "
-        f"{_SEMANTICS[flt.predicate.value]}",
-        _KIND_NOTES[flt.kind],
-        _BLANK,
-    ])
+    description = " ".join(
+        [
+            flt.doc,
+            f"Ransack: {flt.ransack}",
+            f"Predicate `{flt.predicate.value}` on {' OR '.join(flt.attributes)}: "
+            f"{_SEMANTICS[flt.predicate.value]}",
+            _KIND_NOTES[flt.kind],
+            _BLANK,
+        ]
+    )
     return {
         "name": flt.name,
         "in": "query",
@@ -111,8 +119,11 @@ def _filter_parameter(flt: Filter) -> dict[str, Any]:
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": _json_content(_ref("error")),
-            "headers": {"X-Mockserver-Error": {"$ref": "#/components/headers/MockserverError"}}}
+    return {
+        "description": description,
+        "content": _json_content(_ref("error")),
+        "headers": {"X-Mockserver-Error": {"$ref": "#/components/headers/MockserverError"}},
+    }
 
 
 _INDEX_DESCRIPTION = (
@@ -134,17 +145,22 @@ def _index_operation(operation_id: str, suffix: str) -> dict[str, Any]:
         "security": _API_SECURITY,
         "parameters": [{"$ref": f"#/components/parameters/{f.name}"} for f in FILTERS],
         "responses": {
-            "200": {"description": "The matching train sessions (possibly none).",
-                    "content": _json_content(_ref("list")),
-                    "headers": {"X-Mockserver-Ignored": {
-                        "$ref": "#/components/headers/MockserverIgnored"}}},
-            "400": _error("Malformed query string (bad %-escape, invalid UTF-8, a key used as "
-                          "both scalar and array): ActionController::BadRequest. Also the "
-                          "mock's --strict mode, with `problems`."),
+            "200": {
+                "description": "The matching train sessions (possibly none).",
+                "content": _json_content(_ref("list")),
+                "headers": {"X-Mockserver-Ignored": {"$ref": "#/components/headers/MockserverIgnored"}},
+            },
+            "400": _error(
+                "Malformed query string (bad %-escape, invalid UTF-8, a key used as "
+                "both scalar and array): ActionController::BadRequest. Also the "
+                "mock's --strict mode, with `problems`."
+            ),
             "401": {"$ref": "#/components/responses/Unauthorized"},
-            "500": _error("The live API's own 500s, reproduced faithfully: an array or hash "
-                          "value for an integer filter, a NUL byte in a string filter, and "
-                          "some undocumented Ransack inputs."),
+            "500": _error(
+                "The live API's own 500s, reproduced faithfully: an array or hash "
+                "value for an integer filter, a NUL byte in a string filter, and "
+                "some undocumented Ransack inputs."
+            ),
         },
     }
 
@@ -155,21 +171,24 @@ def _show_operation(operation_id: str, suffix: str) -> dict[str, Any]:
         "operationId": operation_id,
         "summary": f"Show one train session{suffix}",
         "description": "ActiveRecord's find: the id segment must start with optional "
-                       "whitespace, a sign and a digit; it is then cast with to_i "
-                       "('3abc' is 3). Sessions of other accounts answer 404, as missing ones.",
+        "whitespace, a sign and a digit; it is then cast with to_i "
+        "('3abc' is 3). Sessions of other accounts answer 404, as missing ones.",
         "security": _API_SECURITY,
-        "parameters": [{
-            "name": "id", "in": "path", "required": True,
-            "description": "The train session's id (int4).",
-            "schema": {"type": "integer", "minimum": 1, "maximum": INT4_MAX},
-            "example": 3,
-        }],
+        "parameters": [
+            {
+                "name": "id",
+                "in": "path",
+                "required": True,
+                "description": "The train session's id (int4).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": INT4_MAX},
+                "example": 3,
+            }
+        ],
         "responses": {
             "200": {"description": "The train session.", "content": _json_content(_ref("record"))},
             "400": _error("Malformed query string or a path segment that is not UTF-8."),
             "401": {"$ref": "#/components/responses/Unauthorized"},
-            "404": _error("No such train session for this account "
-                          "(ActiveRecord::RecordNotFound)."),
+            "404": _error("No such train session for this account (ActiveRecord::RecordNotFound)."),
         },
     }
 
@@ -178,19 +197,24 @@ def _show_operation(operation_id: str, suffix: str) -> dict[str, Any]:
 
 
 def _control_error(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": _json_content({"$ref": "#/components/schemas/ControlError"})}
+    return {
+        "description": description,
+        "content": _json_content({"$ref": "#/components/schemas/ControlError"}),
+    }
 
 
 _CONTROL_ERRORS = {
-    "403": _control_error("Refused: the server listens on a non-loopback interface without "
-                          "--admin-token, or the X-Mockserver-Admin-Token header is missing "
-                          "or wrong."),
+    "403": _control_error(
+        "Refused: the server listens on a non-loopback interface without "
+        "--admin-token, or the X-Mockserver-Admin-Token header is missing "
+        "or wrong."
+    ),
 }
 _MUTATION_ERRORS = {
     **_CONTROL_ERRORS,
-    "409": _control_error("The server runs several worker processes (--workers > 1): a change "
-                          "would reach only one of them."),
+    "409": _control_error(
+        "The server runs several worker processes (--workers > 1): a change would reach only one of them."
+    ),
 }
 _BODY_ERRORS = {
     **_MUTATION_ERRORS,
@@ -199,9 +223,13 @@ _BODY_ERRORS = {
 }
 
 
-def _control(summary: str, description: str, responses: dict[str, Any],
-             body: dict[str, Any] | None = None, parameters: list[Any] | None = None
-             ) -> dict[str, Any]:
+def _control(
+    summary: str,
+    description: str,
+    responses: dict[str, Any],
+    body: dict[str, Any] | None = None,
+    parameters: list[Any] | None = None,
+) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "tags": [CONTROL_TAG],
         "summary": summary,
@@ -224,62 +252,100 @@ def _ok(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any
 
 def _control_paths() -> dict[str, Any]:
     local = "#/components/schemas/"
-    count = {"type": "object", "properties": {"records": {"type": "integer"}},
-             "required": ["records"]}
-    invalid = _control_error("Invalid records: `problems` lists each one with the record's "
-                             "index, id, field and what was expected. Nothing was changed.")
+    count = {"type": "object", "properties": {"records": {"type": "integer"}}, "required": ["records"]}
+    invalid = _control_error(
+        "Invalid records: `problems` lists each one with the record's "
+        "index, id, field and what was expected. Nothing was changed."
+    )
     return {
-        "/__mockserver/health": {"get": _control(
-            "Health and counters", "Record count, uptime, API request count, journal fill.",
-            {"200": _ok("The server is up.", {"$ref": local + "Health"}), **_CONTROL_ERRORS},
-        )},
-        "/__mockserver/reset": {"post": _control(
-            "Reset", "Back to the fixtures loaded at start-up; empties the journal and "
-            "removes every fault.",
-            {"200": _ok("Reset.", count), **_MUTATION_ERRORS},
-        )},
+        "/__mockserver/health": {
+            "get": _control(
+                "Health and counters",
+                "Record count, uptime, API request count, journal fill.",
+                {"200": _ok("The server is up.", {"$ref": local + "Health"}), **_CONTROL_ERRORS},
+            )
+        },
+        "/__mockserver/reset": {
+            "post": _control(
+                "Reset",
+                "Back to the fixtures loaded at start-up; empties the journal and removes every fault.",
+                {"200": _ok("Reset.", count), **_MUTATION_ERRORS},
+            )
+        },
         "/__mockserver/records": {
-            "get": _control("The served records", "Every record, hidden attributes included, "
-                            "in the fixture format.",
-                            {"200": _ok("The records.", _ref("fixture")), **_CONTROL_ERRORS}),
-            "put": _control("Replace every record", "Validated like a fixture file.",
-                            {"200": _ok("Replaced.", count), "422": invalid, **_BODY_ERRORS},
-                            body=_ref("fixture")),
-            "post": _control("Add records", "One record or an array of them, validated like "
-                             "a fixture file; ids already served are refused.",
-                             {"201": _ok("Added.", {"type": "object", "properties": {
-                                 "added": {"type": "integer"}, "records": {"type": "integer"}}}),
-                              "422": invalid, **_BODY_ERRORS},
-                             body={"oneOf": [_ref("fixture", "/items"), _ref("fixture")]}),
+            "get": _control(
+                "The served records",
+                "Every record, hidden attributes included, in the fixture format.",
+                {"200": _ok("The records.", _ref("fixture")), **_CONTROL_ERRORS},
+            ),
+            "put": _control(
+                "Replace every record",
+                "Validated like a fixture file.",
+                {"200": _ok("Replaced.", count), "422": invalid, **_BODY_ERRORS},
+                body=_ref("fixture"),
+            ),
+            "post": _control(
+                "Add records",
+                "One record or an array of them, validated like "
+                "a fixture file; ids already served are refused.",
+                {
+                    "201": _ok(
+                        "Added.",
+                        {
+                            "type": "object",
+                            "properties": {"added": {"type": "integer"}, "records": {"type": "integer"}},
+                        },
+                    ),
+                    "422": invalid,
+                    **_BODY_ERRORS,
+                },
+                body={"oneOf": [_ref("fixture", "/items"), _ref("fixture")]},
+            ),
         },
         "/__mockserver/requests": {
             "get": _control(
-                "The request journal", "The API requests received since the last reset, "
+                "The request journal",
+                "The API requests received since the last reset, "
                 "oldest first, in a bounded ring buffer. Control and /openapi.json requests "
                 "are not recorded; headers and query keys whose name mentions auth, token, key, "
                 "secret, password, cookie or session are redacted before anything is stored.",
-                {"200": _ok("The journal.", {"$ref": local + "Journal"}),
-                 "400": _control_error("Bad limit."), **_CONTROL_ERRORS},
-                parameters=[{"name": "limit", "in": "query", "required": False,
-                             "description": "Only the newest LIMIT entries.",
-                             "schema": {"type": "integer", "minimum": 0}}]),
-            "delete": _control("Empty the journal", "",
-                               {"204": _ok("Emptied."), **_CONTROL_ERRORS}),
+                {
+                    "200": _ok("The journal.", {"$ref": local + "Journal"}),
+                    "400": _control_error("Bad limit."),
+                    **_CONTROL_ERRORS,
+                },
+                parameters=[
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "description": "Only the newest LIMIT entries.",
+                        "schema": {"type": "integer", "minimum": 0},
+                    }
+                ],
+            ),
+            "delete": _control("Empty the journal", "", {"204": _ok("Emptied."), **_CONTROL_ERRORS}),
         },
         "/__mockserver/faults": {
-            "get": _control("Active faults", "",
-                            {"200": _ok("The faults.", {"$ref": local + "Faults"}),
-                             **_CONTROL_ERRORS}),
+            "get": _control(
+                "Active faults",
+                "",
+                {"200": _ok("The faults.", {"$ref": local + "Faults"}), **_CONTROL_ERRORS},
+            ),
             "post": _control(
-                "Inject a fault", "Answer `status` (the live API's own body for it) and/or wait "
+                "Inject a fault",
+                "Answer `status` (the live API's own body for it) and/or wait "
                 "`delay_ms` before answering, for the next `times` API requests whose path "
                 "matches the glob `path` (null: every path; times null: until removed). For each "
                 "request the first matching rule with a status and the first with a delay apply.",
-                {"201": _ok("Added.", {"$ref": local + "Faults"}),
-                 "422": _control_error("Invalid fault."), **_BODY_ERRORS},
-                body={"$ref": local + "Fault"}),
-            "delete": _control("Remove every fault", "",
-                               {"204": _ok("Removed."), **_CONTROL_ERRORS}),
+                {
+                    "201": _ok("Added.", {"$ref": local + "Faults"}),
+                    "422": _control_error("Invalid fault."),
+                    **_BODY_ERRORS,
+                },
+                body={"$ref": local + "Fault"},
+            ),
+            "delete": _control("Remove every fault", "", {"204": _ok("Removed."), **_CONTROL_ERRORS}),
         },
     }
 
@@ -290,7 +356,8 @@ def _control_schemas() -> dict[str, Any]:
         "ControlError": {
             "type": "object",
             "properties": {
-                "status": {"type": "integer"}, "error": {"type": "string"},
+                "status": {"type": "integer"},
+                "error": {"type": "string"},
                 "message": {"type": "string"},
                 "problems": {"type": "array", "items": {}},
             },
@@ -299,11 +366,16 @@ def _control_schemas() -> dict[str, Any]:
         "Health": {
             "type": "object",
             "properties": {
-                "status": {"const": "ok"}, "version": {"type": "string"},
-                "records": {"type": "integer"}, "accounts": {"type": "integer"},
-                "uptime_seconds": {"type": "number"}, "requests": {"type": "integer"},
-                "journal": {"type": "object"}, "faults": {"type": "integer"},
-                "errors": {"type": "integer"}, "workers": {"type": "integer"},
+                "status": {"const": "ok"},
+                "version": {"type": "string"},
+                "records": {"type": "integer"},
+                "accounts": {"type": "integer"},
+                "uptime_seconds": {"type": "number"},
+                "requests": {"type": "integer"},
+                "journal": {"type": "object"},
+                "faults": {"type": "integer"},
+                "errors": {"type": "integer"},
+                "workers": {"type": "integer"},
                 "counters": {"type": "object", "additionalProperties": {"type": "integer"}},
             },
             "required": ["status", "records", "uptime_seconds", "requests"],
@@ -318,23 +390,31 @@ def _control_schemas() -> dict[str, Any]:
             },
             "additionalProperties": False,
         },
-        "Faults": {"type": "object", "properties": {"faults": {
-            "type": "array", "items": {"$ref": "#/components/schemas/Fault"}}}},
+        "Faults": {
+            "type": "object",
+            "properties": {"faults": {"type": "array", "items": {"$ref": "#/components/schemas/Fault"}}},
+        },
         "Journal": {
             "type": "object",
             "properties": {
-                "requests": {"type": "array", "items": {
-                    "type": "object",
-                    "properties": {
-                        "time": {"type": "number"}, "method": {"type": "string"},
-                        "path": {"type": "string"}, "query": {"type": "string"},
-                        "headers": {"type": "object",
-                                    "additionalProperties": {"type": "string"}},
-                        "status": {"type": "integer"}, "fault": {"type": "boolean"},
+                "requests": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "time": {"type": "number"},
+                            "method": {"type": "string"},
+                            "path": {"type": "string"},
+                            "query": {"type": "string"},
+                            "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                            "status": {"type": "integer"},
+                            "fault": {"type": "boolean"},
+                        },
+                        "required": ["time", "method", "path", "query", "headers", "status"],
                     },
-                    "required": ["time", "method", "path", "query", "headers", "status"],
-                }},
-                "dropped": {"type": "integer"}, "capacity": nullable_int,
+                },
+                "dropped": {"type": "integer"},
+                "capacity": nullable_int,
             },
             "required": ["requests"],
         },
@@ -362,12 +442,17 @@ def build_openapi(server_url: str | None = None) -> Document:
                 "by $id (embedded under components/schemas so they resolve offline)."
             ),
         },
-        "servers": [{"url": server, "description": "mockserver serve"},
-                    {"url": "https://learninglogin.com", "description": "the live API"}],
+        "servers": [
+            {"url": server, "description": "mockserver serve"},
+            {"url": "https://learninglogin.com", "description": "the live API"},
+        ],
         "tags": [
             {"name": API_TAG, "description": "The emulated live API."},
-            {"name": CONTROL_TAG, "description": "Mock only: shape data, read the request "
-             "journal, inject faults. Open on loopback; elsewhere only with --admin-token."},
+            {
+                "name": CONTROL_TAG,
+                "description": "Mock only: shape data, read the request "
+                "journal, inject faults. Open on loopback; elsewhere only with --admin-token.",
+            },
             {"name": META_TAG, "description": "Mock only: this document."},
         ],
         "paths": {
@@ -375,11 +460,15 @@ def build_openapi(server_url: str | None = None) -> Document:
             "/api/train_sessions.json": {"get": index("listTrainSessionsJson", " (.json)")},
             "/api/train_sessions/{id}": {"get": show("showTrainSession", "")},
             "/api/train_sessions/{id}.json": {"get": show("showTrainSessionJson", " (.json)")},
-            "/openapi.json": {"get": {
-                "tags": [META_TAG], "operationId": "openapi", "summary": "This document",
-                "security": [],
-                "responses": {"200": _ok("The OpenAPI document.", {"type": "object"})},
-            }},
+            "/openapi.json": {
+                "get": {
+                    "tags": [META_TAG],
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": _ok("The OpenAPI document.", {"type": "object"})},
+                }
+            },
             **_control_paths(),
         },
         "components": {
@@ -391,38 +480,50 @@ def build_openapi(server_url: str | None = None) -> Document:
             "headers": {
                 "MockserverIgnored": {
                     "description": "Mock only: the parameters Ransack would silently ignore "
-                                   "or drop, and why.",
-                    "schema": {"type": "string"}},
+                    "or drop, and why.",
+                    "schema": {"type": "string"},
+                },
                 "MockserverError": {
                     "description": "Mock only: why it answered this error.",
-                    "schema": {"type": "string"}},
+                    "schema": {"type": "string"},
+                },
             },
             "responses": {
                 "Unauthorized": {
                     "description": "Missing or wrong token: Rails' "
-                                   "authenticate_or_request_with_http_token answer, plain text.",
-                    "headers": {"WWW-Authenticate": {
-                        "required": True,
-                        "schema": {"const": 'Token realm="Application"'}}},
-                    "content": {"text/plain": {
-                        "schema": {"const": "HTTP Token: Access denied.\n"}}},
+                    "authenticate_or_request_with_http_token answer, plain text.",
+                    "headers": {
+                        "WWW-Authenticate": {
+                            "required": True,
+                            "schema": {"const": 'Token realm="Application"'},
+                        }
+                    },
+                    "content": {"text/plain": {"schema": {"const": "HTTP Token: Access denied.\n"}}},
                 },
             },
             "securitySchemes": {
                 "tokenAuth": {
-                    "type": "apiKey", "in": "header", "name": "Authorization",
-                    "description": 'Rails token authentication: send `Authorization: Token '
-                                   'token="TOKEN"` (also accepted: `Token token=TOKEN`, '
-                                   '`Token TOKEN`). The scheme word is case-sensitive. '
-                                   f"The mock's development token is {DEV_TOKEN!r}.",
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "Rails token authentication: send `Authorization: Token "
+                    'token="TOKEN"` (also accepted: `Token token=TOKEN`, '
+                    "`Token TOKEN`). The scheme word is case-sensitive. "
+                    f"The mock's development token is {DEV_TOKEN!r}.",
                 },
-                "bearerAuth": {"type": "http", "scheme": "bearer",
-                               "description": "`Authorization: Bearer TOKEN`, which Rails' "
-                                              "token authentication accepts too."},
-                "adminToken": {"type": "apiKey", "in": "header",
-                               "name": "X-Mockserver-Admin-Token",
-                               "description": "The control API's token, required when the "
-                                              "server was started with --admin-token."},
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "`Authorization: Bearer TOKEN`, which Rails' "
+                    "token authentication accepts too.",
+                },
+                "adminToken": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Mockserver-Admin-Token",
+                    "description": "The control API's token, required when the "
+                    "server was started with --admin-token.",
+                },
             },
         },
     }
@@ -436,13 +537,18 @@ def render_openapi(document: Document) -> str:
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    p = subparsers.add_parser("openapi", help="write the OpenAPI 3.1 document",
-                              description="Write the OpenAPI 3.1 document of the emulated API "
-                                          "and the control API (what GET /openapi.json serves).")
+    p = subparsers.add_parser(
+        "openapi",
+        help="write the OpenAPI 3.1 document",
+        description="Write the OpenAPI 3.1 document of the emulated API "
+        "and the control API (what GET /openapi.json serves).",
+    )
     p.add_argument("--out", type=Path, metavar="PATH", help="file to write (default: stdout)")
-    p.add_argument("--server", metavar="URL",
-                   help=f"server URL in the document (default http://{DEFAULT_HOST}:"
-                        f"{DEFAULT_PORT})")
+    p.add_argument(
+        "--server",
+        metavar="URL",
+        help=f"server URL in the document (default http://{DEFAULT_HOST}:{DEFAULT_PORT})",
+    )
     p.set_defaults(run=cmd_openapi)
 
 

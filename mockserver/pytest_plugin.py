@@ -41,8 +41,8 @@ import pytest
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from .errors import FixtureProblem
-    from .state import JournalEntry, ServerState
+    from mockserver.errors import FixtureProblem
+    from mockserver.server.state import JournalEntry, ServerState
 
 __all__ = ["InvalidRecordError", "MockServerBugError", "TrainSessionsAPI"]
 
@@ -81,8 +81,7 @@ class _ServerThread:
         self._loop = asyncio.new_event_loop()
         self._started: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self._run, name=f"train-sessions-api:{self.port}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"train-sessions-api:{self.port}", daemon=True)
         self._thread.start()
         self._started.result(_TIMEOUT)
 
@@ -108,8 +107,9 @@ class _ServerThread:
     async def _start(self) -> None:
         from aiohttp import web
 
-        self._runner = web.AppRunner(self._app, access_log=None, handler_cancellation=False,
-                                     shutdown_timeout=1.0)
+        self._runner = web.AppRunner(
+            self._app, access_log=None, handler_cancellation=False, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         await web.SockSite(self._runner, self._sock).start()
 
@@ -181,11 +181,19 @@ class TrainSessionsAPI:
 
         def apply() -> None:
             if any(r["id"] == valid["id"] for r in state.store.records):
-                from .errors import FixtureProblem
+                from mockserver.errors import FixtureProblem
 
-                raise InvalidRecordError(call, [FixtureProblem(
-                    None, valid["id"], "id", "duplicate id: already served (use replace() or "
-                    "leave id out)")])
+                raise InvalidRecordError(
+                    call,
+                    [
+                        FixtureProblem(
+                            None,
+                            valid["id"],
+                            "id",
+                            "duplicate id: already served (use replace() or leave id out)",
+                        )
+                    ],
+                )
             state.add_records([valid])
 
         self._server.call(apply)
@@ -202,7 +210,7 @@ class TrainSessionsAPI:
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Serve the fixture file at ``path``; raises FixtureError naming file, record, field."""
-        from .dataset import load_records
+        from mockserver.dataset import load_records
 
         records = load_records(path)
         self._server.call(lambda: self._server.state.replace_records(records))
@@ -214,8 +222,8 @@ class TrainSessionsAPI:
 
     @staticmethod
     def _validate(records: list[dict[str, Any]], call: str) -> list[dict[str, Any]]:
-        from .dataset import validate_records
-        from .errors import FixtureError
+        from mockserver.dataset import validate_records
+        from mockserver.errors import FixtureError
 
         try:
             return validate_records(records, call)
@@ -234,8 +242,7 @@ class TrainSessionsAPI:
 
     # --- faults ---------------------------------------------------------------------------------
 
-    def fail_next(self, status: int = 500, times: int | None = 1, path: str | None = None
-                  ) -> None:
+    def fail_next(self, status: int = 500, times: int | None = 1, path: str | None = None) -> None:
         """Answer ``status`` (with the live API's body for it) to the next ``times`` requests.
 
         ``path`` is a glob on the request path (``/api/train_sessions/*``); ``times=None``
@@ -249,7 +256,7 @@ class TrainSessionsAPI:
         self._add_fault(delay_ms=ms, times=times, path=path)
 
     def _add_fault(self, **kwargs: Any) -> None:
-        from .state import FaultRule
+        from mockserver.server.state import FaultRule
 
         rule = FaultRule(**kwargs)  # ValueError with the reason when invalid
         self._server.call(lambda: self._server.state.faults.add(rule))
@@ -272,7 +279,7 @@ class TrainSessionsAPI:
 def _template(n: int) -> dict[str, Any]:
     """The ``n``-th realistic record from the generator, without its id and account."""
     if not _templates:
-        from .generate import generate_records
+        from mockserver.generate import generate_records
 
         for record in generate_records(_TEMPLATE_SEED, _TEMPLATE_COUNT):
             _templates.append({k: v for k, v in record.items() if k not in ("id", "account")})
@@ -294,20 +301,19 @@ def start_train_sessions_api(
     serve`` uses. ``tokens`` maps token -> account (default: one random token for the default
     account); ``.token`` is the first one.
     """
-    from .app import create_app
-    from .dataset import load_records, validate_records
-    from .resources import default_fixtures_path
-    from .settings import Settings
-    from .state import ServerState
-    from .store import Store
+    from mockserver.dataset import load_records, validate_records
+    from mockserver.resources import default_fixtures_path
+    from mockserver.server.app import create_app
+    from mockserver.server.state import ServerState
+    from mockserver.server.store import Store
+    from mockserver.settings import Settings
 
     if records is not None:
         data = validate_records([dict(r) for r in records], "start_train_sessions_api(records=)")
     else:
         data = load_records(fixtures if fixtures is not None else default_fixtures_path())
     tokens = dict(tokens) if tokens else {f"mock-{secrets.token_hex(8)}": None}
-    settings = Settings(host="127.0.0.1", port=0, tokens=tokens, auth=auth, strict=strict,
-                        access_log=False)
+    settings = Settings(host="127.0.0.1", port=0, tokens=tokens, auth=auth, strict=strict, access_log=False)
     store = Store(data)
     state = ServerState(store, journal_size=journal_size)
     server = _ServerThread(create_app(settings, store, state=state), state)

@@ -20,8 +20,8 @@ from urllib.parse import unquote, urljoin
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from .model import DATE_PATTERN, DECIMAL_PATTERN, FIELDS, HIDDEN_FIELDS, Field, Kind
-from .resources import schemas_dir
+from mockserver.model import DATE_PATTERN, DECIMAL_PATTERN, FIELDS, HIDDEN_FIELDS, Field, Kind
+from mockserver.resources import schemas_dir
 
 __all__ = [
     "SCHEMA_NAMES",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from mockserver.errors import UsageError
 
 DEV_TOKEN = "dev-token"
 """The documented development token, used when auth is on and no ``--token`` is given."""

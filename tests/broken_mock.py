@@ -2,7 +2,7 @@
 
     python tests/broken_mock.py DEFECT [--port P] [--fixtures PATH]
 
-Wraps ``mockserver.app.create_app`` and injects the defect as the outermost middleware,
+Wraps ``mockserver.server.app.create_app`` and injects the defect as the outermost middleware,
 rewriting the request (query or headers) or the response (status, headers, JSON body).
 Prints the mock's own ``listening on URL`` line once ready. ``none`` serves the mock unchanged.
 """
@@ -28,10 +28,10 @@ from urllib.parse import unquote_plus
 from aiohttp import web
 from yarl import URL
 
-from mockserver.app import create_app
 from mockserver.cli import load_store
 from mockserver.dataset import load_records
 from mockserver.resources import default_fixtures_path
+from mockserver.server.app import create_app
 from mockserver.settings import Settings
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -69,8 +69,9 @@ def _is_index(request: web.Request) -> bool:
 def _json_response(body: Any, like: web.StreamResponse, **headers: str) -> web.Response:
     merged = {"Content-Type": like.headers.get("Content-Type", "application/json; charset=utf-8")}
     merged.update(headers)
-    return web.Response(status=like.status, body=json.dumps(body, ensure_ascii=False).encode(),
-                        headers=merged)
+    return web.Response(
+        status=like.status, body=json.dumps(body, ensure_ascii=False).encode(), headers=merged
+    )
 
 
 def _body(response: web.StreamResponse) -> Any:
@@ -93,24 +94,29 @@ def defect(name: str, description: str) -> Callable[[Defect], Defect]:
     def register(factory: Defect) -> Defect:
         DEFECTS[name] = (description, factory)
         return factory
+
     return register
 
 
 def rename_key(old: str, new: str) -> Defect:
     """Send ``old`` to the real engine as ``new`` (an undocumented Ransack predicate)."""
+
     def factory(ctx: Context) -> Any:
         async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
             pairs = _pairs(_query_of(request))
             if not any(k == old for _, k, _ in pairs):
                 return await handler(request)
-            raw = "&".join(new + p[len(p.split("=")[0]):] if k == old else p for p, k, _ in pairs)
+            raw = "&".join(new + p[len(p.split("=")[0]) :] if k == old else p for p, k, _ in pairs)
             return await handler(_with_query(request, raw))
+
         return mw
+
     return factory
 
 
 def replace_condition(key: str, keep: Callable[[Record, str], bool]) -> Defect:
     """Answer ``key`` with a wrong Python predicate instead of the engine's (others unchanged)."""
+
     def factory(ctx: Context) -> Any:
         async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
             pairs = _pairs(_query_of(request))
@@ -124,12 +130,15 @@ def replace_condition(key: str, keep: Callable[[Record, str], bool]) -> Defect:
             response = await handler(_with_query(request, raw))
             kept = [r for r in _body(response) if keep(ctx.records[r["id"]], values[-1])]
             return _json_response(kept, response)
+
         return mw
+
     return factory
 
 
 def rewrite_records(change: Callable[[Record], Record], index: bool = True, show: bool = True) -> Defect:
     """Change each rendered record of index and/or show answers."""
+
     def factory(ctx: Context) -> Any:
         async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
             response = await handler(request)
@@ -141,7 +150,9 @@ def rewrite_records(change: Callable[[Record], Record], index: bool = True, show
             if show and SHOW_PATH.match(path):
                 return _json_response(change(dict(_body(response))), response)
             return response
+
         return mw
+
     return factory
 
 
@@ -161,62 +172,117 @@ def _date(value: str) -> str | None:
 DEFECTS["none"] = ("the real mock, unchanged", None)
 defect("ignore_score_eq", "score_eq is ignored")(replace_condition("score_eq", lambda r, v: True))
 defect("ignore_complete_by_eq", "complete_by_eq is ignored")(
-    replace_condition("complete_by_eq", lambda r, v: True))
+    replace_condition("complete_by_eq", lambda r, v: True)
+)
 defect("ignore_last_attempt_eq", "last_attempt_eq (hidden attribute) is ignored")(
-    replace_condition("last_attempt_eq", lambda r, v: True))
+    replace_condition("last_attempt_eq", lambda r, v: True)
+)
 defect("cont_case_sensitive", "full_name_cont is case-sensitive (LIKE, not ILIKE)")(
-    replace_condition("full_name_cont", lambda r, v: v.strip(_STRIP) in r["full_name"]))
+    replace_condition("full_name_cont", lambda r, v: v.strip(_STRIP) in r["full_name"])
+)
 defect("cont_accent_folding", "full_name_cont folds accents (e matches é)")(
-    replace_condition("full_name_cont", lambda r, v: _fold(v.strip(_STRIP)) in _fold(r["full_name"])))
+    replace_condition("full_name_cont", lambda r, v: _fold(v.strip(_STRIP)) in _fold(r["full_name"]))
+)
 defect("cont_prefix", "full_name_cont matches prefixes only (_start)")(
-    rename_key("full_name_cont", "full_name_start"))
+    rename_key("full_name_cont", "full_name_start")
+)
 defect("cont_wildcards", "full_name_cont lets % and _ act as wildcards (_matches)")(
-    replace_condition("full_name_cont", lambda r, v: re.search(
-        "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in v.strip(_STRIP).lower()),
-        r["full_name"].lower()) is not None))
+    replace_condition(
+        "full_name_cont",
+        lambda r, v: (
+            re.search(
+                "".join(
+                    ".*" if c == "%" else "." if c == "_" else re.escape(c) for c in v.strip(_STRIP).lower()
+                ),
+                r["full_name"].lower(),
+            )
+            is not None
+        ),
+    )
+)
 defect("cont_no_strip", "full_name_cont does not strip whitespace")(
-    replace_condition("full_name_cont", lambda r, v: v.lower() in r["full_name"].lower()))
+    replace_condition("full_name_cont", lambda r, v: v.lower() in r["full_name"].lower())
+)
 defect("blank_matches_empty", "a blank full_name_cont means 'match empty' instead of no filter")(
-    replace_condition("full_name_cont", lambda r, v: (v.lower() in r["full_name"].lower()) if v.strip()
-                      else r["full_name"] == ""))
+    replace_condition(
+        "full_name_cont",
+        lambda r, v: (v.lower() in r["full_name"].lower()) if v.strip() else r["full_name"] == "",
+    )
+)
 defect("gt_inclusive", "cert_expiry_gt is >= (the doc's wording)")(
-    rename_key("cert_expiry_gt", "cert_expiry_gteq"))
+    rename_key("cert_expiry_gt", "cert_expiry_gteq")
+)
 defect("lt_inclusive", "cert_expiry_lt is <= (the doc's wording)")(
-    rename_key("cert_expiry_lt", "cert_expiry_lteq"))
+    rename_key("cert_expiry_lt", "cert_expiry_lteq")
+)
 defect("gteq_strict", "completion_date_gteq is strict >")(
-    rename_key("completion_date_gteq", "completion_date_gt"))
+    rename_key("completion_date_gteq", "completion_date_gt")
+)
 defect("lteq_strict", "completion_date_lteq is strict <")(
-    rename_key("completion_date_lteq", "completion_date_lt"))
+    rename_key("completion_date_lteq", "completion_date_lt")
+)
 defect("complete_by_is_completion_date", "complete_by_eq filters completion_date")(
-    rename_key("complete_by_eq", "completion_date_eq"))
+    rename_key("complete_by_eq", "completion_date_eq")
+)
 defect("course_name_ignored", "course_code_or_course_name_cont only searches the code")(
-    rename_key("course_code_or_course_name_cont", "course_code_cont"))
+    rename_key("course_code_or_course_name_cont", "course_code_cont")
+)
 defect("username_case_insensitive", "assignee_login_username_eq ignores case")(
-    replace_condition("assignee_login_username_eq", lambda r, v: (r["assignee_login_username"] or "").lower()
-                      == v.strip(_STRIP).lower() or not v.strip()))
+    replace_condition(
+        "assignee_login_username_eq",
+        lambda r, v: (r["assignee_login_username"] or "").lower() == v.strip(_STRIP).lower() or not v.strip(),
+    )
+)
 defect("to_i_strict", "score_eq drops values Python's int() rejects instead of Ruby to_i")(
-    replace_condition("score_eq", lambda r, v: not re.fullmatch(r"\s*[+-]?\d+\s*", v)
-                      or r["score"] == int(v)))
+    replace_condition("score_eq", lambda r, v: not re.fullmatch(r"\s*[+-]?\d+\s*", v) or r["score"] == int(v))
+)
 defect("int_wraps", "percent_complete_eq wraps values outside int4 (mod 2**32)")(
-    replace_condition("percent_complete_eq", lambda r, v: not re.fullmatch(r"\s*[+-]?\d+\s*", v)
-                      or r["percent_complete"] == ((int(v) + 2**31) % 2**32) - 2**31))
+    replace_condition(
+        "percent_complete_eq",
+        lambda r, v: (
+            not re.fullmatch(r"\s*[+-]?\d+\s*", v)
+            or r["percent_complete"] == ((int(v) + 2**31) % 2**32) - 2**31
+        ),
+    )
+)
 defect("invalid_date_empty", "an unparseable completion_date_lteq matches nothing instead of being dropped")(
-    replace_condition("completion_date_lteq", lambda r, v: bool(
-        v.strip() == "" or (_date(v) and r["completion_date"] and r["completion_date"] <= v.strip()))))
+    replace_condition(
+        "completion_date_lteq",
+        lambda r, v: bool(
+            v.strip() == "" or (_date(v) and r["completion_date"] and r["completion_date"] <= v.strip())
+        ),
+    )
+)
 defect("null_dates_match", "cert_expiry_lt also returns records with no cert_expiry")(
-    replace_condition("cert_expiry_lt", lambda r, v: r["cert_expiry"] is None or not _date(v)
-                      or r["cert_expiry"] < v.strip()))
+    replace_condition(
+        "cert_expiry_lt",
+        lambda r, v: r["cert_expiry"] is None or not _date(v) or r["cert_expiry"] < v.strip(),
+    )
+)
 defect("score_as_string", "score is rendered as a string")(
-    rewrite_records(lambda r: r | {"score": str(r["score"])}))
+    rewrite_records(lambda r: r | {"score": str(r["score"])})
+)
 defect("dates_as_datetimes", "dates are rendered with a time part")(
-    rewrite_records(lambda r: r | {k: v + "T00:00:00.000Z" for k, v in r.items()
-                                   if k in ("cert_expiry", "completion_date", "complete_by") and v}))
+    rewrite_records(
+        lambda r: (
+            r
+            | {
+                k: v + "T00:00:00.000Z"
+                for k, v in r.items()
+                if k in ("cert_expiry", "completion_date", "complete_by") and v
+            }
+        )
+    )
+)
 defect("extra_field", "records carry an extra created_at field")(
-    rewrite_records(lambda r: r | {"created_at": "2015-01-01T00:00:00Z"}))
+    rewrite_records(lambda r: r | {"created_at": "2015-01-01T00:00:00Z"})
+)
 defect("key_order", "record keys come in alphabetical order")(
-    rewrite_records(lambda r: dict(sorted(r.items()))))
+    rewrite_records(lambda r: dict(sorted(r.items())))
+)
 defect("show_extra_field", "only show adds a field")(
-    rewrite_records(lambda r: r | {"course_name": None}, index=False))
+    rewrite_records(lambda r: r | {"course_name": None}, index=False)
+)
 
 
 @defect("drop_record", "the index never lists one record (show still finds it)")
@@ -228,6 +294,7 @@ def _drop_record(ctx: Context) -> Any:
         if response.status == 200 and _is_index(request) and request.method == "GET":
             return _json_response([r for r in _body(response) if r["id"] != victim], response)
         return response
+
     return mw
 
 
@@ -238,6 +305,7 @@ def _drop_filtered(ctx: Context) -> Any:
         if response.status == 200 and _is_index(request) and _query_of(request) and request.method == "GET":
             return _json_response(_body(response)[:-1], response)
         return response
+
     return mw
 
 
@@ -248,6 +316,7 @@ def _ascending(ctx: Context) -> Any:
         if response.status == 200 and _is_index(request) and request.method == "GET":
             return _json_response(_body(response)[::-1], response)
         return response
+
     return mw
 
 
@@ -256,6 +325,7 @@ def _or(ctx: Context) -> Any:
     async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
         query = _query_of(request)
         return await handler(_with_query(request, query + "&m=or") if query else request)
+
     return mw
 
 
@@ -269,6 +339,7 @@ def _first_wins(ctx: Context) -> Any:
                 seen.add(key)
                 kept.append(raw)
         return await handler(_with_query(request, "&".join(kept)))
+
     return mw
 
 
@@ -276,6 +347,7 @@ def _first_wins(ctx: Context) -> Any:
 def _semicolon(ctx: Context) -> Any:
     async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(_with_query(request, _query_of(request).replace(";", "%3B")))
+
     return mw
 
 
@@ -295,6 +367,7 @@ def _bearer(ctx: Context) -> Any:
         if request.headers.get("Authorization", "").startswith("Bearer "):
             return await handler(request.clone(headers={**request.headers, "Authorization": "Bearer x"}))
         return await handler(request)
+
     return mw
 
 
@@ -303,9 +376,11 @@ def _lower_scheme(ctx: Context) -> Any:
     async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
         header = request.headers.get("Authorization", "")
         if header[:6].lower() == "token " and not header.startswith("Token "):
-            return await handler(request.clone(headers={**request.headers,
-                                                        "Authorization": "Token " + header[6:]}))
+            return await handler(
+                request.clone(headers={**request.headers, "Authorization": "Token " + header[6:]})
+            )
         return await handler(request)
+
     return mw
 
 
@@ -314,10 +389,16 @@ def _401_json(ctx: Context) -> Any:
     async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
         if response.status == 401:
-            return web.Response(status=401, body=b'{"status":401,"error":"Unauthorized"}',
-                                headers={"Content-Type": "application/json; charset=utf-8",
-                                         "WWW-Authenticate": 'Token realm="Application"'})
+            return web.Response(
+                status=401,
+                body=b'{"status":401,"error":"Unauthorized"}',
+                headers={
+                    "Content-Type": "application/json; charset=utf-8",
+                    "WWW-Authenticate": 'Token realm="Application"',
+                },
+            )
         return response
+
     return mw
 
 
@@ -328,17 +409,22 @@ def _no_challenge(ctx: Context) -> Any:
         if response.status == 401:
             response.headers.pop("WWW-Authenticate", None)
         return response
+
     return mw
 
 
-@defect("wrong_404_body", "404 answers {\"error\":\"not found\"}")
+@defect("wrong_404_body", '404 answers {"error":"not found"}')
 def _404_body(ctx: Context) -> Any:
     async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
         if response.status == 404:
-            return web.Response(status=404, body=b'{"error":"not found"}',
-                                headers={"Content-Type": "application/json; charset=utf-8"})
+            return web.Response(
+                status=404,
+                body=b'{"error":"not found"}',
+                headers={"Content-Type": "application/json; charset=utf-8"},
+            )
         return response
+
     return mw
 
 
@@ -349,6 +435,7 @@ def _html(ctx: Context) -> Any:
         if response.status == 200 and _is_index(request):
             response.headers["Content-Type"] = "text/html; charset=utf-8"
         return response
+
     return mw
 
 
@@ -359,6 +446,7 @@ def _no_charset(ctx: Context) -> Any:
         if response.headers.get("Content-Type", "").startswith("application/json"):
             response.headers["Content-Type"] = "application/json"
         return response
+
     return mw
 
 
@@ -374,6 +462,7 @@ def _off_by_one(ctx: Context) -> Any:
                 path = f"/api/train_sessions/{ordered[position - 1]}"
                 return await handler(request.clone(rel_url=URL(path, encoded=True)))
         return await handler(request)
+
     return mw
 
 
@@ -382,9 +471,13 @@ def _strict_id(ctx: Context) -> Any:
     async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
         match = SHOW_PATH.match(request.raw_path.partition("?")[0])
         if match and (not match.group(1).isdigit() or match.group(1).startswith("0")):
-            return web.Response(status=404, body=b'{"status":404,"error":"Not Found"}',
-                                headers={"Content-Type": "application/json; charset=utf-8"})
+            return web.Response(
+                status=404,
+                body=b'{"status":404,"error":"Not Found"}',
+                headers={"Content-Type": "application/json; charset=utf-8"},
+            )
         return await handler(request)
+
     return mw
 
 
@@ -392,9 +485,13 @@ def _strict_id(ctx: Context) -> Any:
 def _json_suffix(ctx: Context) -> Any:
     async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.raw_path.partition("?")[0].endswith(".json"):
-            return web.Response(status=404, body=b'{"status":404,"error":"Not Found"}',
-                                headers={"Content-Type": "application/json; charset=utf-8"})
+            return web.Response(
+                status=404,
+                body=b'{"status":404,"error":"Not Found"}',
+                headers={"Content-Type": "application/json; charset=utf-8"},
+            )
         return await handler(request)
+
     return mw
 
 
@@ -404,6 +501,7 @@ def _head(ctx: Context) -> Any:
         if request.method == "HEAD":
             return web.Response(status=405)
         return await handler(request)
+
     return mw
 
 
@@ -412,6 +510,7 @@ def _array_ok(ctx: Context) -> Any:
     async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
         pairs = _pairs(_query_of(request))
         return await handler(_with_query(request, "&".join(p for p, k, _ in pairs if k != "score_eq[]")))
+
     return mw
 
 
@@ -421,6 +520,7 @@ def _malformed(ctx: Context) -> Any:
         query = _query_of(request)
         cleaned = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", query)
         return await handler(_with_query(request, cleaned) if cleaned != query else request)
+
     return mw
 
 
@@ -436,6 +536,7 @@ def _throttled(ctx: Context) -> Any:
         if count % 49 == 0:
             return web.Response(status=503, text="busy")  # no Retry-After: the client backs off
         return await handler(request)
+
     return mw
 
 
@@ -465,8 +566,7 @@ async def serve(app: web.Application, port: int) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.SockSite(runner, sock).start()
-    print(f"mockserver: listening on http://127.0.0.1:{sock.getsockname()[1]}/api/train_sessions",
-          flush=True)
+    print(f"mockserver: listening on http://127.0.0.1:{sock.getsockname()[1]}/api/train_sessions", flush=True)
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)

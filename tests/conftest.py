@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from mockserver.app import create_app
+from mockserver.server.app import create_app
+from mockserver.server.store import Store
 from mockserver.settings import Settings
-from mockserver.store import Store
 
 AppClientFactory = Callable[..., Awaitable[TestClient]]
 

@@ -51,8 +51,12 @@ def _status(case: dict[str, Any]) -> int:
 
 def index_cases() -> list[IndexCase]:
     return [
-        IndexCase(c["query"], tuple(c["ids"]) if "ids" in c and "error" not in c else None,
-                  _status(c), c.get("note", ""))
+        IndexCase(
+            c["query"],
+            tuple(c["ids"]) if "ids" in c and "error" not in c else None,
+            _status(c),
+            c.get("note", ""),
+        )
         for c in golden()["index_cases"]
     ]
 

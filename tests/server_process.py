@@ -34,9 +34,12 @@ def serve(tmp_path: Path, *args: str, timeout: float = 60.0) -> Iterator[Running
     out, err = tmp_path / "server.out", tmp_path / "server.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--host", "127.0.0.1", "--port", "0",
-             *args], stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
-            env={**os.environ, "MOCKSERVER_CACHE_DIR": str(tmp_path / "cache")})
+            [sys.executable, "-m", "mockserver", "serve", "--host", "127.0.0.1", "--port", "0", *args],
+            stdout=stdout,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "MOCKSERVER_CACHE_DIR": str(tmp_path / "cache")},
+        )
     try:
         deadline = time.monotonic() + timeout
         while b"listening on" not in out.read_bytes():

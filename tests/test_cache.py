@@ -13,8 +13,9 @@ from mockserver.settings import cache_dir
 SMALL = 50  # records per entry in these tests (min_count=0 turns caching on for them)
 
 
-def _records(directory: Path, seed: int = 1, count: int = SMALL,
-             accounts: tuple[str | None, ...] = (None,)) -> list[dict[str, object]]:
+def _records(
+    directory: Path, seed: int = 1, count: int = SMALL, accounts: tuple[str | None, ...] = (None,)
+) -> list[dict[str, object]]:
     return cache.generated_records(seed, count, directory, accounts=accounts, min_count=0)
 
 
@@ -22,8 +23,7 @@ def _entries(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.name.startswith("records-"))
 
 
-def test_miss_writes_an_entry_and_hit_reads_it(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_miss_writes_an_entry_and_hit_reads_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Check that a miss generates and stores, and a hit returns equal records without Faker."""
     first = _records(tmp_path)
     assert first == generate.generate_records(1, SMALL)
@@ -44,10 +44,13 @@ def test_entries_are_private_and_written_atomically(tmp_path: Path) -> None:
     assert [p.name for p in directory.iterdir() if not p.name.startswith("records-")] == []
 
 
-@pytest.mark.parametrize("damage", [b"", b"garbage", b"mockserver generated records x\n",
-                                    "truncate", "foreign-header", "wrong-count"])
-def test_broken_entry_is_regenerated(tmp_path: Path, damage: bytes | str,
-                                     caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"garbage", b"mockserver generated records x\n", "truncate", "foreign-header", "wrong-count"],
+)
+def test_broken_entry_is_regenerated(
+    tmp_path: Path, damage: bytes | str, caplog: pytest.LogCaptureFixture
+) -> None:
     """Check that an empty, corrupt, truncated or mismatched entry falls back to generating."""
     expected = _records(tmp_path)
     [entry] = _entries(tmp_path)
@@ -118,19 +121,23 @@ def test_unwritable_directory_still_serves(tmp_path: Path, caplog: pytest.LogCap
     assert "cannot write the dataset cache" in caplog.text
 
 
-@pytest.mark.parametrize(("environ", "expected"), [
-    ({"MOCKSERVER_CACHE_DIR": "/c", "XDG_CACHE_HOME": "/x", "HOME": "/h"}, "/c"),
-    ({"XDG_CACHE_HOME": "/x", "HOME": "/h"}, "/x/mockserver"),
-    ({"HOME": "/h"}, "/h/.cache/mockserver"),
-    ({"MOCKSERVER_CACHE_DIR": "", "HOME": "/h"}, "/h/.cache/mockserver"),
-])
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"MOCKSERVER_CACHE_DIR": "/c", "XDG_CACHE_HOME": "/x", "HOME": "/h"}, "/c"),
+        ({"XDG_CACHE_HOME": "/x", "HOME": "/h"}, "/x/mockserver"),
+        ({"HOME": "/h"}, "/h/.cache/mockserver"),
+        ({"MOCKSERVER_CACHE_DIR": "", "HOME": "/h"}, "/h/.cache/mockserver"),
+    ],
+)
 def test_cache_dir_follows_the_environment(environ: dict[str, str], expected: str) -> None:
     """Check that MOCKSERVER_CACHE_DIR wins over XDG_CACHE_HOME, which wins over ~/.cache."""
     assert cache_dir(environ) == Path(expected)
 
 
-def test_serve_loads_generated_data_through_the_cache(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_loads_generated_data_through_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Check that `serve --seed --count` (load_store) fills and then reads MOCKSERVER_CACHE_DIR."""
     from mockserver.cli import load_store
     from mockserver.settings import Settings

@@ -26,11 +26,18 @@ def test_generate_is_byte_identical_for_a_seed(tmp_path: Path) -> None:
     assert a.read_bytes() == b.read_bytes() != c.read_bytes()
 
 
-@pytest.mark.parametrize("argv", [
-    ("serve", "--bogus"), ("serve", "--port", "abc"), ("serve", "--port", "70000"),
-    ("serve", "--token", "=acct"), ("generate",), ("nonsense",),
-    ("serve", "--fixtures", "x.json", "--count", "5"),
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("serve", "--bogus"),
+        ("serve", "--port", "abc"),
+        ("serve", "--port", "70000"),
+        ("serve", "--token", "=acct"),
+        ("generate",),
+        ("nonsense",),
+        ("serve", "--fixtures", "x.json", "--count", "5"),
+    ],
+)
 def test_usage_errors_exit_2_with_one_line(argv: tuple[str, ...]) -> None:
     """Check that bad flags exit 2 with a single 'mockserver: error:' line and no traceback."""
     code, _, err = run(*argv)
@@ -71,12 +78,12 @@ def test_help_lists_subcommands() -> None:
 def test_banner_prints_a_ready_to_paste_curl_for_the_dev_token() -> None:
     """Check the start-up banner's curl line carries the dev token, but never a real one."""
     from mockserver.cli import _banner
+    from mockserver.server.store import Store
     from mockserver.settings import Settings
-    from mockserver.store import Store
 
     out = io.StringIO()
     _banner(Settings(tokens={"dev-token": None}), 3000, Store([]), out)
-    assert "Token token=\"dev-token\"" in out.getvalue()
+    assert 'Token token="dev-token"' in out.getvalue()
     out = io.StringIO()
     _banner(Settings(tokens={"s3cret": "acme"}), 3000, Store([]), out)
     assert "s3cret" not in out.getvalue() and "$MOCKSERVER_API_TOKEN" in out.getvalue()

@@ -104,8 +104,7 @@ def test_default_dataset_loads() -> None:
 def test_empty_array_is_refused(tmp_path: Path) -> None:
     """Check an empty fixture file is refused: a mock that finds nothing is never what is meant."""
     error = _refused(_write(tmp_path, "[]"))
-    assert _messages(error) == [
-        "the file holds no records (an empty array); serve at least one record"]
+    assert _messages(error) == ["the file holds no records (an empty array); serve at least one record"]
 
 
 def test_utf8_byte_order_mark_is_tolerated(tmp_path: Path) -> None:

@@ -18,9 +18,17 @@ import pytest
 from mockserver.cli import main
 
 RECORD: dict[str, object] = {
-    "id": 1, "course_code": "WHMIS", "score": 80, "percent_complete": 100, "failed_attempts": 0,
-    "status": "Completed", "cert_expiry": "2016-02-06", "completion_date": "2015-02-06",
-    "complete_by": "2015-03-31", "full_name": "Michelle Dragsta", "time_spent": "1.5",
+    "id": 1,
+    "course_code": "WHMIS",
+    "score": 80,
+    "percent_complete": 100,
+    "failed_attempts": 0,
+    "status": "Completed",
+    "cert_expiry": "2016-02-06",
+    "completion_date": "2015-02-06",
+    "complete_by": "2015-03-31",
+    "full_name": "Michelle Dragsta",
+    "time_spent": "1.5",
 }
 
 
@@ -28,18 +36,35 @@ def _records(n: int = 3) -> list[dict[str, object]]:
     return [{**RECORD, "id": i} for i in range(1, n + 1)]
 
 
-SERVE = [sys.executable, "-m", "mockserver", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--no-auth", "--quiet"]
+SERVE = [
+    sys.executable,
+    "-m",
+    "mockserver",
+    "serve",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--no-auth",
+    "--quiet",
+]
 
 
 def _serve(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SERVE, *args], capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL, check=False)
+    return subprocess.run(
+        [*SERVE, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def _spawn(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([*SERVE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, stdin=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [*SERVE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
+    )
 
 
 def _assert_refused(result: subprocess.CompletedProcess[str], *fragments: str) -> str:
@@ -49,7 +74,7 @@ def _assert_refused(result: subprocess.CompletedProcess[str], *fragments: str) -
     assert "Traceback" not in output
     assert "listening on" not in output and "serving" not in result.stdout
     assert result.stderr.count("mockserver: error:") == 1, result.stderr
-    message = result.stderr[result.stderr.index("mockserver: error:"):]
+    message = result.stderr[result.stderr.index("mockserver: error:") :]
     for fragment in fragments:
         assert fragment in message, (fragment, message)
     return message
@@ -69,32 +94,55 @@ def _with(index: int, **changes: object) -> list[dict[str, object]]:
 BROKEN: dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]] = {
     "invalid JSON": (lambda p: (p.write_text('[{"id": 1,'), p)[1], ("invalid JSON", "line 1")),
     "not an array": (lambda p: _write_json(p, {"records": []}), ("expected a JSON array",)),
-    "record not an object": (lambda p: _write_json(p, [*_records(2), 3]),
-                             ("record 2", "expected an object")),
-    "wrong type": (lambda p: _write_json(p, _with(1, score="80")),
-                   ("record 1", "id=2", "field 'score'", "integer")),
-    "boolean as integer": (lambda p: _write_json(p, _with(2, failed_attempts=True)),
-                           ("record 2", "field 'failed_attempts'", "boolean")),
-    "null in a required field": (lambda p: _write_json(p, _with(0, full_name=None)),
-                                 ("record 0", "field 'full_name'", "null")),
-    "missing field": (lambda p: _write_json(p, [{k: v for k, v in RECORD.items() if k != "status"}]),
-                      ("record 0", "field 'status'", "missing")),
-    "duplicate ids": (lambda p: _write_json(p, _with(2, id=1)),
-                      ("record 2", "id=1", "duplicate id", "record 0")),
-    "unknown key": (lambda p: _write_json(p, _with(1, scroe=80)),
-                    ("record 1", "field 'scroe'", "unknown key", "did you mean 'score'")),
-    "bad date shape": (lambda p: _write_json(p, _with(1, completion_date="06/02/2015")),
-                       ("record 1", "field 'completion_date'", "YYYY-MM-DD")),
-    "no such date": (lambda p: _write_json(p, _with(1, cert_expiry="2015-02-30")),
-                     ("record 1", "field 'cert_expiry'", "no such date")),
-    "decimal as number": (lambda p: _write_json(p, _with(0, time_spent=1.5)),
-                          ("record 0", "field 'time_spent'", "decimal")),
+    "record not an object": (lambda p: _write_json(p, [*_records(2), 3]), ("record 2", "expected an object")),
+    "wrong type": (
+        lambda p: _write_json(p, _with(1, score="80")),
+        ("record 1", "id=2", "field 'score'", "integer"),
+    ),
+    "boolean as integer": (
+        lambda p: _write_json(p, _with(2, failed_attempts=True)),
+        ("record 2", "field 'failed_attempts'", "boolean"),
+    ),
+    "null in a required field": (
+        lambda p: _write_json(p, _with(0, full_name=None)),
+        ("record 0", "field 'full_name'", "null"),
+    ),
+    "missing field": (
+        lambda p: _write_json(p, [{k: v for k, v in RECORD.items() if k != "status"}]),
+        ("record 0", "field 'status'", "missing"),
+    ),
+    "duplicate ids": (
+        lambda p: _write_json(p, _with(2, id=1)),
+        ("record 2", "id=1", "duplicate id", "record 0"),
+    ),
+    "unknown key": (
+        lambda p: _write_json(p, _with(1, scroe=80)),
+        ("record 1", "field 'scroe'", "unknown key", "did you mean 'score'"),
+    ),
+    "bad date shape": (
+        lambda p: _write_json(p, _with(1, completion_date="06/02/2015")),
+        ("record 1", "field 'completion_date'", "YYYY-MM-DD"),
+    ),
+    "no such date": (
+        lambda p: _write_json(p, _with(1, cert_expiry="2015-02-30")),
+        ("record 1", "field 'cert_expiry'", "no such date"),
+    ),
+    "decimal as number": (
+        lambda p: _write_json(p, _with(0, time_spent=1.5)),
+        ("record 0", "field 'time_spent'", "decimal"),
+    ),
     "id out of int4": (lambda p: _write_json(p, _with(0, id=2**31)), ("record 0", "field 'id'")),
-    "UTF-16": (lambda p: (p.write_bytes(json.dumps(_records()).encode("utf-16")), p)[1],
-               ("not valid UTF-8", "UTF-16")),
-    "Latin-1": (lambda p: (p.write_bytes(json.dumps(_with(0, full_name="Hélène"),
-                                                    ensure_ascii=False).encode("latin-1")), p)[1],
-                ("not valid UTF-8", "byte 0xe9")),
+    "UTF-16": (
+        lambda p: (p.write_bytes(json.dumps(_records()).encode("utf-16")), p)[1],
+        ("not valid UTF-8", "UTF-16"),
+    ),
+    "Latin-1": (
+        lambda p: (
+            p.write_bytes(json.dumps(_with(0, full_name="Hélène"), ensure_ascii=False).encode("latin-1")),
+            p,
+        )[1],
+        ("not valid UTF-8", "byte 0xe9"),
+    ),
     "missing file": (lambda p: p.with_name("absent.json"), ("cannot read the file",)),
     "a directory": (lambda p: p.parent, ("cannot read the file",)),
 }
@@ -139,8 +187,12 @@ def test_large_file_with_one_bad_record_at_the_end(tmp_path: Path) -> None:
     path = tmp_path / "large.json"
     path.write_text("[\n" + ",\n".join(lines) + "\n]\n")
     assert path.stat().st_size > 40_000_000
-    _assert_refused(_serve("--fixtures", str(path), timeout=120),
-                    f"record {count - 1}", f"id={count}", "field 'percent_complete'")
+    _assert_refused(
+        _serve("--fixtures", str(path), timeout=120),
+        f"record {count - 1}",
+        f"id={count}",
+        "field 'percent_complete'",
+    )
 
 
 def test_empty_array_is_refused(tmp_path: Path) -> None:
@@ -159,17 +211,19 @@ def test_port_in_use_is_a_clear_usage_error(tmp_path: Path) -> None:
     _assert_refused(result, f"127.0.0.1:{port}", "address already in use")
 
 
-@pytest.mark.parametrize(("args", "fragment"), [
-    (("--bogus",), "unrecognized arguments: --bogus"),
-    (("--port", "abc"), "--port"),
-    (("--port", "70000"), "--port 70000"),
-    (("--workers", "0"), "--workers 0"),
-    (("--count", "-1"), "--count -1"),
-    (("--token", "=acme"), "token is empty"),
-    (("--fixtures", "x.json", "--count", "5"), "exclusive"),
-])
-def test_bad_flags_exit_2(args: tuple[str, ...], fragment: str,
-                         capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("--bogus",), "unrecognized arguments: --bogus"),
+        (("--port", "abc"), "--port"),
+        (("--port", "70000"), "--port 70000"),
+        (("--workers", "0"), "--workers 0"),
+        (("--count", "-1"), "--count -1"),
+        (("--token", "=acme"), "token is empty"),
+        (("--fixtures", "x.json", "--count", "5"), "exclusive"),
+    ],
+)
+def test_bad_flags_exit_2(args: tuple[str, ...], fragment: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Check that each bad flag exits 2 with one message that names it (rejected before binding,
     so ``main`` runs in process)."""
     code = main(["serve", "--host", "127.0.0.1", "--port", "0", *args])

@@ -170,8 +170,7 @@ def test_exact_count_and_every_record_valid(count: int) -> None:
 @given(
     seed=st.integers(min_value=-(2**63), max_value=2**63),
     count=st.integers(min_value=0, max_value=300),
-    accounts=st.lists(st.one_of(st.none(), st.text(min_size=1, max_size=8)), min_size=1,
-                      max_size=4),
+    accounts=st.lists(st.one_of(st.none(), st.text(min_size=1, max_size=8)), min_size=1, max_size=4),
 )
 def test_any_seed_count_and_accounts_give_valid_records(
     seed: int, count: int, accounts: list[str | None]

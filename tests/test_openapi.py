@@ -16,14 +16,14 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from yarl import URL
 
-from mockserver.app import create_app
 from mockserver.cli import main
 from mockserver.generate import generate_records
 from mockserver.model import FILTERS, Kind
 from mockserver.openapi import build_openapi
 from mockserver.schemas import SCHEMA_NAMES, load_schema, schema_id
+from mockserver.server.app import create_app
+from mockserver.server.store import Store
 from mockserver.settings import Settings
-from mockserver.store import Store
 
 DOC = build_openapi()
 DOC_URI = "urn:mockserver:openapi"
@@ -80,8 +80,7 @@ def test_every_filter_is_a_parameter(path: str) -> None:
     assert names == [f.name for f in FILTERS]
     for flt in FILTERS:
         parameter = DOC["components"]["parameters"][flt.name]
-        assert (parameter["name"], parameter["in"], parameter["required"]) == (flt.name, "query",
-                                                                                False)
+        assert (parameter["name"], parameter["in"], parameter["required"]) == (flt.name, "query", False)
         assert flt.doc in parameter["description"] and flt.ransack in parameter["description"]
         assert parameter["schema"]["type"] == "string"  # never an array: see the next test
         assert parameter["x-ransack-predicate"] == flt.predicate.value
@@ -102,7 +101,7 @@ def test_auth_schemes_and_401() -> None:
 
 def test_control_api_is_documented_under_its_own_tag() -> None:
     """Check that every control endpoint and method is in the document, tagged separately."""
-    from mockserver.control import ENDPOINTS
+    from mockserver.server.control import ENDPOINTS
 
     for name, methods in ENDPOINTS.items():
         item = DOC["paths"][f"/__mockserver/{name}"]
@@ -157,11 +156,16 @@ def _response_spec(template: str, method: str, status: int) -> tuple[dict[str, A
     return spec, pointer
 
 
-async def _conforms(client: TestClient, method: str, target: str, template: str,
-                    headers: dict[str, str] | None = None, body: Any = None) -> int:
+async def _conforms(
+    client: TestClient,
+    method: str,
+    target: str,
+    template: str,
+    headers: dict[str, str] | None = None,
+    body: Any = None,
+) -> int:
     """Send one request and check its answer against the document; returns the status."""
-    response = await client.request(method.upper(), URL(target, encoded=True), headers=headers,
-                                    json=body)
+    response = await client.request(method.upper(), URL(target, encoded=True), headers=headers, json=body)
     spec, pointer = _response_spec(template, method, response.status)
     raw = await response.read()
     if "content" not in spec:
@@ -171,12 +175,16 @@ async def _conforms(client: TestClient, method: str, target: str, template: str,
     assert media_type in spec["content"], (target, media_type)
     instance: Any = raw.decode() if media_type == "text/plain" else json.loads(raw)
     schema_pointer = pointer + _pointer("content", media_type, "schema")
-    validator = Draft202012Validator({"$ref": f"{DOC_URI}#{schema_pointer}"}, registry=REGISTRY,
-                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(
+        {"$ref": f"{DOC_URI}#{schema_pointer}"},
+        registry=REGISTRY,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
     assert [e.message for e in validator.iter_errors(instance)] == [], target
     for name, header in spec.get("headers", {}).items():
-        header = DOC["components"]["headers"][header["$ref"].rpartition("/")[2]] \
-            if "$ref" in header else header
+        header = (
+            DOC["components"]["headers"][header["$ref"].rpartition("/")[2]] if "$ref" in header else header
+        )
         if header.get("required"):
             assert _allows(header["schema"], response.headers[name])
     return response.status
@@ -202,10 +210,12 @@ API_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("target", "template", "headers", "status"), API_CASES,
-                         ids=[f"{c[3]}-{c[0]}" for c in API_CASES])
-async def test_api_answers_conform(client: TestClient, target: str, template: str,
-                                   headers: dict[str, str] | None, status: int) -> None:
+@pytest.mark.parametrize(
+    ("target", "template", "headers", "status"), API_CASES, ids=[f"{c[3]}-{c[0]}" for c in API_CASES]
+)
+async def test_api_answers_conform(
+    client: TestClient, target: str, template: str, headers: dict[str, str] | None, status: int
+) -> None:
     """Check that each status every API route gives matches the document's response for it."""
     assert await _conforms(client, "get", target, template, headers) == status
 
@@ -214,8 +224,7 @@ async def test_control_answers_conform(client: TestClient) -> None:
     """Check that the control API's answers, errors included, match the document."""
     record = {**RECORDS[0], "id": 5001}
 
-    async def check(method: str, name: str, status: int, body: Any = None,
-                    target: str | None = None) -> None:
+    async def check(method: str, name: str, status: int, body: Any = None, target: str | None = None) -> None:
         template = f"/__mockserver/{name}"
         got = await _conforms(client, method, target or template, template, body=body)
         assert got == status, (method, name)
@@ -239,8 +248,10 @@ async def test_control_answers_conform(client: TestClient) -> None:
 
 async def test_control_refusals_conform() -> None:
     """Check the documented 403 and 409 answers of the control API."""
-    for settings, status in ((Settings(host="0.0.0.0", access_log=False), 403),
-                             (Settings(workers=2, access_log=False), 409)):
+    for settings, status in (
+        (Settings(host="0.0.0.0", access_log=False), 403),
+        (Settings(workers=2, access_log=False), 409),
+    ):
         async with TestClient(TestServer(create_app(settings, Store(RECORDS)))) as client:
             got = await _conforms(client, "post", "/__mockserver/reset", "/__mockserver/reset")
             assert got == status

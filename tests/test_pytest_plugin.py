@@ -15,7 +15,7 @@ asyncio_default_fixture_loop_scope = function
 """
 
 # A small client of the kind the plugin is for: sync, urllib only, with a timeout.
-CLIENT = '''
+CLIENT = """
 import json
 import urllib.error
 import urllib.parse
@@ -34,7 +34,7 @@ class Client:
             url, headers={"Authorization": f'Token token="{self.token}"'})
         with urllib.request.urlopen(request, timeout=self.timeout) as response:
             return json.load(response)
-'''
+"""
 
 
 @pytest.fixture
@@ -46,7 +46,8 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 def test_example_client_test_passes(project: pytest.Pytester) -> None:
     """Check that the README's kind of client test runs green against the fixture."""
-    project.makepyfile(test_client='''
+    project.makepyfile(
+        test_client="""
         from client import Client
 
         def test_filters_by_name(train_sessions_api):
@@ -65,13 +66,15 @@ def test_example_client_test_passes(project: pytest.Pytester) -> None:
                 "GET", "/api/train_sessions", {"full_name_cont": "lovelace"})
             assert sent.headers["Authorization"] == "Token [REDACTED]"
             assert sent.status == 200
-    ''')
+    """
+    )
     project.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
 def test_each_test_starts_from_the_packaged_data(project: pytest.Pytester) -> None:
     """Check that the function fixture resets data, journal and faults between tests."""
-    project.makepyfile(test_reset='''
+    project.makepyfile(
+        test_reset="""
         from client import Client
 
         def test_a(train_sessions_api):
@@ -83,13 +86,15 @@ def test_each_test_starts_from_the_packaged_data(project: pytest.Pytester) -> No
             assert train_sessions_api.requests == []
             sessions = Client(train_sessions_api.url, train_sessions_api.token).sessions()
             assert len(sessions) == len(train_sessions_api.records) > 100
-    ''')
+    """
+    )
     project.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
 def test_module_scope_has_its_own_server(project: pytest.Pytester) -> None:
     """Check that module-scoped data survives the function fixture's resets."""
-    project.makepyfile(test_module='''
+    project.makepyfile(
+        test_module="""
         import pytest
 
         @pytest.fixture(scope="module", autouse=True)
@@ -103,44 +108,53 @@ def test_module_scope_has_its_own_server(project: pytest.Pytester) -> None:
 
         def test_module_data_kept(train_sessions_api_module):
             assert [r["id"] for r in train_sessions_api_module.records] == [42]
-    ''')
+    """
+    )
     project.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
 def test_invalid_record_names_the_field(project: pytest.Pytester) -> None:
     """Check that add() with a bad value or a typo fails with the field and what was expected."""
-    project.makepyfile(test_invalid='''
+    project.makepyfile(
+        test_invalid="""
         def test_bad_score(train_sessions_api):
             train_sessions_api.add(score="high")
 
         def test_typo(train_sessions_api):
             train_sessions_api.add(scor=80)
-    ''')
+    """
+    )
     result = project.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines([
-        "*InvalidRecordError: train_sessions_api.add(score='high'): invalid record:",
-        "*field 'score': expected an integer*got \"high\"",
-        "*field 'scor': unknown key (did you mean 'score'?*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*InvalidRecordError: train_sessions_api.add(score='high'): invalid record:",
+            "*field 'score': expected an integer*got \"high\"",
+            "*field 'scor': unknown key (did you mean 'score'?*",
+        ]
+    )
 
 
 def test_load_reports_a_broken_file(project: pytest.Pytester) -> None:
     """Check that load() of a broken fixture file raises FixtureError naming file and field."""
     project.path.joinpath("bad.json").write_text(json.dumps([{"id": "x"}]), encoding="utf-8")
-    project.makepyfile(test_load='''
+    project.makepyfile(
+        test_load="""
         def test_load(train_sessions_api):
             train_sessions_api.load("bad.json")
-    ''')
+    """
+    )
     result = project.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*FixtureError: invalid fixture file bad.json*",
-                                 "*bad.json: record 0*field 'id'*"])
+    result.stdout.fnmatch_lines(
+        ["*FixtureError: invalid fixture file bad.json*", "*bad.json: record 0*field 'id'*"]
+    )
 
 
 def test_fail_next_and_delay(project: pytest.Pytester) -> None:
     """Check that a client can be tested against injected errors and a slow API."""
-    project.makepyfile(test_faults='''
+    project.makepyfile(
+        test_faults="""
         import socket
         import urllib.error
 
@@ -172,13 +186,15 @@ def test_fail_next_and_delay(project: pytest.Pytester) -> None:
         def test_invalid_fault(train_sessions_api):
             with pytest.raises(ValueError, match="standard HTTP error status"):
                 train_sessions_api.fail_next(status=200)
-    ''')
+    """
+    )
     project.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
 
 
 def test_async_client(project: pytest.Pytester) -> None:
     """Check that an async client on the test's own event loop can use the fixture."""
-    project.makepyfile(test_async='''
+    project.makepyfile(
+        test_async="""
         import aiohttp
 
         async def test_async_client(train_sessions_api):
@@ -190,13 +206,15 @@ def test_async_client(project: pytest.Pytester) -> None:
                     assert (await response.json())["full_name"] == "Grace Hopper"
                 async with session.get(url, headers={"Authorization": "Token token=wrong"}) as r:
                     assert r.status == 401
-    ''')
+    """
+    )
     project.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
 def test_factory_with_accounts(project: pytest.Pytester) -> None:
     """Check that the factory starts a server with per-account tokens and given records."""
-    project.makepyfile(test_factory='''
+    project.makepyfile(
+        test_factory="""
         import json
         import urllib.request
 
@@ -216,22 +234,24 @@ def test_factory_with_accounts(project: pytest.Pytester) -> None:
             acme = get(api, "/api/train_sessions", "acme-token")
             expected = [r["id"] for r in records if r.get("account") == "acme"]
             assert sorted(s["id"] for s in acme) == sorted(expected)
-    ''')
+    """
+    )
     project.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
 def test_mock_bug_is_reraised_in_the_test(project: pytest.Pytester) -> None:
     """Check that an unexpected error inside the mock surfaces as an error of that test."""
-    project.makepyfile(test_bug='''
+    project.makepyfile(
+        test_bug="""
         import urllib.error
         import urllib.request
 
-        import mockserver.views
+        import mockserver.server.views
 
         def test_triggers_bug(train_sessions_api, monkeypatch):
             def broken(params):
                 raise RuntimeError("boom")
-            monkeypatch.setattr(mockserver.views, "compile_query", broken)
+            monkeypatch.setattr(mockserver.server.views, "compile_query", broken)
             request = urllib.request.Request(train_sessions_api.url_for(),
                                              headers=train_sessions_api.headers)
             try:
@@ -241,27 +261,30 @@ def test_mock_bug_is_reraised_in_the_test(project: pytest.Pytester) -> None:
 
         def test_next_is_clean(train_sessions_api):
             pass
-    ''')
+    """
+    )
     result = project.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, errors=1)
-    result.stdout.fnmatch_lines(["*MockServerBugError: the mock failed 1 time(s)*",
-                                 "*RuntimeError: boom*"])
+    result.stdout.fnmatch_lines(["*MockServerBugError: the mock failed 1 time(s)*", "*RuntimeError: boom*"])
 
 
 def test_off_until_used(pytester: pytest.Pytester) -> None:
     """Check that a session not using the fixtures neither starts a server nor imports aiohttp."""
     pytester.makeini(INI)
-    pytester.makepyfile(test_plain='''
+    pytester.makepyfile(
+        test_plain="""
         import sys
         import threading
 
         def test_nothing_started(request):
             assert request.config.pluginmanager.has_plugin("mockserver")
-            assert "mockserver.app" not in sys.modules
+            assert "mockserver.server.app" not in sys.modules
             assert not any(t.name.startswith("train-sessions-api") for t in threading.enumerate())
-    ''')
-    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:asyncio",
-                                  "-p", "no:aiohttp").assert_outcomes(passed=1)
+    """
+    )
+    pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:aiohttp"
+    ).assert_outcomes(passed=1)
 
 
 def test_readme_example_runs(pytester: pytest.Pytester) -> None:

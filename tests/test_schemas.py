@@ -100,7 +100,7 @@ def test_store_rendering_is_a_valid_record() -> None:
     """Check that the bytes the server sends are what record.schema.json describes."""
     import orjson
 
-    from mockserver.store import render_record
+    from mockserver.server.store import render_record
 
     for record in golden_fixtures()[:20]:
         full = {f.name: record.get(f.name) for f in FIELDS}

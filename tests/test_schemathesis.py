@@ -30,8 +30,9 @@ schema.config.checks.update(included_check_names=["all"])
 
 
 @schema.parametrize()
-def test_mock_conforms_to_its_document(case: schemathesis.Case,
-                                       train_sessions_api_module: TrainSessionsAPI) -> None:
+def test_mock_conforms_to_its_document(
+    case: schemathesis.Case, train_sessions_api_module: TrainSessionsAPI
+) -> None:
     """Check that no input the document allows makes the mock break its document."""
     api = train_sessions_api_module
     case.call_and_validate(base_url=api.url, headers=api.headers, timeout=10)

@@ -28,8 +28,14 @@ def ask(op: str, args: list[Any]) -> list[Answer]:
     for arg in args:
         wire = {"hex": arg.hex()} if isinstance(arg, bytes) else arg
         lines.append(json.dumps({"op": op, "arg": wire}) + "\n")
-    proc = subprocess.run(["ruby", str(ORACLE)], input="".join(lines), capture_output=True,
-                          text=True, encoding="utf-8", check=True)
+    proc = subprocess.run(
+        ["ruby", str(ORACLE)],
+        input="".join(lines),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=True,
+    )
     answers: list[Answer] = []
     for line in proc.stdout.split("\n")[:-1]:  # not splitlines: U+2028 etc. arrive raw
         reply = json.loads(line)
@@ -63,7 +69,7 @@ def normalise(op: str, answer: Answer) -> Answer:
 
 def python(op: str, arg: Any) -> Answer:
     """The Python port's answer for ``op`` on ``arg``."""
-    from mockserver import auth, rack, routing, ruby
+    from mockserver.engine import auth, rack, routing, ruby
     from mockserver.errors import BadRequestError, InternalServerError
 
     try:
@@ -87,7 +93,7 @@ def python(op: str, arg: Any) -> Answer:
         if op == "inspect":
             return ("ok", ruby.inspect(arg))
         if op == "to_date":
-            from mockserver.rubydate import ruby_to_date
+            from mockserver.engine.rubydate import ruby_to_date
 
             found_date = ruby_to_date(arg)
             return ("ok", None if found_date is None else list(found_date))
@@ -102,6 +108,8 @@ def python(op: str, arg: Any) -> Answer:
 
 def diff(op: str, args: list[Any]) -> list[tuple[Any, Answer, Answer]]:
     """(arg, ruby, python) for every argument where the two sides disagree."""
-    return [(arg, normalise(op, r), p)
-            for arg, r in zip(args, ask(op, args), strict=True)
-            if normalise(op, r) != (p := python(op, arg))]
+    return [
+        (arg, normalise(op, r), p)
+        for arg, r in zip(args, ask(op, args), strict=True)
+        if normalise(op, r) != (p := python(op, arg))
+    ]

@@ -32,18 +32,30 @@ ROOT = Path(__file__).resolve().parents[2]
 LINE_LENGTH = 110  # ruff's, from pyproject.toml
 TABLES = {
     "tests/test_rack.py": {"GET_CASES": "get", "LIMIT_CASES": "get"},
-    "tests/test_ruby.py": {"STRIP_CASES": "strip", "BLANK_CASES": "blank", "TO_I_CASES": "to_i",
-                           "INSPECT_CASES": "inspect"},
+    "tests/test_ruby.py": {
+        "STRIP_CASES": "strip",
+        "BLANK_CASES": "blank",
+        "TO_I_CASES": "to_i",
+        "INSPECT_CASES": "inspect",
+    },
     "tests/test_auth.py": {"TOKEN_CASES": "token"},
-    "tests/test_routing.py": {"ROUTE_CASES": "route", "NORMALIZE_CASES": "normalize",
-                              "CAST_ID_CASES": "cast_id"},
+    "tests/test_routing.py": {
+        "ROUTE_CASES": "route",
+        "NORMALIZE_CASES": "normalize",
+        "CAST_ID_CASES": "cast_id",
+    },
 }
-NAMES = {"BAD": ("raises", "BadRequest"), "LIMIT": ("raises", "QueryLimitError"),
-         "RAISES_500": ("raises", "ArgumentError")}
+NAMES = {
+    "BAD": ("raises", "BadRequest"),
+    "LIMIT": ("raises", "QueryLimitError"),
+    "RAISES_500": ("raises", "ArgumentError"),
+}
 _SENTINEL_NAMES = {value: name for name, value in NAMES.items()}
-_ERRORS = {"ActionController::BadRequest": NAMES["BAD"],
-           "Rack::QueryParser::QueryLimitError": NAMES["LIMIT"],
-           "ArgumentError": NAMES["RAISES_500"]}
+_ERRORS = {
+    "ActionController::BadRequest": NAMES["BAD"],
+    "Rack::QueryParser::QueryLimitError": NAMES["LIMIT"],
+    "ArgumentError": NAMES["RAISES_500"],
+}
 
 
 def expected_from(op: str, answer: tuple[str, Any]) -> Any:
@@ -106,17 +118,20 @@ def process(path: Path, tables: dict[str, str], write: bool) -> int:
             if old == new:
                 continue
             problems += 1
-            print(f"{path.name}:{row.lineno} {target.id} {arg!r:.80}: table {old!r:.80}, "
-                  f"Ruby {new!r:.80}")
+            print(f"{path.name}:{row.lineno} {target.id} {arg!r:.80}: table {old!r:.80}, Ruby {new!r:.80}")
             exp = row.elts[1]
             start = _offset(line_starts, exp.lineno, exp.col_offset)
             end = _offset(line_starts, exp.end_lineno or exp.lineno, exp.end_col_offset or 0)
             new_bytes = literal(new).encode()
             line_start = line_starts[exp.lineno - 1]
             line_end = source.find(b"\n", end)
-            if (len(source[line_start:start].decode()) + len(new_bytes.decode())
-                    + len(source[end:line_end].decode()) > LINE_LENGTH
-                    and source[start - 1:start] == b" "):
+            if (
+                len(source[line_start:start].decode())
+                + len(new_bytes.decode())
+                + len(source[end:line_end].decode())
+                > LINE_LENGTH
+                and source[start - 1 : start] == b" "
+            ):
                 start -= 1  # put the expected value on a line of its own
                 new_bytes = b"\n" + b" " * (row.col_offset + 4) + new_bytes
             edits.append((start, end, new_bytes))
@@ -131,8 +146,9 @@ def process(path: Path, tables: dict[str, str], write: bool) -> int:
 def main() -> int:
     write = "--write" in sys.argv[1:]
     sys.set_int_max_str_digits(0)  # to print huge to_i answers (tables spell them as expressions)
-    problems = sum(process(ROOT / name, tables, write) for name, tables in TABLES.items()
-                   if (ROOT / name).exists())
+    problems = sum(
+        process(ROOT / name, tables, write) for name, tables in TABLES.items() if (ROOT / name).exists()
+    )
     print(f"{problems} row(s) disagree with Ruby" + (" (rewritten)" if write and problems else ""))
     return 1 if problems and not write else 0
 

@@ -1,0 +1,85 @@
+"""Rails 6.1 HTTP token authentication (``authenticate_or_request_with_http_token``). Pure.
+
+The header parser follows ActionController::HttpAuthentication::Token exactly, including its
+quirks: the scheme is case-sensitive, ``Bearer`` is accepted, the first ``key=value`` pair's
+value is taken as the token whatever its key, quotes are only stripped at both ends, and
+Ruby's line anchors let the scheme start any line of the header.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import re
+from collections.abc import Mapping
+
+from mockserver.engine import ruby
+from mockserver.errors import InternalServerError
+
+REALM = "Application"
+CHALLENGE = f'Token realm="{REALM}"'
+DENIED_BODY = b"HTTP Token: Access denied.\n"
+
+# Ruby's ^ and $ are line anchors and its . stops at a newline; \s is ASCII-only.
+_SCHEME = re.compile(r"^(?:Token|Bearer)[\t\n\v\f\r ]+", re.M)  # TOKEN_REGEX, found anywhere
+_PAIR_DELIMITERS = re.compile(r",|;|\t")
+_PAIR_SPLIT = re.compile(r"=(.+)?")  # params_array_from: pair.split(%r/=(.+)?/)
+_QUOTES = re.compile(r'^"|"$', re.M)
+
+
+def _ruby_blank(value: str | None) -> bool:
+    return value is None or ruby.is_blank(value)
+
+
+def _fields(pair: str) -> list[str]:
+    """Ruby ``pair.split(/=(.+)?/)``: groups that took part are kept, trailing empties dropped."""
+    fields = [field for field in _PAIR_SPLIT.split(pair) if field is not None]
+    while fields and fields[-1] == "":
+        fields.pop()
+    return fields
+
+
+def token_from_header(authorization: str | None) -> str | None:
+    """The token Rails reads from an ``Authorization`` header, or None (then it answers 401).
+
+    ``token_and_options(request)&.first`` then ``blank?``, step by step: the scheme may start any
+    line; its first match is cut out; the rest is split on ``,`` ``;`` and tab, stripped, and
+    every empty piece dropped; the first piece gets ``token=`` unless it has it already. The
+    other pieces become the options hash, and ``Hash[...]`` raises ArgumentError (a 500) on a
+    piece that splits into no field (``=``) or more than two (``a=b\nc``).
+    """
+    if not authorization:
+        return None
+    match = _SCHEME.search(authorization)
+    if match is None:
+        return None
+    rest = authorization[: match.start()] + authorization[match.end() :]
+    pieces = [piece for p in _PAIR_DELIMITERS.split(rest) if (piece := ruby.strip(p))]
+    first = pieces[0] if pieces else ""
+    if not first.startswith("token="):
+        first = "token=" + first
+    for option in pieces[1:]:
+        if not 1 <= len(_fields(option)) <= 2:
+            raise InternalServerError(
+                f"Authorization option {option!r} makes Hash[] raise ArgumentError in Rails "
+                "(invalid number of elements), which answers 500"
+            )
+    fields = _fields(first)
+    token = _QUOTES.sub("", fields[1]) if len(fields) > 1 else None
+    return None if _ruby_blank(token) else token
+
+
+def account_for(authorization: str | None, tokens: Mapping[str, str | None]) -> tuple[bool, str | None]:
+    """(authenticated, account) for a request's header against the configured tokens."""
+    cacheable = authorization is None or len(authorization) <= 1024
+    token = _token_cached(authorization) if cacheable else token_from_header(authorization)
+    if token is None:
+        return False, None
+    for known, account in tokens.items():
+        if hmac.compare_digest(known.encode(), token.encode("utf-8", "surrogateescape")):
+            return True, account
+    return False, None
+
+
+# A client sends the same header on every request: parse each distinct one once.
+_token_cached = functools.lru_cache(maxsize=1024)(token_from_header)

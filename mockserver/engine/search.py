@@ -1,0 +1,316 @@
+"""The Ransack engine: Rack params in, a compiled search out, ordered rows out of that.
+
+Pure (no I/O, no aiohttp). It reproduces Ransack 4.1 on PostgreSQL as measured in
+``shared/spec/ransack-semantics.md``: Search's strip and blank rules, ``m=or``, groupings
+(``g``), explicit conditions (``c``), multiparameter dates, ``s=`` sorting and the
+controller's ``id DESC`` order. Single conditions live in ``predicates``.
+
+    compile_search(params) -> Search      parse once per request
+    Search.matches(row) -> bool           the reference semantics, row by row
+    run(search, rows) -> list[Row]        filter + Ransack/controller order
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.engine import ruby
+from mockserver.engine.postgres import collation_key
+from mockserver.engine.predicates import PREDICATES, Condition, Notice, build_condition, split_key
+from mockserver.engine.rack import CACHEABLE, Params, ParamValue, parse_query, parse_query_cached
+from mockserver.engine.rows import ATTRIBUTES, COLUMN, ID, Row
+from mockserver.errors import InternalServerError
+
+CONTROLLER_KEYS = frozenset({"controller", "action", "format"})
+
+
+@dataclass
+class Sort:
+    attribute: str
+    descending: bool
+
+
+@dataclass(eq=False)  # identity: a compiled search is a cache key (see store.Partition)
+class Search:
+    """A compiled request: conditions, their combinator, sorts and what was ignored."""
+
+    conditions: list[Condition] = field(default_factory=list)
+    groups: list[Search] = field(default_factory=list)  # nested g[...] groupings
+    combinator: str = "and"
+    sorts: list[Sort] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    empty: bool = False  # ActiveRecord swallowed a RangeError: the result is empty
+
+    def matches(self, row: Row) -> bool:
+        if self.empty:
+            return False
+        parts: list[Condition | Search] = [*self.conditions, *self.groups]
+        if not parts:
+            return True
+        if self.combinator == "or":
+            return any(p.matches(row) for p in parts)
+        return all(p.matches(row) for p in parts)
+
+
+def _sort_from(value: ParamValue, key: str) -> list[Sort]:
+    """Search#sorts=: strings ``attr dir``, arrays of them, or index hashes of name/dir."""
+    if isinstance(value, str):
+        items: list[ParamValue] = [value]
+    elif isinstance(value, list):
+        items = value
+    elif isinstance(value, dict):
+        items = list(value.values())
+        if any(not isinstance(v, dict) for v in items):
+            raise InternalServerError(
+                f"{key!r}: a non-indexed hash makes Ransack call with_indifferent_access on a "
+                "String (NoMethodError); Rails answers 500"
+            )
+    else:
+        return []
+    sorts: list[Sort] = []
+    for item in items:
+        if isinstance(item, dict):
+            name, direction = item.get("name"), item.get("dir")
+        elif isinstance(item, str) and not ruby.is_blank(item):
+            name, _, direction = " ".join(re.split(r"\s+", item, maxsplit=1)).partition(" ")
+        else:
+            continue
+        if isinstance(name, str) and name in ATTRIBUTES:
+            desc = isinstance(direction, str) and direction.lower() == "desc"
+            sorts.append(Sort(name, desc))
+    return sorts
+
+
+_MULTIPARAMETER = re.compile(r"\A([^()]*)\((\d*)([a-z]?)\)")
+
+
+def _collapse_multiparameter(params: dict[str, Any]) -> dict[str, Any]:
+    """Ransack's collapse_multiparameter_attributes!: ``d(1i)=2015&d(2i)=1`` -> ``d=[2015, 1]``."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        match = _MULTIPARAMETER.match(key) if "(" in key else None
+        if match is None:
+            out[key] = _collapse_multiparameter(value) if isinstance(value, dict) else value
+            continue
+        name, index, cast = match.group(1), int(match.group(2) or 0) - 1, match.group(3)
+        if cast == "i":
+            value = None if ruby.is_blank(value) else ruby.to_i(value) if isinstance(value, str) else value
+        slots = out.get(name)
+        if not isinstance(slots, list):
+            slots = out[name] = []
+        while len(slots) <= index:
+            slots.append(None)
+        slots[index if index >= 0 else -1] = value
+    return out
+
+
+def _blank_param(value: Any) -> bool:
+    """Search.new drops a param when ``[*v].all?(&:blank?)``."""
+    if isinstance(value, list):
+        return all(ruby.is_blank(v) if not isinstance(v, int) else False for v in value)
+    return value is None or ruby.is_blank(value)
+
+
+def _write(search: Search, root: Search, key: str, value: Any) -> None:
+    """Grouping#write_attribute: one ``attr_predicate`` key, silently ignored if unknown."""
+    resolved = split_key(key)
+    if resolved is None:
+        root.notices.append(Notice(key, "unknown parameter; ignored"))
+        return
+    names, combinator, predicate = resolved
+    condition = build_condition(key, names, combinator, predicate, value, root)
+    if condition is not None:
+        search.conditions.append(condition)
+
+
+def _set_combinator(search: Search, root: Search, key: str, value: Any) -> None:
+    if value in ("or", "and"):
+        search.combinator = value
+    else:
+        root.notices.append(Notice(key, f"{ruby.inspect(value)} is not 'and' or 'or'; ignored"))
+
+
+def _groupings(search: Search, root: Search, key: str, value: Any) -> None:
+    """Grouping#groupings=: an array or index hash of nested groupings (``g[0][m]=or&...``)."""
+    if isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise InternalServerError(
+            f"{key!r}: Ransack raises ArgumentError (Invalid argument ({_ruby_class(value)}) "
+            "supplied to groupings=); Rails answers 500"
+        )
+    for item in items:
+        if not isinstance(item, dict):
+            raise InternalServerError(
+                f"{key!r}: a grouping must be a hash; Ransack calls with_indifferent_access on "
+                f"a {_ruby_class(item)} (NoMethodError); Rails answers 500"
+            )
+        group = Search()
+        _build_grouping(group, root, item, key)
+        if group.conditions or group.groups:
+            search.groups.append(group)
+
+
+def _apply(search: Search, root: Search, key: str, value: Any, where: str) -> None:
+    """One key of Grouping#build: groupings, conditions, the combinator, or an attribute."""
+    if key in ("g", "groupings"):
+        _groupings(search, root, where, value)
+    elif key in ("c", "conditions"):
+        _conditions(search, root, where, value)
+    elif key in ("m", "combinator"):
+        _set_combinator(search, root, where, value)
+    else:
+        _write(search, root, key, value)
+
+
+def _build_grouping(search: Search, root: Search, params: dict[str, Any], prefix: str) -> None:
+    """Grouping#build: nested params are neither stripped nor blank-filtered."""
+    for key, value in params.items():
+        _apply(search, root, key, value, f"{prefix}[{key}]")
+
+
+def _conditions(search: Search, root: Search, key: str, value: Any) -> None:
+    """Grouping#conditions=: ``c[0][a][0][name]=score&c[0][p]=eq&c[0][v][0][value]=80``."""
+    items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        names = _names(item.get("a", item.get("attributes")))
+        predicate = PREDICATES.get(str(item.get("p", item.get("predicate_name", ""))))
+        raw_values = _values(item.get("v", item.get("values")))
+        if not names or predicate is None or not raw_values:
+            continue
+        combinator = str(item["m"]) if item.get("m") in ("or", "and") else "or"
+        raw: Any = raw_values if predicate.wants_array else raw_values[0]
+        condition = build_condition(key, tuple(names), combinator, predicate, raw, root)
+        if condition is not None:
+            search.conditions.append(condition)
+
+
+def _names(value: Any) -> list[str] | None:
+    items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
+    names = [i.get("name") if isinstance(i, dict) else i for i in items]
+    valid = [n for n in names if isinstance(n, str) and n in ATTRIBUTES]
+    return valid if names and len(valid) == len(names) else None
+
+
+def _values(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [v.get("value") if isinstance(v, dict) else None for v in value.values()]
+    if isinstance(value, list):
+        return list(value)
+    return []
+
+
+def _ruby_class(value: Any) -> str:
+    return {str: "String", list: "Array", dict: "Hash", type(None): "NilClass"}.get(
+        type(value), type(value).__name__
+    )
+
+
+_COMPILED: OrderedDict[tuple[str, datetime.date], Search] = OrderedDict()
+_COMPILED_MAX = 4096
+
+
+def compile_query(raw: bytes) -> Search:
+    """``compile_search(parse_query(raw))``, memoised per decoded parameters.
+
+    Compiling is a pure function of the parsed params and of today's date (Ruby's Date.parse
+    fills a missing year from it), so two spellings of the same query (``%41`` or ``A``)
+    share one compiled search, and with it the partition's remembered answer. Raises the
+    Rails errors like the two steps do (errors are not remembered).
+    """
+    if len(raw) > CACHEABLE:  # not kept by the parse memo either: compile afresh
+        return compile_search(parse_query(raw))
+    params = parse_query_cached(raw)
+    # repr is canonical here: values are str/list/dict/None, in Rack's (meaningful) key order
+    key = (repr(params), datetime.date.today())
+    search = _COMPILED.get(key)
+    if search is None:
+        search = _COMPILED[key] = compile_search(params)
+        if len(_COMPILED) > _COMPILED_MAX:
+            _COMPILED.popitem(last=False)
+    else:
+        _COMPILED.move_to_end(key)
+    return search
+
+
+def compile_search(params: Params) -> Search:
+    """Ransack's Search.new(params) for the API's model; raises the Rails 500s."""
+    search = Search()
+    cleaned: dict[str, Any] = {}
+    for key, value in params.items():
+        if key in CONTROLLER_KEYS:
+            continue
+        if isinstance(value, str):
+            value = ruby.strip(value)
+        if _blank_param(value):
+            known = split_key(key) is not None or key in ("s", "sorts", "m", "combinator")
+            search.notices.append(
+                Notice(
+                    key, "blank value; the condition is dropped" if known else "unknown parameter; ignored"
+                )
+            )
+            continue
+        cleaned[key] = value
+    for key, value in _collapse_multiparameter(cleaned).items():
+        if key in ("s", "sorts"):  # only the top level sorts (Search#build)
+            search.sorts.extend(_sort_from(value, key))
+        else:
+            _apply(search, search, key, value, key)
+    return search
+
+
+def sort_key(sorts: list[Sort]) -> Callable[[Row], tuple[Any, ...]]:
+    """ORDER BY the requested sorts, then the controller's id DESC; NULLs largest (PG)."""
+
+    def key(row: Row) -> tuple[Any, ...]:
+        parts: list[Any] = []
+        for sort in sorts:
+            value = row[COLUMN[sort.attribute]]
+            missing = value is None
+            if isinstance(value, str):
+                value = collation_key(value)
+            parts.append(_Ordered(missing, value, sort.descending))
+        parts.append(-row[ID])
+        return tuple(parts)
+
+    return key
+
+
+@dataclass(frozen=True)
+class _Ordered:
+    """One ORDER BY term: NULL is the largest value (NULLS LAST asc, NULLS FIRST desc)."""
+
+    missing: bool
+    value: Any
+    descending: bool
+
+    def _plain(self) -> tuple[bool, Any]:
+        return (self.missing, 0 if self.missing else self.value)
+
+    def __lt__(self, other: _Ordered) -> bool:
+        if self.descending:
+            return bool(other._plain() < self._plain())
+        return bool(self._plain() < other._plain())
+
+
+def order(search: Search, hits: list[Row]) -> list[Row]:
+    """Apply ``s=`` sorts to hits already in the controller's id DESC order (stable)."""
+    if search.sorts:
+        hits.sort(key=sort_key(search.sorts))
+    return hits
+
+
+def run(search: Search, rows: Iterable[Row]) -> list[Row]:
+    """Filter rows (already in id DESC order) and apply sorts; the reference implementation."""
+    if search.empty:
+        return []
+    return order(search, [row for row in rows if search.matches(row)])

@@ -1,0 +1,1 @@
+"""The aiohttp server: the app, its views, the served data and the control API."""

@@ -1,0 +1,324 @@
+"""The control API under ``/__mockserver/``: health, reset, records, journal, faults.
+
+Rails has no route under ``/__mockserver/`` (the live API serves only ``/api/train_sessions``),
+so the prefix cannot shadow an API answer. Control requests skip the API's token auth, the
+journal and fault injection; they are guarded instead by ``_refusal``: allowed from anywhere
+when the server listens on loopback only, refused (403) when it listens on another interface
+unless ``--admin-token`` is set, and when that token is set it is always required, in the
+``X-Mockserver-Admin-Token`` header. Every answer, errors included, is JSON.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from mockserver import __version__
+from mockserver.dataset import validate_records
+from mockserver.errors import FixtureError, FixtureProblem
+from mockserver.server.keys import SETTINGS, STATE
+from mockserver.server.state import ADMIN_TOKEN_HEADER, FaultRule, ServerState
+from mockserver.settings import Settings
+
+__all__ = ["CONTROL_PREFIX", "ENDPOINTS", "add_control_routes", "is_loopback"]
+
+CONTROL_PREFIX = "/__mockserver/"
+JSON_TYPE = "application/json"
+MAX_BODY = 256 * 1024 * 1024  # a replacement dataset may be large; the API itself reads no body
+
+ControlHandler = Callable[[web.Request, ServerState], Awaitable[web.Response]]
+
+
+class ControlError(Exception):
+    """A refused control request: rendered as ``{"status", "error", "message", "problems"}``."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        problems: list[Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.problems = problems
+        self.headers = headers or {}
+
+    def response(self) -> web.Response:
+        body: dict[str, Any] = {
+            "status": self.status,
+            "error": HTTPStatus(self.status).phrase,
+            "message": self.message,
+        }
+        if self.problems is not None:
+            body["problems"] = self.problems
+        return _json(body, self.status, self.headers)
+
+
+def _json(data: object, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=orjson.dumps(data), status=status, content_type=JSON_TYPE, headers=headers)
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _refusal(request: web.Request, settings: Settings) -> ControlError | None:
+    """Why this control request may not run, or None."""
+    expected = settings.admin_token
+    if expected is not None:
+        sent = request.headers.get(ADMIN_TOKEN_HEADER)
+        if sent is None or not hmac.compare_digest(
+            sent.encode("utf-8", "surrogateescape"), expected.encode()
+        ):
+            which = "is missing" if sent is None else "is wrong"
+            return ControlError(
+                403,
+                f"the {ADMIN_TOKEN_HEADER} header {which}: this server "
+                "was started with --admin-token, send that token",
+            )
+        return None
+    if not is_loopback(settings.host):
+        return ControlError(
+            403,
+            f"the control API is disabled because the server listens on {settings.host}, "
+            "not loopback: anyone on the network could replace its data. Restart with "
+            "--admin-token TOKEN (or MOCKSERVER_ADMIN_TOKEN) and send the token as "
+            f"{ADMIN_TOKEN_HEADER}, or listen on 127.0.0.1",
+        )
+    return None
+
+
+def _single_worker(settings: Settings) -> None:
+    if settings.workers > 1:
+        raise ControlError(
+            409,
+            f"this server runs {settings.workers} worker processes, each "
+            "with its own data: a change would reach only the one that "
+            "answers. Use --workers 1 to change data or faults at run time",
+        )
+
+
+async def _body(request: web.Request) -> object:
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise ControlError(413, f"the request body is larger than {MAX_BODY} bytes") from None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ControlError(400, f"the request body is not valid JSON: {exc}") from None
+
+
+def _problem_json(problem: FixtureProblem) -> dict[str, Any]:
+    return {
+        "index": problem.index,
+        "id": problem.record_id,
+        "field": problem.field,
+        "message": problem.message,
+    }
+
+
+def _validated(data: object, source: str) -> list[dict[str, Any]]:
+    try:
+        return validate_records(data, source)
+    except FixtureError as exc:
+        raise ControlError(
+            422,
+            f"the records break the fixture format ({len(exc.problems)} problem(s)); nothing was changed",
+            [_problem_json(p) for p in exc.problems],
+        ) from None
+
+
+# --- handlers -------------------------------------------------------------------------------------
+
+
+async def health(request: web.Request, state: ServerState) -> web.Response:
+    settings = request.app[SETTINGS]
+    return _json(
+        {
+            "status": "ok",
+            "version": __version__,
+            "records": len(state.store),
+            "accounts": len(state.store.accounts),
+            "uptime_seconds": round(state.uptime, 3),
+            "requests": state.request_count,
+            "journal": {
+                "entries": len(state.journal),
+                "capacity": state.journal.capacity,
+                "dropped": state.journal.dropped,
+            },
+            "faults": len(state.faults.rules),
+            "errors": len(state.bugs),
+            "workers": settings.workers,
+            "counters": state.counters,
+        }
+    )
+
+
+async def reset(request: web.Request, state: ServerState) -> web.Response:
+    _single_worker(request.app[SETTINGS])
+    state.reset()
+    return _json({"records": len(state.store)})
+
+
+async def get_records(request: web.Request, state: ServerState) -> web.Response:
+    return _json(state.store.records)
+
+
+async def put_records(request: web.Request, state: ServerState) -> web.Response:
+    _single_worker(request.app[SETTINGS])
+    records = _validated(await _body(request), "request body")
+    state.replace_records(records)
+    return _json({"records": len(state.store)})
+
+
+async def post_records(request: web.Request, state: ServerState) -> web.Response:
+    _single_worker(request.app[SETTINGS])
+    data = await _body(request)
+    records = _validated([data] if isinstance(data, dict) else data, "request body")
+    served = {record["id"] for record in state.store.records}
+    clashes = [
+        _problem_json(FixtureProblem(i, r["id"], "id", "duplicate id: already served"))
+        for i, r in enumerate(records)
+        if r["id"] in served
+    ]
+    if clashes:
+        raise ControlError(
+            422, "some ids are already served (PUT replaces every record); nothing was changed", clashes
+        )
+    state.add_records(records)
+    return _json({"added": len(records), "records": len(state.store)}, 201)
+
+
+async def get_requests(request: web.Request, state: ServerState) -> web.Response:
+    raw_limit = request.query.get("limit")
+    limit = None
+    if raw_limit is not None:
+        if not raw_limit.isdigit():
+            raise ControlError(400, f"limit={raw_limit!r}: expected a non-negative integer")
+        limit = int(raw_limit)
+    entries = state.journal.entries(limit)
+    return _json(
+        {
+            "requests": [e.to_json() for e in entries],
+            "dropped": state.journal.dropped,
+            "capacity": state.journal.capacity,
+        }
+    )
+
+
+async def delete_requests(request: web.Request, state: ServerState) -> web.Response:
+    state.journal.clear()
+    return web.Response(status=204)
+
+
+async def get_faults(request: web.Request, state: ServerState) -> web.Response:
+    return _json({"faults": [rule.to_json() for rule in state.faults.rules]})
+
+
+_FAULT_FIELDS = {
+    "status": (int, type(None)),
+    "delay_ms": (int,),
+    "times": (int, type(None)),
+    "path": (str, type(None)),
+}
+
+
+async def post_faults(request: web.Request, state: ServerState) -> web.Response:
+    _single_worker(request.app[SETTINGS])
+    data = await _body(request)
+    if not isinstance(data, dict):
+        raise ControlError(
+            400, 'expected a JSON object like {"status": 503, "times": 1, "path": "/api/*", "delay_ms": 0}'
+        )
+    problems = [
+        f"unknown key {key!r} (allowed: {', '.join(_FAULT_FIELDS)})"
+        for key in data
+        if key not in _FAULT_FIELDS
+    ]
+    problems += [
+        f"{key}: {value!r} has the wrong type"
+        for key, value in data.items()
+        if key in _FAULT_FIELDS and (isinstance(value, bool) or not isinstance(value, _FAULT_FIELDS[key]))
+    ]
+    if not problems:
+        try:
+            rule = FaultRule(**data)
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ControlError(422, "invalid fault", problems)
+    state.faults.add(rule)
+    return _json({"faults": [r.to_json() for r in state.faults.rules]}, 201)
+
+
+async def delete_faults(request: web.Request, state: ServerState) -> web.Response:
+    state.faults.clear()
+    return web.Response(status=204)
+
+
+ENDPOINTS: dict[str, dict[str, ControlHandler]] = {
+    "health": {"GET": health},
+    "reset": {"POST": reset},
+    "records": {"GET": get_records, "PUT": put_records, "POST": post_records},
+    "requests": {"GET": get_requests, "DELETE": delete_requests},
+    "faults": {"GET": get_faults, "POST": post_faults, "DELETE": delete_faults},
+}
+"""Every control endpoint: name under the prefix -> method -> handler."""
+
+
+def _endpoint(methods: dict[str, ControlHandler]) -> Callable[[web.Request], Awaitable[web.Response]]:
+    allow = ", ".join(sorted({*methods, "HEAD"} if "GET" in methods else methods))
+
+    async def handle(request: web.Request) -> web.Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        try:
+            refusal = _refusal(request, request.app[SETTINGS])
+            if refusal is not None:
+                raise refusal
+            handler = methods.get(method)
+            if handler is None:
+                raise ControlError(
+                    405, f"{request.method} is not allowed here (allowed: {allow})", headers={"Allow": allow}
+                )
+            return await handler(request, request.app[STATE])
+        except ControlError as error:
+            return error.response()
+
+    return handle
+
+
+async def _unknown(request: web.Request) -> web.Response:
+    refusal = _refusal(request, request.app[SETTINGS])
+    if refusal is not None:
+        return refusal.response()
+    known = ", ".join(CONTROL_PREFIX + name for name in ENDPOINTS)
+    return ControlError(404, f"no control endpoint {request.path!r} (known: {known})").response()
+
+
+def add_control_routes(
+    app: web.Application,
+    wrap: Callable[
+        [Callable[[web.Request], Awaitable[web.StreamResponse]]],
+        Callable[[web.Request], Awaitable[web.StreamResponse]],
+    ] = lambda h: h,
+) -> None:
+    """Route every control endpoint (each handler passed through ``wrap``); call before the
+    API's catch-all route is added."""
+    for name, methods in ENDPOINTS.items():
+        app.router.add_route("*", CONTROL_PREFIX + name, wrap(_endpoint(methods)))
+    app.router.add_route("*", CONTROL_PREFIX + r"{tail:[\s\S]*}", wrap(_unknown))

@@ -1,0 +1,14 @@
+"""Typed application keys shared by the app factory and its handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aiohttp import web
+
+from mockserver.server.state import ServerState
+from mockserver.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+STATE = web.AppKey("state", ServerState)  # mutable: the served Store lives on it, see state.py
+TOKENS = web.AppKey("tokens", Mapping[str, "str | None"])

@@ -1,0 +1,127 @@
+"""The served dataset: search rows, pre-rendered record bytes and account scoping.
+
+Everything that can be computed once is computed at load: each record's JSON bytes exactly as
+Rails renders them, its search row (typed values, lower-cased text), the id lookup and one
+partition per account. A request only filters and joins bytes.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from mockserver.engine.index import Indexes, run_indexed
+from mockserver.engine.rows import ID, Row, prepare_row
+from mockserver.engine.search import Search
+from mockserver.model import PUBLIC_FIELDS
+
+Record = dict[str, Any]
+
+# ActiveSupport's JSON encoder escapes these (escape_html_entities_in_json is on by default).
+_RAILS_ESCAPES = (
+    (b"<", b"\\u003c"),
+    (b">", b"\\u003e"),
+    (b"&", b"\\u0026"),
+    ("\u2028".encode(), b"\\u2028"),
+    ("\u2029".encode(), b"\\u2029"),
+)
+
+
+def render_record(record: Record) -> bytes:
+    """One record as Rails' ``render json:`` writes it: the public fields, in order."""
+    body = orjson.dumps({name: record[name] for name in PUBLIC_FIELDS})
+    for raw, escaped in _RAILS_ESCAPES:
+        if raw in body:
+            body = body.replace(raw, escaped)
+    # orjson's result keeps its whole working buffer (about 4 KiB): a copy holds only the bytes
+    return bytes(memoryview(body))
+
+
+class Partition:
+    """The records one account can see, newest id first, with their bytes.
+
+    Answers are remembered per compiled search (compiled searches are memoised per raw query,
+    so a repeated query is the same object): the data never changes under a partition (the
+    control API swaps in a new store), so a repeated query costs a dict lookup. The memory is
+    bounded by the number of row references kept.
+    """
+
+    __slots__ = ("_answers", "_kept", "by_id", "bytes_of", "full_body", "indexes", "rows")
+    KEEP_ROWS = 2_000_000  # row references remembered across all answers (16 MB of pointers)
+    KEEP_ANSWERS = 1024  # and at most this many answers (each holds its compiled search)
+
+    def __init__(self, rows: list[Row], bytes_of: dict[int, bytes]) -> None:
+        self.rows = rows
+        self.bytes_of = bytes_of
+        self.by_id = {row[ID]: row for row in rows}
+        self.indexes = Indexes(rows)
+        self.full_body = self._join(rows)  # the unfiltered index, rendered once
+        self._answers: OrderedDict[Search, list[Row]] = OrderedDict()
+        self._kept = 0
+
+    def search(self, search: Search) -> list[Row]:
+        if not (search.conditions or search.groups or search.sorts or search.empty):
+            return self.rows
+        answer = self._answers.get(search)
+        if answer is not None:
+            self._answers.move_to_end(search)
+            return answer
+        answer = run_indexed(search, self.rows, self.indexes)
+        if len(answer) <= self.KEEP_ROWS // 4:
+            self._answers[search] = answer
+            self._kept += len(answer) + 1
+            while self._kept > self.KEEP_ROWS or len(self._answers) > self.KEEP_ANSWERS:
+                _, dropped = self._answers.popitem(last=False)
+                self._kept -= len(dropped) + 1
+        return answer
+
+    def render(self, rows: list[Row]) -> bytes:
+        if rows is self.rows:
+            return self.full_body
+        return self._join(rows)
+
+    def _join(self, rows: Iterable[Row]) -> bytes:
+        bytes_of = self.bytes_of
+        return b"[" + b",".join([bytes_of[row[ID]] for row in rows]) + b"]"
+
+
+class Store:
+    """All records of a fixture file, partitioned by account (None: the default account)."""
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        # Building allocates millions of objects that all live on: the cyclic GC would
+        # rescan them again and again, so it is paused while they are made.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            self._build(records)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _build(self, records: Iterable[Record]) -> None:
+        ordered = sorted(records, key=lambda r: r["id"], reverse=True)
+        self.records: list[Record] = ordered
+        bytes_of = {r["id"]: render_record(r) for r in ordered}
+        by_account: dict[str | None, list[Row]] = {}
+        for record in ordered:
+            by_account.setdefault(record.get("account"), []).append(prepare_row(record))
+        self.partitions = {account: Partition(rows, bytes_of) for account, rows in by_account.items()}
+        self._empty = Partition([], {})
+        # successful HTTP answers by request (see views.dispatch); dropped with the store
+        self.responses: dict[tuple[object, ...], tuple[bytes, dict[str, str]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def accounts(self) -> list[str | None]:
+        return list(self.partitions)
+
+    def partition(self, account: str | None) -> Partition:
+        """The records ``account`` may see; an account with no records sees nothing."""
+        return self.partitions.get(account, self._empty)

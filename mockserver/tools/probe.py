@@ -1,0 +1,336 @@
+"""``mockserver probe URL``: a short, read-only survey of the behaviours client code depends on.
+
+About twenty GET requests, each answering one question a client developer asks (is ``_cont``
+case-insensitive? is ``_gt`` strict? are unknown parameters ignored? ...). The table shows
+what the endpoint did next to what the vendor doc and Ransack say. Values are taken from the
+endpoint's own unfiltered index, so no data is assumed. Exit 0 when every answer is Ransack's,
+1 when one differs, 2 when the endpoint cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, TextIO
+from urllib.parse import quote, urlsplit
+
+from mockserver.errors import UsageError
+
+AGREES, DIFFERS, UNKNOWN = "as Ransack", "DIFFERS", "inconclusive"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def ids(self) -> list[Any] | None:
+        data = self.json()
+        if self.status != 200 or not isinstance(data, list):
+            return None
+        return [r.get("id") for r in data if isinstance(r, dict)]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One row of the report."""
+
+    behaviour: str
+    endpoint: str
+    doc: str
+    ransack: str
+    verdict: str
+
+
+class Prober:
+    """GETs against one endpoint, with the token in the standard header unless told otherwise."""
+
+    def __init__(self, url: str, token: str, timeout: float) -> None:
+        parts = urlsplit(url if "/train_sessions" in url else url.rstrip("/") + "/api/train_sessions")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"{url!r} is not an http(s) URL")
+        self.parts = parts
+        self.path = parts.path.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.sent = 0
+
+    def get(self, target: str = "", query: str = "", auth: str | None = "") -> Answer:
+        cls = http.client.HTTPSConnection if self.parts.scheme == "https" else http.client.HTTPConnection
+        connection = cls(self.parts.hostname or "", self.parts.port, timeout=self.timeout)
+        headers = {"Accept": "application/json"}
+        header = f'Token token="{self.token}"' if auth == "" else auth
+        if header is not None:
+            headers["Authorization"] = header
+        try:
+            connection.request("GET", self.path + target + (f"?{query}" if query else ""), headers=headers)
+            response = connection.getresponse()
+            self.sent += 1
+            return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+        except (OSError, http.client.HTTPException) as exc:
+            raise UsageError(f"cannot reach {self.parts.geturl()}: {exc}") from None
+        finally:
+            connection.close()
+
+
+def _q(key: str, value: str) -> str:
+    return f"{key}={quote(value, safe='')}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return UNKNOWN if ok is None else AGREES if ok else DIFFERS
+
+
+def run_probes(prober: Prober) -> list[Finding]:
+    """Every probe, in the order of the report."""
+    index = prober.get()
+    if index.status != 200 or index.ids() is None:
+        raise UsageError(
+            f"the unfiltered index answered {index.status} {index.body[:120]!r}; "
+            "check the URL and --api-token"
+        )
+    records: list[dict[str, Any]] = index.json()
+    all_ids = index.ids() or []
+    out: list[Finding] = []
+
+    def add(behaviour: str, endpoint: str, doc: str, ransack: str, ok: bool | None) -> None:
+        out.append(Finding(behaviour, endpoint, doc, ransack, _verdict(ok)))
+
+    ordered = all_ids == sorted(all_ids, reverse=True)
+    add(
+        "index order",
+        "id descending" if ordered else "not id descending",
+        "(not stated)",
+        "ORDER BY id DESC",
+        ordered,
+    )
+    ctype = index.headers.get("content-type", "")
+    add(
+        "index Content-Type",
+        ctype or "(none)",
+        "JSON",
+        "application/json; charset=utf-8",
+        ctype.replace(" ", "").lower() == "application/json;charset=utf-8",
+    )
+
+    names = [
+        r["full_name"] for r in records if isinstance(r.get("full_name"), str) and len(r["full_name"]) > 3
+    ]
+    if names:
+        name = names[0]
+        sub = name[1:4]
+        want = {r["id"] for r in records if sub.lower() in str(r.get("full_name", "")).lower()}
+        got = set(prober.get(query=_q("full_name_cont", sub.swapcase())).ids() or [])
+        case_ok = want <= got
+        add(
+            "_cont case-insensitive",
+            "yes" if case_ok else "no (case-sensitive)",
+            "(not stated)",
+            "ILIKE: yes",
+            case_ok,
+        )
+        plain = set(prober.get(query=_q("full_name_cont", sub)).ids() or [])
+        padded = set(prober.get(query=_q("full_name_cont", f"  {sub}\t")).ids() or [])
+        add(
+            "whitespace stripped",
+            "yes" if padded == plain else "no",
+            "(not stated)",
+            "yes (Ruby strip, ASCII only)",
+            padded == plain,
+        )
+        wild = sub[0] + "_" + sub[2:]
+        literal = {r["id"] for r in records if wild.lower() in str(r.get("full_name", "")).lower()}
+        wild_got = set(prober.get(query=_q("full_name_cont", wild)).ids() or [])
+        add(
+            "_ and % literal in _cont",
+            "literal" if wild_got == literal else "wildcard",
+            "(not stated)",
+            "literal (escaped)",
+            wild_got == literal,
+        )
+    blank = prober.get(query="full_name_cont=").ids()
+    add(
+        "blank value",
+        "no filter" if blank == all_ids else "filters",
+        "(not stated)",
+        "condition dropped (never 'match empty')",
+        blank == all_ids,
+    )
+
+    expiries = sorted({r["cert_expiry"] for r in records if r.get("cert_expiry")})
+    if expiries:
+        day = max(expiries, key=lambda d: sum(r.get("cert_expiry") == d for r in records))
+        on_day = {r["id"] for r in records if r.get("cert_expiry") == day}
+        gt = set(prober.get(query=_q("cert_expiry_gt", day)).ids() or [])
+        lt = set(prober.get(query=_q("cert_expiry_lt", day)).ids() or [])
+        add(
+            "cert_expiry_gt on a present date",
+            "strict >" if not gt & on_day else "inclusive >=",
+            "greater or equal",
+            "strict >",
+            not gt & on_day,
+        )
+        add(
+            "cert_expiry_lt on a present date",
+            "strict <" if not lt & on_day else "inclusive <=",
+            "less than or equal",
+            "strict <",
+            not lt & on_day,
+        )
+    zero = {r["id"] for r in records if r.get("score") == 0}
+    abc = set(prober.get(query="score_eq=abc").ids() or [])
+    add(
+        "score_eq=abc",
+        "score 0" if abc == zero else ("no filter" if abc == set(all_ids) else "other"),
+        "(not stated)",
+        "to_i: means 0",
+        abc == zero,
+    )
+    bad_date = prober.get(query="completion_date_gteq=2015-02-30").ids()
+    add(
+        "invalid date",
+        "no filter" if bad_date == all_ids else f"status/filter ({len(bad_date or [])} rows)",
+        "YYYY-MM-DD",
+        "condition dropped",
+        bad_date == all_ids,
+    )
+    unknown = prober.get(query="score=80&page=2").ids()
+    add(
+        "unknown parameters (score=80, page=2)",
+        "ignored" if unknown == all_ids else "not ignored",
+        "sample request uses score=80",
+        "ignored",
+        unknown == all_ids,
+    )
+    suffix = prober.get(target=".json").ids()
+    add(
+        ".json suffix",
+        "same index" if suffix == all_ids else "differs",
+        "accepted",
+        "same as no suffix",
+        suffix == all_ids,
+    )
+
+    missing = prober.get(target=f"/{max(all_ids, default=0) + 1}")
+    expected_404 = {"status": 404, "error": "Not Found"}
+    add(
+        "404 body (absent id)",
+        f"{missing.status} {missing.body[:60].decode('utf-8', 'replace')}",
+        "(not stated)",
+        '404 {"status":404,"error":"Not Found"}',
+        missing.status == 404 and missing.json() == expected_404,
+    )
+    word = prober.get(target="/abc")
+    add("non-numeric id", f"{word.status}", "(not stated)", "404", word.status == 404)
+    if all_ids:
+        prefixed = prober.get(target=f"/{all_ids[0]}abc")
+        add(
+            "id with a numeric prefix (3abc)",
+            f"{prefixed.status}",
+            "(not stated)",
+            "200 (to_i)",
+            prefixed.status == 200,
+        )
+
+    def denied(answer: Answer) -> bool:
+        return (
+            answer.status == 401
+            and answer.body == b"HTTP Token: Access denied.\n"
+            and answer.headers.get("www-authenticate") == 'Token realm="Application"'
+        )
+
+    none = prober.get(auth=None)
+    add(
+        "no token",
+        f"{none.status} {none.body[:40]!r}",
+        '401 "HTTP Token: Access denied."',
+        '401, text/plain, WWW-Authenticate: Token realm="Application"',
+        denied(none),
+    )
+    for form in ('Token token="{t}"', "Token token={t}", "Bearer {t}"):
+        answer = prober.get(auth=form.format(t=prober.token))
+        add(
+            f"auth header {form.format(t='T')}",
+            str(answer.status),
+            "accepted" if form.startswith('Token token="') else "(not stated)",
+            "200",
+            answer.ids() == all_ids,
+        )
+    lower = prober.get(auth=f'token token="{prober.token}"')
+    add(
+        "auth scheme lower-case (token ...)",
+        str(lower.status),
+        "(not stated)",
+        "401 (case-sensitive)",
+        denied(lower),
+    )
+    return out
+
+
+def render_table(findings: list[Finding]) -> str:
+    columns = ("behaviour", "endpoint", "doc", "ransack", "verdict")
+    rows = [columns] + [tuple(getattr(f, c) for c in columns) for f in findings]
+    widths = [min(44, max(len(r[i]) for r in rows)) for i in range(len(columns))]
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = [(c if len(c) <= w else c[: w - 1] + "…").ljust(w) for c, w in zip(row, widths, strict=True)]
+        return " | ".join(cells).rstrip()
+
+    return "\n".join([line(rows[0]), "-+-".join("-" * w for w in widths)] + [line(r) for r in rows[1:]])
+
+
+def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    prober = Prober(args.url, args.api_token, args.timeout)
+    started = time.monotonic()
+    findings = run_probes(prober)
+    differs = sum(f.verdict == DIFFERS for f in findings)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "url": args.url,
+                    "requests": prober.sent,
+                    "differs": differs,
+                    "findings": [asdict(f) for f in findings],
+                },
+                indent=2,
+                ensure_ascii=False,
+            ),
+            file=out,
+        )
+    else:
+        print(render_table(findings), file=out)
+        print(
+            f"\nmockserver: {len(findings)} behaviours, {differs} differ from Ransack "
+            f"({prober.sent} GET requests, {time.monotonic() - started:.1f}s)",
+            file=out,
+        )
+    return 1 if differs else 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``probe`` to the CLI."""
+    p = subparsers.add_parser(
+        "probe",
+        help="survey an endpoint's behaviours (read-only, ~25 GETs)",
+        description="Run a short read-only set of probes and report, per behaviour a client "
+        "depends on, what the endpoint did and what the doc and Ransack say. "
+        "Exit 1 when a behaviour differs from Ransack.",
+    )
+    p.add_argument("url", metavar="URL", help="the endpoint, e.g. http://127.0.0.1:3000/api/train_sessions")
+    p.add_argument(
+        "--api-token", default="dev-token", metavar="TOKEN", help="API token (default: the mock's dev-token)"
+    )
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.add_argument("--timeout", type=float, default=10.0, help="per-request timeout in seconds")
+    p.set_defaults(run=cmd_probe)

@@ -1,0 +1,274 @@
+"""``mockserver record``: copy a live API's data, as one token sees it, into a fixture file.
+
+Reads the unfiltered index, then every show, checking each body against ``schemas/`` on the
+way (index against ``list``, each show against ``record`` and against its index entry). The
+file is written only when everything checked out: a partial or unchecked recording would
+make ``serve`` and ``diff`` lie. What the API does not render (``course_name``,
+``assignee_login_username``, ``last_attempt``) cannot be recorded and is left out, as is
+``account``: the file is the token's own view, served to any token by ``serve``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from mockserver.errors import UsageError
+from mockserver.generate import write_fixture
+from mockserver.model import PUBLIC_FIELDS
+from mockserver.schemas import iter_violations
+from mockserver.settings import api_token_from_environment
+from mockserver.tools.upstream import (
+    TOKEN_VARIABLE,
+    Upstream,
+    UpstreamAnswer,
+    UpstreamError,
+    index_url,
+    scrub,
+)
+
+__all__ = ["Recording", "record", "register"]
+
+Record = dict[str, Any]
+MAX_SHOWN = 20  # problems printed one per line; the rest are counted
+
+
+@dataclass
+class Recording:
+    """What a run found: the records (ascending ids, like ``generate``) and every problem."""
+
+    records: list[Record] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _json(answer: UpstreamAnswer, recording: Recording) -> Any:
+    try:
+        return json.loads(answer.body)
+    except ValueError as exc:
+        excerpt = answer.body[:80].decode("utf-8", "replace")
+        recording.problems.append(
+            f"GET {answer.target}: (document): the body is not JSON ({exc}; starts {excerpt!r}) [json]"
+        )
+        return None
+
+
+def _violations(instance: object, schema: str, target: str, id_of: Any) -> Iterator[str]:
+    for violation in iter_violations(instance, schema):
+        where = violation.json_pointer or "(document)"
+        record_id = id_of(violation.json_pointer)
+        who = f"id {record_id}, " if record_id is not None else ""
+        yield f"GET {target}: {who}{where}: {violation.message} [{violation.rule}]"
+
+
+def _index_id(data: Any) -> Any:
+    """For an index pointer ``/5/score``, the id of item 5 (when it has one)."""
+
+    def id_of(pointer: str) -> Any:
+        head = pointer.split("/")[1] if pointer.count("/") >= 1 and pointer != "" else ""
+        if head.isdigit() and int(head) < len(data) and isinstance(data[int(head)], dict):
+            return data[int(head)].get("id")
+        return None
+
+    return id_of
+
+
+class _Progress:
+    """A line on stderr at most once a second, and the last one always."""
+
+    def __init__(self, err: TextIO, total: int) -> None:
+        self.err, self.total, self.done = err, total, 0
+        self.started = self._last = time.monotonic()
+
+    def step(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if now - self._last >= 1.0 or self.done == self.total:
+            self._last = now
+            percent = 100 * self.done // max(1, self.total)
+            print(
+                f"mockserver: record: shows {self.done}/{self.total} ({percent}%, {now - self.started:.1f}s)",
+                file=self.err,
+                flush=True,
+            )
+
+
+async def record(upstream: Upstream, err: TextIO, concurrency: int = 4) -> Recording:
+    """Read the index and every show from ``upstream``; raises ``UpstreamError`` and
+    ``UsageError`` when the upstream cannot be read at all (nothing to judge)."""
+    recording = Recording()
+    index = await upstream.get()
+    if index.status != 200:
+        hint = (
+            f"the token was refused: check --api-token or {TOKEN_VARIABLE}"
+            if index.status == 401
+            else "is the URL right?"
+        )
+        excerpt = scrub(index.body[:120].decode("utf-8", "replace"), upstream.token)
+        raise UsageError(f"GET {index.target} answered {index.status} {excerpt!r}; {hint}")
+    data = _json(index, recording)
+    if data is None:
+        return recording
+    recording.problems.extend(_violations(data, "list", index.target, _index_id(data)))
+    if not isinstance(data, list):
+        return recording
+    listed = [r for r in data if isinstance(r, dict) and type(r.get("id")) is int]
+    seen: set[int] = set()
+    for item in listed:
+        if item["id"] in seen:
+            recording.problems.append(f"GET {index.target}: id {item['id']}: listed twice [unique ids]")
+        seen.add(item["id"])
+    print(f"mockserver: record: index lists {len(data)} records; reading each show", file=err, flush=True)
+
+    progress = _Progress(err, len(listed))
+    shows: dict[int, Any] = {}
+    queue = iter(listed)
+
+    async def worker() -> None:
+        for item in queue:  # a shared iterator: each item goes to one worker
+            shows[item["id"]] = await _show(upstream, item, recording)
+            progress.step()
+
+    await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+    if not recording.problems:
+        recording.records = [
+            {name: shows[r["id"]][name] for name in PUBLIC_FIELDS}
+            for r in sorted(listed, key=lambda r: r["id"])
+        ]
+    return recording
+
+
+async def _show(upstream: Upstream, item: Record, recording: Recording) -> Any:
+    answer = await upstream.get(f"/{item['id']}")
+    if answer.status != 200:
+        recording.problems.append(
+            f"GET {answer.target}: id {item['id']}: answered {answer.status} although the "
+            "index lists it (changed while recording? run record again) [show status]"
+        )
+        return None
+    data = _json(answer, recording)
+    if data is None:
+        return None
+    found = list(_violations(data, "record", answer.target, lambda _: item["id"]))
+    recording.problems.extend(found)
+    if not found and data != item:
+        diffs = [k for k in PUBLIC_FIELDS if data.get(k) != item.get(k)]
+        shown = ", ".join(f"/{k}: index {item.get(k)!r}, show {data.get(k)!r}" for k in diffs[:3])
+        recording.problems.append(
+            f"GET {answer.target}: id {item['id']}: the show differs "
+            f"from the index entry ({shown}) [show equals index]"
+        )
+    return data
+
+
+def cmd_record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    token = args.api_token or api_token_from_environment()
+    if not token:
+        raise UsageError(f"no API token: pass --api-token TOKEN or set {TOKEN_VARIABLE}")
+    if (
+        args.concurrency < 1
+        or args.timeout <= 0
+        or args.retries < 0
+        or (args.rate is not None and args.rate < 0)
+    ):
+        raise UsageError(
+            "--concurrency must be >= 1, --timeout > 0, --rate >= 0 (0: unlimited), --retries >= 0"
+        )
+    out_path: Path = args.out
+    if not out_path.parent.is_dir():
+        raise UsageError(f"--out {out_path}: directory {out_path.parent} does not exist")
+    url = index_url(args.upstream)
+    started = time.monotonic()
+
+    async def run() -> tuple[Recording, int, int]:
+        async with Upstream(
+            url,
+            token,
+            rate=args.rate,
+            concurrency=args.concurrency,
+            timeout=args.timeout,
+            retries=args.retries,
+        ) as upstream:
+            return await record(upstream, err, args.concurrency), upstream.sent, upstream.retried
+
+    print(f"mockserver: record: reading {url}", file=err, flush=True)
+    try:
+        recording, sent, retried = asyncio.run(run())
+    except UpstreamError as exc:
+        raise UsageError(
+            f"cannot read the upstream: {scrub(exc.reason, token)}; nothing written to {out_path}"
+        ) from None
+    except UsageError as exc:
+        raise UsageError(f"{scrub(str(exc), token)}; nothing written to {out_path}") from None
+    if recording.problems:
+        for problem in recording.problems[:MAX_SHOWN]:
+            print(f"mockserver: violation: {scrub(problem, token)}", file=err)
+        more = len(recording.problems) - MAX_SHOWN
+        if more > 0:
+            print(f"mockserver: ... and {more} more", file=err)
+        print(
+            f"mockserver: error: {len(recording.problems)} problem(s) in the upstream's "
+            f"answers; nothing written to {out_path}",
+            file=err,
+        )
+        return 1
+    try:
+        write_fixture(out_path, recording.records)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out_path}: {exc.strerror or exc}") from None
+    print(
+        f"mockserver: record: wrote {len(recording.records)} records to {out_path} "
+        f"({sent} requests, {retried} retried, {time.monotonic() - started:.1f}s); "
+        f"replay with: mockserver serve --fixtures {out_path}",
+        file=err,
+    )
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``record`` to the CLI."""
+    p = subparsers.add_parser(
+        "record",
+        help="copy a live API's data into a fixture file",
+        description="Read the unfiltered index and every show of URL with TOKEN, check each "
+        "answer against schemas/, and write the records as a fixture file for "
+        "'serve --fixtures'. Nothing is written when an answer breaks the schemas "
+        "(exit 1) or the upstream cannot be read (exit 2). The token is never "
+        "written or printed.",
+    )
+    p.add_argument(
+        "--upstream",
+        required=True,
+        metavar="URL",
+        help="the API, e.g. https://learninglogin.com (/api/train_sessions is added)",
+    )
+    p.add_argument(
+        "--api-token", metavar="TOKEN", help=f"API token (default: {TOKEN_VARIABLE}, which ps cannot see)"
+    )
+    p.add_argument("--out", required=True, type=Path, metavar="PATH", help="fixture file to write")
+    p.add_argument(
+        "--concurrency", type=int, default=4, metavar="N", help="requests in flight at once (default 4)"
+    )
+    p.add_argument(
+        "--rate",
+        type=float,
+        default=10.0,
+        metavar="R",
+        help="at most R requests per second (default 10; 0: unlimited)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)"
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=3,
+        metavar="N",
+        help="retries after 429/503 (honouring Retry-After) or a timeout (default 3)",
+    )
+    p.set_defaults(run=cmd_record)

@@ -1,0 +1,246 @@
+"""A polite async HTTP client for a live (upstream) train-sessions API: record, proxy and diff.
+
+Polite because the upstream is a production API that QA does not own: requests are capped
+(``concurrency``), paced (``rate`` per second), time-limited, and 429/503 answers are retried
+after the ``Retry-After`` the server asks for (capped, so a typo upstream cannot stall a run
+for an hour). The API token is a secret: it goes only into the ``Authorization`` header, and
+``scrub`` replaces it with ``$MOCKSERVER_API_TOKEN`` in any text meant for a human.
+
+    UpstreamError                  the upstream could not be read (carries a one-line reason)
+    ├── UpstreamTimeoutError       ... because it did not answer in time
+    └── BudgetExhaustedError       ... because --max-requests is spent
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import os
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from mockserver.errors import UsageError
+
+__all__ = [
+    "RETRY_STATUSES",
+    "TOKEN_VARIABLE",
+    "BudgetExhaustedError",
+    "RateLimiter",
+    "Upstream",
+    "UpstreamAnswer",
+    "UpstreamError",
+    "UpstreamTimeoutError",
+    "client_error_reason",
+    "index_url",
+    "retry_delay",
+    "scrub",
+    "token_header",
+]
+
+TOKEN_VARIABLE = "$MOCKSERVER_API_TOKEN"
+RETRY_STATUSES = frozenset({429, 503})
+MAX_RETRY_AFTER = 60.0  # seconds; a longer Retry-After is an outage, reported rather than waited out
+
+
+class UpstreamError(Exception):
+    """The upstream could not be read: refused, reset, DNS, TLS ... (``reason`` is one line)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class UpstreamTimeoutError(UpstreamError):
+    """The upstream did not answer within the timeout."""
+
+
+class BudgetExhaustedError(UpstreamError):
+    """``--max-requests`` is spent: no more requests may be sent."""
+
+
+def scrub(text: str, token: str | None) -> str:
+    """``text`` with the token replaced by ``$MOCKSERVER_API_TOKEN``, for messages and logs."""
+    return text.replace(token, TOKEN_VARIABLE) if token else text
+
+
+def token_header(token: str) -> str:
+    """The header value Rails' ``authenticate_with_http_token`` documents."""
+    return f'Token token="{token}"'
+
+
+def index_url(url: str) -> URL:
+    """The index URL for what the user gave; a bare origin gets ``/api/train_sessions``.
+
+    Credentials in the URL are refused: they would end up in logs and error messages.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"--upstream {url!r}: expected an http(s) URL such as "
+            "https://learninglogin.com or http://127.0.0.1:3000/api/train_sessions"
+        )
+    if parts.username or parts.password:
+        raise UsageError(f"--upstream: put no credentials in the URL; use --api-token or {TOKEN_VARIABLE}")
+    path = parts.path.rstrip("/")
+    for suffix in (".json",):
+        path = path.removesuffix(suffix)
+    if not path.endswith("/train_sessions"):
+        path += "/api/train_sessions"
+    return URL(urlunsplit((parts.scheme, parts.netloc, path, "", "")), encoded=True)
+
+
+def retry_delay(value: str | None, attempt: int, backoff: float = 0.5) -> float:
+    """Seconds to wait before retry ``attempt`` (0-based): ``Retry-After`` (seconds or an HTTP
+    date) when given, else exponential backoff from ``backoff``."""
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            return max(0.0, when.timestamp() - time.time())
+    return min(30.0, backoff * 2.0**attempt)
+
+
+class RateLimiter:
+    """At most ``rate`` request starts per second across all tasks (None or 0: unlimited)."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            if now < self._next:
+                await asyncio.sleep(self._next - now)
+                now = self._next
+            self._next = now + self.interval
+
+
+@dataclass(frozen=True)
+class UpstreamAnswer:
+    """One response, body read in full."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+    target: str  # path and query, for messages (never carries the token)
+
+
+class Upstream:
+    """GETs against one upstream index URL with the token, pacing, a concurrency cap and retries.
+
+    Use as ``async with Upstream(...) as upstream``; ``sent`` counts requests actually sent
+    (retries included), which is what ``--max-requests`` budgets.
+    """
+
+    def __init__(
+        self,
+        url: str | URL,
+        token: str | None,
+        *,
+        rate: float | None = None,
+        concurrency: int = 4,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_requests: int | None = None,
+    ) -> None:
+        self.url = url if isinstance(url, URL) else index_url(url)
+        self.token = token
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_requests = max_requests
+        self.sent = 0
+        self.retried = 0
+        self._limiter = RateLimiter(rate)
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Upstream:
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            headers={"Accept": "application/json", "User-Agent": "mockserver"},
+            auto_decompress=True,
+            raise_for_status=False,
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    @property
+    def exhausted(self) -> bool:
+        return self.max_requests is not None and self.sent >= self.max_requests
+
+    async def get(self, target: str = "", query: str = "") -> UpstreamAnswer:
+        """GET ``index_url + target`` with raw (already encoded) ``query``; retries 429/503 and
+        timeouts. Raises ``UpstreamError`` when it cannot get an answer."""
+        assert self._session is not None, "use 'async with Upstream(...)'"
+        raw = self.url.raw_path + target + (f"?{query}" if query else "")
+        url = self.url.with_path(self.url.raw_path + target, encoded=True)
+        if query:
+            url = URL(f"{url}?{query}", encoded=True)
+        headers = {"Authorization": token_header(self.token)} if self.token else {}
+        attempt = 0
+        while True:
+            async with self._slots:
+                if self.exhausted:
+                    raise BudgetExhaustedError(
+                        f"request budget spent ({self.max_requests} requests; raise --max-requests)"
+                    )
+                await self._limiter.wait()
+                self.sent += 1
+                try:
+                    async with self._session.get(url, headers=headers, allow_redirects=False) as response:
+                        answer = UpstreamAnswer(response.status, response.headers, await response.read(), raw)
+                except TimeoutError:
+                    if attempt >= self.retries:
+                        raise UpstreamTimeoutError(f"GET {raw}: no answer within {self.timeout:g}s") from None
+                    delay = retry_delay(None, attempt, self.backoff)
+                except aiohttp.ClientError as exc:  # refused, reset, DNS: retrying rarely helps
+                    raise UpstreamError(scrub(f"GET {raw}: {client_error_reason(exc)}", self.token)) from None
+                else:
+                    if answer.status not in RETRY_STATUSES or attempt >= self.retries:
+                        return answer
+                    delay = retry_delay(answer.headers.get("Retry-After"), attempt, self.backoff)
+                    if delay > MAX_RETRY_AFTER:
+                        return answer  # an outage, not a hiccup: the caller reports it as is
+            attempt += 1
+            self.retried += 1
+            await asyncio.sleep(delay)
+
+
+def client_error_reason(exc: BaseException) -> str:
+    """A short, token-free description of a client error (aiohttp's messages hold no headers)."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"cannot connect to {exc.host}:{exc.port} ({_os_reason(exc.os_error)})"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection without answering"
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return f"broken response body ({exc})"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return f"invalid HTTP answer ({exc.message})"
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def _os_reason(error: OSError) -> str:
+    """'Connection refused' rather than asyncio's 'Connect call failed (...)'."""
+    if error.errno:
+        return os.strerror(error.errno)
+    return error.strerror or str(error)

@@ -1,0 +1,353 @@
+"""The control API under /__mockserver/, in-process: gate, health, reset, records, journal, faults."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from mockserver.generate import generate_records
+from mockserver.server.control import ENDPOINTS, is_loopback
+from mockserver.server.state import FaultRule, Faults, redact, redact_headers
+
+RECORDS = generate_records(11, 40)
+AUTH = {"Authorization": 'Token token="dev-token"'}
+ADMIN = {"X-Mockserver-Admin-Token": "s3cret"}
+MakeClient = Callable[..., Awaitable[TestClient]]
+
+
+@pytest.fixture
+def make_client(app_clients: MakeClient) -> MakeClient:
+    """An app client over RECORDS (settings may be overridden)."""
+
+    def make(**overrides: Any) -> Awaitable[TestClient]:
+        return app_clients(RECORDS, **overrides)
+
+    return make
+
+
+@pytest.fixture
+async def client(make_client: MakeClient) -> TestClient:
+    return await make_client()
+
+
+async def _ids(client: TestClient, query: str = "") -> list[int]:
+    response = await client.get(f"/api/train_sessions{query}", headers=AUTH)
+    assert response.status == 200
+    return [r["id"] for r in await response.json()]
+
+
+# --- the gate -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.5", False),
+        ("example.org", False),
+        ("", False),
+    ],
+)
+def test_is_loopback(host: str, expected: bool) -> None:
+    """Check that only addresses reachable from this machine alone count as loopback."""
+    assert is_loopback(host) is expected
+
+
+@pytest.mark.parametrize("name", list(ENDPOINTS))
+async def test_refused_on_non_loopback_without_admin_token(make_client: MakeClient, name: str) -> None:
+    """Check that every control endpoint answers 403 with a clear JSON message off loopback."""
+    client = await make_client(host="0.0.0.0")
+    method = next(iter(ENDPOINTS[name]))
+    response = await client.request(method, f"/__mockserver/{name}")
+    assert response.status == 403
+    body = await response.json()
+    assert body["status"] == 403 and body["error"] == "Forbidden"
+    assert "--admin-token" in body["message"] and "0.0.0.0" in body["message"]
+
+
+async def test_admin_token_required_once_set(make_client: MakeClient) -> None:
+    """Check that with --admin-token the header is required (even on loopback) and accepted."""
+    for host in ("0.0.0.0", "127.0.0.1"):
+        client = await make_client(host=host, admin_token="s3cret")
+        missing = await client.get("/__mockserver/health")
+        wrong = await client.get("/__mockserver/health", headers={"X-Mockserver-Admin-Token": "nope"})
+        right = await client.get("/__mockserver/health", headers=ADMIN)
+        assert (missing.status, wrong.status, right.status) == (403, 403, 200)
+        assert "missing" in (await missing.json())["message"]
+        assert "wrong" in (await wrong.json())["message"]
+
+
+async def test_api_is_not_opened_by_the_admin_token(make_client: MakeClient) -> None:
+    """Check that the admin token is no API token, and API auth does not open the control API."""
+    client = await make_client(host="0.0.0.0", admin_token="s3cret")
+    assert (await client.get("/api/train_sessions", headers=ADMIN)).status == 401
+    assert (await client.get("/__mockserver/health", headers=AUTH)).status == 403
+
+
+async def test_unknown_endpoint_and_method(client: TestClient) -> None:
+    """Check that unknown control paths and methods answer JSON 404/405, not Rails' 404."""
+    unknown = await client.get("/__mockserver/nope")
+    assert unknown.status == 404
+    assert "/__mockserver/health" in (await unknown.json())["message"]
+    wrong = await client.post("/__mockserver/health")
+    assert wrong.status == 405
+    assert wrong.headers["Allow"] == "GET, HEAD"
+
+
+# --- health, reset, records -----------------------------------------------------------------------
+
+
+async def test_health_counts(client: TestClient) -> None:
+    """Check that health reports records, uptime and API requests (control ones not counted)."""
+    await client.get("/api/train_sessions", headers=AUTH)
+    await client.get("/api/train_sessions/1")
+    await client.get("/__mockserver/health")
+    body = await (await client.get("/__mockserver/health")).json()
+    assert body["status"] == "ok"
+    assert body["records"] == len(RECORDS)
+    assert body["requests"] == 2
+    assert body["uptime_seconds"] >= 0
+    assert body["journal"] == {"entries": 2, "capacity": 1000, "dropped": 0}
+
+
+async def test_put_replaces_and_reset_restores(client: TestClient) -> None:
+    """Check that PUT records serves exactly the new records and reset returns to the fixtures."""
+    new = [{**RECORDS[0], "id": 7001}, {**RECORDS[1], "id": 7002}]
+    response = await client.put("/__mockserver/records", json=new)
+    assert response.status == 200 and (await response.json()) == {"records": 2}
+    assert await _ids(client) == [7002, 7001]
+    assert (await client.get("/api/train_sessions/7001", headers=AUTH)).status == 200
+    served = await (await client.get("/__mockserver/records")).json()
+    assert [r["id"] for r in served] == [7002, 7001]
+    assert (await client.post("/__mockserver/reset")).status == 200
+    assert len(await _ids(client)) == len(RECORDS)
+
+
+async def test_post_adds_one_or_many(client: TestClient) -> None:
+    """Check that POST records adds a single object or an array, searchable at once."""
+    one = {**RECORDS[0], "id": 9001, "full_name": "Zyxwv Unique"}
+    assert (await client.post("/__mockserver/records", json=one)).status == 201
+    many = [{**RECORDS[0], "id": 9002}, {**RECORDS[0], "id": 9003}]
+    response = await client.post("/__mockserver/records", json=many)
+    assert (await response.json()) == {"added": 2, "records": len(RECORDS) + 3}
+    assert await _ids(client, "?full_name_cont=zyxwv") == [9001]
+
+
+async def test_invalid_records_are_422_with_problems(client: TestClient) -> None:
+    """Check that invalid records are refused with each problem located, and nothing changes."""
+    bad = [{**RECORDS[0], "id": 8001, "score": "high"}, {**RECORDS[0], "id": 8002, "scor": 1}]
+    response = await client.put("/__mockserver/records", json=bad)
+    assert response.status == 422
+    body = await response.json()
+    assert body["error"] == "Unprocessable Entity"
+    problems = {(p["index"], p["id"], p["field"]) for p in body["problems"]}
+    assert problems == {(0, 8001, "score"), (1, 8002, "scor")}
+    assert any("did you mean 'score'" in p["message"] for p in body["problems"])
+    assert len(await _ids(client)) == len(RECORDS)
+
+
+async def test_post_refuses_ids_already_served(client: TestClient) -> None:
+    """Check that adding a record whose id is served is a 422 naming the id."""
+    response = await client.post("/__mockserver/records", json=RECORDS[3])
+    assert response.status == 422
+    assert (await response.json())["problems"][0]["id"] == RECORDS[3]["id"]
+
+
+@pytest.mark.parametrize("body", [b"{not json", b""])
+async def test_body_must_be_json(client: TestClient, body: bytes) -> None:
+    """Check that a body that is not JSON answers 400 with the parser's reason."""
+    response = await client.put("/__mockserver/records", data=body)
+    assert response.status == 400
+    assert "not valid JSON" in (await response.json())["message"]
+
+
+async def test_mutations_refused_with_several_workers(make_client: MakeClient) -> None:
+    """Check that data and faults cannot change when each worker process has its own copy."""
+    client = await make_client(workers=2)
+    assert (await client.post("/__mockserver/reset")).status == 409
+    assert (await client.put("/__mockserver/records", json=[])).status == 409
+    assert (await client.get("/__mockserver/health")).status == 200
+
+
+# --- journal --------------------------------------------------------------------------------------
+
+
+async def test_journal_records_requests_with_secrets_redacted(client: TestClient) -> None:
+    """Check that the journal keeps method, path, query, headers and status, never a token."""
+    await client.get(
+        "/api/train_sessions?score_eq=80&api_token=hunter2",
+        headers={**AUTH, "X-Client": "t1", "Cookie": "session=abc"},
+    )
+    await client.get("/api/train_sessions/999999", headers={"Authorization": "Bearer xyz"})
+    await client.get("/__mockserver/health")
+    body = await (await client.get("/__mockserver/requests")).json()
+    first, second = body["requests"]
+    assert (first["method"], first["path"], first["status"]) == ("GET", "/api/train_sessions", 200)
+    assert first["query"] == "score_eq=80&api_token=[REDACTED]"
+    assert first["headers"]["Authorization"] == "Token [REDACTED]"
+    assert first["headers"]["Cookie"] == "[REDACTED]"
+    assert first["headers"]["X-Client"] == "t1"
+    assert (second["status"], second["headers"]["Authorization"]) == (401, "Bearer [REDACTED]")
+    text = await (await client.get("/__mockserver/requests")).text()
+    assert "dev-token" not in text and "hunter2" not in text and "xyz" not in text
+
+
+async def test_journal_is_bounded_and_clearable(client: TestClient) -> None:
+    """Check that ?limit returns the newest entries and DELETE empties the journal."""
+    for n in range(5):
+        await client.get(f"/api/train_sessions?score_eq={n}", headers=AUTH)
+    body = await (await client.get("/__mockserver/requests?limit=2")).json()
+    assert [r["query"] for r in body["requests"]] == ["score_eq=3", "score_eq=4"]
+    assert (await client.get("/__mockserver/requests?limit=x")).status == 400
+    assert (await client.delete("/__mockserver/requests")).status == 204
+    assert (await (await client.get("/__mockserver/requests")).json())["requests"] == []
+
+
+async def test_journal_keeps_undecodable_bytes_readable(client: TestClient) -> None:
+    """Check that a request target with invalid UTF-8 is journaled and rendered as JSON."""
+    from yarl import URL
+
+    await client.get(URL("/api/train_sessions?full_name_cont=%FF", encoded=True), headers=AUTH)
+    body = await (await client.get("/__mockserver/requests")).json()
+    assert body["requests"][0]["query"] == "full_name_cont=%FF"
+    assert body["requests"][0]["status"] == 400
+
+
+def test_journal_ring_buffer_drops_oldest() -> None:
+    """Check that the journal holds at most its capacity and counts what it dropped."""
+    from mockserver.server.state import Journal
+
+    journal = Journal(3)
+    for n in range(5):
+        journal.append("GET", f"/p{n}", {}, 200, False)
+    assert [e.path for e in journal.entries()] == ["/p2", "/p3", "/p4"]
+    assert journal.dropped == 2
+
+
+def test_redaction_helpers() -> None:
+    """Check the redaction of token-like query values and secret headers."""
+    assert redact("/a?token=x&b=1") == "/a?token=[REDACTED]&b=1"
+    assert redact("/a?API_TOKEN=x") == "/a?API_TOKEN=[REDACTED]"
+    assert redact("/a?b=1") == "/a?b=1"
+    plain = {"Accept": "*/*"}
+    assert redact_headers(plain) is plain  # no copy on the hot path
+    assert redact_headers({"Authorization": "garbage"})["Authorization"] == "[REDACTED]"
+
+
+# --- faults ---------------------------------------------------------------------------------------
+
+
+async def test_fail_next_n_requests(client: TestClient) -> None:
+    """Check that a fault answers the Rails error body for the next N API requests only."""
+    response = await client.post("/__mockserver/faults", json={"status": 503, "times": 2})
+    assert response.status == 201
+    statuses = []
+    for _ in range(3):
+        r = await client.get("/api/train_sessions", headers=AUTH)
+        statuses.append(r.status)
+        if r.status == 503:
+            assert await r.json() == {"status": 503, "error": "Service Unavailable"}
+            assert r.headers["X-Mockserver-Fault"] == "injected"
+    assert statuses == [503, 503, 200]
+    assert (await (await client.get("/__mockserver/faults")).json()) == {"faults": []}
+    journal = (await (await client.get("/__mockserver/requests")).json())["requests"]
+    assert [(e["status"], e["fault"]) for e in journal] == [(503, True), (503, True), (200, False)]
+
+
+async def test_fault_on_path_pattern_until_cleared(client: TestClient) -> None:
+    """Check that a path-glob fault with times=null hits only matching paths until deleted."""
+    await client.post(
+        "/__mockserver/faults", json={"status": 500, "times": None, "path": "/api/train_sessions/*"}
+    )
+    for _ in range(3):
+        assert (await client.get("/api/train_sessions/1", headers=AUTH)).status == 500
+    assert (await client.get("/api/train_sessions", headers=AUTH)).status == 200
+    assert (await client.get("/__mockserver/health")).status == 200  # control is never faulted
+    assert (await client.get("/openapi.json")).status == 200
+    assert (await client.delete("/__mockserver/faults")).status == 204
+    assert (await client.get("/api/train_sessions/1", headers=AUTH)).status in (200, 404)
+
+
+async def test_injected_401_is_the_rails_one(client: TestClient) -> None:
+    """Check that an injected 401 looks exactly like Rails' token-auth refusal."""
+    await client.post("/__mockserver/faults", json={"status": 401})
+    response = await client.get("/api/train_sessions", headers=AUTH)
+    assert response.status == 401
+    assert await response.text() == "HTTP Token: Access denied.\n"
+    assert response.headers["WWW-Authenticate"] == 'Token realm="Application"'
+
+
+async def test_delay(client: TestClient) -> None:
+    """Check that a delay holds the answer back and a standing delay does not hide fail_next."""
+    await client.post("/__mockserver/faults", json={"delay_ms": 150, "times": None})
+    await client.post("/__mockserver/faults", json={"status": 502})
+    started = time.perf_counter()
+    first = await client.get("/api/train_sessions", headers=AUTH)
+    second = await client.get("/api/train_sessions", headers=AUTH)
+    assert time.perf_counter() - started >= 0.3
+    assert (first.status, second.status) == (502, 200)
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"status": 200}, "standard HTTP error status"),
+        ({"status": 499}, "standard HTTP error status"),
+        ({"times": 0, "status": 500}, "times 0"),
+        ({"delay_ms": -1}, "delay_ms -1"),
+        ({}, "needs a status"),
+        ({"status": "500"}, "wrong type"),
+        ({"status": True}, "wrong type"),
+        ({"statuss": 500}, "unknown key"),
+    ],
+)
+async def test_invalid_faults(client: TestClient, body: dict[str, Any], fragment: str) -> None:
+    """Check that an invalid fault is refused with a message naming the problem."""
+    response = await client.post("/__mockserver/faults", json=body)
+    assert response.status == 422
+    assert any(fragment in p for p in (await response.json())["problems"])
+
+
+def test_faults_take_uses_up_rules() -> None:
+    """Check the rule selection: first status rule and first delay rule, each used once."""
+    faults = Faults()
+    faults.add(FaultRule(delay_ms=10, times=None))
+    faults.add(FaultRule(status=500, times=1, path="/x/*"))
+    faults.add(FaultRule(status=503, delay_ms=5, times=1))
+    assert faults.take("/y") == (10, 503)
+    assert faults.take("/x/1") == (10, 500)
+    assert faults.take("/x/1") == (10, None)
+    assert len(faults.rules) == 1
+
+
+async def test_reset_clears_journal_and_faults(client: TestClient) -> None:
+    """Check that reset also empties the journal and removes faults."""
+    await client.post("/__mockserver/faults", json={"status": 500, "times": None})
+    await client.get("/api/train_sessions", headers=AUTH)
+    await client.post("/__mockserver/reset")
+    assert (await client.get("/api/train_sessions", headers=AUTH)).status == 200
+    journal = (await (await client.get("/__mockserver/requests")).json())["requests"]
+    assert len(journal) == 1
+
+
+async def test_request_in_flight_during_reset_is_not_journaled(client: TestClient) -> None:
+    """Check that a request delayed across a reset does not appear in the new journal."""
+    import asyncio
+
+    await client.post("/__mockserver/faults", json={"delay_ms": 300})
+    slow = asyncio.ensure_future(client.get("/api/train_sessions", headers=AUTH))
+    await asyncio.sleep(0.1)
+    await client.post("/__mockserver/reset")
+    assert (await slow).status == 200
+    journal = (await (await client.get("/__mockserver/requests")).json())["requests"]
+    assert journal == []

@@ -1,0 +1,237 @@
+"""Security of a real server process: secrets stay out of logs, accounts stay apart, and SIGTERM
+lets in-flight requests finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import aiohttp
+import pytest
+from yarl import URL
+
+from mockserver.generate import generate_records, write_fixture
+from mockserver.model import FILTERS, Kind
+
+from ..server_process import serve
+
+SECRET = "secret-xyz"
+INDEX = "/api/train_sessions"
+
+
+def _generate(path: Path, count: int, seed: int, accounts: tuple[str, ...]) -> list[dict[str, object]]:
+    """What ``mockserver generate --count N --seed S --account A...`` writes (in process: faster)."""
+    records = generate_records(seed, count, accounts=accounts)
+    write_fixture(path, records)
+    return records
+
+
+async def _get(
+    session: aiohttp.ClientSession, base: str, target: str, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    async with session.get(URL(base + target, encoded=True), headers=headers) as response:
+        return response.status, await response.read()
+
+
+# --- secrets in logs ---------------------------------------------------------------------------
+
+
+async def _leaks(tmp_path: Path, targets: list[str], headers: list[dict[str, str]]) -> list[str]:
+    """Send each target (with and without the right token) and each header set to a server
+    holding SECRET; return every log line and journal entry that shows SECRET."""
+    fixture = tmp_path / "fixture.json"
+    _generate(fixture, 40, 1, ("acme",))
+    found: list[str] = []
+    with serve(tmp_path, "--fixtures", str(fixture), "--token", f"{SECRET}=acme") as server:
+        good = {"Authorization": f'Token token="{SECRET}"'}
+        async with aiohttp.ClientSession() as session:
+            for target in targets:
+                await _get(session, server.base, target, good)
+                await _get(session, server.base, target)
+            for extra in headers:
+                await _get(session, server.base, INDEX, extra)
+            status, body = await _get(session, server.base, f"{INDEX}?score_eq=1", good)
+            assert status == 200, body
+            # the control API's journal, where the server has one
+            status, journal = await _get(session, server.base, "/__mockserver/requests")
+            if status == 200:
+                found += [
+                    f"journal: {json.dumps(entry)}"
+                    for entry in json.loads(journal)["requests"]
+                    if SECRET in json.dumps(entry)
+                ]
+    logs = server.logs()
+    assert f"{INDEX}?score_eq=1" in logs  # the access log was on
+    return found + [f"log: {line}" for line in logs.splitlines() if SECRET in line]
+
+
+async def test_tokens_never_reach_the_logs(tmp_path: Path) -> None:
+    """Check that the token, sent right or wrong, in headers or the query, is never logged."""
+    targets = [
+        f"{INDEX}",
+        f"{INDEX}/1",
+        f"{INDEX}?token={SECRET}",
+        f"{INDEX}?token={SECRET}&score_eq=1",
+        f"{INDEX}?score_eq=1&token={SECRET}",
+        f"{INDEX}?api_token={SECRET}",
+        f"{INDEX}?access_token={SECRET}",
+        f"{INDEX}?auth[token]={SECRET}",
+        f"{INDEX}?token[]={SECRET}",
+        f"{INDEX}?TOKEN={SECRET}",
+        f"{INDEX}/1?token={SECRET}",
+        f"{INDEX}?token={SECRET}%00",
+        f"{INDEX}?token=%ZZ{SECRET}",
+        f"/nowhere?token={SECRET}",
+    ]
+    wrong = [
+        {"Authorization": f"Token token={SECRET}x"},
+        {"Authorization": f"Bearer {SECRET}"},
+        {"Authorization": f"token {SECRET}"},
+        {"Authorization": f"Basic {SECRET}"},
+        {"Authorization": f'Token token="{SECRET}\\"'},
+    ]
+    assert await _leaks(tmp_path, targets, wrong) == []
+
+
+async def test_percent_encoded_token_key_is_redacted(tmp_path: Path) -> None:
+    """Check that ?%74oken=SECRET (Rack reads the key as 'token') is redacted too."""
+    assert await _leaks(tmp_path, [f"{INDEX}?%74oken={SECRET}", f"{INDEX}?t%6Fken={SECRET}"], []) == []
+
+
+async def test_token_like_headers_are_redacted_in_the_journal(tmp_path: Path) -> None:
+    """Check that a token a client put in a custom header is not kept in the journal."""
+    headers = [{"X-Api-Token": SECRET}, {"X-Auth-Token": SECRET}, {"Api-Key": SECRET}]
+    assert await _leaks(tmp_path, [], headers) == []
+
+
+# --- account isolation -------------------------------------------------------------------------
+
+
+def _probe_values(record: dict[str, object]) -> Iterator[str]:
+    """One query string per documented filter, with the value ``record`` holds for it."""
+    for f in FILTERS:
+        for attribute in f.attributes:
+            value = record.get(attribute)
+            if value is None:
+                continue
+            text = str(value)
+            if f.kind is Kind.STR and f.predicate == "cont":
+                text = text[1:-1] or text
+            yield f"{f.name}={quote(text)}"
+
+
+async def test_one_account_never_sees_another(tmp_path: Path) -> None:
+    """Check that a token for account a gets none of b's records by any route, filter or sort."""
+    fixture = tmp_path / "fixture.json"
+    records = _generate(fixture, 120, 7, ("a", "b"))
+    ids = {name: {r["id"] for r in records if r.get("account") == name} for name in "ab"}
+    assert ids["a"] and ids["b"]
+    b_records = [r for r in records if r.get("account") == "b"]
+    with serve(
+        tmp_path, "--fixtures", str(fixture), "--token", "ta=a", "--token", "tb=b", "--quiet"
+    ) as server:
+        async with aiohttp.ClientSession() as session:
+            for token, mine, theirs in (("ta", "a", "b"), ("tb", "b", "a")):
+                auth = {"Authorization": f"Token token={token}"}
+                status, body = await _get(session, server.base, INDEX, auth)
+                assert status == 200
+                assert {r["id"] for r in json.loads(body)} == ids[mine]
+                for ident in sorted(ids[theirs]):
+                    status, _ = await _get(session, server.base, f"{INDEX}/{ident}", auth)
+                    assert status == 404, (token, ident)
+                    status, _ = await _get(session, server.base, f"{INDEX}/{ident}.json", auth)
+                    assert status == 404, (token, ident)
+            auth = {"Authorization": "Token token=ta"}
+            queries = [q for r in b_records[:10] for q in _probe_values(r)]
+            queries += [
+                "account_eq=b",
+                "account=b",
+                "s=id+asc",
+                "m=or&score_eq=1&score_eq=2",
+                "g[0][score_eq]=1&g[1][score_eq]=2&m=or",
+                "account_cont=b",
+                f"id_eq={min(ids['b'])}",
+                f"id_in[]={min(ids['b'])}",
+            ]
+            for query in queries:
+                status, body = await _get(session, server.base, f"{INDEX}?{query}", auth)
+                if status == 200:
+                    leaked = {r["id"] for r in json.loads(body)} - ids["a"]
+                    assert not leaked, (query, leaked)
+            for headers in (
+                {},
+                {"Authorization": "Token token=dev-token"},
+                {"Authorization": "token token=ta"},
+            ):
+                status, _ = await _get(session, server.base, INDEX, headers)
+                assert status == 401, headers
+
+
+# --- graceful shutdown -------------------------------------------------------------------------
+
+
+def _read_response(sock: socket.socket, first: bytes) -> tuple[bytes, bytes]:
+    """Headers and body of one HTTP/1.1 response with Content-Length, read to the end."""
+    data = first
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "connection closed before the headers"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    chunks = [body]
+    received = len(body)
+    while received < length:
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        received += len(chunk)
+    return head, b"".join(chunks)
+
+
+def test_sigterm_finishes_the_request_in_flight(tmp_path: Path) -> None:
+    """Check that SIGTERM during a large response still delivers all of it, then exits 0."""
+    count = 30_000  # a ~10 MB index: far more than the socket buffers hold
+    with serve(tmp_path, "--seed", "5", "--count", str(count), "--no-auth", "--quiet") as server:
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        with sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+            sock.sendall(f"GET {INDEX} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+            first = sock.recv(4096)  # the answer has started: the request is in flight
+            assert first.startswith(b"HTTP/1.1 200")
+            server.process.send_signal(signal.SIGTERM)
+            time.sleep(0.3)  # let the server act on the signal while the body is unsent
+            _, body = _read_response(sock, first)
+        assert len(json.loads(body)) == count
+        assert server.process.wait(30) == 0
+    assert "shutting down" in server.logs()
+
+
+async def test_sigterm_lets_a_delayed_handler_finish(tmp_path: Path) -> None:
+    """Check that a request still inside its handler when SIGTERM arrives gets its whole answer
+    (slowed down by the control API's latency injection)."""
+    with serve(tmp_path, "--seed", "6", "--count", "500", "--no-auth", "--quiet") as server:
+        async with aiohttp.ClientSession() as session:
+            fault = {"delay_ms": 1500, "times": 1, "path": "/api/*"}
+            async with session.post(server.base + "/__mockserver/faults", json=fault) as response:
+                if response.status != 201:
+                    pytest.skip(f"no latency injection in the control API ({response.status})")
+            pending = asyncio.ensure_future(_get(session, server.base, INDEX))
+            await asyncio.sleep(0.5)  # well inside the 1.5 s delay
+            server.process.send_signal(signal.SIGTERM)
+            status, body = await asyncio.wait_for(pending, 30)
+        assert status == 200
+        assert len(json.loads(body)) == 500
+        assert server.process.wait(30) == 0

@@ -1,0 +1,63 @@
+"""The served dataset: rendering, partitions and the per-search answer memory."""
+
+from __future__ import annotations
+
+import orjson
+
+from mockserver.engine.rack import parse_query
+from mockserver.engine.rows import ID
+from mockserver.engine.search import compile_query, compile_search
+from mockserver.generate import generate_records
+from mockserver.server.store import Partition, Store, render_record
+
+RECORDS = generate_records(5, 60, accounts=("a", "b"))
+
+
+def test_render_record_is_public_fields_in_order() -> None:
+    """Check a record renders the 11 public fields, in the doc's order, compactly."""
+    record = RECORDS[0]
+    body = render_record(record)
+    assert list(orjson.loads(body)) == [
+        "id",
+        "course_code",
+        "score",
+        "percent_complete",
+        "failed_attempts",
+        "status",
+        "cert_expiry",
+        "completion_date",
+        "complete_by",
+        "full_name",
+        "time_spent",
+    ]
+    assert b" " not in body.replace(record["full_name"].encode(), b"")
+
+
+def test_partitions_split_by_account() -> None:
+    """Check each account's partition holds exactly its records, newest first."""
+    store = Store(RECORDS)
+    for account in ("a", "b"):
+        ids = [row[ID] for row in store.partition(account).rows]
+        assert ids == sorted((r["id"] for r in RECORDS if r.get("account") == account), reverse=True)
+    assert store.partition("nobody").rows == []
+
+
+def test_repeated_search_is_answered_from_memory_with_the_same_rows() -> None:
+    """Check a repeated compiled search returns the remembered answer, equal to a fresh one."""
+    partition = Store(RECORDS).partition("a")
+    search = compile_query(b"full_name_cont=e&score_gteq=1")
+    first = partition.search(search)
+    assert partition.search(search) is first
+    fresh = partition.search(compile_search(parse_query(b"full_name_cont=e&score_gteq=1")))
+    assert fresh == first and fresh is not first
+
+
+def test_answer_memory_is_bounded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Check the memory drops the oldest answers once it holds too many row references."""
+    monkeypatch.setattr(Partition, "KEEP_ROWS", 40)
+    partition = Store(RECORDS).partition("a")
+    searches = [compile_search(parse_query(f"id_eq={i}".encode())) for i in range(1, 40)]
+    for search in searches:
+        partition.search(search)
+    assert partition._kept <= 40
+    assert searches[-1] in partition._answers and searches[0] not in partition._answers
