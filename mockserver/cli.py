@@ -24,6 +24,7 @@ from mockserver import __version__
 from mockserver import generate as generator
 from mockserver.dataset import load_records
 from mockserver.errors import FixtureError, UsageError
+from mockserver.network import is_loopback
 from mockserver.resources import default_fixtures_path
 from mockserver.server import serving
 from mockserver.server.app import create_app
@@ -31,7 +32,6 @@ from mockserver.server.store import Store
 from mockserver.settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN, Settings, build_settings, parse_token
 
 PROG = "mockserver"
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 log = logging.getLogger("mockserver")
 
 
@@ -195,7 +195,7 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
             f"'{base}?full_name_cont=a'",
             file=out,
         )
-    if settings.host not in LOOPBACK:
+    if not is_loopback(settings.host):
         print(f"mockserver: warning: bound to {settings.host}, reachable from other machines", file=out)
     out.flush()
 

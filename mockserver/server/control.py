@@ -11,7 +11,6 @@ unless ``--admin-token`` is set, and when that token is set it is always require
 from __future__ import annotations
 
 import hmac
-import ipaddress
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
@@ -22,6 +21,7 @@ from aiohttp import web
 from mockserver import __version__
 from mockserver.dataset import validate_records
 from mockserver.errors import FixtureError, FixtureProblem
+from mockserver.network import is_loopback
 from mockserver.server.keys import SETTINGS, STATE
 from mockserver.server.state import ADMIN_TOKEN_HEADER, FaultRule, ServerState
 from mockserver.settings import Settings
@@ -64,16 +64,6 @@ class ControlError(Exception):
 
 def _json(data: object, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(body=orjson.dumps(data), status=status, content_type=JSON_TYPE, headers=headers)
-
-
-def is_loopback(host: str) -> bool:
-    """True when ``host`` only accepts connections from this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _refusal(request: web.Request, settings: Settings) -> ControlError | None:

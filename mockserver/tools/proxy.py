@@ -19,23 +19,34 @@ import logging
 import re
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 from multidict import CIMultiDict
 from yarl import URL
 
 from mockserver.errors import UsageError
+from mockserver.network import is_loopback
 from mockserver.schemas import iter_violations
 from mockserver.server import serving
-from mockserver.server.control import is_loopback
 from mockserver.server.state import redact
 from mockserver.settings import api_token_from_environment
-from mockserver.tools.upstream import TOKEN_VARIABLE, client_error_reason, scrub, token_header
+from mockserver.tools.upstream import (
+    TOKEN_VARIABLE,
+    TargetError,
+    client_error_reason,
+    forward_url,
+    origin_url,
+    passthrough_session,
+    scrub,
+    target_problem,
+    token_header,
+)
 
 __all__ = ["ProxyConfig", "ProxyStats", "check_answer", "create_proxy_app", "register"]
 
@@ -96,17 +107,14 @@ CONFIG = web.AppKey("proxy_config", ProxyConfig)
 Emit = Callable[[dict[str, Any]], None]
 EMIT: web.AppKey[Emit] = web.AppKey("proxy_emit")
 SESSION = web.AppKey("proxy_session", aiohttp.ClientSession)
+# Checks every proxied request passes before it is forwarded. HOOK for the Host-header check
+# (issue 9 rule 2): append the server's rebinding guard here so the proxy applies it too.
+PROXY_MIDDLEWARES: tuple[Middleware, ...] = ()
 
 
 def upstream_base(url: str) -> URL:
     """The origin (and any path prefix) requests are forwarded to; the API path is the client's."""
-    parsed = URL(url.strip())
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UsageError(f"--upstream {url!r}: expected an http(s) URL such as https://learninglogin.com")
-    if parsed.user or parsed.password:
-        raise UsageError(f"--upstream: put no credentials in the URL; use --api-token or {TOKEN_VARIABLE}")
-    path = re.sub(r"/api/train_sessions(?:\.json)?/?\Z", "", parsed.raw_path).rstrip("/")
-    return parsed.origin().with_path(path, encoded=True) if path else parsed.origin()
+    return origin_url(url)
 
 
 def _schema_for(method: str, path: str, status: int, content_type: str) -> str | None:
@@ -186,6 +194,28 @@ def _answer_headers(headers: Any) -> CIMultiDict[str]:
     )
 
 
+def _bad_target(reason: str) -> web.Response:
+    body = {
+        "status": 400,
+        "error": "Bad Request",
+        "message": f"{reason}; the proxy forwards only origin-form targets (/api/...) to its upstream",
+    }
+    return web.json_response(body, status=400, headers={"X-Mockserver-Proxy": "refused"})
+
+
+@web.middleware
+async def _origin_form_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse absolute-, authority- and asterisk-form targets before routing (they match no route
+    and would get aiohttp's text 404); ``forward_url`` refuses them again when building the URL."""
+    problem = target_problem(request.raw_path)
+    if problem:
+        config = request.app[CONFIG]
+        shown = scrub(f"{request.method} {redact(request.raw_path)}", config.token)
+        _access(config, shown, 400, time.perf_counter(), "refused: not an origin-form target")
+        return _bad_target(problem)
+    return await handler(request)
+
+
 def _gateway_error(status: int, reason: str) -> web.Response:
     phrase = "Bad Gateway" if status == 502 else "Gateway Timeout"
     body = json.dumps(
@@ -205,7 +235,11 @@ async def forward(request: web.Request) -> web.StreamResponse:
     stats.requests += 1
     started = time.perf_counter()
     shown = scrub(f"{request.method} {redact(request.raw_path)}", config.token)
-    target = URL(str(config.upstream) + request.raw_path, encoded=True)
+    try:
+        target = forward_url(config.upstream, request.raw_path)
+    except TargetError as exc:
+        _access(config, shown, 400, started, "refused: not an origin-form target")
+        return _bad_target(str(exc))
     data = await request.read()
     try:
         async with request.app[SESSION].request(
@@ -281,21 +315,24 @@ async def _unknown_control(request: web.Request) -> web.Response:
     )
 
 
-def create_proxy_app(config: ProxyConfig, emit: Callable[[dict[str, Any]], None]) -> web.Application:
-    """The proxy as an aiohttp application; ``emit`` receives each log record (a dict)."""
-    app = web.Application(client_max_size=16 * 1024 * 1024)
+def create_proxy_app(
+    config: ProxyConfig,
+    emit: Callable[[dict[str, Any]], None],
+    middlewares: Sequence[Middleware] = (),
+) -> web.Application:
+    """The proxy as an aiohttp application; ``emit`` receives each log record (a dict).
+
+    ``middlewares`` is the hook for request checks that run before anything is forwarded
+    (e.g. the server's Host-header check against DNS rebinding, so a rebinding page cannot
+    reach the live API with the proxy's token); ``cmd_proxy`` passes ``PROXY_MIDDLEWARES``.
+    """
+    app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=[_origin_form_only, *middlewares])
     app[CONFIG] = config
     app[STATS] = ProxyStats()
     app[EMIT] = emit
 
     async def session(app: web.Application) -> AsyncIterator[None]:
-        # no decompression (bytes pass unchanged) and no headers the client did not send
-        async with aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=config.timeout),
-            auto_decompress=False,
-            skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
-            cookie_jar=aiohttp.DummyCookieJar(),
-        ) as client:
+        async with passthrough_session(config.timeout) as client:
             app[SESSION] = client
             yield
 
@@ -332,7 +369,7 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             except OSError as exc:
                 raise UsageError(f"--violations-log {args.violations_log}: {exc.strerror or exc}") from None
         config = ProxyConfig(base, token, args.timeout, access_log=not args.quiet)
-        app = create_proxy_app(config, json_lines(log_file or err))
+        app = create_proxy_app(config, json_lines(log_file or err), PROXY_MIDDLEWARES)
         host = f"[{args.host}]" if ":" in args.host else args.host
         local = f"http://{host}:{sock.getsockname()[1]}"
 

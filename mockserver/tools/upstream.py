@@ -9,6 +9,12 @@ for an hour). The API token is a secret: it goes only into the ``Authorization``
     UpstreamError                  the upstream could not be read (carries a one-line reason)
     ├── UpstreamTimeoutError       ... because it did not answer in time
     └── BudgetExhaustedError       ... because --max-requests is spent
+    TargetError                    a request target that must not be forwarded (proxy: 400)
+
+This module is the one place that turns a user's URL into the index URL (``index_url``) or the
+origin (``origin_url``), builds the token header (``token_header``), builds a forwarded URL
+(``forward_url``) and opens HTTP sessions (``Upstream`` for reads, ``passthrough_session`` for
+the proxy), so every tool agrees on them.
 """
 
 from __future__ import annotations
@@ -31,14 +37,19 @@ __all__ = [
     "TOKEN_VARIABLE",
     "BudgetExhaustedError",
     "RateLimiter",
+    "TargetError",
     "Upstream",
     "UpstreamAnswer",
     "UpstreamError",
     "UpstreamTimeoutError",
     "client_error_reason",
+    "forward_url",
     "index_url",
+    "origin_url",
+    "passthrough_session",
     "retry_delay",
     "scrub",
+    "target_problem",
     "token_header",
 ]
 
@@ -73,25 +84,77 @@ def token_header(token: str) -> str:
     return f'Token token="{token}"'
 
 
-def index_url(url: str) -> URL:
+def index_url(url: str, option: str = "--upstream") -> URL:
     """The index URL for what the user gave; a bare origin gets ``/api/train_sessions``.
 
     Credentials in the URL are refused: they would end up in logs and error messages.
+    ``option`` names the argument in those messages.
     """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            f"--upstream {url!r}: expected an http(s) URL such as "
+            f"{option} {url!r}: expected an http(s) URL such as "
             "https://learninglogin.com or http://127.0.0.1:3000/api/train_sessions"
         )
     if parts.username or parts.password:
-        raise UsageError(f"--upstream: put no credentials in the URL; use --api-token or {TOKEN_VARIABLE}")
+        raise UsageError(f"{option}: put no credentials in the URL; use --api-token or {TOKEN_VARIABLE}")
     path = parts.path.rstrip("/")
     for suffix in (".json",):
         path = path.removesuffix(suffix)
     if not path.endswith("/train_sessions"):
         path += "/api/train_sessions"
     return URL(urlunsplit((parts.scheme, parts.netloc, path, "", "")), encoded=True)
+
+
+def origin_url(url: str, option: str = "--upstream") -> URL:
+    """The origin (plus any path prefix) in front of ``/api/train_sessions``: what the proxy
+    forwards to, the client's path appended."""
+    index = index_url(url, option)
+    prefix = index.raw_path.removesuffix("/train_sessions").removesuffix("/api")
+    return index.with_path(prefix, encoded=True) if prefix else index.origin()
+
+
+class TargetError(ValueError):
+    """A request target that is not origin-form (``/path?query``): never forwarded."""
+
+
+def target_problem(target: str) -> str | None:
+    """Why ``target`` may not be forwarded (not origin-form), or None."""
+    if not target.startswith("/"):
+        return f"request target {target[:80]!r} is not a path starting with '/'"
+    return None
+
+
+def forward_url(base: URL, target: str) -> URL:
+    """``base`` with the origin-form ``target`` (raw path and query) appended.
+
+    Only the path and query of ``target`` are used, and the scheme and authority are always
+    ``base``'s: an absolute-form (``munity://x/...``), authority-form (``host:443``) or
+    asterisk-form target raises ``TargetError``, so no client can steer the request, and the
+    token it carries, to another host.
+    """
+    problem = target_problem(target)
+    if problem:
+        raise TargetError(problem)
+    path, _, query = target.partition("?")
+    return URL.build(
+        scheme=base.scheme,
+        authority=base.raw_authority,
+        path=base.raw_path.rstrip("/") + path,
+        query_string=query,
+        encoded=True,
+    )
+
+
+def passthrough_session(timeout: float) -> aiohttp.ClientSession:
+    """A session that passes bytes through unchanged (no decompression, no added headers, no
+    cookies): the proxy's, so that what the client sends is what the upstream gets."""
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=timeout),
+        auto_decompress=False,
+        skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )
 
 
 def retry_delay(value: str | None, attempt: int, backoff: float = 0.5) -> float:
