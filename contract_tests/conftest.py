@@ -10,6 +10,7 @@ This is the only module of the suite that reads the environment.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
@@ -61,6 +62,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=10.0,
         metavar="SECONDS",
         help="timeout of one request (default 10)",
+    )
+    group.addoption(
+        "--unchecked-report",
+        default=None,
+        metavar="PATH",
+        help="write the number of tests the request budget left unchecked to PATH "
+        "(JSON; used by 'mockserver contract' to fail partial runs)",
     )
     group.addoption(
         "--examples-scale",
@@ -173,7 +181,47 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         node.config.stash.setdefault(_STATS, []).append(stats)
 
 
+BUDGET_SKIP = "request budget exhausted"  # the start of client.BudgetExhaustedError's message
+
+
+class _Unchecked:
+    """Collects the tests skipped because the budget ran out (under xdist, on the controller)."""
+
+    def __init__(self) -> None:
+        self.nodeids: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.skipped and BUDGET_SKIP in str(report.longrepr):
+            self.nodeids.append(report.nodeid)
+
+
+_UNCHECKED = pytest.StashKey[_Unchecked]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_UNCHECKED] = _Unchecked()
+    config.pluginmanager.register(config.stash[_UNCHECKED], "contract-unchecked")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the unchecked count for ``--unchecked-report`` (the controller's, not a worker's)."""
+    config = session.config
+    path = config.getoption("--unchecked-report")
+    if path and not hasattr(config, "workerinput"):
+        unchecked = config.stash[_UNCHECKED].nodeids
+        with open(path, "w", encoding="utf-8") as sink:
+            json.dump({"unchecked": len(unchecked), "tests": unchecked}, sink)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    unchecked = config.stash[_UNCHECKED].nodeids
+    if unchecked:
+        terminalreporter.write_line(
+            f"contract: {len(unchecked)} tests NOT CHECKED: the request budget ran out "
+            "(raise --max-requests); this run is partial, not a pass",
+            yellow=True,
+            bold=True,
+        )
     runs = config.stash.get(_STATS, [])
     if not runs:
         return

@@ -4,45 +4,149 @@ A thin wrapper over ``pytest contract_tests --api-url URL``: every option it doe
 forwarded to pytest (``--max-requests``, ``--rate``, ``--hypothesis-seed``, ``--junitxml``,
 ``-x``, ``-k`` ...). The suite runs in a child interpreter, so it stays what CI runs: a
 black box that imports nothing from this package.
+
+Before the suite runs, one GET of the index with the token checks that the endpoint answers:
+a wrong token or an unreachable URL is a usage error (one line, exit 2), not 68 failed tests.
+After it, a run whose request budget ran out before every test was checked fails (exit 1)
+unless ``--allow-partial``: a partial run must not look like a pass.
+
+The wheel installs the suite as the top-level package ``mockserver_contract_suite`` (a name no
+client project uses, unlike ``contract_tests``); a checkout runs ``contract_tests/`` itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
+import json
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 from typing import Any, TextIO
 
+import mockserver
 from mockserver.errors import UsageError
+from mockserver.settings import DEV_TOKEN, api_token_from_environment
+from mockserver.tools.upstream import TOKEN_VARIABLE, Upstream, UpstreamError, index_url
+
+INSTALLED_NAME = "mockserver_contract_suite"  # the wheel's name for contract_tests/
+WAIT_INTERVAL = 0.5  # seconds between preflight attempts under --wait
 
 
 def suite_dir() -> Path:
-    """Where ``contract_tests/`` lives (a checkout or the installed wheel), found without importing it."""
-    spec = importlib.util.find_spec("contract_tests")
+    """Where the suite lives: ``contract_tests/`` beside the package in a checkout, else the
+    installed ``mockserver_contract_suite``; found without importing either."""
+    checkout = Path(mockserver.__file__).resolve().parent.parent / "contract_tests"
+    if (checkout / "conftest.py").is_file():
+        return checkout
+    spec = importlib.util.find_spec(INSTALLED_NAME)
     if spec is None or not spec.submodule_search_locations:
         raise UsageError(
-            "cannot find the contract_tests package (install the project or run from a checkout)"
+            f"cannot find the contract suite (neither contract_tests/ in a checkout nor the "
+            f"installed {INSTALLED_NAME} package); reinstall learninglogin-mockserver"
         )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def pytest_command(url: str, token: str | None, forwarded: list[str]) -> list[str]:
-    command = [sys.executable, "-m", "pytest", str(suite_dir()), "--api-url", url, "-p", "no:cacheprovider"]
+def pytest_command(
+    url: str, token: str | None, forwarded: list[str], report: Path | None = None
+) -> list[str]:
+    suite = suite_dir()
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(suite),
+        f"--rootdir={suite}",
+        "--api-url",
+        url,
+        "-p",
+        "no:cacheprovider",
+    ]
     if token:
         command += ["--api-token", token]
+    if report is not None:
+        command += ["--unchecked-report", str(report)]
     return command + forwarded
 
 
+def _token_source(flag: str | None) -> tuple[str, str]:
+    """(token, where it came from), resolved as the suite resolves it."""
+    if flag:
+        return flag, "--api-token"
+    from_env = api_token_from_environment()
+    if from_env:
+        return from_env, TOKEN_VARIABLE
+    return DEV_TOKEN, f"the default {DEV_TOKEN!r}"
+
+
+async def preflight(url: str, token: str, source: str, wait: float, timeout: float = 10.0) -> None:
+    """One GET of the index with the token (retried on connection failures for ``wait`` seconds);
+    raises ``UsageError`` saying what to fix when the endpoint cannot be tested."""
+    target = index_url(url, "URL")
+    deadline = time.monotonic() + wait
+    async with Upstream(target, token, timeout=timeout, retries=0) as upstream:
+        while True:
+            try:
+                answer = await upstream.get()
+            except UpstreamError as exc:
+                if time.monotonic() + WAIT_INTERVAL < deadline:
+                    await asyncio.sleep(WAIT_INTERVAL)
+                    continue
+                waited = f" after waiting {wait:g}s" if wait else ""
+                raise UsageError(
+                    f"cannot reach {target}{waited}: {exc.reason}; check the URL, start the "
+                    "endpoint, or pass --wait SECONDS for one that is still starting"
+                ) from None
+            break
+    if answer.status == 401:
+        raise UsageError(
+            f"{target} answered 401 to the token from {source}: pass the endpoint's token with "
+            f"--api-token or {TOKEN_VARIABLE}"
+        )
+    if answer.status != 200:
+        raise UsageError(
+            f"{target} answered {answer.status} to GET of the index (expected 200); check the URL "
+            "(e.g. https://learninglogin.com or http://127.0.0.1:3000/api/train_sessions)"
+        )
+
+
+def _unchecked(report: Path) -> int | None:
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    count = data.get("unchecked") if isinstance(data, dict) else None
+    return count if isinstance(count, int) else None
+
+
 def cmd_contract(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    command = pytest_command(args.url, args.api_token, args.pytest_args)
-    out.flush()
-    code = subprocess.run(command, cwd=suite_dir().parent, check=False).returncode
-    if code in (0, 1):
-        return code  # passed / a contract check failed
-    print(f"mockserver: error: pytest exited with {code} (usage error, interrupted or no tests)", file=err)
-    return 2
+    if args.wait < 0:
+        raise UsageError(f"--wait {args.wait:g}: expected a non-negative number of seconds")
+    token, source = _token_source(args.api_token)
+    asyncio.run(preflight(args.url, token, source, args.wait))
+    with tempfile.TemporaryDirectory(prefix="mockserver-contract-") as scratch:
+        report = Path(scratch) / "unchecked.json"
+        command = pytest_command(args.url, args.api_token, args.pytest_args, report)
+        out.flush()
+        code = subprocess.run(command, check=False).returncode
+        unchecked = _unchecked(report)
+    if code not in (0, 1):
+        print(
+            f"mockserver: error: pytest exited with {code} (usage error, interrupted or no tests)", file=err
+        )
+        return 2
+    if code == 0 and unchecked and not args.allow_partial:
+        print(
+            f"mockserver: error: {unchecked} tests were not checked: the request budget ran out "
+            "(raise --max-requests, or pass --allow-partial to accept a partial run)",
+            file=err,
+        )
+        return 1
+    return code  # passed / a contract check failed
 
 
 def register(subparsers: Any) -> None:
@@ -51,12 +155,26 @@ def register(subparsers: Any) -> None:
         "contract",
         help="run the contract suite against an endpoint",
         description="Run contract_tests/ against URL with pytest. Options after URL are passed "
-        "to pytest (e.g. --max-requests 300 --rate 2 --junitxml out.xml -x).",
+        "to pytest (e.g. --max-requests 300 --rate 2 --junitxml out.xml -x). One GET of the "
+        "index checks URL and token first (exit 2 when they do not work). A run whose request "
+        "budget ran out before every test was checked exits 1 unless --allow-partial.",
     )
     p.add_argument(
         "--api-token",
         metavar="TOKEN",
-        help="API token (default: $MOCKSERVER_API_TOKEN, else the mock's dev-token)",
+        help=f"API token (default: {TOKEN_VARIABLE}, else the mock's {DEV_TOKEN})",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="keep trying to reach URL for up to SECONDS (an endpoint still starting; default 0)",
+    )
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="exit 0 even when the request budget ran out before every test was checked",
     )
     p.add_argument(
         "url", metavar="URL", help="the endpoint, e.g. https://learninglogin.com/api/train_sessions"

@@ -1,0 +1,198 @@
+"""``mockserver contract``: preflight, partial runs, and the installed suite's non-colliding name."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mockserver.cli import main
+from mockserver.pytest_plugin import TrainSessionsAPI
+from mockserver.tools.contract import INSTALLED_NAME
+
+ROOT = Path(__file__).resolve().parents[2]
+Factory = Callable[..., TrainSessionsAPI]
+# A quick run: few tests, few examples, none of the plugins the suite does not use.
+QUICK = ("-q", "-x", "-k", "test_index", "--examples-scale", "0.2", "-p", "no:randomly")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["contract", *argv], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_wrong_token_is_one_usage_error(train_sessions_api_factory: Factory) -> None:
+    """Check that a 401 on the preflight GET ends the run with one line naming the fix, exit 2."""
+    api = train_sessions_api_factory(tokens={"right-token": None})
+    code, out, err = run("--api-token", "wrong-token", api.url)
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err.startswith("mockserver: error:") and "401" in err and "--api-token" in err
+    assert "wrong-token" not in err
+    assert out == ""  # the suite never ran
+
+
+def test_the_token_from_the_environment_is_named(
+    train_sessions_api_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Check that the preflight uses $MOCKSERVER_API_TOKEN as the suite does, and says so on a 401."""
+    api = train_sessions_api_factory(tokens={"right-token": None})
+    monkeypatch.setenv("MOCKSERVER_API_TOKEN", "stale")
+    code, _, err = run(api.url)
+    assert code == 2 and "$MOCKSERVER_API_TOKEN" in err
+
+
+def test_an_unreachable_url_is_one_usage_error() -> None:
+    """Check that a refused connection is a usage error with the fix, not 68 failed tests."""
+    code, out, err = run(f"http://127.0.0.1:{closed_port()}")
+    assert code == 2
+    assert err.count("\n") == 1 and "cannot reach" in err and "--wait" in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_wait_keeps_trying_for_the_given_time() -> None:
+    """Check that --wait retries a refused connection until its deadline before giving up."""
+    started = time.monotonic()
+    code, _, err = run("--wait", "1.5", f"http://127.0.0.1:{closed_port()}")
+    assert code == 2 and "after waiting 1.5s" in err
+    assert time.monotonic() - started >= 1.0
+
+
+def test_wait_reaches_an_endpoint_that_starts_late(
+    train_sessions_api_factory: Factory, tmp_path: Path
+) -> None:
+    """Check that --wait succeeds once a late endpoint starts (a server started after the command)."""
+    port = closed_port()
+    command = [
+        sys.executable,
+        "-m",
+        "mockserver",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--quiet",
+    ]
+    code = subprocess.run(
+        [sys.executable, "-c", _LATE.format(port=port, serve=command, root=str(ROOT))],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=240,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert code.returncode == 0, code.stdout[-2000:] + code.stderr[-2000:]
+
+
+# Starts the contract run first, the server a second later, so only --wait can succeed.
+_LATE = """
+import subprocess, sys, time
+run = subprocess.Popen([sys.executable, "-m", "mockserver", "contract", "--wait", "60",
+    "http://127.0.0.1:{port}", "-q", "-x", "-k", "test_index", "--examples-scale", "0.2"])
+time.sleep(1.0)
+server = subprocess.Popen({serve})
+try:
+    sys.exit(run.wait(200))
+finally:
+    server.terminate()
+    server.wait(30)
+"""
+
+
+def test_a_run_cut_short_by_the_budget_is_not_a_pass(train_sessions_api_factory: Factory) -> None:
+    """Check that tests skipped for lack of request budget make the run fail, with their count."""
+    api = train_sessions_api_factory()
+    code, _, err = run("--api-token", api.token, api.url, *QUICK, "--max-requests", "3")
+    assert code == 1, err
+    assert "were not checked" in err and "--allow-partial" in err
+    count = int(err.split("mockserver: error: ")[1].split()[0])
+    assert count >= 1
+
+
+def test_allow_partial_accepts_a_budget_cut_run(train_sessions_api_factory: Factory) -> None:
+    """Check that --allow-partial restores exit 0 for a run cut short by its budget."""
+    api = train_sessions_api_factory()
+    code, _, err = run("--allow-partial", "--api-token", api.token, api.url, *QUICK, "--max-requests", "3")
+    assert code == 0, err
+
+
+def test_a_full_budget_run_passes(train_sessions_api_factory: Factory) -> None:
+    """Check that a run that checked everything it selected still exits 0 (no false partials)."""
+    api = train_sessions_api_factory()
+    code, _, err = run("--api-token", api.token, api.url, *QUICK)
+    assert code == 0, err
+
+
+def test_the_wheel_installs_the_suite_under_the_name_contract_finds() -> None:
+    """Check that pyproject maps contract_tests/ to the name mockserver.tools.contract looks up,
+    and ships no top-level contract_tests package."""
+    wheel = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert wheel["force-include"]["contract_tests"] == INSTALLED_NAME
+    assert "contract_tests" not in wheel.get("packages", [])
+
+
+def test_installed_suite_runs_beside_a_client_package_named_contract_tests(
+    train_sessions_api_factory: Factory, tmp_path: Path
+) -> None:
+    """Check that `mockserver contract` from an installed layout works in a project that has its
+    own contract_tests package (it failed with 'unrecognized arguments: --api-url', exit 4)."""
+    wheel = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]
+    site = tmp_path / "site"
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "mockserver", site / "mockserver", ignore=ignore)
+    for source, target in wheel["force-include"].items():
+        shutil.copytree(ROOT / source, site / target, ignore=ignore)
+    project = tmp_path / "client"
+    (project / "contract_tests").mkdir(parents=True)
+    (project / "contract_tests" / "__init__.py").write_text("raise ImportError('the client package')\n")
+    api = train_sessions_api_factory()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mockserver",
+            "contract",
+            "--api-token",
+            api.token,
+            api.url,
+            *QUICK,
+            "--junitxml=contract.xml",
+        ],
+        cwd=project,
+        env={**env, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "testcase" in (project / "contract.xml").read_text()  # written where the user is
+    found = subprocess.run(
+        [sys.executable, "-c", "from mockserver.tools.contract import suite_dir; print(suite_dir())"],
+        cwd=project,
+        env={**env, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.strip() == str(site / INSTALLED_NAME)  # the installed copy is what ran
+    assert not list(site.rglob("contract.xml")) and not list(site.rglob(".hypothesis"))
