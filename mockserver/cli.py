@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from mockserver import __version__
+from mockserver import __version__, console
 from mockserver import generate as generator
 from mockserver.dataset import load_records
 from mockserver.errors import FixtureError, UsageError
@@ -296,13 +296,15 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the CLI; returns the exit code instead of raising for user mistakes."""
-    out = out or sys.stdout
+    out = out or console.guard(sys.stdout)  # `mockserver probe URL | head -1` exits quietly
     err = err or sys.stderr
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=err, force=True)
     try:
         args = build_parser().parse_args(argv)
         run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run
-        return run(args, out, err)
+        code = run(args, out, err)
+        out.flush()
+        return code
     except (UsageError, FixtureError) as exc:
         print(f"{PROG}: error: {exc}", file=err)
         return 2

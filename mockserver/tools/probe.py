@@ -1,6 +1,6 @@
 """``mockserver probe URL``: a short, read-only survey of the behaviours client code depends on.
 
-About twenty GET requests, each answering one question a client developer asks (is ``_cont``
+At most ``len(PROBES)`` (20) GET requests, each answering one question a client developer asks (is ``_cont``
 case-insensitive? is ``_gt`` strict? are unknown parameters ignored? ...). The table shows
 what the endpoint did next to what the vendor doc and Ransack say. Values are taken from the
 endpoint's own unfiltered index, so no data is assumed. Exit 0 when every answer is Ransack's,
@@ -10,14 +10,15 @@ endpoint's own unfiltered index, so no data is assumed. Exit 0 when every answer
 from __future__ import annotations
 
 import argparse
-import http.client
+import asyncio
 import json
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from mockserver.errors import UsageError
+from mockserver.tools.upstream import Upstream, UpstreamError, index_url, scrub
 
 AGREES, DIFFERS, UNKNOWN = "as Ransack", "DIFFERS", "inconclusive"
 
@@ -52,35 +53,57 @@ class Finding:
     verdict: str
 
 
+# Every GET the survey may send, in order, one label each: the help's count comes from here,
+# and ``Prober.get`` refuses a label not listed, so the two cannot drift apart.
+PROBES: tuple[str, ...] = (
+    "unfiltered index",
+    "_cont with swapped case",
+    "_cont plain",
+    "_cont padded with whitespace",
+    "_cont with a _ wildcard",
+    "blank value",
+    "cert_expiry_gt",
+    "cert_expiry_lt",
+    "score_eq=abc",
+    "invalid date",
+    "unknown parameters",
+    ".json suffix",
+    "absent id",
+    "non-numeric id",
+    "numeric-prefix id",
+    "no token",
+    'auth header Token token="T"',
+    "auth header Token token=T",
+    "auth header Bearer T",
+    "lower-case auth scheme",
+)
+AUTH_FORMS = ('Token token="{t}"', "Token token={t}", "Bearer {t}")
+
+
 class Prober:
-    """GETs against one endpoint, with the token in the standard header unless told otherwise."""
+    """GETs against one endpoint through ``upstream.Upstream`` (no retries: a probe reports what
+    the endpoint does), with the token in the standard header unless told otherwise."""
 
     def __init__(self, url: str, token: str, timeout: float) -> None:
-        parts = urlsplit(url if "/train_sessions" in url else url.rstrip("/") + "/api/train_sessions")
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UsageError(f"{url!r} is not an http(s) URL")
-        self.parts = parts
-        self.path = parts.path.rstrip("/")
+        self.url = index_url(url, "URL")
         self.token = token
         self.timeout = timeout
-        self.sent = 0
+        self.upstream = Upstream(self.url, token, timeout=timeout, retries=0, concurrency=1)
+        self.asked: list[str] = []
 
-    def get(self, target: str = "", query: str = "", auth: str | None = "") -> Answer:
-        cls = http.client.HTTPSConnection if self.parts.scheme == "https" else http.client.HTTPConnection
-        connection = cls(self.parts.hostname or "", self.parts.port, timeout=self.timeout)
-        headers = {"Accept": "application/json"}
-        header = f'Token token="{self.token}"' if auth == "" else auth
-        if header is not None:
-            headers["Authorization"] = header
+    @property
+    def sent(self) -> int:
+        return self.upstream.sent
+
+    async def get(self, probe: str, target: str = "", query: str = "", auth: str | bool = True) -> Answer:
+        """One labelled GET (``auth``: True the token header, False none, a string that value)."""
+        assert probe in PROBES, f"unlisted probe {probe!r}: add it to PROBES"
+        self.asked.append(probe)
         try:
-            connection.request("GET", self.path + target + (f"?{query}" if query else ""), headers=headers)
-            response = connection.getresponse()
-            self.sent += 1
-            return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
-        except (OSError, http.client.HTTPException) as exc:
-            raise UsageError(f"cannot reach {self.parts.geturl()}: {exc}") from None
-        finally:
-            connection.close()
+            answer = await self.upstream.get(target, query, authorization=auth)
+        except UpstreamError as exc:
+            raise UsageError(f"cannot reach {self.url}: {scrub(exc.reason, self.token)}") from None
+        return Answer(answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.body)
 
 
 def _q(key: str, value: str) -> str:
@@ -91,9 +114,9 @@ def _verdict(ok: bool | None) -> str:
     return UNKNOWN if ok is None else AGREES if ok else DIFFERS
 
 
-def run_probes(prober: Prober) -> list[Finding]:
+async def run_probes(prober: Prober) -> list[Finding]:
     """Every probe, in the order of the report."""
-    index = prober.get()
+    index = await prober.get("unfiltered index")
     if index.status != 200 or index.ids() is None:
         raise UsageError(
             f"the unfiltered index answered {index.status} {index.body[:120]!r}; "
@@ -130,7 +153,10 @@ def run_probes(prober: Prober) -> list[Finding]:
         name = names[0]
         sub = name[1:4]
         want = {r["id"] for r in records if sub.lower() in str(r.get("full_name", "")).lower()}
-        got = set(prober.get(query=_q("full_name_cont", sub.swapcase())).ids() or [])
+        got = set(
+            (await prober.get("_cont with swapped case", query=_q("full_name_cont", sub.swapcase()))).ids()
+            or []
+        )
         case_ok = want <= got
         add(
             "_cont case-insensitive",
@@ -139,8 +165,11 @@ def run_probes(prober: Prober) -> list[Finding]:
             "ILIKE: yes",
             case_ok,
         )
-        plain = set(prober.get(query=_q("full_name_cont", sub)).ids() or [])
-        padded = set(prober.get(query=_q("full_name_cont", f"  {sub}\t")).ids() or [])
+        plain = set((await prober.get("_cont plain", query=_q("full_name_cont", sub))).ids() or [])
+        padded = set(
+            (await prober.get("_cont padded with whitespace", query=_q("full_name_cont", f"  {sub}\t"))).ids()
+            or []
+        )
         add(
             "whitespace stripped",
             "yes" if padded == plain else "no",
@@ -150,7 +179,9 @@ def run_probes(prober: Prober) -> list[Finding]:
         )
         wild = sub[0] + "_" + sub[2:]
         literal = {r["id"] for r in records if wild.lower() in str(r.get("full_name", "")).lower()}
-        wild_got = set(prober.get(query=_q("full_name_cont", wild)).ids() or [])
+        wild_got = set(
+            (await prober.get("_cont with a _ wildcard", query=_q("full_name_cont", wild))).ids() or []
+        )
         add(
             "_ and % literal in _cont",
             "literal" if wild_got == literal else "wildcard",
@@ -158,7 +189,7 @@ def run_probes(prober: Prober) -> list[Finding]:
             "literal (escaped)",
             wild_got == literal,
         )
-    blank = prober.get(query="full_name_cont=").ids()
+    blank = (await prober.get("blank value", query="full_name_cont=")).ids()
     add(
         "blank value",
         "no filter" if blank == all_ids else "filters",
@@ -171,8 +202,8 @@ def run_probes(prober: Prober) -> list[Finding]:
     if expiries:
         day = max(expiries, key=lambda d: sum(r.get("cert_expiry") == d for r in records))
         on_day = {r["id"] for r in records if r.get("cert_expiry") == day}
-        gt = set(prober.get(query=_q("cert_expiry_gt", day)).ids() or [])
-        lt = set(prober.get(query=_q("cert_expiry_lt", day)).ids() or [])
+        gt = set((await prober.get("cert_expiry_gt", query=_q("cert_expiry_gt", day))).ids() or [])
+        lt = set((await prober.get("cert_expiry_lt", query=_q("cert_expiry_lt", day))).ids() or [])
         add(
             "cert_expiry_gt on a present date",
             "strict >" if not gt & on_day else "inclusive >=",
@@ -188,7 +219,7 @@ def run_probes(prober: Prober) -> list[Finding]:
             not lt & on_day,
         )
     zero = {r["id"] for r in records if r.get("score") == 0}
-    abc = set(prober.get(query="score_eq=abc").ids() or [])
+    abc = set((await prober.get("score_eq=abc", query="score_eq=abc")).ids() or [])
     add(
         "score_eq=abc",
         "score 0" if abc == zero else ("no filter" if abc == set(all_ids) else "other"),
@@ -196,7 +227,7 @@ def run_probes(prober: Prober) -> list[Finding]:
         "to_i: means 0",
         abc == zero,
     )
-    bad_date = prober.get(query="completion_date_gteq=2015-02-30").ids()
+    bad_date = (await prober.get("invalid date", query="completion_date_gteq=2015-02-30")).ids()
     add(
         "invalid date",
         "no filter" if bad_date == all_ids else f"status/filter ({len(bad_date or [])} rows)",
@@ -204,7 +235,7 @@ def run_probes(prober: Prober) -> list[Finding]:
         "condition dropped",
         bad_date == all_ids,
     )
-    unknown = prober.get(query="score=80&page=2").ids()
+    unknown = (await prober.get("unknown parameters", query="score=80&page=2")).ids()
     add(
         "unknown parameters (score=80, page=2)",
         "ignored" if unknown == all_ids else "not ignored",
@@ -212,7 +243,7 @@ def run_probes(prober: Prober) -> list[Finding]:
         "ignored",
         unknown == all_ids,
     )
-    suffix = prober.get(target=".json").ids()
+    suffix = (await prober.get(".json suffix", target=".json")).ids()
     add(
         ".json suffix",
         "same index" if suffix == all_ids else "differs",
@@ -221,7 +252,7 @@ def run_probes(prober: Prober) -> list[Finding]:
         suffix == all_ids,
     )
 
-    missing = prober.get(target=f"/{max(all_ids, default=0) + 1}")
+    missing = await prober.get("absent id", target=f"/{max(all_ids, default=0) + 1}")
     expected_404 = {"status": 404, "error": "Not Found"}
     add(
         "404 body (absent id)",
@@ -230,10 +261,10 @@ def run_probes(prober: Prober) -> list[Finding]:
         '404 {"status":404,"error":"Not Found"}',
         missing.status == 404 and missing.json() == expected_404,
     )
-    word = prober.get(target="/abc")
+    word = await prober.get("non-numeric id", target="/abc")
     add("non-numeric id", f"{word.status}", "(not stated)", "404", word.status == 404)
     if all_ids:
-        prefixed = prober.get(target=f"/{all_ids[0]}abc")
+        prefixed = await prober.get("numeric-prefix id", target=f"/{all_ids[0]}abc")
         add(
             "id with a numeric prefix (3abc)",
             f"{prefixed.status}",
@@ -249,7 +280,7 @@ def run_probes(prober: Prober) -> list[Finding]:
             and answer.headers.get("www-authenticate") == 'Token realm="Application"'
         )
 
-    none = prober.get(auth=None)
+    none = await prober.get("no token", auth=False)
     add(
         "no token",
         f"{none.status} {none.body[:40]!r}",
@@ -257,8 +288,8 @@ def run_probes(prober: Prober) -> list[Finding]:
         '401, text/plain, WWW-Authenticate: Token realm="Application"',
         denied(none),
     )
-    for form in ('Token token="{t}"', "Token token={t}", "Bearer {t}"):
-        answer = prober.get(auth=form.format(t=prober.token))
+    for form in AUTH_FORMS:
+        answer = await prober.get(f"auth header {form.format(t='T')}", auth=form.format(t=prober.token))
         add(
             f"auth header {form.format(t='T')}",
             str(answer.status),
@@ -266,7 +297,7 @@ def run_probes(prober: Prober) -> list[Finding]:
             "200",
             answer.ids() == all_ids,
         )
-    lower = prober.get(auth=f'token token="{prober.token}"')
+    lower = await prober.get("lower-case auth scheme", auth=f'token token="{prober.token}"')
     add(
         "auth scheme lower-case (token ...)",
         str(lower.status),
@@ -292,7 +323,12 @@ def render_table(findings: list[Finding]) -> str:
 def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     prober = Prober(args.url, args.api_token, args.timeout)
     started = time.monotonic()
-    findings = run_probes(prober)
+
+    async def survey() -> list[Finding]:
+        async with prober.upstream:
+            return await run_probes(prober)
+
+    findings = asyncio.run(survey())
     differs = sum(f.verdict == DIFFERS for f in findings)
     if args.json:
         print(
@@ -322,7 +358,7 @@ def register(subparsers: Any) -> None:
     """Add ``probe`` to the CLI."""
     p = subparsers.add_parser(
         "probe",
-        help="survey an endpoint's behaviours (read-only, ~25 GETs)",
+        help=f"survey an endpoint's behaviours (read-only, at most {len(PROBES)} GETs)",
         description="Run a short read-only set of probes and report, per behaviour a client "
         "depends on, what the endpoint did and what the doc and Ransack say. "
         "Exit 1 when a behaviour differs from Ransack.",

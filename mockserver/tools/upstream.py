@@ -250,15 +250,24 @@ class Upstream:
     def exhausted(self) -> bool:
         return self.max_requests is not None and self.sent >= self.max_requests
 
-    async def get(self, target: str = "", query: str = "") -> UpstreamAnswer:
+    async def get(
+        self, target: str = "", query: str = "", *, authorization: str | bool = True
+    ) -> UpstreamAnswer:
         """GET ``index_url + target`` with raw (already encoded) ``query``; retries 429/503 and
-        timeouts. Raises ``UpstreamError`` when it cannot get an answer."""
+        timeouts. Raises ``UpstreamError`` when it cannot get an answer.
+
+        ``authorization``: True sends the token header, False none, a string that exact value
+        (probe asks how the endpoint treats other header forms).
+        """
         assert self._session is not None, "use 'async with Upstream(...)'"
         raw = self.url.raw_path + target + (f"?{query}" if query else "")
         url = self.url.with_path(self.url.raw_path + target, encoded=True)
         if query:
             url = URL(f"{url}?{query}", encoded=True)
-        headers = {"Authorization": token_header(self.token)} if self.token else {}
+        if isinstance(authorization, str):
+            headers = {"Authorization": authorization}
+        else:
+            headers = {"Authorization": token_header(self.token)} if self.token and authorization else {}
         attempt = 0
         while True:
             async with self._slots:

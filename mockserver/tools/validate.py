@@ -12,22 +12,24 @@ need explaining, and its date format is the same strict check. Progress goes to 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import re
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 import fastjsonschema
 import orjson
+from yarl import URL
 
 from mockserver.errors import UsageError
 from mockserver.schemas import SCHEMA_NAMES, Violation, detect_schema, iter_violations, load_schema
+from mockserver.settings import api_token_from_environment
+from mockserver.tools.upstream import TOKEN_VARIABLE, Upstream, UpstreamError, scrub
 
 PROGRESS_ITEMS = 20_000  # report progress on lists longer than this
 PROGRESS_SECONDS = 1.0
@@ -69,20 +71,28 @@ def read_source(source: str, token: str | None, timeout: float) -> tuple[bytes, 
     if source == "-":
         return sys.stdin.buffer.read(), "<stdin>"
     if re.match(r"https?://", source):
-        request = urllib.request.Request(source, headers={"Accept": "application/json"})
-        if token:
-            request.add_header("Authorization", f'Token token="{token}"')
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.read(), source
-        except urllib.error.HTTPError as exc:  # an error body is a document too
-            return exc.read(), f"{source} ({exc.code})"
-        except (urllib.error.URLError, OSError) as exc:
-            raise UsageError(f"cannot read {source}: {getattr(exc, 'reason', exc)}") from None
+        return asyncio.run(_read_url(source, token, timeout))
     try:
         return Path(source).read_bytes(), source
     except OSError as exc:
         raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+async def _read_url(source: str, token: str | None, timeout: float) -> tuple[bytes, str]:
+    """GET ``source`` as given (no index URL added) through the one HTTP client."""
+    url = URL(source.strip(), encoded=True)
+    if not url.host:
+        raise UsageError(f"cannot read {source}: not an http(s) URL with a host")
+    try:
+        async with Upstream(url.with_query(None), token, timeout=timeout, retries=0) as upstream:
+            answer = await upstream.get(query=url.raw_query_string)
+    except UpstreamError as exc:
+        raise UsageError(f"cannot read {source}: {scrub(exc.reason, token)}") from None
+    if answer.status == 401:
+        how = "the token from --api-token or" if token else "no token; pass --api-token or set"
+        raise UsageError(f"{source} answered 401 ({how} {TOKEN_VARIABLE})")
+    # an error body is a document too
+    return answer.body, source if answer.status < 400 else f"{source} ({answer.status})"
 
 
 def parse_document(data: bytes, label: str) -> Any:
@@ -141,7 +151,8 @@ def _show(value: object) -> str:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    data, label = read_source(args.source, args.api_token, args.timeout)
+    token = args.api_token or api_token_from_environment()
+    data, label = read_source(args.source, token, args.timeout)
     large = len(data) > 10_000_000
     if large:
         print(f"mockserver: parsing {label} ({len(data) / 1e6:.0f} MB)", file=err, flush=True)
@@ -183,7 +194,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--api-token",
         metavar="TOKEN",
-        help="token sent when SOURCE is a URL (Authorization: Token token=...)",
+        help=f"token sent when SOURCE is a URL (Authorization: Token token=...; default {TOKEN_VARIABLE})",
     )
     p.add_argument("--timeout", type=float, default=30.0, help="URL read timeout in seconds")
     p.set_defaults(run=cmd_validate)

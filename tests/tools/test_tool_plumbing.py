@@ -1,0 +1,88 @@
+"""What every tool shares: a closed stdout pipe, the token from the environment, probe's count."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mockserver.cli import build_parser, main
+from mockserver.pytest_plugin import TrainSessionsAPI
+from mockserver.tools.probe import PROBES, Prober, run_probes
+
+Factory = Callable[..., TrainSessionsAPI]
+
+
+def run_into_closed_pipe(*argv: str) -> subprocess.CompletedProcess[str]:
+    """``mockserver ARGV`` with stdout a pipe whose reader is already gone (``| head -0``)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "mockserver", *argv],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+
+
+def test_probe_into_a_closed_pipe_exits_quietly_with_its_code(train_sessions_api_factory: Factory) -> None:
+    """Check that `probe URL | head -1` ends without a BrokenPipeError traceback and with probe's exit 0."""
+    api = train_sessions_api_factory()
+    result = run_into_closed_pipe("probe", api.url, "--api-token", api.token)
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+    assert result.returncode == 0
+
+
+def test_validate_into_a_closed_pipe_keeps_the_check_code(tmp_path: Path) -> None:
+    """Check that `validate BAD | head -1` exits 1 (violations), not with a traceback."""
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"id": "x"}] * 2000))
+    result = run_into_closed_pipe("validate", str(bad), "--schema", "list")
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+    assert result.returncode == 1
+
+
+def test_validate_url_reads_the_token_from_the_environment(
+    train_sessions_api_factory: Factory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Check that `validate URL` sends $MOCKSERVER_API_TOKEN (it was ignored, and the 401 said 'not JSON')."""
+    api = train_sessions_api_factory(tokens={"env-token-7": None})
+    monkeypatch.setenv("MOCKSERVER_API_TOKEN", "env-token-7")
+    assert main(["validate", f"{api.url}/api/train_sessions?full_name_cont=a"]) == 0
+    assert "valid against the list schema" in capsys.readouterr().out
+
+
+def test_validate_url_names_the_token_on_a_401(
+    train_sessions_api_factory: Factory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Check that a 401 is reported as a token problem naming the variable, not as 'not JSON'."""
+    api = train_sessions_api_factory(tokens={"env-token-7": None})
+    monkeypatch.delenv("MOCKSERVER_API_TOKEN", raising=False)
+    assert main(["validate", f"{api.url}/api/train_sessions"]) == 2
+    err = capsys.readouterr().err
+    assert "401" in err and "$MOCKSERVER_API_TOKEN" in err and "not JSON" not in err
+
+
+async def test_probe_sends_each_listed_probe_once(train_sessions_api_factory: Factory) -> None:
+    """Check that on data where every probe applies, probe sends exactly the GETs PROBES lists."""
+    api = train_sessions_api_factory()
+    prober = Prober(api.url, api.token, 10.0)
+    async with prober.upstream:
+        await run_probes(prober)
+    assert prober.asked == list(PROBES)
+    assert prober.sent == len(PROBES)
+
+
+def test_probe_help_states_the_real_count() -> None:
+    """Check that probe's help gives the number of GETs it can send (it said ~25 and sent 20)."""
+    assert f"at most {len(PROBES)} GETs" in " ".join(build_parser().format_help().split())
