@@ -23,6 +23,7 @@ from typing import TextIO
 from mockserver import __version__, console
 from mockserver import generate as generator
 from mockserver.dataset import load_records
+from mockserver.engine.auth import token_header
 from mockserver.errors import FixtureError, UsageError
 from mockserver.network import is_loopback
 from mockserver.resources import default_fixtures_path
@@ -185,9 +186,7 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
     if not settings.auth:
         print(f"  curl -s '{base}?full_name_cont=a'", file=out)
     elif settings.uses_dev_token:
-        print(
-            f"  curl -s -H 'Authorization: Token token=\"{DEV_TOKEN}\"' '{base}?full_name_cont=a'", file=out
-        )
+        print(f"  curl -s -H 'Authorization: {token_header(DEV_TOKEN)}' '{base}?full_name_cont=a'", file=out)
     else:
         # configured tokens are secrets: never echo them
         print(

@@ -153,7 +153,9 @@ class TrainSessionsAPI:
     @property
     def headers(self) -> dict[str, str]:
         """The header a client must send: ``{"Authorization": 'Token token="..."'}``."""
-        return {} if self.token is None else {"Authorization": f'Token token="{self.token}"'}
+        from mockserver.engine.auth import token_header  # lazy, as every import of the plugin
+
+        return {} if self.token is None else {"Authorization": token_header(self.token)}
 
     def url_for(self, path: str = "/api/train_sessions") -> str:
         return self.url + path

@@ -83,3 +83,9 @@ def account_for(authorization: str | None, tokens: Mapping[str, str | None]) -> 
 
 # A client sends the same header on every request: parse each distinct one once.
 _token_cached = functools.lru_cache(maxsize=1024)(token_from_header)
+
+
+def token_header(token: str) -> str:
+    """The ``Authorization`` value Rails' ``authenticate_with_http_token`` documents (the one
+    builder: tools, the CLI banner and the pytest plugin all call this)."""
+    return f'Token token="{token}"'

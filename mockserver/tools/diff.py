@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import random
@@ -33,9 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 
-import aiohttp
 from aiohttp import web
-from yarl import URL
 
 from mockserver.dataset import load_records
 from mockserver.engine.ruby import is_blank, strip, to_i
@@ -380,7 +379,8 @@ class LocalMock:
         self.settings = Settings(host="127.0.0.1", port=0, tokens={self.token: None}, access_log=False)
         self.store = Store(records)
         self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
+        self._client: Upstream | None = None
+        self._stack = contextlib.AsyncExitStack()
         self.url = ""
         self._cache: dict[str, Answer] = {}
 
@@ -393,25 +393,28 @@ class LocalMock:
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}/api/train_sessions"
-        self._session = aiohttp.ClientSession(headers={"Authorization": f'Token token="{self.token}"'})
+        self._client = await self._stack.enter_async_context(
+            Upstream(self.url, self.token, retries=0, concurrency=8)
+        )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self._stack.aclose()
         if self._runner is not None:
             await self._runner.cleanup()
 
     async def get(self, query: str) -> Answer:
         if query not in self._cache:
-            assert self._session is not None
-            url = f"{self.url}?{query}" if query else self.url
-            async with self._session.get(URL(url, encoded=True)) as response:
-                self._cache[query] = _answer(response.status, await response.read())
+            assert self._client is not None
+            answer = await self._client.get(query=query)
+            self._cache[query] = _answer(answer.status, answer.body)
         return self._cache[query]
 
 
 # --- the run ------------------------------------------------------------------------------------
+
+
+PROGRESS_SECONDS = 5.0
 
 
 @dataclass
@@ -505,11 +508,40 @@ def _best(conditions: list[tuple[str, str]], record: Record, upstream_has: bool)
     return found[0].rule if found else "no known Ransack rule explains it"
 
 
+class Progress:
+    """A line on stderr every PROGRESS_SECONDS: a diff at --rate 5 runs for a minute or more."""
+
+    def __init__(self, err: TextIO | None, upstream: Upstream, report: Report) -> None:
+        self.err, self.upstream, self.report = err, upstream, report
+        self.started = self.last = time.monotonic()
+
+    def step(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.err is None or (not force and now - self.last < PROGRESS_SECONDS):
+            return
+        self.last = now
+        budget = self.upstream.max_requests
+        of = f"/{budget}" if budget is not None else ""
+        print(
+            f"mockserver: diff: {self.upstream.sent}{of} upstream requests, {self.report.queries} "
+            f"queries, {len(self.report.disagreements)} disagree ({now - self.started:.0f}s)",
+            file=self.err,
+            flush=True,
+        )
+
+
 async def run_diff(
-    upstream: Upstream, records: list[Record], seed: int, max_queries: int | None, out: TextIO
+    upstream: Upstream,
+    records: list[Record],
+    seed: int,
+    max_queries: int | None,
+    out: TextIO,
+    err: TextIO | None = None,
 ) -> Report:
-    """Compare the unfiltered index, then generated queries until the budget is spent."""
+    """Compare the unfiltered index, then generated queries until the budget is spent; progress
+    goes to ``err`` (stderr) every PROGRESS_SECONDS."""
     report = Report()
+    progress = Progress(err, upstream, report)
     by_id = {r["id"]: r for r in records}
     async with LocalMock(records) as local:
         mine = await local.get("")
@@ -545,6 +577,7 @@ async def run_diff(
             except BudgetExhaustedError:
                 break
             report.queries += 1
+            progress.step()
             if name_half:
                 report.name_half_only += 1
             elif found is not None:
@@ -617,7 +650,12 @@ def cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             concurrency=1,
             max_requests=args.max_requests,
         ) as upstream:
-            return await run_diff(upstream, records, seed, None, out), upstream.sent
+            print(
+                f"mockserver: diff: reading {url} (progress every {PROGRESS_SECONDS:g}s)",
+                file=err,
+                flush=True,
+            )
+            return await run_diff(upstream, records, seed, None, out, err), upstream.sent
 
     try:
         report, sent = asyncio.run(run())

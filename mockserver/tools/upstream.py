@@ -30,6 +30,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from mockserver.engine.auth import token_header
 from mockserver.errors import UsageError
 
 __all__ = [
@@ -77,11 +78,6 @@ class BudgetExhaustedError(UpstreamError):
 def scrub(text: str, token: str | None) -> str:
     """``text`` with the token replaced by ``$MOCKSERVER_API_TOKEN``, for messages and logs."""
     return text.replace(token, TOKEN_VARIABLE) if token else text
-
-
-def token_header(token: str) -> str:
-    """The header value Rails' ``authenticate_with_http_token`` documents."""
-    return f'Token token="{token}"'
 
 
 def index_url(url: str, option: str = "--upstream") -> URL:

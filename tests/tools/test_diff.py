@@ -270,3 +270,25 @@ def test_throttled_upstream_is_not_a_disagreement(
         "0",
     )
     assert code == 2 and "503" in err and "DIFFERS" not in out
+
+
+def test_progress_goes_to_stderr(
+    train_sessions_api_factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Check that diff reports progress on stderr while it runs (it printed nothing for 40 s),
+    leaving stdout to the report."""
+    from mockserver.tools import diff
+
+    monkeypatch.setattr(diff, "PROGRESS_SECONDS", 0.0)
+    upstream = train_sessions_api_factory(records=generate_records(5, 40), tokens={TOKEN: None})
+    recording = tmp_path / "rec.json"
+    write_fixture(recording, [public(r) for r in generate_records(5, 40)])
+    code, out, err = run(
+        "diff", "--upstream", upstream.url, "--api-token", TOKEN, "--fixtures", str(recording),
+        "--max-requests", "12", "--rate", "0", "--seed", "4",
+    )  # fmt: skip
+    assert code == 0, out + err
+    lines = re.findall(r"mockserver: diff: (\d+)/12 upstream requests, (\d+) queries", err)
+    assert len(lines) >= 5
+    assert [int(sent) for sent, _ in lines] == sorted(int(sent) for sent, _ in lines)
+    assert "upstream requests," not in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -86,3 +87,28 @@ async def test_probe_sends_each_listed_probe_once(train_sessions_api_factory: Fa
 def test_probe_help_states_the_real_count() -> None:
     """Check that probe's help gives the number of GETs it can send (it said ~25 and sent 20)."""
     assert f"at most {len(PROBES)} GETs" in " ".join(build_parser().format_help().split())
+
+
+PACKAGE = Path(__file__).resolve().parents[2] / "mockserver"
+
+
+def _sources() -> dict[str, str]:
+    return {str(p.relative_to(PACKAGE)): p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py")}
+
+
+def test_one_http_client_for_the_tools() -> None:
+    """Check that only tools/upstream.py opens HTTP client sessions or connections (issue 8: one client)."""
+    opening = re.compile(r"ClientSession\(|urlopen\(|http\.client|HTTPS?Connection\(")
+    assert [name for name, text in _sources().items() if opening.search(text)] == ["tools/upstream.py"]
+
+
+def test_one_token_header_builder() -> None:
+    """Check that no module formats the token header by hand; engine/auth.token_header is the one."""
+    by_hand = re.compile(r"""f['"][^'"\n]*Token token=\\?"\{""")
+    assert [name for name, text in _sources().items() if by_hand.search(text)] == ["engine/auth.py"]
+
+
+def test_one_index_url_function() -> None:
+    """Check that only tools/upstream.py turns a user's URL into the index URL."""
+    appending = re.compile(r"""(\+=|\)\s*\+)\s*["']/api/train_sessions["']""")
+    assert [name for name, text in _sources().items() if appending.search(text)] == ["tools/upstream.py"]
