@@ -7,15 +7,15 @@ data is loaded and it is accepting); resident memory is read from ``/proc/PID/st
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.server_process import SpawnError, spawn  # the one spawn helper, shared with the tests
 
 HOST = "127.0.0.1"
 _MOCK_READY = re.compile(rb"listening on http://127\.0\.0\.1:(\d+)/")
@@ -74,29 +74,12 @@ def _start(
     log: Path,
     env: Mapping[str, str] | None = None,
 ) -> Server:
-    """Spawn ``argv`` with its output in ``log`` (a file: a full pipe could stall the server)."""
-    started = time.perf_counter()
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            argv,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
-        )
-    deadline = started + timeout
-    while time.perf_counter() < deadline:
-        match = ready.search(log.read_bytes())
-        if match:
-            return Server(name, process, int(match.group(1)), time.perf_counter() - started, log)
-        if process.poll() is not None:
-            break
-        time.sleep(0.005)
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-    tail = log.read_bytes().decode(errors="replace")[-2000:]
-    raise ServerError(f"{name} did not start within {timeout:.0f}s; its output:\n{tail}")
+    """Spawn ``argv`` through the tests' one spawn helper; the port is the ready line's group 1."""
+    try:
+        spawned = spawn(argv, ready, log, timeout=timeout, env=env, name=name)
+    except SpawnError as exc:
+        raise ServerError(str(exc)) from None
+    return Server(name, spawned.process, int(spawned.ready.group(1)), spawned.startup_s, log)
 
 
 def start_mock(

@@ -16,8 +16,8 @@ import json
 import re
 import signal
 import socket
-import subprocess
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
@@ -559,6 +559,9 @@ def build_app(name: str, fixtures: Path) -> web.Application:
     return app
 
 
+_READY = re.compile(rb"listening on (http://\S+)")
+
+
 async def serve(app: web.Application, port: int) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -577,26 +580,19 @@ async def serve(app: web.Application, port: int) -> None:
 @contextlib.contextmanager
 def running(name: str, fixtures: Path | None = None, timeout: float = 30.0) -> Iterator[str]:
     """Serve defect ``name`` from a child process on a free port; yields the index URL."""
+    from .server_process import spawn  # here: this file also runs as a script, outside the package
+
     command = [sys.executable, str(Path(__file__).resolve()), name, "--port", "0"]
     if fixtures is not None:
         command += ["--fixtures", str(fixtures)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline().decode()
-        match = re.search(r"listening on (http://\S+)", line)
-        if match is None:
-            raise RuntimeError(f"broken mock {name!r} did not start: {line}{process.stdout.read(2000)!r}")
-        yield match.group(1)
-    finally:
-        process.terminate()
+    with tempfile.TemporaryDirectory(prefix="broken-mock-") as scratch:
+        server = spawn(
+            command, _READY, Path(scratch) / "server.log", timeout=timeout, name=f"broken mock {name!r}"
+        )
         try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+            yield server.ready.group(1).decode()
+        finally:
+            server.stop(timeout)
 
 
 def main(argv: list[str] | None = None) -> int:

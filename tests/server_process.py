@@ -1,60 +1,137 @@
-"""A ``mockserver serve`` subprocess for tests that need a real server process."""
+"""The one helper that runs a server as a subprocess and waits for its ``listening on`` line.
+
+Shared by the tests (``serve``: ``mockserver serve``; ``tests/broken_mock.running``) and the
+benchmarks (``benchmarks/servers.py``). Output goes to a file, never a pipe (a full pipe can
+stall a server), and readiness is the banner a real user waits for, not a polling connect.
+``contract_tests/endpoint.py`` keeps its own copy on purpose: the suite is shipped standalone
+and imports nothing from this repository's tests or package.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+# mockserver serve's banner; group 1 is the base URL, group 2 the port.
+MOCK_READY = re.compile(rb"listening on (http://(?:127\.0\.0\.1|\[::1\]|localhost):(\d+))/")
+
+
+class SpawnError(RuntimeError):
+    """A server did not come up: it exited, or printed no ready line in time."""
+
+
+@dataclass
+class Spawned:
+    """A running server subprocess, its ready-line match and the time it took to print it."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    ready: re.Match[bytes]
+    startup_s: float
+    log: Path
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM, then SIGKILL if it does not exit in time (only this process)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def spawn(
+    argv: Sequence[str],
+    ready: re.Pattern[bytes],
+    log: Path,
+    *,
+    timeout: float = 60.0,
+    env: Mapping[str, str] | None = None,
+    name: str = "server",
+) -> Spawned:
+    """Start ``argv`` with stdout and stderr in ``log``; return once ``ready`` matches its output.
+
+    Raises ``SpawnError`` (with the output's tail) when it exits first or ``timeout`` passes.
+    """
+    started = time.perf_counter()
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            list(argv),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+        )
+    deadline = started + timeout
+    while time.perf_counter() < deadline:
+        match = ready.search(log.read_bytes())
+        if match:
+            return Spawned(name, process, match, time.perf_counter() - started, log)
+        if process.poll() is not None:
+            break
+        time.sleep(0.005)
+    exited = process.poll()
+    if exited is None:
+        process.kill()
+        process.wait()
+    tail = log.read_bytes().decode(errors="replace")[-2000:]
+    why = f"exited with {exited}" if exited is not None else f"printed no ready line within {timeout:.0f}s"
+    raise SpawnError(f"{name} {why}; its output:\n{tail}")
+
+
+def mock_argv(*args: str, host: str = "127.0.0.1", port: int = 0) -> list[str]:
+    """``python -m mockserver serve --host HOST --port PORT ARGS``."""
+    return [sys.executable, "-m", "mockserver", "serve", "--host", host, "--port", str(port), *args]
+
 
 @dataclass
 class RunningServer:
-    process: subprocess.Popen[bytes]
-    port: int
-    out: Path
-    err: Path
+    """A ``mockserver serve`` subprocess for a test."""
+
+    spawned: Spawned
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        return self.spawned.process
+
+    @property
+    def port(self) -> int:
+        return int(self.spawned.ready.group(2))
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def logs(self) -> str:
-        return self.out.read_text(errors="replace") + self.err.read_text(errors="replace")
+        return self.spawned.output()
 
 
 @contextmanager
 def serve(tmp_path: Path, *args: str, timeout: float = 60.0) -> Iterator[RunningServer]:
-    """``mockserver serve --port 0 ARGS`` with its output in files; stopped with SIGTERM."""
-    out, err = tmp_path / "server.out", tmp_path / "server.err"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--host", "127.0.0.1", "--port", "0", *args],
-            stdout=stdout,
-            stderr=stderr,
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, "MOCKSERVER_CACHE_DIR": str(tmp_path / "cache")},
-        )
+    """``mockserver serve --port 0 ARGS`` with its output in a file; stopped with SIGTERM.
+    Fails the test if the server printed a traceback."""
+    spawned = spawn(
+        mock_argv(*args),
+        MOCK_READY,
+        tmp_path / "server.log",
+        timeout=timeout,
+        env={"MOCKSERVER_CACHE_DIR": str(tmp_path / "cache")},
+        name="mockserver serve",
+    )
     try:
-        deadline = time.monotonic() + timeout
-        while b"listening on" not in out.read_bytes():
-            assert process.poll() is None, err.read_text()
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.02)
-        banner = out.read_text()
-        port = int(banner.split("listening on http://127.0.0.1:")[1].split("/")[0])
-        yield RunningServer(process, port, out, err)
+        yield RunningServer(spawned)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    assert "Traceback" not in out.read_text(errors="replace") + err.read_text(errors="replace")
+        spawned.stop()
+    assert "Traceback" not in spawned.output()
