@@ -44,7 +44,12 @@ if TYPE_CHECKING:
     from mockserver.errors import FixtureProblem
     from mockserver.server.state import JournalEntry, ServerState
 
-__all__ = ["InvalidRecordError", "MockServerBugError", "TrainSessionsAPI"]
+__all__ = [
+    "InvalidRecordError",
+    "MockServerBugError",
+    "TrainSessionsAPI",
+    "start_train_sessions_api",
+]
 
 T = TypeVar("T")
 _TIMEOUT = 30.0
