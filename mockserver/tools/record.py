@@ -24,6 +24,7 @@ from mockserver.generate import write_fixture
 from mockserver.model import PUBLIC_FIELDS
 from mockserver.schemas import iter_violations
 from mockserver.settings import api_token_from_environment
+from mockserver.tools.har import HarLog, read_har, records_from_har
 from mockserver.tools.upstream import (
     TOKEN_VARIABLE,
     Upstream,
@@ -166,7 +167,56 @@ async def _show(upstream: Upstream, item: Record, recording: Recording) -> Any:
     return data
 
 
+def _report_problems(problems: list[str], token: str | None, out_path: Path, err: TextIO) -> int:
+    for problem in problems[:MAX_SHOWN]:
+        print(f"mockserver: violation: {scrub(problem, token)}", file=err)
+    more = len(problems) - MAX_SHOWN
+    if more > 0:
+        print(f"mockserver: ... and {more} more", file=err)
+    print(
+        f"mockserver: error: {len(problems)} problem(s) in the upstream's answers; "
+        f"nothing written to {out_path}",
+        file=err,
+    )
+    return 1
+
+
+def _write(out_path: Path, records: list[Record]) -> None:
+    try:
+        write_fixture(out_path, records)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out_path}: {exc.strerror or exc}") from None
+
+
+def _from_har(args: argparse.Namespace, err: TextIO) -> int:
+    """``record --from-har FILE --out PATH``: a fixture file from a HAR capture."""
+    if args.upstream or args.har:
+        raise UsageError("--from-har reads a capture: give neither --upstream nor --har with it")
+    records, problems, used = records_from_har(read_har(args.from_har))
+    if problems:
+        return _report_problems(problems, None, args.out, err)
+    if not used:
+        raise UsageError(
+            f"--from-har {args.from_har}: no 200 answer of GET /api/train_sessions or "
+            f"/api/train_sessions/ID in it; nothing written to {args.out}"
+        )
+    _write(args.out, records)
+    print(
+        f"mockserver: record: wrote {len(records)} records to {args.out} from {used} answers in "
+        f"{args.from_har}; replay with: mockserver serve --fixtures {args.out}",
+        file=err,
+    )
+    return 0
+
+
 def cmd_record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    out_path: Path = args.out
+    if not out_path.parent.is_dir():
+        raise UsageError(f"--out {out_path}: directory {out_path.parent} does not exist")
+    if args.from_har is not None:
+        return _from_har(args, err)
+    if not args.upstream:
+        raise UsageError("give --upstream URL (read the live API) or --from-har FILE (read a capture)")
     token = args.api_token or api_token_from_environment()
     if not token:
         raise UsageError(f"no API token: pass --api-token TOKEN or set {TOKEN_VARIABLE}")
@@ -179,11 +229,9 @@ def cmd_record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(
             "--concurrency must be >= 1, --timeout > 0, --rate >= 0 (0: unlimited), --retries >= 0"
         )
-    out_path: Path = args.out
-    if not out_path.parent.is_dir():
-        raise UsageError(f"--out {out_path}: directory {out_path.parent} does not exist")
     url = index_url(args.upstream)
     started = time.monotonic()
+    har = HarLog(token) if args.har is not None else None
 
     async def run() -> tuple[Recording, int, int]:
         async with Upstream(
@@ -193,6 +241,7 @@ def cmd_record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             concurrency=args.concurrency,
             timeout=args.timeout,
             retries=args.retries,
+            on_exchange=har.add if har is not None else None,
         ) as upstream:
             return await record(upstream, err, args.concurrency), upstream.sent, upstream.retried
 
@@ -205,22 +254,15 @@ def cmd_record(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ) from None
     except UsageError as exc:
         raise UsageError(f"{scrub(str(exc), token)}; nothing written to {out_path}") from None
+    if har is not None:  # written even when the answers broke the schemas: it shows why
+        try:
+            har.write(args.har)
+        except OSError as exc:
+            raise UsageError(f"cannot write --har {args.har}: {exc.strerror or exc}") from None
+        print(f"mockserver: record: wrote {len(har.entries)} exchanges to {args.har}", file=err)
     if recording.problems:
-        for problem in recording.problems[:MAX_SHOWN]:
-            print(f"mockserver: violation: {scrub(problem, token)}", file=err)
-        more = len(recording.problems) - MAX_SHOWN
-        if more > 0:
-            print(f"mockserver: ... and {more} more", file=err)
-        print(
-            f"mockserver: error: {len(recording.problems)} problem(s) in the upstream's "
-            f"answers; nothing written to {out_path}",
-            file=err,
-        )
-        return 1
-    try:
-        write_fixture(out_path, recording.records)
-    except OSError as exc:
-        raise UsageError(f"cannot write {out_path}: {exc.strerror or exc}") from None
+        return _report_problems(recording.problems, token, out_path, err)
+    _write(out_path, recording.records)
     print(
         f"mockserver: record: wrote {len(recording.records)} records to {out_path} "
         f"({sent} requests, {retried} retried, {time.monotonic() - started:.1f}s); "
@@ -235,7 +277,8 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "record",
         help="copy a live API's data into a fixture file",
-        description="Read the unfiltered index and every show of URL with TOKEN, check each "
+        description="Read the unfiltered index and every show of URL with TOKEN (or the API "
+        "answers in a HAR capture, --from-har), check each "
         "answer against schemas/, and write the records as a fixture file for "
         "'serve --fixtures'. Nothing is written when an answer breaks the schemas "
         "(exit 1) or the upstream cannot be read (exit 2). The token is never "
@@ -243,9 +286,20 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--upstream",
-        required=True,
         metavar="URL",
         help="the API, e.g. https://learninglogin.com (/api/train_sessions is added)",
+    )
+    p.add_argument(
+        "--har",
+        type=Path,
+        metavar="FILE",
+        help="also write every exchange as HAR 1.2 (tokens and secret-looking headers redacted)",
+    )
+    p.add_argument(
+        "--from-har",
+        type=Path,
+        metavar="FILE",
+        help="build the fixture file from a HAR capture (e.g. a browser's devtools) instead of --upstream",
     )
     p.add_argument(
         "--api-token", metavar="TOKEN", help=f"API token (default: {TOKEN_VARIABLE}, which ps cannot see)"

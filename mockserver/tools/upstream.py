@@ -23,6 +23,7 @@ import asyncio
 import email.utils
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -37,6 +38,7 @@ __all__ = [
     "RETRY_STATUSES",
     "TOKEN_VARIABLE",
     "BudgetExhaustedError",
+    "Exchange",
     "RateLimiter",
     "TargetError",
     "Upstream",
@@ -198,6 +200,19 @@ class UpstreamAnswer:
     target: str  # path and query, for messages (never carries the token)
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its answer, for observers such as ``record --har`` (headers as sent:
+    the observer must redact them)."""
+
+    url: URL
+    request_headers: dict[str, str]
+    answer: UpstreamAnswer
+    started: float  # epoch seconds
+    elapsed_ms: float
+    http_version: str
+
+
 class Upstream:
     """GETs against one upstream index URL with the token, pacing, a concurrency cap and retries.
 
@@ -216,8 +231,10 @@ class Upstream:
         retries: int = 3,
         backoff: float = 0.5,
         max_requests: int | None = None,
+        on_exchange: Callable[[Exchange], None] | None = None,
     ) -> None:
         self.url = url if isinstance(url, URL) else index_url(url)
+        self.on_exchange = on_exchange
         self.token = token
         self.timeout = timeout
         self.retries = retries
@@ -273,9 +290,16 @@ class Upstream:
                     )
                 await self._limiter.wait()
                 self.sent += 1
+                started, clock = time.time(), time.perf_counter()
                 try:
                     async with self._session.get(url, headers=headers, allow_redirects=False) as response:
                         answer = UpstreamAnswer(response.status, response.headers, await response.read(), raw)
+                        if self.on_exchange is not None:
+                            sent = dict(response.request_info.headers)
+                            v = response.version
+                            version = f"HTTP/{v.major}.{v.minor}" if v is not None else "HTTP/1.1"
+                            elapsed = (time.perf_counter() - clock) * 1000
+                            self.on_exchange(Exchange(url, sent, answer, started, elapsed, version))
                 except TimeoutError:
                     if attempt >= self.retries:
                         raise UpstreamTimeoutError(f"GET {raw}: no answer within {self.timeout:g}s") from None

@@ -5,10 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import re
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -25,6 +22,8 @@ from mockserver.model import HIDDEN_FIELDS, PUBLIC_FIELDS
 from mockserver.pytest_plugin import TrainSessionsAPI, _ServerThread
 from mockserver.server.state import ServerState
 from mockserver.server.store import Store
+
+from ..server_process import serve
 
 TOKEN = "rec-secret-7f3a9c"
 Factory = Callable[..., TrainSessionsAPI]
@@ -92,37 +91,13 @@ def test_record_writes_the_tokens_view_and_serve_replays_it(
     assert TOKEN not in text + stdout + stderr
     assert f"wrote {len(mine)} records" in stderr and "shows" in stderr
 
-    command = [
-        sys.executable,
-        "-m",
-        "mockserver",
-        "serve",
-        "--fixtures",
-        str(out),
-        "--port",
-        "0",
-        "--token",
-        "replay-token",
-        "--quiet",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert process.stdout is not None
-        url = ""
-        while not url:
-            line = process.stdout.readline()
-            assert line, "serve exited before listening"
-            if match := re.search(r"listening on (http://\S+)", line):
-                url = match.group(1)
-        replay = urllib.request.Request(url, headers={"Authorization": 'Token token="replay-token"'})
+    with serve(tmp_path, "--fixtures", str(out), "--token", "replay-token", "--quiet") as server:
+        replay = urllib.request.Request(
+            f"{server.base}/api/train_sessions", headers={"Authorization": 'Token token="replay-token"'}
+        )
         live = urllib.request.Request(upstream.url_for(), headers=upstream.headers)
         with urllib.request.urlopen(replay, timeout=10) as a, urllib.request.urlopen(live, timeout=10) as b:
             assert a.read() == b.read()
-    finally:
-        process.terminate()
-        process.wait(10)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def test_token_comes_from_the_environment(

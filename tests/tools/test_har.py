@@ -1,0 +1,158 @@
+"""``mockserver record --har`` and ``--from-har``: HAR 1.2 out (secrets redacted) and in."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockserver.cli import main
+from mockserver.generate import generate_records
+from mockserver.model import HIDDEN_FIELDS, PUBLIC_FIELDS
+from mockserver.pytest_plugin import TrainSessionsAPI
+
+TOKEN = "har-secret-0b7e"
+Factory = Callable[..., TrainSessionsAPI]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def recorded(train_sessions_api_factory: Factory, tmp_path: Path) -> tuple[Path, Path, list[dict[str, Any]]]:
+    """(fixture file, HAR file, the token's records) of one `record --har` run."""
+    records = generate_records(21, 25, accounts=("acme", "other"))
+    upstream = train_sessions_api_factory(records=records, tokens={TOKEN: "acme"})
+    fixture, har = tmp_path / "rec.json", tmp_path / "rec.har"
+    code, _out, err = run(
+        "record", "--upstream", upstream.url, "--api-token", TOKEN, "--out", str(fixture),
+        "--har", str(har), "--rate", "0",
+    )  # fmt: skip
+    assert code == 0, err
+    mine = sorted((r for r in records if r.get("account") == "acme"), key=lambda r: r["id"])
+    return fixture, har, mine
+
+
+def test_har_holds_every_exchange_without_the_token(
+    recorded: tuple[Path, Path, list[dict[str, Any]]],
+) -> None:
+    """Check that --har writes a HAR 1.2 log of the index and every show, with the token redacted."""
+    _, har, mine = recorded
+    text = har.read_text(encoding="utf-8")
+    assert TOKEN not in text
+    log = json.loads(text)["log"]
+    assert log["version"] == "1.2"
+    assert len(log["entries"]) == 1 + len(mine)
+    first = log["entries"][0]
+    assert first["request"]["url"].endswith("/api/train_sessions")
+    assert first["response"]["status"] == 200
+    auth = [h["value"] for h in first["request"]["headers"] if h["name"].lower() == "authorization"]
+    assert auth and all("har-secret" not in v for v in auth)
+    for entry in log["entries"]:
+        for field in ("startedDateTime", "time", "request", "response", "cache", "timings"):
+            assert field in entry
+
+
+def test_a_har_written_by_record_rebuilds_the_same_fixtures(
+    recorded: tuple[Path, Path, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    """Check that `record --from-har` on record's own HAR writes byte-identical fixtures."""
+    fixture, har, _ = recorded
+    rebuilt = tmp_path / "rebuilt.json"
+    code, _, err = run("record", "--from-har", str(har), "--out", str(rebuilt))
+    assert code == 0, err
+    assert rebuilt.read_bytes() == fixture.read_bytes()
+
+
+def _browser_har(bodies: list[tuple[str, int, Any]]) -> dict[str, Any]:
+    """A HAR as devtools saves it: other requests mixed in, bodies as text."""
+    entries = [
+        {
+            "request": {"method": "GET", "url": url, "headers": []},
+            "response": {
+                "status": status,
+                "content": {"mimeType": "application/json", "text": json.dumps(body)},
+            },
+        }
+        for url, status, body in bodies
+    ]
+    entries.append({"request": {"method": "GET", "url": "https://x/app.js"}, "response": {"status": 200}})
+    return {"log": {"version": "1.2", "entries": entries}}
+
+
+def test_from_har_merges_index_and_shows_by_id_and_drops_hidden_fields(tmp_path: Path) -> None:
+    """Check that a browser capture's filtered index and shows merge into public-field records."""
+    records = generate_records(3, 6)
+    public = [{k: r[k] for k in PUBLIC_FIELDS} for r in records]
+    base = "https://learninglogin.com/api/train_sessions"
+    har = tmp_path / "browser.har"
+    har.write_text(
+        json.dumps(
+            _browser_har(
+                [
+                    (f"{base}?full_name_cont=a", 200, sorted(public[:3], key=lambda r: -r["id"])),
+                    (f"{base}/{public[4]['id']}.json", 200, public[4]),
+                    (f"{base}/{public[5]['id']}", 404, {"status": 404, "error": "Not Found"}),
+                    (f"{base}/{public[2]['id']}", 200, public[2]),
+                ]
+            )
+        )
+    )
+    out = tmp_path / "fixtures.json"
+    code, _, err = run("record", "--from-har", str(har), "--out", str(out))
+    assert code == 0, err
+    written = json.loads(out.read_text())
+    assert [r["id"] for r in written] == sorted(r["id"] for r in [*public[:3], public[4]])
+    assert written == sorted([*public[:3], public[4]], key=lambda r: r["id"])
+    assert not any(name in r for r in written for name in HIDDEN_FIELDS)
+
+
+def test_from_har_refuses_disagreeing_answers_and_schema_breaks(tmp_path: Path) -> None:
+    """Check that answers disagreeing about an id, or breaking the schema, write nothing (exit 1)."""
+    record = {k: v for k, v in generate_records(4, 1)[0].items() if k in PUBLIC_FIELDS}
+    base = "https://learninglogin.com/api/train_sessions"
+    har = tmp_path / "bad.har"
+    har.write_text(
+        json.dumps(
+            _browser_har(
+                [
+                    (base, 200, [record]),
+                    (f"{base}/{record['id']}", 200, record | {"score": (record["score"] or 0) + 1}),
+                    (f"{base}/999", 200, {"id": "nine"}),
+                ]
+            )
+        )
+    )
+    out = tmp_path / "fixtures.json"
+    code, _, err = run("record", "--from-har", str(har), "--out", str(out))
+    assert code == 1
+    assert "one record per id" in err and "/id" in err and not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "not JSON"),
+        ('{"log": {}}', "not a HAR file"),
+        ('{"log": {"entries": []}}', "no 200 answer"),
+    ],
+)
+def test_from_har_input_errors_are_usage_errors(content: str, message: str, tmp_path: Path) -> None:
+    """Check that an unreadable or empty capture is one `mockserver: error:` line, exit 2."""
+    har = tmp_path / "x.har"
+    har.write_text(content)
+    code, _, err = run("record", "--from-har", str(har), "--out", str(tmp_path / "o.json"))
+    assert code == 2 and err.startswith("mockserver: error:") and message in err
+
+
+def test_record_needs_a_source(tmp_path: Path) -> None:
+    """Check that record without --upstream or --from-har says which to give."""
+    code, _, err = run("record", "--out", str(tmp_path / "o.json"))
+    assert code == 2 and "--upstream" in err and "--from-har" in err
