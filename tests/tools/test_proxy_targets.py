@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -98,12 +99,17 @@ PARSER_REFUSES = {
 )
 @pytest.mark.parametrize("method", ["GET", "CONNECT", "OPTIONS"])
 async def test_a_target_that_is_not_a_path_is_refused_before_any_byte_leaves(
-    target: str, method: str, captures: tuple[Capture, Capture], aiohttp_server: ServerFactory
+    target: str,
+    method: str,
+    captures: tuple[Capture, Capture],
+    aiohttp_server: ServerFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Check that absolute-, authority- and other non-path targets get a 400 and reach no host."""
     upstream, bystander = captures
     entries: list[Any] = []
     port = await start_proxy(upstream.port, aiohttp_server, entries)
+    caplog.set_level(logging.INFO)
     line = f"{method} {target.format(bystander=bystander.port)} HTTP/1.1"
     status, head, body = await raw_exchange(port, line)
     assert status == 400
@@ -116,6 +122,7 @@ async def test_a_target_that_is_not_a_path_is_refused_before_any_byte_leaves(
     assert TOKEN.encode() not in bystander.received
     assert bystander.received == b""
     assert upstream.received == b""
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]  # no traceback
 
 
 async def test_an_origin_form_target_reaches_the_upstream_with_the_token(
