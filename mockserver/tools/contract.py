@@ -30,7 +30,7 @@ from typing import Any, TextIO
 import mockserver
 from mockserver.errors import UsageError
 from mockserver.settings import DEV_TOKEN, api_token_from_environment
-from mockserver.tools.upstream import TOKEN_VARIABLE, Upstream, UpstreamError, index_url
+from mockserver.tools.upstream import RETRY_STATUSES, TOKEN_VARIABLE, Upstream, UpstreamError, index_url
 
 INSTALLED_NAME = "mockserver_contract_suite"  # the wheel's name for contract_tests/
 WAIT_INTERVAL = 0.5  # seconds between preflight attempts under --wait
@@ -88,7 +88,7 @@ async def preflight(url: str, token: str, source: str, wait: float, timeout: flo
     raises ``UsageError`` saying what to fix when the endpoint cannot be tested."""
     target = index_url(url, "URL")
     deadline = time.monotonic() + wait
-    async with Upstream(target, token, timeout=timeout, retries=0) as upstream:
+    async with Upstream(target, token, timeout=timeout, retries=2) as upstream:
         while True:
             try:
                 answer = await upstream.get()
@@ -102,6 +102,8 @@ async def preflight(url: str, token: str, source: str, wait: float, timeout: flo
                     "endpoint, or pass --wait SECONDS for one that is still starting"
                 ) from None
             break
+    if answer.status in RETRY_STATUSES:
+        return  # reachable but throttled: the suite retries these and never counts them as failures
     if answer.status == 401:
         raise UsageError(
             f"{target} answered 401 to the token from {source}: pass the endpoint's token with "

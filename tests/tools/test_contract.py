@@ -10,14 +10,17 @@ import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from mockserver.cli import main
+from mockserver.errors import UsageError
 from mockserver.pytest_plugin import TrainSessionsAPI
-from mockserver.tools.contract import INSTALLED_NAME
+from mockserver.tools.contract import INSTALLED_NAME, preflight
 
 ROOT = Path(__file__).resolve().parents[2]
 Factory = Callable[..., TrainSessionsAPI]
@@ -196,3 +199,24 @@ def test_installed_suite_runs_beside_a_client_package_named_contract_tests(
     )
     assert found.stdout.strip() == str(site / INSTALLED_NAME)  # the installed copy is what ran
     assert not list(site.rglob("contract.xml")) and not list(site.rglob(".hypothesis"))
+
+
+@pytest.mark.parametrize(("status", "passes"), [(429, True), (503, True), (404, False), (500, False)])
+async def test_preflight_leaves_throttling_to_the_suite(
+    status: int, passes: bool, aiohttp_server: Callable[[web.Application], Awaitable[TestServer]]
+) -> None:
+    """Check that a throttled preflight (429/503 after its retries) lets the suite run, which retries
+    them, while another status is a usage error naming it."""
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.Response(status=status, text="busy", headers={"Retry-After": "0"})
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", answer)
+    server = await aiohttp_server(app)
+    url = str(server.make_url("/"))
+    if passes:
+        await preflight(url, "t", "--api-token", wait=0)
+    else:
+        with pytest.raises(UsageError, match=f"answered {status}"):
+            await preflight(url, "t", "--api-token", wait=0)
