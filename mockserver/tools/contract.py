@@ -125,7 +125,34 @@ def _unchecked(report: Path) -> int | None:
     return count if isinstance(count, int) else None
 
 
+def _take_own_options(args: argparse.Namespace) -> None:
+    """Move this command's own options out of the pytest options after URL, so that
+    ``contract URL --api-token T --wait 30`` means what it says (the preflight sees them)."""
+    rest: list[str] = []
+    items = iter(args.pytest_args)
+    for item in items:
+        name, eq, value = item.partition("=")
+        if name in ("--api-token", "--wait"):
+            if not eq:
+                value = next(items, "")
+                if not value:
+                    raise UsageError(f"{name} needs a value")
+            if name == "--wait":
+                try:
+                    args.wait = float(value)
+                except ValueError:
+                    raise UsageError(f"--wait {value!r}: expected a number of seconds") from None
+            else:
+                args.api_token = value
+        elif item == "--allow-partial":
+            args.allow_partial = True
+        else:
+            rest.append(item)
+    args.pytest_args = rest
+
+
 def cmd_contract(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    _take_own_options(args)
     if args.wait < 0:
         raise UsageError(f"--wait {args.wait:g}: expected a non-negative number of seconds")
     token, source = _token_source(args.api_token)

@@ -51,6 +51,15 @@ def test_a_wrong_token_is_one_usage_error(train_sessions_api_factory: Factory) -
     assert out == ""  # the suite never ran
 
 
+def test_own_options_after_the_url_are_not_forwarded(train_sessions_api_factory: Factory) -> None:
+    """Check that `contract URL --api-token T` (options after URL) reaches the preflight too."""
+    api = train_sessions_api_factory(tokens={"right-token": None})
+    code, out, err = run(api.url, "--api-token=wrong-token", "-q")
+    assert code == 2 and "401" in err and "--api-token" in err and out == ""
+    code, _, err = run(api.url, "--api-token", api.token, "--allow-partial", *QUICK, "--max-requests", "3")
+    assert code == 0, err
+
+
 def test_the_token_from_the_environment_is_named(
     train_sessions_api_factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
