@@ -16,7 +16,9 @@ CONTAINER ?= $(shell command -v podman || command -v docker)
 # A .venv made by another interpreter than $(PYTHON) (or by one since removed) is rebuilt.
 WANT_PY := $(shell $(PYTHON) -c 'import os, sys; print(os.path.realpath(sys.executable))' 2>/dev/null)
 HAVE_PY := $(shell $(BIN)/python -c 'import os, sys; print(os.path.realpath(sys._base_executable))' 2>/dev/null)
-ifneq ($(WANT_PY),$(HAVE_PY))
+ifeq ($(WANT_PY),)
+REBUILD := rebuild-venv
+else ifneq ($(WANT_PY),$(HAVE_PY))
 REBUILD := rebuild-venv
 endif
 

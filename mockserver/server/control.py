@@ -13,7 +13,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from collections.abc import Awaitable, Callable
-from http import HTTPStatus
 from typing import Any
 
 import orjson
@@ -21,7 +20,7 @@ from aiohttp import web
 
 from mockserver import __version__
 from mockserver.dataset import validate_records
-from mockserver.errors import FixtureError, FixtureProblem
+from mockserver.errors import FixtureError, FixtureProblem, reason_phrase
 from mockserver.server.keys import SETTINGS, STATE
 from mockserver.server.state import ADMIN_TOKEN_HEADER, FaultRule, ServerState
 from mockserver.settings import Settings
@@ -55,7 +54,7 @@ class ControlError(Exception):
     def response(self) -> web.Response:
         body: dict[str, Any] = {
             "status": self.status,
-            "error": HTTPStatus(self.status).phrase,
+            "error": reason_phrase(self.status),
             "message": self.message,
         }
         if self.problems is not None:

@@ -96,3 +96,14 @@ def test_public_bind_with_a_token_from_the_environment_starts(monkeypatch: pytes
     with pytest.raises(SystemExit):
         main(["serve", "--host", "0.0.0.0", "--port", "0"])
     assert seen == ["0.0.0.0"]
+
+
+@pytest.mark.parametrize(
+    ("status", "phrase"),
+    [(413, "Request Entity Too Large"), (422, "Unprocessable Entity"), (503, "Service Unavailable")],
+)
+def test_reason_phrases_do_not_change_with_the_interpreter(status: int, phrase: str) -> None:
+    """Check that error bodies keep one phrase per status on Python 3.11 to 3.13 (3.13 renamed 422)."""
+    from mockserver.errors import RailsError, reason_phrase
+
+    assert reason_phrase(status) == phrase == RailsError(status).reason
