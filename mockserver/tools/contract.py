@@ -48,7 +48,17 @@ def suite_dir() -> Path:
             f"cannot find the contract suite (neither contract_tests/ in a checkout nor the "
             f"installed {INSTALLED_NAME} package); reinstall learninglogin-mockserver"
         )
-    return Path(next(iter(spec.submodule_search_locations)))
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+CONTRACT_EXTRA = "learninglogin-mockserver[contract]"
+
+
+def require_contract_extra() -> None:
+    """The suite needs pytest and hypothesis, which a plain install leaves out (the ``contract`` extra)."""
+    missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(f"the contract suite needs {' and '.join(missing)}: pip install '{CONTRACT_EXTRA}'")
 
 
 def pytest_command(
@@ -152,6 +162,7 @@ def _take_own_options(args: argparse.Namespace) -> None:
 
 
 def cmd_contract(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    require_contract_extra()
     _take_own_options(args)
     if args.wait < 0:
         raise UsageError(f"--wait {args.wait:g}: expected a non-negative number of seconds")
@@ -161,7 +172,9 @@ def cmd_contract(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         report = Path(scratch) / "unchecked.json"
         command = pytest_command(args.url, args.api_token, args.pytest_args, report)
         out.flush()
-        code = subprocess.run(command, check=False).returncode
+        # The caller's directory, not the package's: --junitxml and friends are relative to where
+        # the user stands, and nothing is written into an installation (the suite path is absolute).
+        code = subprocess.run(command, cwd=Path.cwd(), check=False).returncode
         unchecked = _unchecked(report)
     if code not in (0, 1):
         print(
