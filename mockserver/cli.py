@@ -241,7 +241,7 @@ def _run_workers(settings: Settings, store: Store, out: TextIO) -> None:
 
 def _refuse_unsupported(settings: Settings) -> None:
     """Refuse, in one line, what cannot be served safely or at all on this platform."""
-    if settings.host not in LOOPBACK and settings.uses_dev_token:
+    if not is_loopback(settings.host) and settings.uses_dev_token:
         raise UsageError(
             f"--host {settings.host} is reachable from other machines and the only token is the "
             f"public {DEV_TOKEN!r}: set MOCKSERVER_TOKENS=TOKEN (or --token TOKEN), or --no-auth"
