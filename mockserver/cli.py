@@ -106,6 +106,33 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         "(/__mockserver/); needed to use it with a non-loopback --host "
         "(env MOCKSERVER_ADMIN_TOKEN)",
     )
+    p.add_argument(
+        "--allow-host",
+        dest="allow_hosts",
+        action="append",
+        metavar="NAME",
+        help="on loopback, also answer requests whose Host is NAME (repeatable; '*': any); "
+        "others are refused against DNS rebinding",
+    )
+    p.add_argument(
+        "--allow-origin",
+        dest="allow_origins",
+        action="append",
+        metavar="ORIGIN",
+        help="let web pages from ORIGIN (e.g. http://app.test:8080) use the control API (repeatable)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close keep-alive connections idle this long (default 15)",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close connections whose request headers take longer than this (default 10)",
+    )
     p.set_defaults(run=cmd_serve)
 
 
@@ -255,6 +282,10 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "access_log": args.access_log,
             "workers": args.workers,
             "admin_token": args.admin_token,
+            "allow_hosts": tuple(args.allow_hosts) if args.allow_hosts else None,
+            "allow_origins": tuple(args.allow_origins) if args.allow_origins else None,
+            "idle_timeout": args.idle_timeout,
+            "header_timeout": args.header_timeout,
         }
     )
     sock = _listen(settings)

@@ -165,6 +165,8 @@ async def _conforms(
     body: Any = None,
 ) -> int:
     """Send one request and check its answer against the document; returns the status."""
+    if method != "get" and body is None:  # control writes need it, body or not (server/guard.py)
+        headers = {**(headers or {}), "Content-Type": "application/json"}
     response = await client.request(method.upper(), URL(target, encoded=True), headers=headers, json=body)
     spec, pointer = _response_spec(template, method, response.status)
     raw = await response.read()

@@ -16,6 +16,7 @@ from mockserver.server.state import FaultRule, Faults, redact, redact_headers
 RECORDS = generate_records(11, 40)
 AUTH = {"Authorization": 'Token token="dev-token"'}
 ADMIN = {"X-Mockserver-Admin-Token": "s3cret"}
+JSON = {"Content-Type": "application/json"}  # every control write needs it (server/guard.py)
 MakeClient = Callable[..., Awaitable[TestClient]]
 
 
@@ -68,7 +69,7 @@ async def test_refused_on_non_loopback_without_admin_token(make_client: MakeClie
     """Check that every control endpoint answers 403 with a clear JSON message off loopback."""
     client = await make_client(host="0.0.0.0")
     method = next(iter(ENDPOINTS[name]))
-    response = await client.request(method, f"/__mockserver/{name}")
+    response = await client.request(method, f"/__mockserver/{name}", headers=JSON)
     assert response.status == 403
     body = await response.json()
     assert body["status"] == 403 and body["error"] == "Forbidden"
@@ -99,7 +100,7 @@ async def test_unknown_endpoint_and_method(client: TestClient) -> None:
     unknown = await client.get("/__mockserver/nope")
     assert unknown.status == 404
     assert "/__mockserver/health" in (await unknown.json())["message"]
-    wrong = await client.post("/__mockserver/health")
+    wrong = await client.post("/__mockserver/health", headers=JSON)
     assert wrong.status == 405
     assert wrong.headers["Allow"] == "GET, HEAD"
 
@@ -129,7 +130,7 @@ async def test_put_replaces_and_reset_restores(client: TestClient) -> None:
     assert (await client.get("/api/train_sessions/7001", headers=AUTH)).status == 200
     served = await (await client.get("/__mockserver/records")).json()
     assert [r["id"] for r in served] == [7002, 7001]
-    assert (await client.post("/__mockserver/reset")).status == 200
+    assert (await client.post("/__mockserver/reset", headers=JSON)).status == 200
     assert len(await _ids(client)) == len(RECORDS)
 
 
@@ -166,7 +167,7 @@ async def test_post_refuses_ids_already_served(client: TestClient) -> None:
 @pytest.mark.parametrize("body", [b"{not json", b""])
 async def test_body_must_be_json(client: TestClient, body: bytes) -> None:
     """Check that a body that is not JSON answers 400 with the parser's reason."""
-    response = await client.put("/__mockserver/records", data=body)
+    response = await client.put("/__mockserver/records", data=body, headers=JSON)
     assert response.status == 400
     assert "not valid JSON" in (await response.json())["message"]
 
@@ -174,7 +175,7 @@ async def test_body_must_be_json(client: TestClient, body: bytes) -> None:
 async def test_mutations_refused_with_several_workers(make_client: MakeClient) -> None:
     """Check that data and faults cannot change when each worker process has its own copy."""
     client = await make_client(workers=2)
-    assert (await client.post("/__mockserver/reset")).status == 409
+    assert (await client.post("/__mockserver/reset", headers=JSON)).status == 409
     assert (await client.put("/__mockserver/records", json=[])).status == 409
     assert (await client.get("/__mockserver/health")).status == 200
 
@@ -209,7 +210,7 @@ async def test_journal_is_bounded_and_clearable(client: TestClient) -> None:
     body = await (await client.get("/__mockserver/requests?limit=2")).json()
     assert [r["query"] for r in body["requests"]] == ["score_eq=3", "score_eq=4"]
     assert (await client.get("/__mockserver/requests?limit=x")).status == 400
-    assert (await client.delete("/__mockserver/requests")).status == 204
+    assert (await client.delete("/__mockserver/requests", headers=JSON)).status == 204
     assert (await (await client.get("/__mockserver/requests")).json())["requests"] == []
 
 
@@ -274,7 +275,7 @@ async def test_fault_on_path_pattern_until_cleared(client: TestClient) -> None:
     assert (await client.get("/api/train_sessions", headers=AUTH)).status == 200
     assert (await client.get("/__mockserver/health")).status == 200  # control is never faulted
     assert (await client.get("/openapi.json")).status == 200
-    assert (await client.delete("/__mockserver/faults")).status == 204
+    assert (await client.delete("/__mockserver/faults", headers=JSON)).status == 204
     assert (await client.get("/api/train_sessions/1", headers=AUTH)).status in (200, 404)
 
 
@@ -334,7 +335,7 @@ async def test_reset_clears_journal_and_faults(client: TestClient) -> None:
     """Check that reset also empties the journal and removes faults."""
     await client.post("/__mockserver/faults", json={"status": 500, "times": None})
     await client.get("/api/train_sessions", headers=AUTH)
-    await client.post("/__mockserver/reset")
+    await client.post("/__mockserver/reset", headers=JSON)
     assert (await client.get("/api/train_sessions", headers=AUTH)).status == 200
     journal = (await (await client.get("/__mockserver/requests")).json())["requests"]
     assert len(journal) == 1
@@ -347,7 +348,7 @@ async def test_request_in_flight_during_reset_is_not_journaled(client: TestClien
     await client.post("/__mockserver/faults", json={"delay_ms": 300})
     slow = asyncio.ensure_future(client.get("/api/train_sessions", headers=AUTH))
     await asyncio.sleep(0.1)
-    await client.post("/__mockserver/reset")
+    await client.post("/__mockserver/reset", headers=JSON)
     assert (await slow).status == 200
     journal = (await (await client.get("/__mockserver/requests")).json())["requests"]
     assert journal == []
