@@ -8,14 +8,32 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import signal
 import socket
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from mockserver.errors import UsageError
+
+
+class _ClientErrorLine(logging.Filter):
+    """aiohttp logs a malformed request (a client's error, answered 400) with a traceback:
+    keep it to one line, so a server log's tracebacks are the mock's own bugs only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            reason = " ".join(str(exc.message).split())  # one line: the message spans several
+            record.msg = f"{record.getMessage()}: {exc.code} {reason}"
+            record.args, record.exc_info, record.exc_text = (), None, None
+        return True
+
+
+logging.getLogger("aiohttp.server").addFilter(_ClientErrorLine())
 
 
 def listen(host: str, port: int, *, reuse_port: bool = False, backlog: int = 1024) -> socket.socket:

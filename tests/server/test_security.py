@@ -9,8 +9,10 @@ import asyncio
 import json
 import signal
 import socket
+import struct
 import time
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,6 +24,7 @@ from yarl import URL
 
 from mockserver.generate import generate_records, write_fixture
 from mockserver.model import FILTERS, Kind
+from mockserver.pytest_plugin import TrainSessionsAPI
 from mockserver.server.guard import MEMO_SIZE, HostCheck, host_middleware
 
 from ..conftest import AppClientFactory
@@ -437,3 +440,29 @@ async def test_sigterm_lets_a_delayed_handler_finish(tmp_path: Path) -> None:
         assert status == 200
         assert len(json.loads(body)) == 500
         assert server.process.wait(30) == 0
+
+
+# --- aborted uploads -----------------------------------------------------------------------------
+
+
+def test_an_aborted_upload_is_a_client_error(
+    train_sessions_api_factory: Callable[..., TrainSessionsAPI],
+) -> None:
+    """Check that a client dropping PUT /__mockserver/records mid-body is no bug of the mock (it
+    was counted in health's errors and made the plugin raise MockServerBugError)."""
+    api = train_sessions_api_factory()
+    body = json.dumps([NEW] * 50).encode()
+    head = (
+        f"PUT /__mockserver/records HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", int(api.url.rpartition(":")[2])), timeout=10) as sock:
+            sock.sendall(head + body[: len(body) // 2])
+            time.sleep(0.1)  # the handler is now reading the body
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST
+    time.sleep(0.3)
+    with urllib.request.urlopen(api.url + "/__mockserver/health", timeout=10) as response:
+        health = json.loads(response.read())
+    assert health["errors"] == 0
+    api.check()  # raises MockServerBugError when the mock counted a bug
