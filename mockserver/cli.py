@@ -27,6 +27,7 @@ from mockserver.errors import FixtureError, UsageError
 from mockserver.resources import default_fixtures_path
 from mockserver.server import serving
 from mockserver.server.app import create_app
+from mockserver.server.limits import low_limit_notice, raise_open_file_limit
 from mockserver.server.store import Store
 from mockserver.settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN, Settings, build_settings, parse_token
 
@@ -224,6 +225,8 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
         )
     if settings.host not in LOOPBACK:
         print(f"mockserver: warning: bound to {settings.host}, reachable from other machines", file=out)
+    if notice := low_limit_notice():
+        print(notice, file=out)
     out.flush()
 
 
@@ -239,7 +242,13 @@ async def _serve(settings: Settings, store: Store, sock: socket.socket, out: Tex
             _banner(settings, port, store, out)
 
     try:
-        await serving.serve(create_app(settings, store), sock, ready)
+        await serving.serve(
+            create_app(settings, store),
+            sock,
+            ready,
+            idle_timeout=settings.idle_timeout,
+            header_timeout=settings.header_timeout,
+        )
     finally:
         if out is not None:
             print("mockserver: shutting down", file=out, flush=True)
@@ -248,9 +257,11 @@ async def _serve(settings: Settings, store: Store, sock: socket.socket, out: Tex
 def _run_workers(settings: Settings, store: Store, out: TextIO) -> None:
     """One process per worker on the same port (SO_REUSEPORT); data loaded once, then forked."""
     children: list[int] = []
+    parent = os.getpid()
     for _ in range(settings.workers - 1):
         pid = os.fork()
         if pid == 0:  # child: its own socket on the shared port
+            serving.die_with_parent(parent)
             try:
                 serving.run(_serve(settings, store, _listen(settings), None))
             finally:
@@ -288,6 +299,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "header_timeout": args.header_timeout,
         }
     )
+    raise_open_file_limit()  # before anything opens descriptors; the banner says when it is low
     sock = _listen(settings)
     started = time.perf_counter()
     try:

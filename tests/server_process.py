@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +29,11 @@ class RunningServer:
 
 
 @contextmanager
-def serve(tmp_path: Path, *args: str, timeout: float = 60.0) -> Iterator[RunningServer]:
-    """``mockserver serve --port 0 ARGS`` with its output in files; stopped with SIGTERM."""
+def serve(
+    tmp_path: Path, *args: str, timeout: float = 60.0, preexec_fn: Callable[[], object] | None = None
+) -> Iterator[RunningServer]:
+    """``mockserver serve --port 0 ARGS`` with its output in files; stopped with SIGTERM.
+    ``preexec_fn`` runs in the child before it starts (e.g. to lower its rlimits)."""
     out, err = tmp_path / "server.out", tmp_path / "server.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
@@ -39,6 +42,7 @@ def serve(tmp_path: Path, *args: str, timeout: float = 60.0) -> Iterator[Running
             stderr=stderr,
             stdin=subprocess.DEVNULL,
             env={**os.environ, "MOCKSERVER_CACHE_DIR": str(tmp_path / "cache")},
+            preexec_fn=preexec_fn,
         )
     try:
         deadline = time.monotonic() + timeout

@@ -7,10 +7,15 @@ port fails at once with one clear message; shutdown lets in-flight requests fini
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import errno
 import logging
+import os
 import signal
 import socket
+import sys
+import threading
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -18,6 +23,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from mockserver.errors import UsageError
+from mockserver.server.limits import DescriptorWatch, install_header_deadline, raise_open_file_limit
 
 
 class _ClientErrorLine(logging.Filter):
@@ -64,12 +70,26 @@ async def serve(
     on_ready: Callable[[int], None],
     *,
     shutdown_timeout: float = 10.0,
+    idle_timeout: float = 15.0,
+    header_timeout: float = 10.0,
 ) -> None:
-    """Serve ``app`` on ``sock``; ``on_ready(port)`` once accepting; stop on SIGINT/SIGTERM."""
+    """Serve ``app`` on ``sock``; ``on_ready(port)`` once accepting; stop on SIGINT/SIGTERM.
+
+    Idle keep-alive connections close after ``idle_timeout`` seconds and clients whose request
+    headers take longer than ``header_timeout`` are cut (see ``limits.py``).
+    """
+    raise_open_file_limit()  # idempotent; serve calls it earlier to report a low limit
     runner = web.AppRunner(
-        app, access_log=None, shutdown_timeout=shutdown_timeout, handler_cancellation=False
+        app,
+        access_log=None,
+        shutdown_timeout=shutdown_timeout,
+        handler_cancellation=False,
+        keepalive_timeout=idle_timeout,
     )
     await runner.setup()
+    install_header_deadline(runner, header_timeout)
+    watch = DescriptorWatch(runner, idle_timeout)
+    watch.start()
     await web.SockSite(runner, sock).start()
     on_ready(sock.getsockname()[1])
     stop = asyncio.Event()
@@ -79,7 +99,33 @@ async def serve(
     try:
         await stop.wait()
     finally:
+        watch.stop()
         await runner.cleanup()  # stops accepting, lets in-flight requests finish
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this forked worker stop (SIGTERM: it finishes what is in flight) when ``parent``
+    dies, even by SIGKILL: an orphan would keep serving old data on the shared port
+    (SO_REUSEPORT), alternating with whatever server takes the port next."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # it died before prctl: no signal will come
+                    os.kill(os.getpid(), signal.SIGTERM)
+                return
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl: watch instead
+            pass
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:  # pragma: no cover - Linux uses prctl
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def run(main: Coroutine[Any, Any, None]) -> None:

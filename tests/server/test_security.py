@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
+import resource
 import signal
 import socket
 import struct
@@ -466,3 +468,131 @@ def test_an_aborted_upload_is_a_client_error(
         health = json.loads(response.read())
     assert health["errors"] == 0
     api.check()  # raises MockServerBugError when the mock counted a bug
+
+
+# --- descriptors, idle and slow clients ----------------------------------------------------------
+
+
+def _soft_limit(soft: int, hard: int | None = None) -> Callable[[], None]:
+    """A preexec_fn giving the server process this open-file limit."""
+
+    def lower() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard if hard is not None else soft))
+
+    return lower
+
+
+def _server_soft_limit(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max open files"):
+            return int(line.split()[3])
+    raise AssertionError("no open-file limit in /proc")
+
+
+def _closed_within(sock: socket.socket, seconds: float) -> bool:
+    """True when the server closes ``sock`` within ``seconds`` (reads and drops any answer)."""
+    sock.settimeout(seconds)
+    try:
+        while sock.recv(65536):
+            pass
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        pass
+    return True
+
+
+def test_the_soft_open_file_limit_is_raised_to_the_hard_one(tmp_path: Path) -> None:
+    """Check that a server started with soft limit 256 runs with the hard limit, and says so
+    only when even that is low."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    assert hard > 512, "this machine's hard limit is too low for this test"
+    with serve(tmp_path, "--quiet", preexec_fn=_soft_limit(256, hard)) as server:
+        assert _server_soft_limit(server.process.pid) == hard
+        assert "open-file limit" not in server.out.read_text() or hard < 4096
+    with serve(tmp_path, "--quiet", preexec_fn=_soft_limit(300)) as server:
+        assert "open-file limit is 300" in server.out.read_text()
+
+
+def test_idle_connections_cannot_lock_clients_out(tmp_path: Path) -> None:
+    """Check that idle keep-alive connections filling every descriptor are reported once and
+    closed after --idle-timeout, after which new clients are served (they were locked out for
+    3,630 s, nothing logged)."""
+    limit = 96
+    with serve(tmp_path, "--quiet", "--idle-timeout", "2", preexec_fn=_soft_limit(limit)) as server:
+        idle = []
+        try:
+            for _ in range(limit + 20):
+                idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+            deadline = time.monotonic() + 10
+            while "out of file descriptors" not in server.logs():
+                assert time.monotonic() < deadline, server.logs()
+                time.sleep(0.1)
+            time.sleep(3)  # past the idle timeout: the held connections are closed
+            with urllib.request.urlopen(server.base + "/__mockserver/health", timeout=5) as response:
+                assert response.status == 200
+        finally:
+            for sock in idle:
+                sock.close()
+        assert server.logs().count("out of file descriptors") == 1
+
+
+def test_idle_and_slow_header_clients_are_cut(tmp_path: Path) -> None:
+    """Check that a silent connection closes after --idle-timeout and one trickling its headers
+    after --header-timeout (aiohttp kept both for 3,630 s), while a prompt client is served."""
+    with serve(tmp_path, "--quiet", "--idle-timeout", "1", "--header-timeout", "30") as server:
+        silent = socket.create_connection(("127.0.0.1", server.port))
+        started = time.monotonic()
+        assert _closed_within(silent, 5)
+        assert time.monotonic() - started < 4
+        silent.close()
+    with serve(tmp_path, "--quiet", "--idle-timeout", "30", "--header-timeout", "1") as server:
+        address = ("127.0.0.1", server.port)
+        with socket.create_connection(address) as slow:
+            started = time.monotonic()
+            for byte in b"GET /__mockserver/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n":
+                try:
+                    slow.sendall(bytes([byte]))
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+                time.sleep(0.05)
+            assert _closed_within(slow, 5)
+            assert time.monotonic() - started < 4.5
+        with socket.create_connection(address, timeout=5) as prompt:
+            prompt.sendall(b"GET /__mockserver/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert prompt.recv(4096).startswith(b"HTTP/1.1 200")
+            time.sleep(1.5)  # idle, not slow: kept open past the header timeout
+            prompt.sendall(b"GET /__mockserver/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert prompt.recv(4096).startswith(b"HTTP/1.1 200")
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(child) for child in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie serves nothing
+
+
+def test_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
+    """Check that SIGKILL of 'serve --workers 2' takes its worker down within seconds (the
+    orphan kept serving old data on the shared port)."""
+    port = random.randint(40000, 60000)
+    with serve(tmp_path, "--quiet", "--workers", "2", "--port", str(port)) as server:
+        deadline = time.monotonic() + 10
+        while not (workers := _children(server.process.pid)):
+            assert time.monotonic() < deadline, "no worker started"
+            time.sleep(0.05)
+        server.process.kill()
+        server.process.wait(10)
+        deadline = time.monotonic() + 5
+        while any(_alive(worker) for worker in workers):
+            assert time.monotonic() < deadline, f"worker {workers} still alive after its parent"
+            time.sleep(0.05)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
