@@ -123,6 +123,13 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="let web pages from ORIGIN (e.g. http://app.test:8080) use the control API (repeatable)",
     )
     p.add_argument(
+        "--cors",
+        action="append",
+        metavar="ORIGIN",
+        help="answer CORS for ORIGIN on the API routes, never the control API (repeatable; "
+        "'*': any origin; default off, as the live API)",
+    )
+    p.add_argument(
         "--idle-timeout",
         type=float,
         metavar="SECONDS",
@@ -295,6 +302,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "admin_token": args.admin_token,
             "allow_hosts": tuple(args.allow_hosts) if args.allow_hosts else None,
             "allow_origins": tuple(args.allow_origins) if args.allow_origins else None,
+            "cors": tuple(args.cors) if args.cors else None,
             "idle_timeout": args.idle_timeout,
             "header_timeout": args.header_timeout,
         }

@@ -38,6 +38,7 @@ class Settings:
     allow_origins: tuple[str, ...] = ()  # Origins accepted by the control API besides loopback ones
     idle_timeout: float = 15.0  # seconds an idle keep-alive connection is kept (aiohttp: 3,630)
     header_timeout: float = 10.0  # seconds a client may take to send a request's headers
+    cors: tuple[str, ...] = ()  # origins answered with CORS headers on API routes ('*': any)
 
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""
