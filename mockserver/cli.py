@@ -237,12 +237,12 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
     out.flush()
 
 
-def _listen(settings: Settings) -> socket.socket:
-    return serving.listen(settings.host, settings.port, reuse_port=settings.workers > 1)
+def _listen(settings: Settings) -> list[socket.socket]:
+    return serving.listen_all(settings.host, settings.port, reuse_port=settings.workers > 1)
 
 
-async def _serve(settings: Settings, store: Store, sock: socket.socket, out: TextIO | None) -> None:
-    """Serve on ``sock`` until SIGINT/SIGTERM, then finish in-flight requests and stop."""
+async def _serve(settings: Settings, store: Store, socks: list[socket.socket], out: TextIO | None) -> None:
+    """Serve on ``socks`` until SIGINT/SIGTERM, then finish in-flight requests and stop."""
 
     def ready(port: int) -> None:
         if out is not None:
@@ -251,7 +251,7 @@ async def _serve(settings: Settings, store: Store, sock: socket.socket, out: Tex
     try:
         await serving.serve(
             create_app(settings, store),
-            sock,
+            socks,
             ready,
             idle_timeout=settings.idle_timeout,
             header_timeout=settings.header_timeout,
@@ -308,22 +308,24 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         }
     )
     raise_open_file_limit()  # before anything opens descriptors; the banner says when it is low
-    sock = _listen(settings)
+    socks = _listen(settings)
     started = time.perf_counter()
     try:
         store = load_store(settings)
     except BaseException:
-        sock.close()
+        for each in socks:
+            each.close()
         raise
     log.info("loaded %d records in %.2fs", len(store), time.perf_counter() - started)
     gc.freeze()  # the dataset lives as long as the process: keep it out of GC passes
     if settings.workers > 1:
         if settings.port == 0:
             raise UsageError("--workers needs a fixed --port (the workers share it)")
-        sock.close()
+        for each in socks:
+            each.close()
         _run_workers(settings, store, out)
     else:
-        serving.run(_serve(settings, store, sock, out))
+        serving.run(_serve(settings, store, socks, out))
     return 0
 
 

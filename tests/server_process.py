@@ -51,7 +51,7 @@ def serve(
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.02)
         banner = out.read_text()
-        port = int(banner.split("listening on http://127.0.0.1:")[1].split("/")[0])
+        port = int(banner.split("listening on http://")[1].split("/")[0].rpartition(":")[2])
         yield RunningServer(process, port, out, err)
     finally:
         if process.poll() is None:

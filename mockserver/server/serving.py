@@ -16,7 +16,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -64,9 +64,29 @@ def listen(host: str, port: int, *, reuse_port: bool = False, backlog: int = 102
     return sock
 
 
+def listen_all(host: str, port: int, *, reuse_port: bool = False) -> list[socket.socket]:
+    """``listen`` on ``host``; for ``localhost`` on both 127.0.0.1 and ::1, one port (Node 17+
+    and browsers try ::1 first). ::1 is left out where the machine has no IPv6 loopback."""
+    if host.lower() != "localhost":
+        return [listen(host, port, reuse_port=reuse_port)]
+    for _ in range(5):  # with port 0, the port 127.0.0.1 got may be taken on ::1: try another
+        first = listen("127.0.0.1", port, reuse_port=reuse_port)
+        try:
+            return [first, listen("::1", first.getsockname()[1], reuse_port=reuse_port)]
+        except OSError:  # no IPv6 socket at all
+            return [first]
+        except UsageError as exc:
+            if "address already in use" not in str(exc):
+                return [first]  # no ::1 here (cannot assign requested address)
+            first.close()
+            if port != 0:
+                raise UsageError(f"cannot listen on localhost:{port}: [::1]:{port} is in use") from None
+    raise UsageError("cannot listen on localhost: no port was free on both 127.0.0.1 and ::1")
+
+
 async def serve(
     app: web.Application,
-    sock: socket.socket,
+    sock: socket.socket | Sequence[socket.socket],
     on_ready: Callable[[int], None],
     *,
     shutdown_timeout: float = 10.0,
@@ -90,8 +110,10 @@ async def serve(
     install_header_deadline(runner, header_timeout)
     watch = DescriptorWatch(runner, idle_timeout)
     watch.start()
-    await web.SockSite(runner, sock).start()
-    on_ready(sock.getsockname()[1])
+    socks = [sock] if isinstance(sock, socket.socket) else list(sock)
+    for each in socks:
+        await web.SockSite(runner, each).start()
+    on_ready(socks[0].getsockname()[1])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
