@@ -246,6 +246,10 @@ _FAULT_FIELDS = {
 }
 
 
+def _integral(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 async def post_faults(request: web.Request, state: ServerState) -> web.Response:
     _single_worker(request.app[SETTINGS])
     data = await _body(request)
@@ -253,6 +257,8 @@ async def post_faults(request: web.Request, state: ServerState) -> web.Response:
         raise ControlError(
             400, 'expected a JSON object like {"status": 503, "times": 1, "path": "/api/*", "delay_ms": 0}'
         )
+    # JSON Schema's integer includes 5.0 (the document says integer): accept what it allows
+    data = {k: _integral(v) for k, v in data.items()}
     problems = [
         f"unknown key {key!r} (allowed: {', '.join(_FAULT_FIELDS)})"
         for key in data

@@ -352,3 +352,14 @@ async def test_request_in_flight_during_reset_is_not_journaled(client: TestClien
     assert (await slow).status == 200
     journal = (await (await client.get("/__mockserver/requests")).json())["requests"]
     assert journal == []
+
+
+async def test_fault_numbers_may_be_integral_floats(client: TestClient) -> None:
+    """Check that 503.0 and 1500.0 (integers to JSON Schema, as the document declares them) are
+    accepted, and 1.5 still is not (Schemathesis found 15098927.0 refused)."""
+    response = await client.post(
+        "/__mockserver/faults", json={"status": 503.0, "delay_ms": 1500.0, "times": 2.0}
+    )
+    assert response.status == 201
+    assert (await response.json())["faults"][0] == {"status": 503, "delay_ms": 1500, "times": 2, "path": None}
+    assert (await client.post("/__mockserver/faults", json={"delay_ms": 1.5})).status == 422
