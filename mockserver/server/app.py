@@ -32,13 +32,12 @@ from mockserver.server.guard import Policy, guard_middleware
 from mockserver.server.keys import SETTINGS, STATE, TOKENS
 from mockserver.server.state import ServerState, redact
 from mockserver.server.store import Store
-from mockserver.server.views import IGNORED_HEADER, JSON_TYPE, dispatch, header_safe
+from mockserver.server.views import ERROR_HEADER, IGNORED_HEADER, JSON_TYPE, dispatch, header_safe
 from mockserver.settings import Settings
 
 access_log = logging.getLogger("mockserver.access")
 error_log = logging.getLogger("mockserver.error")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-ERROR_HEADER = "X-Mockserver-Error"
 FAULT_HEADER = "X-Mockserver-Fault"
 
 
