@@ -32,7 +32,15 @@ from mockserver.model import FILTERS, INT4_MAX, Filter, Kind
 from mockserver.schemas import load_schema, schema_id
 from mockserver.settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN
 
-__all__ = ["API_TAG", "CONTROL_TAG", "build_control_openapi", "build_openapi", "register"]
+FAULT_MAX_DELAY_MS = 3_600_000  # an hour: longer is no test; unbounded broke JSON (a 100-bit int)
+__all__ = [
+    "API_TAG",
+    "CONTROL_TAG",
+    "FAULT_MAX_DELAY_MS",
+    "build_control_openapi",
+    "build_openapi",
+    "register",
+]
 
 Document = dict[str, Any]
 
@@ -291,8 +299,8 @@ def _control_paths() -> dict[str, Any]:
             ),
             "post": _control(
                 "Add records",
-                "One record or an array of them, validated like "
-                "a fixture file; ids already served are refused.",
+                "One record or an array of them, validated like a fixture file; fields left "
+                "out are filled as the plugin's add() fills them; ids already served are refused.",
                 {
                     "201": _ok(
                         "Added.",
@@ -304,7 +312,12 @@ def _control_paths() -> dict[str, Any]:
                     "422": invalid,
                     **_BODY_ERRORS,
                 },
-                body={"oneOf": [_ref("fixture", "/items"), _ref("fixture")]},
+                body={
+                    "oneOf": [
+                        {"$ref": local + "PartialRecord"},
+                        {"type": "array", "items": {"$ref": local + "PartialRecord"}},
+                    ]
+                },
             ),
         },
         "/__mockserver/requests": {
@@ -403,8 +416,8 @@ def _control_schemas() -> dict[str, Any]:
             ],
             "properties": {
                 "status": {"enum": [*(s.value for s in HTTPStatus if 400 <= s.value <= 599), None]},
-                "delay_ms": {"type": "integer", "minimum": 0, "default": 0},
-                "times": {"type": ["integer", "null"], "minimum": 1, "default": 1},
+                "delay_ms": {"type": "integer", "minimum": 0, "maximum": FAULT_MAX_DELAY_MS, "default": 0},
+                "times": {"type": ["integer", "null"], "minimum": 1, "maximum": INT4_MAX, "default": 1},
                 "path": {"type": ["string", "null"], "examples": ["/api/train_sessions/*"]},
             },
             "additionalProperties": False,
@@ -554,6 +567,14 @@ def build_openapi(server_url: str | None = None) -> Document:
     }
 
 
+def _partial_record() -> dict[str, Any]:
+    """A fixture record with every field optional: what POST /__mockserver/records accepts
+    (the rest is filled like the plugin's ``.add()``); derived from the committed schema."""
+    item = dict(load_schema("fixture")["items"])
+    item.pop("required", None)
+    return {**item, "title": "Partial fixture record"}
+
+
 def build_control_openapi(server_url: str | None = None) -> Document:
     """The control API's document (served at ``/__mockserver/openapi.json``): mock only, and
     for deliberate use, since its writes replace the data and inject faults."""
@@ -582,6 +603,7 @@ def build_control_openapi(server_url: str | None = None) -> Document:
             "schemas": {
                 **{title: load_schema(name) for title, name in _EMBEDDED_CONTROL.items()},
                 **_control_schemas(),
+                "PartialRecord": _partial_record(),
             },
             "securitySchemes": {
                 "adminToken": {

@@ -327,3 +327,31 @@ def test_cli_reports_an_unwritable_path(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["openapi", "--out", str(tmp_path / "missing" / "x.json")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mockserver: error: cannot write") and "Traceback" not in err
+
+
+def test_control_document_allows_partial_records_and_bounds_faults() -> None:
+    """Check that the POST records body allows what the endpoint accepts (partial records) and
+    refuses what it refuses (unknown keys), and that fault numbers are bounded as the server
+    bounds them."""
+    body = CONTROL_DOC["paths"]["/__mockserver/records"]["post"]["requestBody"]["content"]
+    validator = Draft202012Validator(
+        {
+            "$ref": f"{CONTROL_URI}#"
+            + _pointer(
+                "paths",
+                "/__mockserver/records",
+                "post",
+                "requestBody",
+                "content",
+                "application/json",
+                "schema",
+            )
+        },
+        registry=REGISTRY,
+    )
+    assert "application/json" in body
+    assert validator.is_valid({"full_name": "Ada Lovelace"})
+    assert validator.is_valid([{"score": 7}, {}])
+    assert not validator.is_valid({"scor": 7})
+    fault = CONTROL_DOC["components"]["schemas"]["Fault"]["properties"]
+    assert fault["delay_ms"]["maximum"] == 3_600_000

@@ -24,7 +24,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 from mockserver import __version__
 from mockserver.dataset import validate_records
 from mockserver.errors import FixtureError, FixtureProblem, reason_phrase
-from mockserver.openapi import build_control_openapi
+from mockserver.model import INT4_MAX
+from mockserver.openapi import FAULT_MAX_DELAY_MS, build_control_openapi
 from mockserver.server.keys import SETTINGS, STATE
 from mockserver.server.state import ADMIN_TOKEN_HEADER, FaultRule, ServerState
 from mockserver.settings import Settings
@@ -274,6 +275,10 @@ async def post_faults(request: web.Request, state: ServerState) -> web.Response:
         for key, value in data.items()
         if key in _FAULT_FIELDS and (isinstance(value, bool) or not isinstance(value, _FAULT_FIELDS[key]))
     ]
+    if isinstance(data.get("delay_ms"), int) and data["delay_ms"] > FAULT_MAX_DELAY_MS:
+        problems.append(f"delay_ms: {data['delay_ms']} is more than {FAULT_MAX_DELAY_MS} (an hour)")
+    if isinstance(data.get("times"), int) and data["times"] > INT4_MAX:
+        problems.append(f"times: {data['times']} is more than {INT4_MAX} (use null: until removed)")
     if not problems:
         try:
             rule = FaultRule(**data)

@@ -423,3 +423,14 @@ async def test_fault_numbers_may_be_integral_floats(client: TestClient) -> None:
     assert response.status == 201
     assert (await response.json())["faults"][0] == {"status": 503, "delay_ms": 1500, "times": 2, "path": None}
     assert (await client.post("/__mockserver/faults", json={"delay_ms": 1.5})).status == 422
+
+
+async def test_fault_numbers_are_bounded(client: TestClient) -> None:
+    """Check that a delay beyond an hour or times beyond int4 is a 422, not a stored rule that
+    made every later fault answer 500 (Schemathesis sent delay_ms 3122580220130704164164250632192)."""
+    for fault in ({"delay_ms": 2**100}, {"status": 503, "times": 2**40}, {"delay_ms": 3_600_001}):
+        response = await client.post("/__mockserver/faults", json=fault)
+        assert response.status == 422, fault
+    listed = await client.get("/__mockserver/faults")
+    assert (listed.status, await listed.json()) == (200, {"faults": []})
+    assert (await client.post("/__mockserver/faults", json={"delay_ms": 3_600_000})).status == 201
