@@ -29,6 +29,7 @@ from mockserver.network import is_loopback
 from mockserver.resources import default_fixtures_path
 from mockserver.server import serving
 from mockserver.server.app import create_app
+from mockserver.server.limits import low_limit_notice, raise_open_file_limit
 from mockserver.server.store import Store
 from mockserver.settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN, Settings, build_settings, parse_token
 
@@ -106,6 +107,40 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="require TOKEN in X-Mockserver-Admin-Token for the control API "
         "(/__mockserver/); needed to use it with a non-loopback --host "
         "(env MOCKSERVER_ADMIN_TOKEN)",
+    )
+    p.add_argument(
+        "--allow-host",
+        dest="allow_hosts",
+        action="append",
+        metavar="NAME",
+        help="on loopback, also answer requests whose Host is NAME (repeatable; '*': any); "
+        "others are refused against DNS rebinding",
+    )
+    p.add_argument(
+        "--allow-origin",
+        dest="allow_origins",
+        action="append",
+        metavar="ORIGIN",
+        help="let web pages from ORIGIN (e.g. http://app.test:8080) use the control API (repeatable)",
+    )
+    p.add_argument(
+        "--cors",
+        action="append",
+        metavar="ORIGIN",
+        help="answer CORS for ORIGIN on the API routes, never the control API (repeatable; "
+        "'*': any origin; default off, as the live API)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close keep-alive connections idle this long (default 15)",
+    )
+    p.add_argument(
+        "--header-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close connections whose request headers take longer than this (default 10)",
     )
     p.set_defaults(run=cmd_serve)
 
@@ -196,22 +231,30 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
         )
     if not is_loopback(settings.host):
         print(f"mockserver: warning: bound to {settings.host}, reachable from other machines", file=out)
+    if notice := low_limit_notice():
+        print(notice, file=out)
     out.flush()
 
 
-def _listen(settings: Settings) -> socket.socket:
-    return serving.listen(settings.host, settings.port, reuse_port=settings.workers > 1)
+def _listen(settings: Settings) -> list[socket.socket]:
+    return serving.listen_all(settings.host, settings.port, reuse_port=settings.workers > 1)
 
 
-async def _serve(settings: Settings, store: Store, sock: socket.socket, out: TextIO | None) -> None:
-    """Serve on ``sock`` until SIGINT/SIGTERM, then finish in-flight requests and stop."""
+async def _serve(settings: Settings, store: Store, socks: list[socket.socket], out: TextIO | None) -> None:
+    """Serve on ``socks`` until SIGINT/SIGTERM, then finish in-flight requests and stop."""
 
     def ready(port: int) -> None:
         if out is not None:
             _banner(settings, port, store, out)
 
     try:
-        await serving.serve(create_app(settings, store), sock, ready)
+        await serving.serve(
+            create_app(settings, store),
+            socks,
+            ready,
+            idle_timeout=settings.idle_timeout,
+            header_timeout=settings.header_timeout,
+        )
     finally:
         if out is not None:
             print("mockserver: shutting down", file=out, flush=True)
@@ -220,9 +263,11 @@ async def _serve(settings: Settings, store: Store, sock: socket.socket, out: Tex
 def _run_workers(settings: Settings, store: Store, out: TextIO) -> None:
     """One process per worker on the same port (SO_REUSEPORT); data loaded once, then forked."""
     children: list[int] = []
+    parent = os.getpid()
     for _ in range(settings.workers - 1):
         pid = os.fork()
         if pid == 0:  # child: its own socket on the shared port
+            serving.die_with_parent(parent)
             try:
                 serving.run(_serve(settings, store, _listen(settings), None))
             finally:
@@ -268,25 +313,33 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "access_log": args.access_log,
             "workers": args.workers,
             "admin_token": args.admin_token,
+            "allow_hosts": tuple(args.allow_hosts) if args.allow_hosts else None,
+            "allow_origins": tuple(args.allow_origins) if args.allow_origins else None,
+            "cors": tuple(args.cors) if args.cors else None,
+            "idle_timeout": args.idle_timeout,
+            "header_timeout": args.header_timeout,
         }
     )
     _refuse_unsupported(settings)
-    sock = _listen(settings)
+    raise_open_file_limit()  # before anything opens descriptors; the banner says when it is low
+    socks = _listen(settings)
     started = time.perf_counter()
     try:
         store = load_store(settings)
     except BaseException:
-        sock.close()
+        for each in socks:
+            each.close()
         raise
     log.info("loaded %d records in %.2fs", len(store), time.perf_counter() - started)
     gc.freeze()  # the dataset lives as long as the process: keep it out of GC passes
     if settings.workers > 1:
         if settings.port == 0:
             raise UsageError("--workers needs a fixed --port (the workers share it)")
-        sock.close()
+        for each in socks:
+            each.close()
         _run_workers(settings, store, out)
     else:
-        serving.run(_serve(settings, store, sock, out))
+        serving.run(_serve(settings, store, socks, out))
     return 0
 
 

@@ -1,7 +1,9 @@
-"""The OpenAPI 3.1 document of the emulated API and the control API, built from ``model.py``.
+"""The OpenAPI 3.1 documents of the emulated API and of the control API, built from ``model.py``.
 
-Served at ``GET /openapi.json`` and written by ``mockserver openapi [--out PATH]``, so that
-Prism, Schemathesis, Postman and code generators can use the mock's contract.
+The API's is served at ``GET /openapi.json`` and written by ``mockserver openapi [--out PATH]``,
+so that Prism, Schemathesis, Postman and code generators can use the mock's contract; the
+control API's, kept apart so that a fuzzer pointed at the first cannot inject faults, at
+``GET /__mockserver/openapi.json`` and by ``mockserver openapi --control``.
 
 * Every filter parameter comes from ``model.FILTERS`` (name, type, the vendor doc's wording and
   what Ransack really does), so the document cannot drift from the engine's filter table.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -29,7 +32,15 @@ from mockserver.model import FILTERS, INT4_MAX, Filter, Kind
 from mockserver.schemas import load_schema, schema_id
 from mockserver.settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN
 
-__all__ = ["API_TAG", "CONTROL_TAG", "build_openapi", "register"]
+FAULT_MAX_DELAY_MS = 3_600_000  # an hour: longer is no test; unbounded broke JSON (a 100-bit int)
+__all__ = [
+    "API_TAG",
+    "CONTROL_TAG",
+    "FAULT_MAX_DELAY_MS",
+    "build_control_openapi",
+    "build_openapi",
+    "register",
+]
 
 Document = dict[str, Any]
 
@@ -207,7 +218,9 @@ _CONTROL_ERRORS = {
     "403": _control_error(
         "Refused: the server listens on a non-loopback interface without "
         "--admin-token, or the X-Mockserver-Admin-Token header is missing "
-        "or wrong."
+        "or wrong; or (rule host, origin, content-type) the Host is no loopback name, "
+        "the Origin no loopback origin, or a change was sent without "
+        "Content-Type: application/json."
     ),
 }
 _MUTATION_ERRORS = {
@@ -286,8 +299,8 @@ def _control_paths() -> dict[str, Any]:
             ),
             "post": _control(
                 "Add records",
-                "One record or an array of them, validated like "
-                "a fixture file; ids already served are refused.",
+                "One record or an array of them, validated like a fixture file; fields left "
+                "out are filled as the plugin's add() fills them; ids already served are refused.",
                 {
                     "201": _ok(
                         "Added.",
@@ -299,7 +312,12 @@ def _control_paths() -> dict[str, Any]:
                     "422": invalid,
                     **_BODY_ERRORS,
                 },
-                body={"oneOf": [_ref("fixture", "/items"), _ref("fixture")]},
+                body={
+                    "oneOf": [
+                        {"$ref": local + "PartialRecord"},
+                        {"type": "array", "items": {"$ref": local + "PartialRecord"}},
+                    ]
+                },
             ),
         },
         "/__mockserver/requests": {
@@ -366,6 +384,7 @@ def _control_schemas() -> dict[str, Any]:
             "properties": {
                 "status": {"type": "integer"},
                 "error": {"type": "string"},
+                "rule": {"enum": ["host", "origin", "content-type"]},
                 "message": {"type": "string"},
                 "problems": {"type": "array", "items": {}},
             },
@@ -390,10 +409,15 @@ def _control_schemas() -> dict[str, Any]:
         },
         "Fault": {
             "type": "object",
+            # what FaultRule accepts: a standard error status, a positive delay, or both
+            "anyOf": [
+                {"required": ["status"], "properties": {"status": {"type": "integer"}}},
+                {"required": ["delay_ms"], "properties": {"delay_ms": {"minimum": 1}}},
+            ],
             "properties": {
-                "status": {"type": ["integer", "null"], "minimum": 400, "maximum": 599},
-                "delay_ms": {"type": "integer", "minimum": 0, "default": 0},
-                "times": {"type": ["integer", "null"], "minimum": 1, "default": 1},
+                "status": {"enum": [*(s.value for s in HTTPStatus if 400 <= s.value <= 599), None]},
+                "delay_ms": {"type": "integer", "minimum": 0, "maximum": FAULT_MAX_DELAY_MS, "default": 0},
+                "times": {"type": ["integer", "null"], "minimum": 1, "maximum": INT4_MAX, "default": 1},
                 "path": {"type": ["string", "null"], "examples": ["/api/train_sessions/*"]},
             },
             "additionalProperties": False,
@@ -429,12 +453,35 @@ def _control_schemas() -> dict[str, Any]:
     }
 
 
-# --- the document -------------------------------------------------------------------------------
+# --- the documents ------------------------------------------------------------------------------
+
+_EMBEDDED_CONTROL = {"Fixture": "fixture", "TrainSession": "record"}  # what the control API's bodies use
+
+
+def _servers(server_url: str | None) -> list[dict[str, str]]:
+    return [{"url": server_url or f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", "description": "mockserver serve"}]
+
+
+def _document_path(operation_id: str, summary: str, tag: str, security: list[Any]) -> dict[str, Any]:
+    return {
+        "get": {
+            "tags": [tag],
+            "operationId": operation_id,
+            "summary": summary,
+            "security": security,
+            "responses": {"200": _ok("The OpenAPI document.", {"type": "object"})},
+        }
+    }
 
 
 def build_openapi(server_url: str | None = None) -> Document:
-    """The whole document; ``server_url`` defaults to ``mockserver serve``'s address."""
-    server = server_url or f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+    """The emulated API's document (served at ``/openapi.json``); ``server_url`` defaults to
+    ``mockserver serve``'s address.
+
+    It describes the API only: a fuzzer pointed at it (Schemathesis' stateful phase) must not
+    find the control API's writes, which would inject faults and replace the data under its
+    own feet. The control API has its own document, ``build_control_openapi``.
+    """
     index, show = _index_operation, _show_operation
     return {
         "openapi": "3.1.0",
@@ -444,23 +491,20 @@ def build_openapi(server_url: str | None = None) -> Document:
             "version": __version__,
             "description": (
                 "GET /api/train_sessions and GET /api/train_sessions/:id of LearningLogin's "
-                "Rails API, with the Ransack filter semantics measured on the real stack, and "
-                "the mock's control API (tag 'mockserver control'). Generated from "
-                "mockserver/model.py; response bodies reference the JSON Schemas in schemas/ "
-                "by $id (embedded under components/schemas so they resolve offline)."
+                "Rails API, with the Ransack filter semantics measured on the real stack. "
+                "Generated from mockserver/model.py; response bodies reference the JSON Schemas "
+                "in schemas/ by $id (embedded under components/schemas so they resolve offline). "
+                "The mock's control API is described separately, at /__mockserver/openapi.json. "
+                "Bound to loopback, the mock answers 403 to a Host that is no loopback name "
+                "(DNS rebinding) unless started with --allow-host."
             ),
         },
         "servers": [
-            {"url": server, "description": "mockserver serve"},
+            *_servers(server_url),
             {"url": "https://learninglogin.com", "description": "the live API"},
         ],
         "tags": [
             {"name": API_TAG, "description": "The emulated live API."},
-            {
-                "name": CONTROL_TAG,
-                "description": "Mock only: shape data, read the request "
-                "journal, inject faults. Open on loopback; elsewhere only with --admin-token.",
-            },
             {"name": META_TAG, "description": "Mock only: this document."},
         ],
         "paths": {
@@ -468,22 +512,10 @@ def build_openapi(server_url: str | None = None) -> Document:
             "/api/train_sessions.json": {"get": index("listTrainSessionsJson", " (.json)")},
             "/api/train_sessions/{id}": {"get": show("showTrainSession", "")},
             "/api/train_sessions/{id}.json": {"get": show("showTrainSessionJson", " (.json)")},
-            "/openapi.json": {
-                "get": {
-                    "tags": [META_TAG],
-                    "operationId": "openapi",
-                    "summary": "This document",
-                    "security": [],
-                    "responses": {"200": _ok("The OpenAPI document.", {"type": "object"})},
-                }
-            },
-            **_control_paths(),
+            "/openapi.json": _document_path("openapi", "This document", META_TAG, []),
         },
         "components": {
-            "schemas": {
-                **{title: load_schema(name) for title, name in _EMBEDDED.items()},
-                **_control_schemas(),
-            },
+            "schemas": {title: load_schema(name) for title, name in _EMBEDDED.items()},
             "parameters": {f.name: _filter_parameter(f) for f in FILTERS},
             "headers": {
                 "MockserverIgnored": {
@@ -530,6 +562,50 @@ def build_openapi(server_url: str | None = None) -> Document:
                     "description": "`Authorization: Bearer TOKEN`, which Rails' "
                     "token authentication accepts too.",
                 },
+            },
+        },
+    }
+
+
+def _partial_record() -> dict[str, Any]:
+    """A fixture record with every field optional: what POST /__mockserver/records accepts
+    (the rest is filled like the plugin's ``.add()``); derived from the committed schema."""
+    item = dict(load_schema("fixture")["items"])
+    item.pop("required", None)
+    return {**item, "title": "Partial fixture record"}
+
+
+def build_control_openapi(server_url: str | None = None) -> Document:
+    """The control API's document (served at ``/__mockserver/openapi.json``): mock only, and
+    for deliberate use, since its writes replace the data and inject faults."""
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {
+            "title": "mockserver control API",
+            "version": __version__,
+            "description": (
+                "Shape the mock's data, read its request journal, inject faults. Open on "
+                "loopback (to loopback Hosts and Origins only; every change needs "
+                "Content-Type: application/json); on another interface only with --admin-token. "
+                "The emulated API is described at /openapi.json."
+            ),
+        },
+        "servers": _servers(server_url),
+        "tags": [{"name": CONTROL_TAG, "description": "Mock only: the control API."}],
+        "paths": {
+            **_control_paths(),
+            "/__mockserver/openapi.json": _document_path(
+                "controlOpenapi", "This document", CONTROL_TAG, _CONTROL_SECURITY
+            ),
+        },
+        "components": {
+            "schemas": {
+                **{title: load_schema(name) for title, name in _EMBEDDED_CONTROL.items()},
+                **_control_schemas(),
+                "PartialRecord": _partial_record(),
+            },
+            "securitySchemes": {
                 "adminToken": {
                     "type": "apiKey",
                     "in": "header",
@@ -553,9 +629,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p = subparsers.add_parser(
         "openapi",
         help="write the OpenAPI 3.1 document",
-        description="Write the OpenAPI 3.1 document of the emulated API "
-        "and the control API (what GET /openapi.json serves).",
+        description="Write the OpenAPI 3.1 document of the emulated API (what GET /openapi.json "
+        "serves), or with --control the control API's (GET /__mockserver/openapi.json).",
     )
+    p.add_argument("--control", action="store_true", help="the control API's document instead of the API's")
     p.add_argument("--out", type=Path, metavar="PATH", help="file to write (default: stdout)")
     p.add_argument(
         "--server",
@@ -566,7 +643,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def cmd_openapi(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    text = render_openapi(build_openapi(args.server))
+    build = build_control_openapi if args.control else build_openapi
+    text = render_openapi(build(args.server))
     if args.out is None or str(args.out) == "-":
         out.write(text)
         return 0

@@ -34,6 +34,11 @@ class Settings:
     access_log: bool = True
     workers: int = 1
     admin_token: str | None = None  # required by the control API when set (X-Mockserver-Admin-Token)
+    allow_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback ones (server/guard.py)
+    allow_origins: tuple[str, ...] = ()  # Origins accepted by the control API besides loopback ones
+    idle_timeout: float = 15.0  # seconds an idle keep-alive connection is kept (aiohttp: 3,630)
+    header_timeout: float = 10.0  # seconds a client may take to send a request's headers
+    cors: tuple[str, ...] = ()  # origins answered with CORS headers on API routes ('*': any)
 
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""
@@ -125,4 +130,8 @@ def build_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None =
         raise UsageError("--fixtures and --seed/--count are exclusive: serve a file or generate")
     if settings.workers < 1:
         raise UsageError(f"--workers {settings.workers}: expected at least 1")
+    for name in ("idle_timeout", "header_timeout"):
+        if not getattr(settings, name) > 0:
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{flag} {getattr(settings, name):g}: expected a positive number of seconds")
     return settings

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +60,7 @@ def spawn(
     timeout: float = 60.0,
     env: Mapping[str, str] | None = None,
     name: str = "server",
+    preexec_fn: Callable[[], object] | None = None,
 ) -> Spawned:
     """Start ``argv`` with stdout and stderr in ``log``; return once ``ready`` matches its output.
 
@@ -73,6 +74,7 @@ def spawn(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
+            preexec_fn=preexec_fn,
         )
     deadline = started + timeout
     while time.perf_counter() < deadline:
@@ -119,9 +121,12 @@ class RunningServer:
 
 
 @contextmanager
-def serve(tmp_path: Path, *args: str, timeout: float = 60.0) -> Iterator[RunningServer]:
+def serve(
+    tmp_path: Path, *args: str, timeout: float = 60.0, preexec_fn: Callable[[], object] | None = None
+) -> Iterator[RunningServer]:
     """``mockserver serve --port 0 ARGS`` with its output in a file; stopped with SIGTERM.
-    Fails the test if the server printed a traceback."""
+    ``preexec_fn`` runs in the child before it starts (e.g. to lower its rlimits). Fails the
+    test if the server printed a traceback."""
     spawned = spawn(
         mock_argv(*args),
         MOCK_READY,
@@ -129,6 +134,7 @@ def serve(tmp_path: Path, *args: str, timeout: float = 60.0) -> Iterator[Running
         timeout=timeout,
         env={"MOCKSERVER_CACHE_DIR": str(tmp_path / "cache")},
         name="mockserver serve",
+        preexec_fn=preexec_fn,
     )
     try:
         yield RunningServer(spawned)

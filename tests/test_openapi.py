@@ -19,7 +19,7 @@ from yarl import URL
 from mockserver.cli import main
 from mockserver.generate import generate_records
 from mockserver.model import FILTERS, Kind
-from mockserver.openapi import build_openapi
+from mockserver.openapi import build_control_openapi, build_openapi
 from mockserver.schemas import SCHEMA_NAMES, load_schema, schema_id
 from mockserver.server.app import create_app
 from mockserver.server.store import Store
@@ -27,6 +27,8 @@ from mockserver.settings import Settings
 
 DOC = build_openapi()
 DOC_URI = "urn:mockserver:openapi"
+CONTROL_DOC = build_control_openapi()
+CONTROL_URI = "urn:mockserver:control-openapi"
 AUTH = {"Authorization": 'Token token="dev-token"'}
 INDEX_PATHS = ("/api/train_sessions", "/api/train_sessions.json")
 SHOW_PATHS = ("/api/train_sessions/{id}", "/api/train_sessions/{id}.json")
@@ -41,6 +43,7 @@ def _offline(uri: str) -> Any:
 def _registry() -> Registry[Any]:
     resources = [(schema_id(n), Resource.from_contents(load_schema(n))) for n in SCHEMA_NAMES]
     resources.append((DOC_URI, DRAFT202012.create_resource(DOC)))
+    resources.append((CONTROL_URI, DRAFT202012.create_resource(CONTROL_DOC)))
     return Registry().with_resources(resources)
 
 
@@ -54,10 +57,19 @@ def _pointer(*parts: str) -> str:
 # --- the document itself ------------------------------------------------------------------------
 
 
-def test_document_is_valid_openapi_31() -> None:
+@pytest.mark.parametrize("document", [DOC, CONTROL_DOC], ids=["api", "control"])
+def test_document_is_valid_openapi_31(document: dict[str, Any]) -> None:
     """Check that openapi-spec-validator finds no error, resolving the $id refs offline."""
-    spec = SchemaPath.from_dict(DOC, handlers={"https": _offline, "http": _offline})
+    spec = SchemaPath.from_dict(document, handlers={"https": _offline, "http": _offline})
     assert [str(e) for e in OpenAPIV31SpecValidator(spec).iter_errors()] == []
+
+
+def test_api_document_holds_no_control_operation() -> None:
+    """Check that /openapi.json offers a fuzzer nothing under /__mockserver/ (its stateful phase
+    injected faults there) and no write at all."""
+    assert [p for p in DOC["paths"] if p.startswith("/__mockserver")] == []
+    assert {method for item in DOC["paths"].values() for method in item} == {"get"}
+    assert "mockserver control" not in json.dumps(DOC)
 
 
 def test_embedded_schemas_are_the_committed_files() -> None:
@@ -100,11 +112,12 @@ def test_auth_schemes_and_401() -> None:
 
 
 def test_control_api_is_documented_under_its_own_tag() -> None:
-    """Check that every control endpoint and method is in the document, tagged separately."""
+    """Check that every control endpoint and method is in the control document, tagged."""
     from mockserver.server.control import ENDPOINTS
 
+    assert sorted(CONTROL_DOC["paths"]) == sorted(f"/__mockserver/{name}" for name in ENDPOINTS)
     for name, methods in ENDPOINTS.items():
-        item = DOC["paths"][f"/__mockserver/{name}"]
+        item = CONTROL_DOC["paths"][f"/__mockserver/{name}"]
         assert sorted(item) == sorted(m.lower() for m in methods)
         assert all(op["tags"] == ["mockserver control"] for op in item.values())
 
@@ -144,15 +157,21 @@ async def client() -> AsyncIterator[TestClient]:
         yield client
 
 
+def _document(template: str) -> tuple[dict[str, Any], str]:
+    """The document that describes ``template``, and its URI in REGISTRY."""
+    return (CONTROL_DOC, CONTROL_URI) if template.startswith("/__mockserver/") else (DOC, DOC_URI)
+
+
 def _response_spec(template: str, method: str, status: int) -> tuple[dict[str, Any], str]:
     """The response object for ``status`` (following a components $ref) and its pointer."""
-    responses = DOC["paths"][template][method]["responses"]
+    doc = _document(template)[0]
+    responses = doc["paths"][template][method]["responses"]
     assert str(status) in responses, f"{method.upper()} {template} answered undocumented {status}"
     pointer = _pointer("paths", template, method, "responses", str(status))
     spec = responses[str(status)]
     if "$ref" in spec:
         pointer = spec["$ref"].removeprefix("#")
-        spec = DOC["components"]["responses"][pointer.rpartition("/")[2]]
+        spec = doc["components"]["responses"][pointer.rpartition("/")[2]]
     return spec, pointer
 
 
@@ -165,6 +184,8 @@ async def _conforms(
     body: Any = None,
 ) -> int:
     """Send one request and check its answer against the document; returns the status."""
+    if method != "get" and body is None:  # control writes need it, body or not (server/guard.py)
+        headers = {**(headers or {}), "Content-Type": "application/json"}
     response = await client.request(method.upper(), URL(target, encoded=True), headers=headers, json=body)
     spec, pointer = _response_spec(template, method, response.status)
     raw = await response.read()
@@ -176,7 +197,7 @@ async def _conforms(
     instance: Any = raw.decode() if media_type == "text/plain" else json.loads(raw)
     schema_pointer = pointer + _pointer("content", media_type, "schema")
     validator = Draft202012Validator(
-        {"$ref": f"{DOC_URI}#{schema_pointer}"},
+        {"$ref": f"{_document(template)[1]}#{schema_pointer}"},
         registry=REGISTRY,
         format_checker=Draft202012Validator.FORMAT_CHECKER,
     )
@@ -257,6 +278,17 @@ async def test_control_refusals_conform() -> None:
             assert got == status
 
 
+async def test_served_control_document_is_the_built_one(client: TestClient) -> None:
+    """Check that GET /__mockserver/openapi.json serves the control document, naming this server."""
+    response = await client.get("/__mockserver/openapi.json")
+    assert response.status == 200
+    served = await response.json()
+    assert served["servers"] == [{"url": f"http://{client.host}:{client.port}"}]
+    assert {**served, "servers": CONTROL_DOC["servers"]} == json.loads(json.dumps(CONTROL_DOC))
+    template = "/__mockserver/openapi.json"
+    assert await _conforms(client, "get", template, template) == 200
+
+
 async def test_served_document_is_the_built_one(client: TestClient) -> None:
     """Check that GET /openapi.json needs no token and serves the document, naming this server."""
     response = await client.get("/openapi.json")
@@ -282,8 +314,44 @@ def test_cli_writes_the_document(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "wrote the OpenAPI document" in capsys.readouterr().err
 
 
+def test_cli_writes_the_control_document(capsys: pytest.CaptureFixture[str]) -> None:
+    """Check that 'mockserver openapi --control' prints the control API's document."""
+    assert main(["openapi", "--control", "--server", "http://mock:9"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads(json.dumps(build_control_openapi("http://mock:9")))
+    assert "/__mockserver/faults" in printed["paths"] and "/api/train_sessions" not in printed["paths"]
+
+
 def test_cli_reports_an_unwritable_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Check that an unwritable --out is a usage error (exit 2, one line, no traceback)."""
     assert main(["openapi", "--out", str(tmp_path / "missing" / "x.json")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mockserver: error: cannot write") and "Traceback" not in err
+
+
+def test_control_document_allows_partial_records_and_bounds_faults() -> None:
+    """Check that the POST records body allows what the endpoint accepts (partial records) and
+    refuses what it refuses (unknown keys), and that fault numbers are bounded as the server
+    bounds them."""
+    body = CONTROL_DOC["paths"]["/__mockserver/records"]["post"]["requestBody"]["content"]
+    validator = Draft202012Validator(
+        {
+            "$ref": f"{CONTROL_URI}#"
+            + _pointer(
+                "paths",
+                "/__mockserver/records",
+                "post",
+                "requestBody",
+                "content",
+                "application/json",
+                "schema",
+            )
+        },
+        registry=REGISTRY,
+    )
+    assert "application/json" in body
+    assert validator.is_valid({"full_name": "Ada Lovelace"})
+    assert validator.is_valid([{"score": 7}, {}])
+    assert not validator.is_valid({"scor": 7})
+    fault = CONTROL_DOC["components"]["schemas"]["Fault"]["properties"]
+    assert fault["delay_ms"]["maximum"] == 3_600_000

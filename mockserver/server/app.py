@@ -27,6 +27,8 @@ from mockserver.engine import auth
 from mockserver.errors import RailsError
 from mockserver.openapi import build_openapi
 from mockserver.server.control import MAX_BODY, add_control_routes
+from mockserver.server.cors import cors_middleware
+from mockserver.server.guard import Policy, guard_middleware
 from mockserver.server.keys import SETTINGS, STATE, TOKENS
 from mockserver.server.state import ServerState, redact
 from mockserver.server.store import Store
@@ -145,7 +147,9 @@ def create_app(settings: Settings, store: Store, *, state: ServerState | None = 
     default a fresh one is made around ``store``.
     """
     state = state if state is not None else ServerState(store)
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[_no_route])
+    policy = Policy.build(settings.host, settings.allow_hosts, settings.allow_origins)
+    cors = [cors_middleware(settings.cors)] if settings.cors else []  # off: no cost per request
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[guard_middleware(policy), *cors, _no_route])
     app[SETTINGS] = settings
     app[STATE] = state
     app[TOKENS] = settings.effective_tokens()

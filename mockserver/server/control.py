@@ -1,11 +1,13 @@
-"""The control API under ``/__mockserver/``: health, reset, records, journal, faults.
+"""The control API under ``/__mockserver/``: health, reset, records, journal, faults, and its
+own OpenAPI document.
 
 Rails has no route under ``/__mockserver/`` (the live API serves only ``/api/train_sessions``),
 so the prefix cannot shadow an API answer. Control requests skip the API's token auth, the
-journal and fault injection; they are guarded instead by ``_refusal``: allowed from anywhere
-when the server listens on loopback only, refused (403) when it listens on another interface
-unless ``--admin-token`` is set, and when that token is set it is always required, in the
-``X-Mockserver-Admin-Token`` header. Every answer, errors included, is JSON.
+journal and fault injection; they are guarded instead by ``_refusal``: allowed to local clients
+when the server listens on loopback only (``guard.py`` has already refused foreign Hosts and
+Origins and writes without a JSON Content-Type), refused (403) when it listens on another
+interface unless ``--admin-token`` is set, and when that token is set it is always required, in
+the ``X-Mockserver-Admin-Token`` header. Every answer, errors included, is JSON.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from mockserver import __version__
 from mockserver.dataset import validate_records
 from mockserver.errors import FixtureError, FixtureProblem, reason_phrase
+from mockserver.model import INT4_MAX
 from mockserver.network import is_loopback
+from mockserver.openapi import FAULT_MAX_DELAY_MS, build_control_openapi
 from mockserver.server.keys import SETTINGS, STATE
 from mockserver.server.state import ADMIN_TOKEN_HEADER, FaultRule, ServerState
 from mockserver.settings import Settings
@@ -107,6 +112,10 @@ async def _body(request: web.Request) -> object:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise ControlError(413, f"the request body is larger than {MAX_BODY} bytes") from None
+    except (ConnectionError, HttpProcessingError) as exc:
+        # the client went away mid-body (or sent a broken chunked body): its error, not a bug
+        # of the mock, so it is answered (to nobody) and logged as a 400, never kept in bugs
+        raise ControlError(400, f"the request body was cut short: {exc or type(exc).__name__}") from None
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -233,6 +242,10 @@ _FAULT_FIELDS = {
 }
 
 
+def _integral(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 async def post_faults(request: web.Request, state: ServerState) -> web.Response:
     _single_worker(request.app[SETTINGS])
     data = await _body(request)
@@ -240,6 +253,8 @@ async def post_faults(request: web.Request, state: ServerState) -> web.Response:
         raise ControlError(
             400, 'expected a JSON object like {"status": 503, "times": 1, "path": "/api/*", "delay_ms": 0}'
         )
+    # JSON Schema's integer includes 5.0 (the document says integer): accept what it allows
+    data = {k: _integral(v) for k, v in data.items()}
     problems = [
         f"unknown key {key!r} (allowed: {', '.join(_FAULT_FIELDS)})"
         for key in data
@@ -250,6 +265,10 @@ async def post_faults(request: web.Request, state: ServerState) -> web.Response:
         for key, value in data.items()
         if key in _FAULT_FIELDS and (isinstance(value, bool) or not isinstance(value, _FAULT_FIELDS[key]))
     ]
+    if isinstance(data.get("delay_ms"), int) and data["delay_ms"] > FAULT_MAX_DELAY_MS:
+        problems.append(f"delay_ms: {data['delay_ms']} is more than {FAULT_MAX_DELAY_MS} (an hour)")
+    if isinstance(data.get("times"), int) and data["times"] > INT4_MAX:
+        problems.append(f"times: {data['times']} is more than {INT4_MAX} (use null: until removed)")
     if not problems:
         try:
             rule = FaultRule(**data)
@@ -267,12 +286,23 @@ async def delete_faults(request: web.Request, state: ServerState) -> web.Respons
     return _json({"faults": [r.to_json() for r in state.faults.rules]})
 
 
+_DOCUMENT: dict[str, Any] = {}
+
+
+async def get_openapi(request: web.Request, state: ServerState) -> web.Response:
+    """This API's own OpenAPI document (built once), naming this server."""
+    if not _DOCUMENT:
+        _DOCUMENT.update(build_control_openapi())
+    return _json({**_DOCUMENT, "servers": [{"url": f"{request.scheme}://{request.host}"}]})
+
+
 ENDPOINTS: dict[str, dict[str, ControlHandler]] = {
     "health": {"GET": health},
     "reset": {"POST": reset},
     "records": {"GET": get_records, "PUT": put_records, "POST": post_records},
     "requests": {"GET": get_requests, "DELETE": delete_requests},
     "faults": {"GET": get_faults, "POST": post_faults, "DELETE": delete_faults},
+    "openapi.json": {"GET": get_openapi},
 }
 """Every control endpoint: name under the prefix -> method -> handler."""
 

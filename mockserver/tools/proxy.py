@@ -35,6 +35,7 @@ from mockserver.errors import UsageError
 from mockserver.network import is_loopback
 from mockserver.schemas import iter_violations
 from mockserver.server import serving
+from mockserver.server.guard import host_middleware
 from mockserver.server.state import redact
 from mockserver.settings import api_token_from_environment
 from mockserver.tools.upstream import (
@@ -108,9 +109,6 @@ CONFIG = web.AppKey("proxy_config", ProxyConfig)
 Emit = Callable[[dict[str, Any]], None]
 EMIT: web.AppKey[Emit] = web.AppKey("proxy_emit")
 SESSION = web.AppKey("proxy_session", aiohttp.ClientSession)
-# Checks every proxied request passes before it is forwarded. HOOK for the Host-header check
-# (issue 9 rule 2): append the server's rebinding guard here so the proxy applies it too.
-PROXY_MIDDLEWARES: tuple[Middleware, ...] = ()
 
 
 def upstream_base(url: str) -> URL:
@@ -342,7 +340,7 @@ def create_proxy_app(
 
     ``middlewares`` is the hook for request checks that run before anything is forwarded
     (e.g. the server's Host-header check against DNS rebinding, so a rebinding page cannot
-    reach the live API with the proxy's token); ``cmd_proxy`` passes ``PROXY_MIDDLEWARES``.
+    reach the live API with the proxy's token); ``cmd_proxy`` passes ``guard.host_middleware``.
     """
     app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=[_origin_form_only, *middlewares])
     logging.getLogger("aiohttp.server").addFilter(_MALFORMED)  # the same instance: added once
@@ -388,7 +386,8 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             except OSError as exc:
                 raise UsageError(f"--violations-log {args.violations_log}: {exc.strerror or exc}") from None
         config = ProxyConfig(base, token, args.timeout, access_log=not args.quiet)
-        app = create_proxy_app(config, json_lines(log_file or err), PROXY_MIDDLEWARES)
+        # the server's DNS-rebinding rule: on loopback, only loopback Host names reach the live API
+        app = create_proxy_app(config, json_lines(log_file or err), [host_middleware(args.host)])
         host = f"[{args.host}]" if ":" in args.host else args.host
         local = f"http://{host}:{sock.getsockname()[1]}"
 

@@ -16,6 +16,7 @@ from mockserver.server.state import FaultRule, Faults, redact, redact_headers
 RECORDS = generate_records(11, 40)
 AUTH = {"Authorization": 'Token token="dev-token"'}
 ADMIN = {"X-Mockserver-Admin-Token": "s3cret"}
+JSON = {"Content-Type": "application/json"}  # every control write needs it (server/guard.py)
 MakeClient = Callable[..., Awaitable[TestClient]]
 
 
@@ -68,7 +69,7 @@ async def test_refused_on_non_loopback_without_admin_token(make_client: MakeClie
     """Check that every control endpoint answers 403 with a clear JSON message off loopback."""
     client = await make_client(host="0.0.0.0")
     method = next(iter(ENDPOINTS[name]))
-    response = await client.request(method, f"/__mockserver/{name}")
+    response = await client.request(method, f"/__mockserver/{name}", headers=JSON)
     assert response.status == 403
     body = await response.json()
     assert body["status"] == 403 and body["error"] == "Forbidden"
@@ -99,7 +100,7 @@ async def test_unknown_endpoint_and_method(client: TestClient) -> None:
     unknown = await client.get("/__mockserver/nope")
     assert unknown.status == 404
     assert "/__mockserver/health" in (await unknown.json())["message"]
-    wrong = await client.post("/__mockserver/health")
+    wrong = await client.post("/__mockserver/health", headers=JSON)
     assert wrong.status == 405
     assert wrong.headers["Allow"] == "GET, HEAD"
 
@@ -129,7 +130,7 @@ async def test_put_replaces_and_reset_restores(client: TestClient) -> None:
     assert (await client.get("/api/train_sessions/7001", headers=AUTH)).status == 200
     served = await (await client.get("/__mockserver/records")).json()
     assert [r["id"] for r in served] == [7002, 7001]
-    assert (await client.post("/__mockserver/reset")).status == 200
+    assert (await client.post("/__mockserver/reset", headers=JSON)).status == 200
     assert len(await _ids(client)) == len(RECORDS)
 
 
@@ -166,7 +167,7 @@ async def test_post_refuses_ids_already_served(client: TestClient) -> None:
 @pytest.mark.parametrize("body", [b"{not json", b""])
 async def test_body_must_be_json(client: TestClient, body: bytes) -> None:
     """Check that a body that is not JSON answers 400 with the parser's reason."""
-    response = await client.put("/__mockserver/records", data=body)
+    response = await client.put("/__mockserver/records", data=body, headers=JSON)
     assert response.status == 400
     assert "not valid JSON" in (await response.json())["message"]
 
@@ -174,7 +175,7 @@ async def test_body_must_be_json(client: TestClient, body: bytes) -> None:
 async def test_mutations_refused_with_several_workers(make_client: MakeClient) -> None:
     """Check that data and faults cannot change when each worker process has its own copy."""
     client = await make_client(workers=2)
-    assert (await client.post("/__mockserver/reset")).status == 409
+    assert (await client.post("/__mockserver/reset", headers=JSON)).status == 409
     assert (await client.put("/__mockserver/records", json=[])).status == 409
     assert (await client.get("/__mockserver/health")).status == 200
 
@@ -209,7 +210,7 @@ async def test_journal_is_bounded_and_clearable(client: TestClient) -> None:
     body = await (await client.get("/__mockserver/requests?limit=2")).json()
     assert [r["query"] for r in body["requests"]] == ["score_eq=3", "score_eq=4"]
     assert (await client.get("/__mockserver/requests?limit=x")).status == 400
-    cleared = await client.delete("/__mockserver/requests")
+    cleared = await client.delete("/__mockserver/requests", headers=JSON)
     assert (cleared.status, cleared.content_type) == (200, "application/json")
     assert (await cleared.json())["requests"] == []
     assert (await (await client.get("/__mockserver/requests")).json())["requests"] == []
@@ -276,7 +277,7 @@ async def test_fault_on_path_pattern_until_cleared(client: TestClient) -> None:
     assert (await client.get("/api/train_sessions", headers=AUTH)).status == 200
     assert (await client.get("/__mockserver/health")).status == 200  # control is never faulted
     assert (await client.get("/openapi.json")).status == 200
-    removed = await client.delete("/__mockserver/faults")  # JSON like every control answer
+    removed = await client.delete("/__mockserver/faults", headers=JSON)  # JSON like every answer
     assert (removed.status, removed.content_type, await removed.json()) == (
         200,
         "application/json",
@@ -341,7 +342,7 @@ async def test_reset_clears_journal_and_faults(client: TestClient) -> None:
     """Check that reset also empties the journal and removes faults."""
     await client.post("/__mockserver/faults", json={"status": 500, "times": None})
     await client.get("/api/train_sessions", headers=AUTH)
-    await client.post("/__mockserver/reset")
+    await client.post("/__mockserver/reset", headers=JSON)
     assert (await client.get("/api/train_sessions", headers=AUTH)).status == 200
     journal = (await (await client.get("/__mockserver/requests")).json())["requests"]
     assert len(journal) == 1
@@ -354,7 +355,7 @@ async def test_request_in_flight_during_reset_is_not_journaled(client: TestClien
     await client.post("/__mockserver/faults", json={"delay_ms": 300})
     slow = asyncio.ensure_future(client.get("/api/train_sessions", headers=AUTH))
     await asyncio.sleep(0.1)
-    await client.post("/__mockserver/reset")
+    await client.post("/__mockserver/reset", headers=JSON)
     assert (await slow).status == 200
     journal = (await (await client.get("/__mockserver/requests")).json())["requests"]
     assert journal == []
@@ -411,3 +412,25 @@ async def test_401_names_its_reason(client: TestClient, headers: dict[str, str],
     assert response.headers["WWW-Authenticate"] == 'Token realm="Application"'
     assert response.headers["X-Mockserver-Error"].startswith(reason)
     assert "nope" not in response.headers["X-Mockserver-Error"]
+
+
+async def test_fault_numbers_may_be_integral_floats(client: TestClient) -> None:
+    """Check that 503.0 and 1500.0 (integers to JSON Schema, as the document declares them) are
+    accepted, and 1.5 still is not (Schemathesis found 15098927.0 refused)."""
+    response = await client.post(
+        "/__mockserver/faults", json={"status": 503.0, "delay_ms": 1500.0, "times": 2.0}
+    )
+    assert response.status == 201
+    assert (await response.json())["faults"][0] == {"status": 503, "delay_ms": 1500, "times": 2, "path": None}
+    assert (await client.post("/__mockserver/faults", json={"delay_ms": 1.5})).status == 422
+
+
+async def test_fault_numbers_are_bounded(client: TestClient) -> None:
+    """Check that a delay beyond an hour or times beyond int4 is a 422, not a stored rule that
+    made every later fault answer 500 (Schemathesis sent delay_ms 3122580220130704164164250632192)."""
+    for fault in ({"delay_ms": 2**100}, {"status": 503, "times": 2**40}, {"delay_ms": 3_600_001}):
+        response = await client.post("/__mockserver/faults", json=fault)
+        assert response.status == 422, fault
+    listed = await client.get("/__mockserver/faults")
+    assert (listed.status, await listed.json()) == (200, {"faults": []})
+    assert (await client.post("/__mockserver/faults", json={"delay_ms": 3_600_000})).status == 201

@@ -1,25 +1,35 @@
-"""Security of a real server process: secrets stay out of logs, accounts stay apart, and SIGTERM
-lets in-flight requests finish.
+"""Security: a web page cannot drive the control API and a DNS-rebinding page reaches nothing
+(in process); and of a real server process: secrets stay out of logs, accounts stay apart, and
+SIGTERM lets in-flight requests finish.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
+import resource
 import signal
 import socket
+import struct
 import time
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
 
 from mockserver.generate import generate_records, write_fixture
 from mockserver.model import FILTERS, Kind
+from mockserver.pytest_plugin import TrainSessionsAPI
+from mockserver.server.guard import MEMO_SIZE, HostCheck, host_middleware
 
+from ..conftest import AppClientFactory
 from ..server_process import serve
 
 SECRET = "secret-xyz"
@@ -38,6 +48,203 @@ async def _get(
 ) -> tuple[int, bytes]:
     async with session.get(URL(base + target, encoded=True), headers=headers) as response:
         return response.status, await response.read()
+
+
+# --- cross-site writes and DNS rebinding (in process) ------------------------------------------
+
+RECORDS = generate_records(3, 20)
+EVIL = "http://evil.example"
+JSON_TYPE = {"Content-Type": "application/json"}
+FORM = {"Content-Type": "text/plain", "Origin": EVIL}  # what an HTML form on evil.example sends
+NEW = {**RECORDS[0], "id": 9001}
+
+
+async def _refused(response: aiohttp.ClientResponse, rule: str, flag: str) -> None:
+    assert response.status == 403, await response.text()
+    body = await response.json()
+    assert (body["status"], body["error"], body["rule"]) == (403, "Forbidden", rule)
+    assert flag in body["message"]
+    assert not [h for h in response.headers if h.lower().startswith("access-control-")]
+
+
+async def _record_count(client: TestClient) -> int:
+    body = await (await client.get("/__mockserver/health")).json()
+    return int(body["records"])
+
+
+async def test_a_cross_site_form_cannot_write(app_clients: AppClientFactory) -> None:
+    """Check that a text/plain form post from another site changes nothing (was 201/201/200)."""
+    client = await app_clients(RECORDS)
+    body = json.dumps([NEW])
+    await _refused(
+        await client.post("/__mockserver/records", data=body, headers=FORM), "origin", "--allow-origin"
+    )
+    fault = json.dumps({"status": 503, "times": None})
+    await _refused(
+        await client.post("/__mockserver/faults", data=fault, headers=FORM), "origin", "--allow-origin"
+    )
+    await _refused(
+        await client.post("/__mockserver/reset", data="", headers=FORM), "origin", "--allow-origin"
+    )
+    await _refused(
+        await client.put("/__mockserver/records", data="[]", headers=FORM), "origin", "--allow-origin"
+    )
+    # without an Origin (older browsers, privacy extensions), the form's Content-Type still fails
+    plain = {"Content-Type": "text/plain"}
+    await _refused(
+        await client.post("/__mockserver/records", data=body, headers=plain),
+        "content-type",
+        "application/json",
+    )
+    await _refused(await client.delete("/__mockserver/faults"), "content-type", "application/json")
+    # JSON from a foreign origin (a fetch that skipped the preflight cannot send it; still refused)
+    foreign_json = {**JSON_TYPE, "Origin": EVIL}
+    await _refused(
+        await client.post("/__mockserver/records", data=body, headers=foreign_json),
+        "origin",
+        "--allow-origin",
+    )
+    assert await _record_count(client) == len(RECORDS)
+    faults = await (await client.get("/__mockserver/faults")).json()
+    assert faults == {"faults": []}
+    assert (
+        await client.get("/api/train_sessions", headers={"Authorization": "Token dev-token"})
+    ).status == 200
+
+
+async def test_control_reads_from_a_foreign_origin_are_refused(app_clients: AppClientFactory) -> None:
+    """Check that a cross-origin read of the control API is refused and gets no CORS headers."""
+    client = await app_clients(RECORDS)
+    await _refused(
+        await client.get("/__mockserver/records", headers={"Origin": EVIL}), "origin", "--allow-origin"
+    )
+    await _refused(
+        await client.get("/__mockserver/records", headers={"Origin": "null"}), "origin", "--allow-origin"
+    )
+    preflight = {"Origin": EVIL, "Access-Control-Request-Method": "PUT"}
+    await _refused(
+        await client.options("/__mockserver/records", headers=preflight), "origin", "--allow-origin"
+    )
+
+
+async def test_loopback_and_allowed_origins_may_write(app_clients: AppClientFactory) -> None:
+    """Check that JSON writes from loopback origins and --allow-origin ones are accepted."""
+    client = await app_clients(RECORDS, allow_origins=("http://App.test:8080/",))
+    for i, origin in enumerate(
+        ["http://localhost:5173", "http://127.0.0.1:3000", "https://[::1]", "http://app.test:8080"]
+    ):
+        headers = {**JSON_TYPE, "Origin": origin}
+        response = await client.post("/__mockserver/records", json={**NEW, "id": 9100 + i}, headers=headers)
+        assert response.status == 201, (origin, await response.text())
+        assert not [h for h in response.headers if h.lower().startswith("access-control-")]
+    await _refused(
+        await client.post("/__mockserver/reset", headers={**JSON_TYPE, "Origin": "http://app.test:8081"}),
+        "origin",
+        "--allow-origin",
+    )
+    assert (
+        await client.post("/__mockserver/reset", headers={"Content-Type": "application/json; charset=utf-8"})
+    ).status == 200
+
+
+REBOUND = {"Host": "evil.example:3000"}
+
+
+async def test_a_rebinding_page_reaches_no_route(app_clients: AppClientFactory) -> None:
+    """Check that Host: evil.example is refused on every route (it read and wiped every record)."""
+    client = await app_clients(RECORDS)
+    auth = {**REBOUND, "Authorization": "Token dev-token"}
+    await _refused(await client.get("/__mockserver/records", headers=REBOUND), "host", "--allow-host")
+    await _refused(
+        await client.put("/__mockserver/records", json=[], headers=REBOUND), "host", "--allow-host"
+    )
+    await _refused(await client.get("/api/train_sessions", headers=auth), "host", "--allow-host")
+    await _refused(await client.get("/api/train_sessions/1.json", headers=auth), "host", "--allow-host")
+    await _refused(await client.get("/openapi.json", headers=REBOUND), "host", "--allow-host")
+    await _refused(await client.get("/nowhere", headers=REBOUND), "host", "--allow-host")
+    assert await _record_count(client) == len(RECORDS)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1:3000",
+        "127.9.8.7",
+        "localhost",
+        "LOCALHOST:1",
+        "localhost.",
+        "app.localhost:5173",
+        "[::1]:3000",
+        "[::1]",
+    ],
+)
+async def test_loopback_hosts_are_answered(app_clients: AppClientFactory, host: str) -> None:
+    """Check that every loopback Host form, any port, reaches the API and the control API."""
+    client = await app_clients(RECORDS)
+    response = await client.get(
+        "/api/train_sessions", headers={"Host": host, "Authorization": "Token dev-token"}
+    )
+    assert response.status == 200
+    assert (await client.get("/__mockserver/health", headers={"Host": host})).status == 200
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example",
+        "127.0.0.1.evil.example",
+        "localhost.evil.example",
+        "[::2]",
+        "10.0.0.1:3000",
+        "0.0.0.0",
+    ],
+)
+async def test_foreign_hosts_are_refused(app_clients: AppClientFactory, host: str) -> None:
+    """Check that names merely containing a loopback name, and other addresses, are refused."""
+    client = await app_clients(RECORDS)
+    await _refused(await client.get("/__mockserver/health", headers={"Host": host}), "host", "--allow-host")
+
+
+async def test_allow_host_widens_and_non_loopback_binds_keep_their_rule(
+    app_clients: AppClientFactory,
+) -> None:
+    """Check --allow-host (any port, any case, '*') and that a 0.0.0.0 bind checks no Host."""
+    client = await app_clients(RECORDS, allow_hosts=("Mock.Test",))
+    for host in ("mock.test", "MOCK.TEST:8080"):
+        assert (await client.get("/__mockserver/health", headers={"Host": host})).status == 200
+    await _refused(
+        await client.get("/__mockserver/health", headers={"Host": "other.test"}), "host", "--allow-host"
+    )
+    anything = await app_clients(RECORDS, allow_hosts=("*",))
+    assert (await anything.get("/__mockserver/health", headers=REBOUND)).status == 200
+    wide = await app_clients(RECORDS, host="0.0.0.0", admin_token="s3cret")
+    response = await wide.get(
+        "/__mockserver/health", headers={**REBOUND, "X-Mockserver-Admin-Token": "s3cret"}
+    )
+    assert response.status == 200
+    assert (await wide.get("/__mockserver/health", headers=REBOUND)).status == 403  # the admin token rule
+
+
+def test_host_memo_is_bounded() -> None:
+    """Check that many distinct Host values cannot grow the memo past its bound."""
+    check = HostCheck(["mock.test"])
+    verdicts = [check(f"h{i}.example") for i in range(MEMO_SIZE * 4)]
+    assert not any(verdicts)
+    assert check("localhost:1") and check("mock.test:2")
+    assert len(check._memo) <= MEMO_SIZE
+
+
+async def test_host_middleware_guards_another_loopback_server() -> None:
+    """Check the Host rule alone, as the proxy applies it: rebinding refused, loopback served."""
+
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(text="hello")
+
+    app = web.Application(middlewares=[host_middleware("127.0.0.1")])
+    app.router.add_get("/api/train_sessions", hello)
+    async with TestClient(TestServer(app)) as client:
+        await _refused(await client.get("/api/train_sessions", headers=REBOUND), "host", "--allow-host")
+        assert (await client.get("/api/train_sessions")).status == 200
 
 
 # --- secrets in logs ---------------------------------------------------------------------------
@@ -235,3 +442,157 @@ async def test_sigterm_lets_a_delayed_handler_finish(tmp_path: Path) -> None:
         assert status == 200
         assert len(json.loads(body)) == 500
         assert server.process.wait(30) == 0
+
+
+# --- aborted uploads -----------------------------------------------------------------------------
+
+
+def test_an_aborted_upload_is_a_client_error(
+    train_sessions_api_factory: Callable[..., TrainSessionsAPI],
+) -> None:
+    """Check that a client dropping PUT /__mockserver/records mid-body is no bug of the mock (it
+    was counted in health's errors and made the plugin raise MockServerBugError)."""
+    api = train_sessions_api_factory()
+    body = json.dumps([NEW] * 50).encode()
+    head = (
+        f"PUT /__mockserver/records HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", int(api.url.rpartition(":")[2])), timeout=10) as sock:
+            sock.sendall(head + body[: len(body) // 2])
+            time.sleep(0.1)  # the handler is now reading the body
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST
+    time.sleep(0.3)
+    with urllib.request.urlopen(api.url + "/__mockserver/health", timeout=10) as response:
+        health = json.loads(response.read())
+    assert health["errors"] == 0
+    api.check()  # raises MockServerBugError when the mock counted a bug
+
+
+# --- descriptors, idle and slow clients ----------------------------------------------------------
+
+
+def _soft_limit(soft: int, hard: int | None = None) -> Callable[[], None]:
+    """A preexec_fn giving the server process this open-file limit."""
+
+    def lower() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard if hard is not None else soft))
+
+    return lower
+
+
+def _server_soft_limit(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max open files"):
+            return int(line.split()[3])
+    raise AssertionError("no open-file limit in /proc")
+
+
+def _closed_within(sock: socket.socket, seconds: float) -> bool:
+    """True when the server closes ``sock`` within ``seconds`` (reads and drops any answer)."""
+    sock.settimeout(seconds)
+    try:
+        while sock.recv(65536):
+            pass
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        pass
+    return True
+
+
+def test_the_soft_open_file_limit_is_raised_to_the_hard_one(tmp_path: Path) -> None:
+    """Check that a server started with soft limit 256 runs with the hard limit, and says so
+    only when even that is low."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    assert hard > 512, "this machine's hard limit is too low for this test"
+    with serve(tmp_path, "--quiet", preexec_fn=_soft_limit(256, hard)) as server:
+        assert _server_soft_limit(server.process.pid) == hard
+        assert "open-file limit" not in server.logs() or hard < 4096
+    with serve(tmp_path, "--quiet", preexec_fn=_soft_limit(300)) as server:
+        assert "open-file limit is 300" in server.logs()
+
+
+def test_idle_connections_cannot_lock_clients_out(tmp_path: Path) -> None:
+    """Check that idle keep-alive connections filling every descriptor are reported once and
+    closed after --idle-timeout, after which new clients are served (they were locked out for
+    3,630 s, nothing logged)."""
+    limit = 96
+    with serve(tmp_path, "--quiet", "--idle-timeout", "2", preexec_fn=_soft_limit(limit)) as server:
+        idle = []
+        try:
+            for _ in range(limit + 20):
+                idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+            deadline = time.monotonic() + 10
+            while "out of file descriptors" not in server.logs():
+                assert time.monotonic() < deadline, server.logs()
+                time.sleep(0.1)
+            time.sleep(3)  # past the idle timeout: the held connections are closed
+            with urllib.request.urlopen(server.base + "/__mockserver/health", timeout=5) as response:
+                assert response.status == 200
+        finally:
+            for sock in idle:
+                sock.close()
+        assert server.logs().count("out of file descriptors") == 1
+
+
+def test_idle_and_slow_header_clients_are_cut(tmp_path: Path) -> None:
+    """Check that a silent connection closes after --idle-timeout and one trickling its headers
+    after --header-timeout (aiohttp kept both for 3,630 s), while a prompt client is served."""
+    with serve(tmp_path, "--quiet", "--idle-timeout", "1", "--header-timeout", "30") as server:
+        silent = socket.create_connection(("127.0.0.1", server.port))
+        started = time.monotonic()
+        assert _closed_within(silent, 5)
+        assert time.monotonic() - started < 4
+        silent.close()
+    with serve(tmp_path, "--quiet", "--idle-timeout", "30", "--header-timeout", "1") as server:
+        address = ("127.0.0.1", server.port)
+        with socket.create_connection(address) as slow:
+            started = time.monotonic()
+            for byte in b"GET /__mockserver/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n":
+                try:
+                    slow.sendall(bytes([byte]))
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+                time.sleep(0.05)
+            assert _closed_within(slow, 5)
+            assert time.monotonic() - started < 4.5
+        with socket.create_connection(address, timeout=5) as prompt:
+            prompt.sendall(b"GET /__mockserver/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert prompt.recv(4096).startswith(b"HTTP/1.1 200")
+            time.sleep(1.5)  # idle, not slow: kept open past the header timeout
+            prompt.sendall(b"GET /__mockserver/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert prompt.recv(4096).startswith(b"HTTP/1.1 200")
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(child) for child in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie serves nothing
+
+
+def test_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
+    """Check that SIGKILL of 'serve --workers 2' takes its worker down within seconds (the
+    orphan kept serving old data on the shared port)."""
+    port = random.randint(40000, 60000)
+    with serve(tmp_path, "--quiet", "--workers", "2", "--port", str(port)) as server:
+        deadline = time.monotonic() + 10
+        while not (workers := _children(server.process.pid)):
+            assert time.monotonic() < deadline, "no worker started"
+            time.sleep(0.05)
+        server.process.kill()
+        server.process.wait(10)
+        deadline = time.monotonic() + 5
+        while any(_alive(worker) for worker in workers):
+            assert time.monotonic() < deadline, f"worker {workers} still alive after its parent"
+            time.sleep(0.05)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()

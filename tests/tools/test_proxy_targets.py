@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +23,8 @@ from yarl import URL
 
 from mockserver.tools.proxy import ProxyConfig, create_proxy_app, upstream_base
 from mockserver.tools.upstream import TargetError, forward_url
+
+from ..server_process import spawn
 
 TOKEN = "proxy-secret-never-leaves-9f3a"
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
@@ -163,3 +168,32 @@ def test_forward_url_refuses_targets_that_are_not_paths(target: str) -> None:
     """Check that the port-less upstream of the README cannot be extended into another host name."""
     with pytest.raises(TargetError):
         forward_url(URL("https://learninglogin.com"), target)
+
+
+async def test_cmd_proxy_refuses_a_rebinding_host_before_any_byte_leaves(
+    captures: tuple[Capture, Capture], tmp_path: Path
+) -> None:
+    """Check that ``mockserver proxy`` on loopback answers a foreign Host (a DNS-rebinding page)
+    with 403 and never forwards it with the live token (issue 9, findings 2 and 3)."""
+    upstream, _ = captures
+    argv = [sys.executable, "-m", "mockserver", "proxy", "--upstream", f"http://127.0.0.1:{upstream.port}"]
+    argv += ["--host", "127.0.0.1", "--port", "0", "--api-token", TOKEN]
+    ready = re.compile(rb"proxying http://127\.0\.0\.1:(\d+)")
+    spawned = await asyncio.to_thread(spawn, argv, ready, tmp_path / "proxy.log", name="mockserver proxy")
+    try:
+        port = int(spawned.ready.group(1))
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"GET /api/train_sessions HTTP/1.1\r\nHost: evil.example:3000\r\nConnection: close\r\n\r\n"
+        )
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 403")
+        assert b"--allow-host" in answer or b"loopback" in answer
+        status, _, _ = await raw_exchange(port, "GET /api/train_sessions HTTP/1.1")
+        assert status == 200  # a loopback Host still goes through
+    finally:
+        spawned.stop()
+    assert upstream.received.count(TOKEN.encode()) == 1  # only the loopback request carried it
+    assert b"evil.example" not in upstream.received

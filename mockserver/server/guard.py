@@ -1,0 +1,182 @@
+"""Who may talk to a mock on a developer's laptop: the Host, Origin and Content-Type rules.
+
+A web page the developer visits can send requests to ``127.0.0.1`` (a form posting
+``text/plain`` needs no CORS preflight), and a DNS-rebinding page can even read the answers,
+because the browser believes ``evil.example`` now lives on loopback. Two rules close both:
+
+* **Host** (every route, when bound to loopback): the ``Host`` header must name a loopback
+  address or name (``127.0.0.0/8``, ``localhost``, ``*.localhost``, ``[::1]``; any port) or one
+  listed with ``--allow-host``. A rebinding page always sends its own name, so it is refused.
+  A request with no Host header at all (HTTP/1.0) comes from no browser and is let through.
+* **Control writes and origins** (``/__mockserver/`` only, whatever the bind): a request that
+  carries ``Origin`` must come from a loopback origin or one listed with ``--allow-origin``,
+  and anything but GET/HEAD must be ``Content-Type: application/json``, which no form can send
+  and which makes ``fetch`` ask a CORS preflight this server never grants (the control API
+  sends no CORS headers).
+
+Refusals are 403 with a JSON body naming the rule and the flag that widens it. The Host check
+is on the hot path of the API route, so its verdict is memoised per Host header value (in a
+small bounded dict: an attacker sending many distinct Host values only evicts the memo).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+import orjson
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from mockserver.network import is_loopback
+from mockserver.server.control import CONTROL_PREFIX
+
+__all__ = [
+    "HostCheck",
+    "Policy",
+    "guard_middleware",
+    "host_middleware",
+    "refusal",
+]
+
+MEMO_SIZE = 256
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def host_of(header: str) -> str:
+    """The host part of a ``Host`` header or origin authority, lower-cased, port removed."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[: header.find("]") + 1] if "]" in header else header
+    name, colon, port = header.rpartition(":")
+    return name if colon and port.isdigit() and ":" not in name else header
+
+
+class HostCheck:
+    """Whether a ``Host`` header value may reach a server bound to loopback; memoised."""
+
+    __slots__ = ("_allowed", "_any", "_memo")
+
+    def __init__(self, allowed: Iterable[str] = ()) -> None:
+        names = {host_of(a) for a in allowed}
+        self._any = "*" in names
+        self._allowed = frozenset(names)
+        self._memo: dict[str, bool] = {}
+
+    def __call__(self, header: str) -> bool:
+        verdict = self._memo.get(header)
+        if verdict is None:
+            host = host_of(header)
+            verdict = self._any or host in self._allowed or is_loopback(host)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[header] = verdict
+        return verdict
+
+
+def _origin_allowed(origin: str, allowed: frozenset[str]) -> bool:
+    origin = origin.strip().lower().rstrip("/")
+    if "*" in allowed or origin in allowed:
+        return True
+    scheme, sep, authority = origin.partition("://")
+    return bool(sep) and scheme in ("http", "https") and is_loopback(host_of(authority))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The rules one server applies: built from its bind address and the widening flags."""
+
+    check_host: bool  # bound to loopback: refuse foreign Host headers
+    hosts: HostCheck
+    origins: frozenset[str]
+
+    @classmethod
+    def build(cls, bind: str, allow_hosts: Iterable[str] = (), allow_origins: Iterable[str] = ()) -> Policy:
+        return cls(
+            check_host=is_loopback(bind),
+            hosts=HostCheck(allow_hosts),
+            origins=frozenset(o.strip().lower().rstrip("/") for o in allow_origins),
+        )
+
+
+def _forbidden(rule: str, message: str) -> web.Response:
+    body = {"status": 403, "error": "Forbidden", "rule": rule, "message": message}
+    return web.Response(status=403, body=orjson.dumps(body), content_type="application/json")
+
+
+def _host_refusal(host: str) -> web.Response:
+    return _forbidden(
+        "host",
+        f"Host {host!r} is not a loopback name: this server listens on loopback and refuses "
+        "other names (a DNS-rebinding page sends its own). Start it with --allow-host NAME "
+        "to accept that name",
+    )
+
+
+def _control_refusal(request: web.Request, policy: Policy) -> web.Response | None:
+    origin = request.headers.get("Origin")
+    if origin is not None and not _origin_allowed(origin, policy.origins):
+        return _forbidden(
+            "origin",
+            f"Origin {origin!r} may not use the control API: only loopback origins may. "
+            "Start the server with --allow-origin ORIGIN to accept that origin",
+        )
+    if request.method not in _READS:
+        media_type = request.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+        if media_type != "application/json":
+            shown = media_type or "none"
+            return _forbidden(
+                "content-type",
+                f"{request.method} {request.path} needs Content-Type: application/json (got "
+                f"{shown}): a web page's form cannot send it, so the control API requires it "
+                "for every change (curl: -H 'Content-Type: application/json')",
+            )
+    return None
+
+
+def refusal(request: web.Request, policy: Policy) -> web.Response | None:
+    """The 403 this request gets under ``policy``, or None when it may proceed."""
+    if policy.check_host:
+        host = request.headers.get("Host")
+        if host is not None and not policy.hosts(host):
+            return _host_refusal(host)
+    if request.path.startswith(CONTROL_PREFIX):
+        return _control_refusal(request, policy)
+    return None
+
+
+def guard_middleware(policy: Policy) -> Middleware:
+    """The mock's middleware: every rule in this module, before the route's handler runs."""
+    check_host, hosts = policy.check_host, policy.hosts
+
+    @web.middleware
+    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        # the API's path: a known Host costs one dict lookup and one prefix test
+        if check_host:
+            host = request.headers.get("Host")
+            if host is not None and not hosts(host):
+                return _host_refusal(host)
+        if request.path.startswith(CONTROL_PREFIX):
+            answer = _control_refusal(request, policy)
+            if answer is not None:
+                return answer
+        return await handler(request)
+
+    return guard
+
+
+def host_middleware(bind: str, allow_hosts: Iterable[str] = ()) -> Middleware:
+    """The Host rule alone, for another server on loopback (``mockserver proxy``)."""
+    policy = Policy.build(bind, allow_hosts)
+    check_host, hosts = policy.check_host, policy.hosts
+
+    @web.middleware
+    async def host_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if check_host:
+            host = request.headers.get("Host")
+            if host is not None and not hosts(host):
+                return _host_refusal(host)
+        return await handler(request)
+
+    return host_guard
