@@ -27,15 +27,17 @@ from mockserver.server.limits import DescriptorWatch, install_header_deadline, r
 
 
 class _ClientErrorLine(logging.Filter):
-    """aiohttp logs a malformed request (a client's error, answered 400) with a traceback:
-    keep it to one line, so a server log's tracebacks are the mock's own bugs only."""
+    """aiohttp logs a request its parser refuses (a client's error, answered 400) at ERROR with
+    a traceback: keep it to one INFO line, so a log's errors and tracebacks are the mock's own
+    bugs only. Shared by ``serve`` and ``proxy`` (the filter is process-wide once imported)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, HttpProcessingError):
             reason = " ".join(str(exc.message).split())  # one line: the message spans several
-            record.msg = f"{record.getMessage()}: {exc.code} {reason}"
+            record.msg = f"refused a malformed request: {exc.code} {reason}"
             record.args, record.exc_info, record.exc_text = (), None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
         return True
 
 

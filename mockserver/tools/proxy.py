@@ -26,7 +26,6 @@ from typing import Any, TextIO
 
 import aiohttp
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler, Middleware
 from multidict import CIMultiDict
 from yarl import URL
@@ -314,23 +313,6 @@ async def _unknown_control(request: web.Request) -> web.Response:
     )
 
 
-class _MalformedRequestFilter(logging.Filter):
-    """aiohttp logs a request line its parser refuses (``GET host:443``, ``CONNECT x://y``) with a
-    traceback at ERROR; it is a client's mistake, answered 400: one line at INFO instead."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, HttpProcessingError):
-            reason = (exc.message or type(exc).__name__).splitlines()[0].rstrip(":")
-            record.msg, record.args = "refused a malformed request (400): %s", (reason,)
-            record.exc_info, record.exc_text = None, None
-            record.levelno, record.levelname = logging.INFO, "INFO"
-        return True
-
-
-_MALFORMED = _MalformedRequestFilter()
-
-
 def create_proxy_app(
     config: ProxyConfig,
     emit: Callable[[dict[str, Any]], None],
@@ -343,7 +325,6 @@ def create_proxy_app(
     reach the live API with the proxy's token); ``cmd_proxy`` passes ``guard.host_middleware``.
     """
     app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=[_origin_form_only, *middlewares])
-    logging.getLogger("aiohttp.server").addFilter(_MALFORMED)  # the same instance: added once
     app[CONFIG] = config
     app[STATS] = ProxyStats()
     app[EMIT] = emit
