@@ -106,6 +106,13 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         "(/__mockserver/); needed to use it with a non-loopback --host "
         "(env MOCKSERVER_ADMIN_TOKEN)",
     )
+    p.add_argument(
+        "--public-dir",
+        type=Path,
+        metavar="DIR",
+        help="serve DIR/<status>.html as the HTML error pages (default: a new Rails 6.1 app's "
+        "public/404.html, 422.html and 500.html)",
+    )
     p.set_defaults(run=cmd_serve)
 
 
@@ -255,6 +262,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "access_log": args.access_log,
             "workers": args.workers,
             "admin_token": args.admin_token,
+            "public_dir": args.public_dir,
         }
     )
     sock = _listen(settings)

@@ -6,7 +6,9 @@
     └── RailsError                   the live API would answer this status (the app renders it)
         ├── BadRequestError          400: malformed query (Rack), invalid UTF-8, strict-mode rejects
         ├── NotFoundError            404: ActiveRecord::RecordNotFound or no route
-        └── InternalServerError      500: the deliberate Rails-faithful 500s of the spec's error table
+        ├── NotAcceptableError       406: an Accept header Mime::Type cannot parse
+        ├── InternalServerError      500: the deliberate Rails-faithful 500s of the spec's error table
+        └── QueryLimitError          500: Rack's query limits; rendered as Rails' failsafe page
 
 Stdlib only.
 """
@@ -85,5 +87,18 @@ class NotFoundError(RailsError):
 
 
 class InternalServerError(RailsError):
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(500, detail)
+
+
+class NotAcceptableError(RailsError):
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(406, detail)
+
+
+class QueryLimitError(RailsError):
+    """Rack's QueryLimitError (a RangeError): it escapes even the error page, which reads the
+    params again, so Rails answers with its failsafe plain-text 500."""
+
     def __init__(self, detail: str = "") -> None:
         super().__init__(500, detail)

@@ -34,6 +34,7 @@ class Settings:
     access_log: bool = True
     workers: int = 1
     admin_token: str | None = None  # required by the control API when set (X-Mockserver-Admin-Token)
+    public_dir: Path | None = None  # public/<status>.html for HTML error pages; None: Rails 6.1's own
 
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""
@@ -123,6 +124,8 @@ def build_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None =
         raise UsageError(f"--count {settings.count}: expected a non-negative number")
     if settings.fixtures is not None and settings.count is not None:
         raise UsageError("--fixtures and --seed/--count are exclusive: serve a file or generate")
+    if settings.public_dir is not None and not settings.public_dir.is_dir():
+        raise UsageError(f"--public-dir {settings.public_dir}: not a directory")
     if settings.workers < 1:
         raise UsageError(f"--workers {settings.workers}: expected at least 1")
     return settings

@@ -23,13 +23,13 @@ from mockserver import __version__
 from mockserver.dataset import validate_records
 from mockserver.errors import FixtureError, FixtureProblem
 from mockserver.server.keys import SETTINGS, STATE
+from mockserver.server.rendering import json_response
 from mockserver.server.state import ADMIN_TOKEN_HEADER, FaultRule, ServerState
 from mockserver.settings import Settings
 
 __all__ = ["CONTROL_PREFIX", "ENDPOINTS", "add_control_routes", "is_loopback"]
 
 CONTROL_PREFIX = "/__mockserver/"
-JSON_TYPE = "application/json"
 MAX_BODY = 256 * 1024 * 1024  # a replacement dataset may be large; the API itself reads no body
 
 ControlHandler = Callable[[web.Request, ServerState], Awaitable[web.Response]]
@@ -62,8 +62,7 @@ class ControlError(Exception):
         return _json(body, self.status, self.headers)
 
 
-def _json(data: object, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(body=orjson.dumps(data), status=status, content_type=JSON_TYPE, headers=headers)
+_json = json_response  # the one JSON renderer (server/rendering)
 
 
 def is_loopback(host: str) -> bool:
