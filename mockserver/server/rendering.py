@@ -67,7 +67,6 @@ _RACK_PHRASES = {
 }
 _REQUEST_ID = re.compile(r"[^\w\-@]", re.ASCII)
 _BLANK = re.compile(r"\s*\Z")
-_NEGOTIATION = web.RequestKey("negotiation", mime.Negotiation)  # computed once per request
 
 
 def header_safe(text: str, limit: int = 2000) -> str:
@@ -149,10 +148,7 @@ def _format_param(raw_path: bytes, raw_query: bytes) -> tuple[str | None, bool, 
 
 
 def negotiation(request: web.Request) -> mime.Negotiation:
-    """What Rails' ``request.formats`` decides for this request (computed once per request)."""
-    cached = request.get(_NEGOTIATION)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    """What Rails' ``request.formats`` decides for this request (its parts are memoised)."""
     target = request.raw_path.encode("utf-8", "surrogateescape")
     path, _, query = target.partition(b"?")
     path, query = path.partition(b"#")[0], query.partition(b"#")[0]
@@ -161,7 +157,6 @@ def negotiation(request: web.Request) -> mime.Negotiation:
     found = mime.negotiate(
         fmt, readable, accept, path.decode("latin-1"), request.headers.get("X-Requested-With")
     )
-    request[_NEGOTIATION] = found
     return found
 
 
