@@ -165,6 +165,7 @@ async def _conforms(
     body: Any = None,
 ) -> int:
     """Send one request and check its answer against the document; returns the status."""
+    headers = {"Accept": "application/json", **(headers or {})}  # the document describes JSON errors
     response = await client.request(method.upper(), URL(target, encoded=True), headers=headers, json=body)
     spec, pointer = _response_spec(template, method, response.status)
     raw = await response.read()
