@@ -12,9 +12,10 @@ headers, ``Vary`` and Rack's ``Cache-Control``; every API answer carries ``X-Req
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 import re
-import uuid
 from collections.abc import Mapping
 from http import HTTPStatus
 from importlib import resources
@@ -36,6 +37,7 @@ __all__ = [
     "header_safe",
     "json_response",
     "negotiation",
+    "rendered_headers",
 ]
 
 JSON_TYPE = "application/json; charset=utf-8"  # a rendered answer (ActionDispatch::Response)
@@ -117,18 +119,33 @@ def json_response(data: object, status: int = 200, headers: Mapping[str, str] | 
     return response
 
 
+_DENIED_HEADERS = {
+    "WWW-Authenticate": auth.CHALLENGE,
+    "Content-Type": "text/plain; charset=utf-8",
+    "Cache-Control": NO_CACHE,
+    **SECURITY_HEADERS,
+}
+
+
 def denied_response() -> web.Response:
     """Rails' token-auth 401 (``request_http_token_authentication``): plain text, any format."""
-    return web.Response(
-        status=401,
-        body=auth.DENIED_BODY,
-        headers={"WWW-Authenticate": auth.CHALLENGE, "Content-Type": "text/plain; charset=utf-8"},
-    )
+    return web.Response(status=401, body=auth.DENIED_BODY, headers=_DENIED_HEADERS)
 
 
 def etag_of(body: bytes) -> str:
     """Rack 2.2's ``Rack::ETag``: weak, the first 32 hex digits of the body's SHA-256."""
     return f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def rendered_headers(body: bytes) -> dict[str, str]:
+    """The headers of a rendered 200 that depend only on its body: built once per remembered
+    answer (the memo keeps them), so a repeated request pays for none of them."""
+    return {
+        "Content-Type": JSON_TYPE,
+        "ETag": etag_of(body),
+        "Cache-Control": CACHE_CONTROL,
+        **SECURITY_HEADERS,
+    }
 
 
 def _format_param(raw_path: bytes, raw_query: bytes) -> tuple[str | None, bool, bool]:
@@ -148,16 +165,23 @@ def _format_param(raw_path: bytes, raw_query: bytes) -> tuple[str | None, bool, 
 
 
 def negotiation(request: web.Request) -> mime.Negotiation:
-    """What Rails' ``request.formats`` decides for this request (its parts are memoised)."""
-    target = request.raw_path.encode("utf-8", "surrogateescape")
+    """What Rails' ``request.formats`` decides for this request."""
+    headers = request.headers
+    accept = headers.get("Accept")
+    if accept is not None and len(headers.getall("Accept")) > 1:
+        accept = ", ".join(headers.getall("Accept"))  # Rack joins repeated headers
+    return _negotiate(request.raw_path, accept, headers.get("X-Requested-With"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _negotiate(raw_path: str, accept: str | None, requested_with: str | None) -> mime.Negotiation:
+    """``negotiation`` on the raw target and the two headers it reads: memoised, as the hot
+    path asks twice per request (the 406 check, then ``Vary``)."""
+    target = raw_path.encode("utf-8", "surrogateescape")
     path, _, query = target.partition(b"?")
     path, query = path.partition(b"#")[0], query.partition(b"#")[0]
     fmt, readable, _ = _format_param(path, query)
-    accept = ", ".join(request.headers.getall("Accept")) if "Accept" in request.headers else None
-    found = mime.negotiate(
-        fmt, readable, accept, path.decode("latin-1"), request.headers.get("X-Requested-With")
-    )
-    return found
+    return mime.negotiate(fmt, readable, accept, path.decode("latin-1"), requested_with)
 
 
 def _xml(status: int, error: str) -> bytes:
@@ -208,32 +232,40 @@ def request_id(request: web.Request) -> str:
     """``ActionDispatch::RequestId``: the incoming id stripped to ``[\\w\\-@]{,255}``, else a UUID."""
     sent = request.headers.get("X-Request-Id")
     if sent is None or _BLANK.match(sent):
-        return str(uuid.uuid4())
+        return _uuid4()
     return _REQUEST_ID.sub("", sent)[:255]
+
+
+def _uuid4() -> str:
+    """``SecureRandom.uuid``: a random version-4 UUID (a third of ``str(uuid.uuid4())``'s cost)."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def decorate(
     request: web.Request, response: web.StreamResponse, started: float, now: float
 ) -> web.StreamResponse:
-    """Add the headers Rails' middleware adds to an API answer; a 304 for a matching ETag.
+    """Add the per-request headers Rails' middleware adds to an API answer; a 304 for a
+    matching ETag.
 
-    A 200 or 401 is a rendered answer (security headers, ``Vary`` when the format was not a
-    parameter, ``Cache-Control``); ``Rack::ConditionalGet`` turns a 200 whose ``ETag`` equals
-    ``If-None-Match`` exactly into a bodiless 304.
+    A rendered 200 or 401 already carries its body-only headers (``rendered_headers``,
+    ``denied_response``); here it gets ``Vary`` when the format was not a parameter, and
+    ``Rack::ConditionalGet`` turns a 200 whose ``ETag`` equals ``If-None-Match`` exactly
+    into a bodiless 304.
     """
-    headers = response.headers
     status = response.status
-    if status in (200, 401):
-        headers.update(SECURITY_HEADERS)
+    if status == 200 or status == 401:
         vary = negotiation(request).vary
         if vary is not None:
-            headers["Vary"] = vary
-        etag = headers.get("ETag")
-        headers["Cache-Control"] = CACHE_CONTROL if etag is not None else NO_CACHE
-        if status == 200 and etag is not None and request.headers.get("If-None-Match") == etag:
-            kept = {k: v for k, v in headers.items() if k not in ("Content-Type", "Content-Length")}
-            response = web.Response(status=304, headers=kept)
-            headers = response.headers
+            response.headers["Vary"] = vary
+        if status == 200:
+            match = request.headers.get("If-None-Match")
+            if match is not None and match == response.headers.get("ETag"):
+                kept = {
+                    k: v for k, v in response.headers.items() if k not in ("Content-Type", "Content-Length")
+                }
+                response = web.Response(status=304, headers=kept)
+    headers = response.headers
     headers["X-Request-Id"] = request_id(request)
     headers["X-Runtime"] = f"{now - started:.6f}"
     return response

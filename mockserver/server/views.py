@@ -16,7 +16,13 @@ from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query
 from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError
 from mockserver.server.keys import SETTINGS, STATE, TOKENS
-from mockserver.server.rendering import JSON_TYPE, denied_response, etag_of, header_safe, negotiation
+from mockserver.server.rendering import (
+    JSON_TYPE,
+    denied_response,
+    header_safe,
+    negotiation,
+    rendered_headers,
+)
 from mockserver.server.store import Partition
 
 IGNORED_HEADER = "X-Mockserver-Ignored"
@@ -98,7 +104,7 @@ def _answer(request: web.Request) -> web.Response:
         if notices and request.app[SETTINGS].strict:
             raise BadRequestError("strict mode: " + "; ".join(notices), notices)
         body = partition.render(partition.search(search))
-        headers = {"Content-Type": JSON_TYPE, "ETag": etag_of(body)}
+        headers = rendered_headers(body)
         if notices:
             headers[IGNORED_HEADER] = header_safe("; ".join(notices))
         return web.Response(body=body, headers=headers)
@@ -107,4 +113,4 @@ def _answer(request: web.Request) -> web.Response:
     if row is None:
         raise NotFoundError(f"Couldn't find TrainSession with 'id'={found.id}")
     body = partition.bytes_of[row[ID]]
-    return web.Response(body=body, headers={"Content-Type": JSON_TYPE, "ETag": etag_of(body)})
+    return web.Response(body=body, headers=rendered_headers(body))
