@@ -60,6 +60,40 @@ class FixtureError(MockServerError):
         super().__init__(f"invalid fixture file {path} ({count}):\n{shown}{tail}")
 
 
+# Python 3.13 renamed these phrases (RFC 9110); answers must not change with the interpreter.
+_PINNED_PHRASES = {
+    413: "Request Entity Too Large",
+    416: "Requested Range Not Satisfiable",
+    422: "Unprocessable Entity",
+}
+
+
+def reason_phrase(status: int) -> str:
+    """The reason phrase for ``status``, the same on Python 3.11 to 3.13."""
+    return _PINNED_PHRASES.get(status) or HTTPStatus(status).phrase
+
+
+# Rack::Utils::HTTP_STATUS_CODES (Rack 2.2.22) where it differs from Python 3.11's phrases
+_RACK_PHRASES = {
+    413: "Payload Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    451: "Unavailable for Legal Reasons",
+    509: "Bandwidth Limit Exceeded",
+}
+
+
+def rack_phrase(status: int) -> str:
+    """The ``error`` Rails writes in an error body: ``Rack::Utils::HTTP_STATUS_CODES.fetch(status,
+    500's)``, so it does not change with the interpreter either."""
+    if status in _RACK_PHRASES:
+        return _RACK_PHRASES[status]
+    try:
+        return _PINNED_PHRASES.get(status) or HTTPStatus(status).phrase
+    except ValueError:
+        return "Internal Server Error"
+
+
 @dataclass
 class RailsError(MockServerError):
     """An HTTP error the live Rails app would produce; rendered as Rails does."""
@@ -73,7 +107,8 @@ class RailsError(MockServerError):
 
     @property
     def reason(self) -> str:
-        return HTTPStatus(self.status).phrase
+        """The phrase Rails' error body carries (Rack's table)."""
+        return rack_phrase(self.status)
 
 
 class BadRequestError(RailsError):

@@ -17,7 +17,6 @@ import hashlib
 import os
 import re
 from collections.abc import Mapping
-from http import HTTPStatus
 from importlib import resources
 from pathlib import Path
 
@@ -59,14 +58,6 @@ FAILSAFE_BODY = (
     b"log file and/or the web server's log file to find out what went wrong."
 )
 PAGE_STATUSES = (404, 422, 500)  # the pages `rails new` puts in public/
-# Rack::Utils::HTTP_STATUS_CODES where Rack 2.2 and Python's http module disagree
-_RACK_PHRASES = {
-    413: "Payload Too Large",
-    414: "URI Too Long",
-    416: "Range Not Satisfiable",
-    451: "Unavailable for Legal Reasons",
-    509: "Bandwidth Limit Exceeded",
-}
 _REQUEST_ID = re.compile(r"[^\w\-@]", re.ASCII)
 _BLANK = re.compile(r"\s*\Z")
 
@@ -76,16 +67,6 @@ def header_safe(text: str, limit: int = 2000) -> str:
     cleaned = text.encode("ascii", "backslashreplace").decode("ascii")
     cleaned = "".join(c if " " <= c <= "~" else f"\\x{ord(c):02x}" for c in cleaned)
     return cleaned[:limit]
-
-
-def rack_phrase(status: int) -> str:
-    """``Rack::Utils::HTTP_STATUS_CODES.fetch(status, 500's)``: the ``error`` of a body."""
-    if status in _RACK_PHRASES:
-        return _RACK_PHRASES[status]
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Internal Server Error"
 
 
 class PublicPages:
@@ -207,7 +188,7 @@ def error_response(
     headers: dict[str, str] = {}
     if error.detail:
         headers[ERROR_HEADER] = header_safe(error.detail)
-    status, phrase = error.status, rack_phrase(error.status)
+    status, phrase = error.status, error.reason
     if isinstance(error, QueryLimitError):
         headers["Content-Type"] = "text/plain"
         return web.Response(status=500, body=FAILSAFE_BODY, headers=headers)

@@ -17,6 +17,7 @@ from mockserver.engine.search import compile_query
 from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError
 from mockserver.server.keys import SETTINGS, STATE, TOKENS
 from mockserver.server.rendering import (
+    ERROR_HEADER,
     JSON_TYPE,
     denied_response,
     header_safe,
@@ -43,14 +44,30 @@ def _acceptable(request: web.Request) -> None:
         raise NotAcceptableError(f"Accept {accept!r} is not a MIME type Rails can parse")
 
 
+def denial_reason(authorization: str | None) -> str:
+    """Why Rails refused this ``Authorization`` header, for ``X-Mockserver-Error`` (Rails' own
+    body says only "Access denied"); never echoes the token."""
+    if authorization is None:
+        return 'no token: send Authorization: Token token="..." (or Bearer ...)'
+    if auth.token_from_header(authorization) is None:
+        return (
+            "scheme not accepted: the Authorization header carries no token Rails reads "
+            '(expected Token token="..." or Bearer ..., case-sensitive)'
+        )
+    return "unknown token: the server does not accept this token (see --token / MOCKSERVER_TOKENS)"
+
+
 def _partition(request: web.Request) -> Partition | web.Response:
     """The records the caller's token may see, or Rails' 401 answer."""
     store = request.app[STATE].store  # read per request: the control API may replace it
     if not request.app[SETTINGS].auth:
         return store.partition(None)
-    ok, account = auth.account_for(request.headers.get("Authorization"), request.app[TOKENS])
+    authorization = request.headers.get("Authorization")
+    ok, account = auth.account_for(authorization, request.app[TOKENS])
     if not ok:
-        return denied_response()
+        denied = denied_response()
+        denied.headers[ERROR_HEADER] = denial_reason(authorization)
+        return denied
     return store.partition(account)
 
 
