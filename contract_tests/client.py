@@ -238,7 +238,9 @@ class Client:
         self.limiter = RateLimiter(rate)
         self.stats = Stats()
         self._connection: http.client.HTTPConnection | None = None
-        self._cache: OrderedDict[tuple[str, str, str | None], Response] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str | None, tuple[tuple[str, str], ...]], Response] = (
+            OrderedDict()
+        )
         self.before_send: Any = None  # called before every request that is not a cache hit
 
     @property
@@ -255,41 +257,59 @@ class Client:
         method: str = "GET",
         authorization: Any = _DEFAULT_AUTH,
         fresh: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> Response:
         """``GET /api/train_sessions{suffix}?{query}``."""
         raw = query.raw() if isinstance(query, Query) else query
         target = self.base_path + suffix + (f"?{raw}" if raw else "")
-        return self.request(method, target, authorization=authorization, fresh=fresh)
+        return self.request(method, target, authorization=authorization, fresh=fresh, headers=headers)
 
     def show(
-        self, segment: str, *, method: str = "GET", authorization: Any = _DEFAULT_AUTH, fresh: bool = False
+        self,
+        segment: str,
+        *,
+        method: str = "GET",
+        authorization: Any = _DEFAULT_AUTH,
+        fresh: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> Response:
         """``GET /api/train_sessions/{segment}``; ``segment`` is sent as given (pre-encoded)."""
-        return self.request(method, f"{self.base_path}/{segment}", authorization=authorization, fresh=fresh)
+        target = f"{self.base_path}/{segment}"
+        return self.request(method, target, authorization=authorization, fresh=fresh, headers=headers)
 
     # --- transport -----------------------------------------------------------------------------
 
     def request(
-        self, method: str, target: str, *, authorization: Any = _DEFAULT_AUTH, fresh: bool = False
+        self,
+        method: str,
+        target: str,
+        *,
+        authorization: Any = _DEFAULT_AUTH,
+        fresh: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> Response:
-        """Send one request (GET or HEAD only), retrying 429/503; cached unless ``fresh``."""
+        """Send one request (GET or HEAD only), retrying 429/503; cached unless ``fresh``.
+
+        ``headers`` are sent besides (or instead of) the default ``Accept: application/json``.
+        """
         if method not in ("GET", "HEAD"):
             raise ValueError(f"the contract suite never sends {method}: GET and HEAD only")
         header = self.auth_header if authorization is _DEFAULT_AUTH else authorization
-        key = (method, target, header)
+        extra = tuple(sorted((headers or {}).items()))
+        key = (method, target, header, extra)
         if not fresh and key in self._cache:
             self._cache.move_to_end(key)
             self.stats.cache_hits += 1
             return self._cache[key]
         if self.before_send is not None:
             self.before_send()
-        headers = {"Accept": "application/json"}
+        sent = {"Accept": "application/json", **dict(extra)}
         if header is not None:
-            headers["Authorization"] = header
+            sent["Authorization"] = header
         for attempt in range(self.MAX_RETRIES + 1):
             self.budget.take()
             self.limiter.wait()
-            response = self._send(method, target, headers)
+            response = self._send(method, target, sent)
             if response.status not in RETRY_STATUSES:
                 break
             if attempt == self.MAX_RETRIES:

@@ -142,6 +142,13 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         metavar="SECONDS",
         help="close connections whose request headers take longer than this (default 10)",
     )
+    p.add_argument(
+        "--public-dir",
+        type=Path,
+        metavar="DIR",
+        help="serve DIR/<status>.html as the HTML error pages (default: a new Rails 6.1 app's "
+        "public/404.html, 422.html and 500.html)",
+    )
     p.set_defaults(run=cmd_serve)
 
 
@@ -318,6 +325,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "cors": tuple(args.cors) if args.cors else None,
             "idle_timeout": args.idle_timeout,
             "header_timeout": args.header_timeout,
+            "public_dir": args.public_dir,
         }
     )
     _refuse_unsupported(settings)

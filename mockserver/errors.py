@@ -6,7 +6,9 @@
     └── RailsError                   the live API would answer this status (the app renders it)
         ├── BadRequestError          400: malformed query (Rack), invalid UTF-8, strict-mode rejects
         ├── NotFoundError            404: ActiveRecord::RecordNotFound or no route
-        └── InternalServerError      500: the deliberate Rails-faithful 500s of the spec's error table
+        ├── NotAcceptableError       406: an Accept header Mime::Type cannot parse
+        ├── InternalServerError      500: the deliberate Rails-faithful 500s of the spec's error table
+        └── QueryLimitError          500: Rack's query limits; rendered as Rails' failsafe page
 
 Stdlib only.
 """
@@ -71,6 +73,27 @@ def reason_phrase(status: int) -> str:
     return _PINNED_PHRASES.get(status) or HTTPStatus(status).phrase
 
 
+# Rack::Utils::HTTP_STATUS_CODES (Rack 2.2.22) where it differs from Python 3.11's phrases
+_RACK_PHRASES = {
+    413: "Payload Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    451: "Unavailable for Legal Reasons",
+    509: "Bandwidth Limit Exceeded",
+}
+
+
+def rack_phrase(status: int) -> str:
+    """The ``error`` Rails writes in an error body: ``Rack::Utils::HTTP_STATUS_CODES.fetch(status,
+    500's)``, so it does not change with the interpreter either."""
+    if status in _RACK_PHRASES:
+        return _RACK_PHRASES[status]
+    try:
+        return _PINNED_PHRASES.get(status) or HTTPStatus(status).phrase
+    except ValueError:
+        return "Internal Server Error"
+
+
 @dataclass
 class RailsError(MockServerError):
     """An HTTP error the live Rails app would produce; rendered as Rails does."""
@@ -84,7 +107,8 @@ class RailsError(MockServerError):
 
     @property
     def reason(self) -> str:
-        return reason_phrase(self.status)
+        """The phrase Rails' error body carries (Rack's table)."""
+        return rack_phrase(self.status)
 
 
 class BadRequestError(RailsError):
@@ -98,5 +122,18 @@ class NotFoundError(RailsError):
 
 
 class InternalServerError(RailsError):
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(500, detail)
+
+
+class NotAcceptableError(RailsError):
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(406, detail)
+
+
+class QueryLimitError(RailsError):
+    """Rack's QueryLimitError (a RangeError): it escapes even the error page, which reads the
+    params again, so Rails answers with its failsafe plain-text 500."""
+
     def __init__(self, detail: str = "") -> None:
         super().__init__(500, detail)

@@ -129,10 +129,17 @@ def _filter_parameter(flt: Filter) -> dict[str, Any]:
     }
 
 
+_OTHER_FORMATS = {  # Rails renders an error in the request's format (README: Errors and HTTP headers)
+    "application/xml": {"schema": {"type": "string"}},
+    "application/x-yaml": {"schema": {"type": "string"}},
+    "text/html": {"schema": {"type": "string", "description": "the app's public/<status>.html, or empty"}},
+}
+
+
 def _error(description: str) -> dict[str, Any]:
     return {
-        "description": description,
-        "content": _json_content(_ref("error")),
+        "description": description + " JSON for a JSON request; XML, YAML or an HTML page otherwise.",
+        "content": {**_json_content(_ref("error")), **_OTHER_FORMATS},
         "headers": {"X-Mockserver-Error": {"$ref": "#/components/headers/MockserverError"}},
     }
 

@@ -39,6 +39,7 @@ class Settings:
     idle_timeout: float = 15.0  # seconds an idle keep-alive connection is kept (aiohttp: 3,630)
     header_timeout: float = 10.0  # seconds a client may take to send a request's headers
     cors: tuple[str, ...] = ()  # origins answered with CORS headers on API routes ('*': any)
+    public_dir: Path | None = None  # public/<status>.html for HTML error pages; None: Rails 6.1's own
 
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""
@@ -128,6 +129,8 @@ def build_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None =
         raise UsageError(f"--count {settings.count}: expected a non-negative number")
     if settings.fixtures is not None and settings.count is not None:
         raise UsageError("--fixtures and --seed/--count are exclusive: serve a file or generate")
+    if settings.public_dir is not None and not settings.public_dir.is_dir():
+        raise UsageError(f"--public-dir {settings.public_dir}: not a directory")
     if settings.workers < 1:
         raise UsageError(f"--workers {settings.workers}: expected at least 1")
     for name in ("idle_timeout", "header_timeout"):

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from mockserver.cli import load_store
@@ -535,6 +536,48 @@ def _malformed(ctx: Context) -> Any:
         query = _query_of(request)
         cleaned = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", query)
         return await handler(_with_query(request, cleaned) if cleaned != query else request)
+
+    return mw
+
+
+@defect("errors_always_json", "error bodies are JSON whatever the request's format (Accept: */*)")
+def _errors_json(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if response.status >= 400 and response.status != 401:
+            body = {"status": response.status, "error": response.reason}
+            return web.Response(
+                status=response.status,
+                body=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json; charset=utf-8"},
+            )
+        return response
+
+    return mw
+
+
+def _without_header(request: web.Request, name: str, value: str | None = None) -> web.Request:
+    headers = CIMultiDict((k, v) for k, v in request.headers.items() if k.lower() != name.lower())
+    if value is not None:
+        headers[name] = value
+    return request.clone(headers=CIMultiDictProxy(headers))
+
+
+@defect("bad_accept_ignored", "an unparseable Accept header is ignored instead of a 406")
+def _bad_accept(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        if response.status == 406:
+            return await handler(_without_header(request, "Accept", "application/json"))
+        return response
+
+    return mw
+
+
+@defect("if_none_match_ignored", "If-None-Match is ignored: a matching ETag still answers 200")
+def _no_304(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        return await handler(_without_header(request, "If-None-Match"))
 
     return mw
 

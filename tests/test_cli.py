@@ -36,6 +36,7 @@ def test_generate_is_byte_identical_for_a_seed(tmp_path: Path) -> None:
         ("generate",),
         ("nonsense",),
         ("serve", "--fixtures", "x.json", "--count", "5"),
+        ("serve", "--port", "0", "--public-dir", "/nonexistent/public"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(argv: tuple[str, ...]) -> None:

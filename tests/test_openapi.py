@@ -186,6 +186,7 @@ async def _conforms(
     """Send one request and check its answer against the document; returns the status."""
     if method != "get" and body is None:  # control writes need it, body or not (server/guard.py)
         headers = {**(headers or {}), "Content-Type": "application/json"}
+    headers = {"Accept": "application/json", **(headers or {})}  # the document describes JSON errors
     response = await client.request(method.upper(), URL(target, encoded=True), headers=headers, json=body)
     spec, pointer = _response_spec(template, method, response.status)
     raw = await response.read()

@@ -31,7 +31,8 @@ class Client:
         if filters:
             url += "?" + urllib.parse.urlencode(filters)
         request = urllib.request.Request(
-            url, headers={"Authorization": f'Token token="{self.token}"'})
+            url, headers={"Authorization": f'Token token="{self.token}"',
+                          "Accept": "application/json"})
         with urllib.request.urlopen(request, timeout=self.timeout) as response:
             return json.load(response)
 """

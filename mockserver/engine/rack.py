@@ -7,9 +7,9 @@ So the raw bytes after ``?`` come here. Pure: no I/O.
 Rails answers 400 (ActionController::BadRequest) for a malformed ``%`` escape, a scalar/array
 or scalar/hash conflict, and a key or value that is not UTF-8 after decoding. What comes back is
 ``request.GET``, so arrays lose their nils the way Rails' deep munge drops them. Rack's size
-limits (4 MiB, 4096 separators, 65536 bytes of keys per level, depth 100) raise a RangeError
-that Rails 6.1 does not map, so the live stack would answer 500; the mock answers a clear 400
-instead, since those 500s are not part of the documented contract.
+limits (4 MiB, 4096 separators, 65536 bytes of keys per level, depth 100) raise Rack's
+QueryLimitError, a RangeError that escapes Rails' error page: ``QueryLimitError`` here, which
+the server renders as Rails' failsafe plain-text 500.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import functools
 import re
 from typing import TypeAlias
 
-from mockserver.errors import BadRequestError
+from mockserver.errors import BadRequestError, QueryLimitError
 
 ParamValue: TypeAlias = str | list["ParamValue"] | dict[str, "ParamValue"] | None
 Params = dict[str, ParamValue]
@@ -75,7 +75,7 @@ class _Level(dict[str, ParamValue]):
         if key not in self:
             self.size += len(key)
             if self.size > KEY_SPACE_LIMIT:
-                raise BadRequestError(
+                raise QueryLimitError(
                     f"query keys exceed Rack's key space limit ({KEY_SPACE_LIMIT} characters)"
                 )
         self[key] = value
@@ -117,7 +117,7 @@ def _array_at(params: _Level, key: str) -> list[ParamValue]:
 def _normalize(params: _Level, name: str | None, value: str | None, depth: int) -> ParamValue:
     """Rack 2.2 normalize_params: expand ``a[b][]`` style names into nested structures."""
     if depth <= 0:
-        raise BadRequestError(f"query parameters nested deeper than Rack's limit ({DEPTH_LIMIT})")
+        raise QueryLimitError(f"query parameters nested deeper than Rack's limit ({DEPTH_LIMIT})")
     match = _KEY_HEAD.match(name) if name is not None else None
     key = match.group(1) if match else ""
     after = name[match.end() :] if match and name is not None else ""
@@ -166,10 +166,10 @@ def parse_query(raw: bytes) -> Params:
     if not raw:
         return {}
     if len(raw) > BYTESIZE_LIMIT:
-        raise BadRequestError(f"query string exceeds Rack's limit ({BYTESIZE_LIMIT} bytes)")
+        raise QueryLimitError(f"query string exceeds Rack's limit ({BYTESIZE_LIMIT} bytes)")
     separators = raw.count(b"&") + raw.count(b";")
     if separators >= PARAMS_LIMIT:
-        raise BadRequestError(f"query has {separators + 1} parameters; Rack's limit is {PARAMS_LIMIT}")
+        raise QueryLimitError(f"query has {separators + 1} parameters; Rack's limit is {PARAMS_LIMIT}")
     params = _Level()
     for piece in _split(raw):
         if not piece:

@@ -1,11 +1,12 @@
 """The aiohttp application: the API's catch-all route, the control API, ``/openapi.json``,
 error rendering, the journal and fault injection, and the access log.
 
-Errors are translated to HTTP here and only here: a ``RailsError`` becomes the body Rails'
-PublicExceptions renders for JSON (``{"status":404,"error":"Not Found"}``), with the mock's
-reason in an ``X-Mockserver-Error`` header. Anything else is a bug in the mock: it is logged
-with its traceback, kept in ``ServerState.bugs`` (the pytest plugin re-raises it in the test)
-and answered 500 without one.
+Errors are caught here and rendered by ``server/rendering``: a ``RailsError`` becomes the body
+Rails' PublicExceptions renders in the request's format (``{"status":404,"error":"Not Found"}``
+for JSON), with the mock's reason in an ``X-Mockserver-Error`` header; control and
+``/openapi.json`` errors stay JSON. Anything else is a bug in the mock: it is logged with its
+traceback, kept in ``ServerState.bugs`` (the pytest plugin re-raises it in the test) and
+answered 500 without one. API answers then get Rails' headers (``rendering.decorate``).
 
 Each route's handler is wrapped once, at registration, with error rendering and the access
 log; the API route's wrapper also keeps the journal and applies injected faults (control and
@@ -20,19 +21,26 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
 from aiohttp import web
 
-from mockserver.engine import auth
 from mockserver.errors import RailsError
 from mockserver.openapi import build_openapi
 from mockserver.server.control import MAX_BODY, add_control_routes
 from mockserver.server.cors import cors_middleware
 from mockserver.server.guard import Policy, guard_middleware
-from mockserver.server.keys import SETTINGS, STATE, TOKENS
+from mockserver.server.keys import PAGES, SETTINGS, STATE, TOKENS
+from mockserver.server.rendering import (
+    ERROR_HEADER,
+    PublicPages,
+    decorate,
+    denied_response,
+    error_response,
+    header_safe,
+    json_response,
+)
 from mockserver.server.state import ServerState, redact
 from mockserver.server.store import Store
-from mockserver.server.views import ERROR_HEADER, IGNORED_HEADER, JSON_TYPE, dispatch, header_safe
+from mockserver.server.views import IGNORED_HEADER, dispatch
 from mockserver.settings import Settings
 
 access_log = logging.getLogger("mockserver.access")
@@ -40,47 +48,38 @@ error_log = logging.getLogger("mockserver.error")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FAULT_HEADER = "X-Mockserver-Fault"
 
-
-def error_response(error: RailsError) -> web.Response:
-    """Rails' JSON error body for ``error.status``; strict-mode problems are listed too."""
-    body: dict[str, object] = {"status": error.status, "error": error.reason}
-    if error.problems:
-        body["problems"] = error.problems
-    headers = {"Content-Type": JSON_TYPE}
-    if error.detail:
-        headers[ERROR_HEADER] = header_safe(error.detail)
-    return web.Response(status=error.status, body=orjson.dumps(body), headers=headers)
+__all__ = ["ERROR_HEADER", "create_app", "error_response", "redact"]
 
 
-__all__ = ["create_app", "error_response", "redact"]
-
-
-async def _answer(request: web.Request, handler: Handler, state: ServerState) -> web.StreamResponse:
-    """Run the handler, turning errors into the answers Rails would give."""
+async def _answer(
+    request: web.Request, handler: Handler, state: ServerState, pages: PublicPages | None
+) -> web.StreamResponse:
+    """Run the handler, turning errors into the answers Rails would give (``pages`` None: JSON)."""
+    negotiated = request if pages is not None else None
     try:
         return await handler(request)
     except RailsError as error:
-        return error_response(error)
+        return error_response(error, negotiated, pages)
     except web.HTTPException as exc:
         if exc.status == 404 or exc.status == 405:
-            return error_response(RailsError(404, "no route matches"))
+            return error_response(RailsError(404, "no route matches"), negotiated, pages)
         raise
     except Exception as exc:
         state.bugs.append(exc)
         error_log.exception("bug in the mock while serving %s %s", request.method, redact(request.raw_path))
-        return error_response(RailsError(500, "unexpected error in the mock (see its log)"))
+        return error_response(
+            RailsError(500, "unexpected error in the mock (see its log)"), negotiated, pages
+        )
 
 
-def fault_response(status: int) -> web.Response:
+def fault_response(
+    status: int, request: web.Request | None = None, pages: PublicPages | None = None
+) -> web.Response:
     """What an injected fault answers: the live API's own body for that status."""
     if status == 401:
-        response = web.Response(
-            status=401,
-            body=auth.DENIED_BODY,
-            headers={"WWW-Authenticate": auth.CHALLENGE, "Content-Type": "text/plain; charset=utf-8"},
-        )
+        response = denied_response()
     else:
-        response = error_response(RailsError(status, "injected fault"))
+        response = error_response(RailsError(status, "injected fault"), request, pages)
     response.headers[FAULT_HEADER] = "injected"
     return response
 
@@ -92,10 +91,12 @@ async def _no_route(request: web.Request, handler: Handler) -> web.StreamRespons
     try:
         return await handler(request)
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
-        return error_response(RailsError(404, "no route matches"))
+        return error_response(RailsError(404, "no route matches"), request, request.app[PAGES])
 
 
-def _wrapped(handler: Handler, settings: Settings, state: ServerState, *, api: bool) -> Handler:
+def _wrapped(
+    handler: Handler, settings: Settings, state: ServerState, *, api: bool, pages: PublicPages | None = None
+) -> Handler:
     """``handler`` with faults and journal (API route only), error rendering and the access log.
 
     A wrapper at registration rather than a middleware: one coroutine layer less per request,
@@ -119,9 +120,11 @@ def _wrapped(handler: Handler, settings: Settings, state: ServerState, *, api: b
                     injected = True
                     await asyncio.sleep(delay_ms / 1000)
                 if status is not None:
-                    response, injected = fault_response(status), True
+                    response, injected = fault_response(status, request, pages), True
         if response is None:
-            response = await _answer(request, handler, state)
+            response = await _answer(request, handler, state, pages if api else None)
+        if api:
+            response = decorate(request, response, started, time.perf_counter())
         if api and journal.generation == generation:  # not reset while this was in flight
             journal.append(request.method, request.raw_path, request.headers, response.status, injected)
         if log:
@@ -153,13 +156,15 @@ def create_app(settings: Settings, store: Store, *, state: ServerState | None = 
     app[SETTINGS] = settings
     app[STATE] = state
     app[TOKENS] = settings.effective_tokens()
+    pages = PublicPages(settings.public_dir)
+    app[PAGES] = pages
 
     def guard(handler: Handler) -> Handler:
         return _wrapped(handler, settings, state, api=False)
 
     add_control_routes(app, guard)
     app.router.add_get("/openapi.json", guard(_openapi_handler()))
-    app.router.add_route("*", r"/{tail:[\s\S]*}", _wrapped(dispatch, settings, state, api=True))
+    app.router.add_route("*", r"/{tail:[\s\S]*}", _wrapped(dispatch, settings, state, api=True, pages=pages))
     return app
 
 
@@ -171,6 +176,6 @@ def _openapi_handler() -> Handler:
         if not document:
             document.update(build_openapi())
         served = {**document, "servers": [{"url": f"{request.scheme}://{request.host}"}]}
-        return web.Response(body=orjson.dumps(served), content_type="application/json")
+        return json_response(served)
 
     return openapi

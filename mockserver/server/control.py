@@ -27,6 +27,7 @@ from mockserver.model import INT4_MAX
 from mockserver.network import is_loopback
 from mockserver.openapi import FAULT_MAX_DELAY_MS, build_control_openapi
 from mockserver.server.keys import SETTINGS, STATE
+from mockserver.server.rendering import json_response
 from mockserver.server.state import ADMIN_TOKEN_HEADER, FaultRule, ServerState
 from mockserver.settings import Settings
 from mockserver.templates import complete_all
@@ -34,7 +35,6 @@ from mockserver.templates import complete_all
 __all__ = ["CONTROL_PREFIX", "ENDPOINTS", "add_control_routes", "is_loopback"]
 
 CONTROL_PREFIX = "/__mockserver/"
-JSON_TYPE = "application/json"
 MAX_BODY = 256 * 1024 * 1024  # a replacement dataset may be large; the API itself reads no body
 
 ControlHandler = Callable[[web.Request, ServerState], Awaitable[web.Response]]
@@ -67,8 +67,7 @@ class ControlError(Exception):
         return _json(body, self.status, self.headers)
 
 
-def _json(data: object, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(body=orjson.dumps(data), status=status, content_type=JSON_TYPE, headers=headers)
+_json = json_response  # the one JSON renderer (server/rendering)
 
 
 def _refusal(request: web.Request, settings: Settings) -> ControlError | None:

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from mockserver.server.rendering import PublicPages
 from mockserver.server.state import ServerState
 from mockserver.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 STATE = web.AppKey("state", ServerState)  # mutable: the served Store lives on it, see state.py
 TOKENS = web.AppKey("tokens", Mapping[str, "str | None"])
+PAGES = web.AppKey("pages", PublicPages)  # public/<status>.html, read once

@@ -14,13 +14,20 @@ from aiohttp import web
 from mockserver.engine import auth, rack, routing
 from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query
-from mockserver.errors import BadRequestError, NotFoundError
+from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError
 from mockserver.server.keys import SETTINGS, STATE, TOKENS
+from mockserver.server.rendering import (
+    ERROR_HEADER,
+    JSON_TYPE,
+    denied_response,
+    header_safe,
+    negotiation,
+    rendered_headers,
+)
 from mockserver.server.store import Partition
 
-JSON_TYPE = "application/json; charset=utf-8"
 IGNORED_HEADER = "X-Mockserver-Ignored"
-ERROR_HEADER = "X-Mockserver-Error"
+__all__ = ["IGNORED_HEADER", "JSON_TYPE", "dispatch", "header_safe", "raw_target"]
 
 
 def raw_target(request: web.Request) -> tuple[bytes, bytes]:
@@ -30,11 +37,11 @@ def raw_target(request: web.Request) -> tuple[bytes, bytes]:
     return path.partition(b"#")[0], query.partition(b"#")[0]
 
 
-def header_safe(text: str, limit: int = 2000) -> str:
-    """A header value that cannot break the response: ASCII, no control characters."""
-    cleaned = text.encode("ascii", "backslashreplace").decode("ascii")
-    cleaned = "".join(c if " " <= c <= "~" else f"\\x{ord(c):02x}" for c in cleaned)
-    return cleaned[:limit]
+def _acceptable(request: web.Request) -> None:
+    """Rails reads ``request.format`` before any filter: an unparseable Accept is a 406."""
+    if negotiation(request).invalid:
+        accept = request.headers.get("Accept", "")
+        raise NotAcceptableError(f"Accept {accept!r} is not a MIME type Rails can parse")
 
 
 def denial_reason(authorization: str | None) -> str:
@@ -58,15 +65,9 @@ def _partition(request: web.Request) -> Partition | web.Response:
     authorization = request.headers.get("Authorization")
     ok, account = auth.account_for(authorization, request.app[TOKENS])
     if not ok:
-        return web.Response(
-            status=401,
-            body=auth.DENIED_BODY,
-            headers={
-                "WWW-Authenticate": auth.CHALLENGE,
-                "Content-Type": "text/plain; charset=utf-8",
-                ERROR_HEADER: denial_reason(authorization),
-            },
-        )
+        denied = denied_response()
+        denied.headers[ERROR_HEADER] = denial_reason(authorization)
+        return denied
     return store.partition(account)
 
 
@@ -87,6 +88,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     key = (request.method, request.raw_path, request.headers.get("Authorization"), datetime.date.today())
     remembered = store.responses.get(key) if len(request.raw_path) <= _MEMO_TARGET else None
     if remembered is not None:
+        _acceptable(request)  # not in the memo's key: a remembered 200 passed route and parse
         body, headers = remembered
         return web.Response(body=body, headers=headers)
     response = _answer(request)
@@ -109,6 +111,7 @@ def _answer(request: web.Request) -> web.Response:
     if found.action is None or request.method not in ("GET", "HEAD"):
         raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
     rack.parse_query_cached(raw_query)  # a malformed query is a 400 before auth, as in Rails
+    _acceptable(request)
     partition = _partition(request)
     if isinstance(partition, web.Response):
         return partition
@@ -118,7 +121,7 @@ def _answer(request: web.Request) -> web.Response:
         if notices and request.app[SETTINGS].strict:
             raise BadRequestError("strict mode: " + "; ".join(notices), notices)
         body = partition.render(partition.search(search))
-        headers = {"Content-Type": JSON_TYPE}
+        headers = rendered_headers(body)
         if notices:
             headers[IGNORED_HEADER] = header_safe("; ".join(notices))
         return web.Response(body=body, headers=headers)
@@ -126,4 +129,5 @@ def _answer(request: web.Request) -> web.Response:
     row = partition.by_id.get(ident) if ident is not None else None
     if row is None:
         raise NotFoundError(f"Couldn't find TrainSession with 'id'={found.id}")
-    return web.Response(body=partition.bytes_of[row[ID]], headers={"Content-Type": JSON_TYPE})
+    body = partition.bytes_of[row[ID]]
+    return web.Response(body=body, headers=rendered_headers(body))

@@ -16,7 +16,8 @@ from mockserver.settings import Settings
 
 RECORDS = generate_records(3, 120, accounts=("acme", "globex"))
 TOKENS = {"acme-token": "acme", "globex-token": "globex"}
-ACME = {"Authorization": 'Token token="acme-token"'}
+ACME = {"Authorization": 'Token token="acme-token"', "Accept": "application/json"}
+JSON = {"Accept": "application/json"}  # a JSON client: error bodies follow the request's format
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ async def test_order_of_checks_route_query_auth(make_client) -> None:  # type: i
     client = await make_client()
     assert (await client.get("/api/nothing")).status == 404
     assert (await client.post("/api/train_sessions", headers=ACME)).status == 404
-    bad = await client.get(URL("/api/train_sessions?full_name_cont=%ZZ", encoded=True))
+    bad = await client.get(URL("/api/train_sessions?full_name_cont=%ZZ", encoded=True), headers=JSON)
     assert bad.status == 400
     assert orjson.loads(await bad.read()) == {"status": 400, "error": "Bad Request"}
     assert (await client.get("/api/train_sessions?score_eq[]=1")).status == 401
@@ -184,7 +185,9 @@ async def test_rails_escapes_html_entities(make_client) -> None:  # type: ignore
 async def test_malformed_token_options_are_a_rails_500(make_client) -> None:  # type: ignore[no-untyped-def]
     """Check a header Rails' token parser raises on (Hash[] of an odd pair) answers 500."""
     client = await make_client()
-    response = await client.get("/api/train_sessions", headers={"Authorization": "Token acme-token, ="})
+    response = await client.get(
+        "/api/train_sessions", headers={"Authorization": "Token acme-token, =", **JSON}
+    )
     assert response.status == 500
     assert orjson.loads(await response.read()) == {"status": 500, "error": "Internal Server Error"}
     assert "X-Mockserver-Error" in response.headers
@@ -211,7 +214,9 @@ async def test_unroutable_targets_get_the_rails_404(make_client) -> None:  # typ
 
     client = await make_client()
     reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
-    writer.write(b"OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    writer.write(
+        b"OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+    )
     await writer.drain()
     answer = await reader.read()
     writer.close()

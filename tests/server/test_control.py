@@ -256,7 +256,7 @@ async def test_fail_next_n_requests(client: TestClient) -> None:
     assert response.status == 201
     statuses = []
     for _ in range(3):
-        r = await client.get("/api/train_sessions", headers=AUTH)
+        r = await client.get("/api/train_sessions", headers={**AUTH, "Accept": "application/json"})
         statuses.append(r.status)
         if r.status == 503:
             assert await r.json() == {"status": 503, "error": "Service Unavailable"}

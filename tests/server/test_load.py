@@ -121,7 +121,10 @@ async def test_concurrent_load_has_no_errors_and_no_wrong_answers(tmp_path: Path
         base = f"http://127.0.0.1:{port}"
         connector = aiohttp.TCPConnector(limit=CONNECTIONS)
         timeout = aiohttp.ClientTimeout(total=30)
-        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        json_client = {"Accept": "application/json"}  # error bodies follow the request's format
+        async with aiohttp.ClientSession(
+            connector=connector, timeout=timeout, headers=json_client
+        ) as session:
             async with session.get(base + INDEX) as response:
                 records: list[Record] = await response.json()
             assert [r["id"] for r in records] == sorted((r["id"] for r in records), reverse=True)

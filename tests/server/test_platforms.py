@@ -106,4 +106,7 @@ def test_reason_phrases_do_not_change_with_the_interpreter(status: int, phrase: 
     """Check that error bodies keep one phrase per status on Python 3.11 to 3.13 (3.13 renamed 422)."""
     from mockserver.errors import RailsError, reason_phrase
 
-    assert reason_phrase(status) == phrase == RailsError(status).reason
+    assert reason_phrase(status) == phrase
+    # Rails' error bodies take Rack 2.2's table instead (Rack::Utils::HTTP_STATUS_CODES, read from
+    # rack 2.2.22): the same on every interpreter too
+    assert RailsError(status).reason == {413: "Payload Too Large"}.get(status, phrase)

@@ -1,0 +1,255 @@
+"""Every body and header the server writes around an answer, in one place.
+
+Rails renders an error through ``PublicExceptions`` in the format the request negotiated
+(``engine.mime``): ``{"status":N,"error":"…"}`` for JSON, ``Hash#to_xml`` for XML,
+``Hash#to_yaml`` for YAML, and for any other format the application's ``public/<status>.html``
+as ``text/html`` (an empty ``text/html`` body when the app has no page for that status, e.g.
+400 and 406). An exception that escapes even that (Rack's query limits) ends in Rails'
+failsafe plain-text 500. Rendered answers (200, 304, 401) carry Rails 6.1's default security
+headers, ``Vary`` and Rack's ``Cache-Control``; every API answer carries ``X-Request-Id`` and
+``X-Runtime``. The mock's own APIs (control, ``/openapi.json``) always answer JSON.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+
+import orjson
+from aiohttp import web
+
+from mockserver.engine import auth, mime, rack, routing
+from mockserver.errors import QueryLimitError, RailsError, UsageError
+
+__all__ = [
+    "JSON_TYPE",
+    "PublicPages",
+    "decorate",
+    "denied_response",
+    "error_response",
+    "etag_of",
+    "header_safe",
+    "json_response",
+    "negotiation",
+    "rendered_headers",
+]
+
+JSON_TYPE = "application/json; charset=utf-8"  # a rendered answer (ActionDispatch::Response)
+ERROR_CHARSET = "UTF-8"  # PublicExceptions writes the charset in upper case (measured)
+ERROR_HEADER = "X-Mockserver-Error"
+CACHE_CONTROL = "max-age=0, private, must-revalidate"  # Rack::ETag, for a 200 with a digest
+NO_CACHE = "no-cache"  # Rack::ETag as Rails configures it, for any other rendered answer
+SECURITY_HEADERS: Mapping[str, str] = {  # action_dispatch.default_headers, Rails 5.2-6.1
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-XSS-Protection": "1; mode=block",
+    "X-Content-Type-Options": "nosniff",
+    "X-Download-Options": "noopen",
+    "X-Permitted-Cross-Domain-Policies": "none",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+FAILSAFE_BODY = (
+    b"500 Internal Server Error\n"
+    b"If you are the administrator of this website, then please read this web application's "
+    b"log file and/or the web server's log file to find out what went wrong."
+)
+PAGE_STATUSES = (404, 422, 500)  # the pages `rails new` puts in public/
+_REQUEST_ID = re.compile(r"[^\w\-@]", re.ASCII)
+_BLANK = re.compile(r"\s*\Z")
+
+
+def header_safe(text: str, limit: int = 2000) -> str:
+    """A header value that cannot break the response: ASCII, no control characters."""
+    cleaned = text.encode("ascii", "backslashreplace").decode("ascii")
+    cleaned = "".join(c if " " <= c <= "~" else f"\\x{ord(c):02x}" for c in cleaned)
+    return cleaned[:limit]
+
+
+class PublicPages:
+    """The application's ``public/<status>.html`` pages, read once.
+
+    By default the pages a freshly generated Rails 6.1 application has (``mockserver/public``);
+    ``--public-dir DIR`` serves a team's own. A status without a page gets an empty body.
+    """
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.pages: dict[int, bytes] = {}
+        if directory is None:
+            base = resources.files("mockserver") / "public"
+            for status in PAGE_STATUSES:
+                self.pages[status] = (base / f"{status}.html").read_bytes()
+            return
+        if not directory.is_dir():
+            raise UsageError(f"--public-dir {directory}: not a directory")
+        for page in directory.glob("*.html"):
+            if page.stem.isdigit():
+                self.pages[int(page.stem)] = page.read_bytes()
+
+    def page(self, status: int) -> bytes:
+        return self.pages.get(status, b"")
+
+
+def json_response(data: object, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    """A JSON answer of the mock's own APIs (control, ``/openapi.json``)."""
+    response = web.Response(body=orjson.dumps(data), status=status, headers=headers)
+    response.headers["Content-Type"] = JSON_TYPE
+    return response
+
+
+_DENIED_HEADERS = {
+    "WWW-Authenticate": auth.CHALLENGE,
+    "Content-Type": "text/plain; charset=utf-8",
+    "Cache-Control": NO_CACHE,
+    **SECURITY_HEADERS,
+}
+
+
+def denied_response() -> web.Response:
+    """Rails' token-auth 401 (``request_http_token_authentication``): plain text, any format."""
+    return web.Response(status=401, body=auth.DENIED_BODY, headers=_DENIED_HEADERS)
+
+
+def etag_of(body: bytes) -> str:
+    """Rack 2.2's ``Rack::ETag``: weak, the first 32 hex digits of the body's SHA-256."""
+    return f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def rendered_headers(body: bytes) -> dict[str, str]:
+    """The headers of a rendered 200 that depend only on its body: built once per remembered
+    answer (the memo keeps them), so a repeated request pays for none of them."""
+    return {
+        "Content-Type": JSON_TYPE,
+        "ETag": etag_of(body),
+        "Cache-Control": CACHE_CONTROL,
+        **SECURITY_HEADERS,
+    }
+
+
+def _format_param(raw_path: bytes, raw_query: bytes) -> tuple[str | None, bool, bool]:
+    """``params[:format]`` (path suffix over ``?format=``), whether the params are readable,
+    and whether reading them hits Rack's limits (the failsafe)."""
+    try:
+        found = routing.route(raw_path)
+        params = rack.parse_query_cached(raw_query)
+    except QueryLimitError:
+        return None, False, True
+    except RailsError:
+        return None, False, False
+    if found.format is not None:
+        return found.format, True, False
+    value = params.get("format")
+    return (value if isinstance(value, str) or value is None else repr(value)), True, False
+
+
+def negotiation(request: web.Request) -> mime.Negotiation:
+    """What Rails' ``request.formats`` decides for this request."""
+    headers = request.headers
+    accept = headers.get("Accept")
+    if accept is not None and len(headers.getall("Accept")) > 1:
+        accept = ", ".join(headers.getall("Accept"))  # Rack joins repeated headers
+    return _negotiate(request.raw_path, accept, headers.get("X-Requested-With"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _negotiate(raw_path: str, accept: str | None, requested_with: str | None) -> mime.Negotiation:
+    """``negotiation`` on the raw target and the two headers it reads: memoised, as the hot
+    path asks twice per request (the 406 check, then ``Vary``)."""
+    target = raw_path.encode("utf-8", "surrogateescape")
+    path, _, query = target.partition(b"?")
+    path, query = path.partition(b"#")[0], query.partition(b"#")[0]
+    fmt, readable, _ = _format_param(path, query)
+    return mime.negotiate(fmt, readable, accept, path.decode("latin-1"), requested_with)
+
+
+def _xml(status: int, error: str) -> bytes:
+    text = error.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<hash>\n'
+        f'  <status type="integer">{status}</status>\n  <error>{text}</error>\n</hash>\n'
+    ).encode()
+
+
+def _yaml(status: int, error: str) -> bytes:
+    return f"---\n:status: {status}\n:error: {error}\n".encode()
+
+
+def error_response(
+    error: RailsError, request: web.Request | None = None, pages: PublicPages | None = None
+) -> web.Response:
+    """The body Rails renders for ``error`` in the request's format; JSON without a request.
+
+    The mock's reason goes in ``X-Mockserver-Error``; strict-mode problems are listed in a
+    JSON body.
+    """
+    headers: dict[str, str] = {}
+    if error.detail:
+        headers[ERROR_HEADER] = header_safe(error.detail)
+    status, phrase = error.status, error.reason
+    if isinstance(error, QueryLimitError):
+        headers["Content-Type"] = "text/plain"
+        return web.Response(status=500, body=FAILSAFE_BODY, headers=headers)
+    fmt = "json" if request is None else negotiation(request).format
+    if fmt == "json":
+        data: dict[str, object] = {"status": status, "error": phrase}
+        if error.problems:
+            data["problems"] = error.problems
+        headers["Content-Type"] = f"application/json; charset={ERROR_CHARSET}"
+        return web.Response(status=status, body=orjson.dumps(data), headers=headers)
+    if fmt == "xml":
+        headers["Content-Type"] = f"application/xml; charset={ERROR_CHARSET}"
+        return web.Response(status=status, body=_xml(status, phrase), headers=headers)
+    if fmt == "yaml":
+        headers["Content-Type"] = f"application/x-yaml; charset={ERROR_CHARSET}"
+        return web.Response(status=status, body=_yaml(status, phrase), headers=headers)
+    headers["Content-Type"] = f"text/html; charset={ERROR_CHARSET}"
+    return web.Response(status=status, body=(pages or _DEFAULT_PAGES).page(status), headers=headers)
+
+
+def request_id(request: web.Request) -> str:
+    """``ActionDispatch::RequestId``: the incoming id stripped to ``[\\w\\-@]{,255}``, else a UUID."""
+    sent = request.headers.get("X-Request-Id")
+    if sent is None or _BLANK.match(sent):
+        return _uuid4()
+    return _REQUEST_ID.sub("", sent)[:255]
+
+
+def _uuid4() -> str:
+    """``SecureRandom.uuid``: a random version-4 UUID (a third of ``str(uuid.uuid4())``'s cost)."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+def decorate(
+    request: web.Request, response: web.StreamResponse, started: float, now: float
+) -> web.StreamResponse:
+    """Add the per-request headers Rails' middleware adds to an API answer; a 304 for a
+    matching ETag.
+
+    A rendered 200 or 401 already carries its body-only headers (``rendered_headers``,
+    ``denied_response``); here it gets ``Vary`` when the format was not a parameter, and
+    ``Rack::ConditionalGet`` turns a 200 whose ``ETag`` equals ``If-None-Match`` exactly
+    into a bodiless 304.
+    """
+    status = response.status
+    if status == 200 or status == 401:
+        vary = negotiation(request).vary
+        if vary is not None:
+            response.headers["Vary"] = vary
+        if status == 200:
+            match = request.headers.get("If-None-Match")
+            if match is not None and match == response.headers.get("ETag"):
+                kept = {
+                    k: v for k, v in response.headers.items() if k not in ("Content-Type", "Content-Length")
+                }
+                response = web.Response(status=304, headers=kept)
+    headers = response.headers
+    headers["X-Request-Id"] = request_id(request)
+    headers["X-Runtime"] = f"{now - started:.6f}"
+    return response
+
+
+_DEFAULT_PAGES = PublicPages()
