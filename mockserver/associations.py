@@ -1,0 +1,141 @@
+"""The hidden foreign keys behind a record's associations: checked across records, then filled.
+
+A real ``train_sessions`` row points at its course (``course_id``) and its assignee
+(``assignee_id``, whose user points at a login: ``assignee_login_id``), and Ransack filters and
+sorts on those columns. A fixture file may give them or leave them out; what it gives must be
+consistent (one course id per course code and name, one user and login id per username, no
+login without an assignee), and what it leaves out is numbered in order of first appearance,
+as a Rails seed that creates each course and login when first seen would (the Rails stand-in's
+loader does exactly that, so its ids and the mock's agree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+from mockserver.errors import FixtureProblem
+
+Record = dict[str, object]
+
+__all__ = ["FOREIGN_KEYS", "LOGIN_WITHOUT_ASSIGNEE", "keep_foreign_keys", "link_records"]
+
+LOGIN_WITHOUT_ASSIGNEE = "assignee_login_id is set but assignee_id is null (a login belongs to an assignee)"
+
+
+def login_without_assignee(record: Record) -> bool:
+    """The one rule a single record can break (the fixture schema states it too)."""
+    return record.get("assignee_login_id") is not None and record.get("assignee_id") is None
+
+
+@dataclass
+class _Numbering:
+    """One foreign key: the id each owner (course, username) has, and the ids in use."""
+
+    column: str
+    owner: str  # how the owner is named in messages
+    ids: dict[Hashable, int] = field(default_factory=dict)
+    owners: dict[int, Hashable] = field(default_factory=dict)
+    first: dict[Hashable, int] = field(default_factory=dict)  # owner -> index of its first record
+    next_id: int = 1
+
+    def learn(
+        self, key: Hashable, given: object, index: int, record: Record, problems: list[FixtureProblem]
+    ) -> None:
+        """Record an id the file gives, reporting a clash with an earlier record."""
+        if not isinstance(given, int):
+            return
+        known = self.ids.setdefault(key, given)
+        self.first.setdefault(key, index)
+        if known != given:
+            message = (
+                f"{self.owner} {key!r} has {self.column} {known} in record {self.first[key]}, not {given}"
+            )
+            problems.append(FixtureProblem(index, record.get("id"), self.column, message))
+            return
+        holder = self.owners.setdefault(given, key)
+        if holder != key:
+            message = f"{self.column} {given} already belongs to {self.owner} {holder!r}"
+            problems.append(FixtureProblem(index, record.get("id"), self.column, message))
+
+    def assign(self, key: Hashable) -> int:
+        """The owner's id, numbering a new owner with the lowest id not yet in use."""
+        found = self.ids.get(key)
+        if found is None:
+            while self.next_id in self.owners:
+                self.next_id += 1
+            found = self.ids[key] = self.next_id
+            self.owners[found] = key
+        return found
+
+
+def link_records(records: Iterable[Record], problems: list[FixtureProblem]) -> None:
+    """Check the given foreign keys across ``records`` and fill the missing ones in place.
+
+    Reports every inconsistency in ``problems`` (and fills nothing when there is one).
+    """
+    records = list(records)
+    courses = _Numbering("course_id", "course")
+    users = _Numbering("assignee_id", "username")
+    logins = _Numbering("assignee_login_id", "username")
+    before = len(problems)
+    for index, record in enumerate(records):
+        courses.learn(
+            (record["course_code"], record["course_name"]), record["course_id"], index, record, problems
+        )
+        username = record["assignee_login_username"]
+        if username is not None:
+            users.learn(username, record["assignee_id"], index, record, problems)
+            logins.learn(username, record["assignee_login_id"], index, record, problems)
+    if len(problems) > before:
+        return
+    for record in records:
+        if record["course_id"] is None:
+            record["course_id"] = courses.assign((record["course_code"], record["course_name"]))
+        username = record["assignee_login_username"]
+        if username is not None:
+            if record["assignee_id"] is None:
+                record["assignee_id"] = users.assign(username)
+            if record["assignee_login_id"] is None:
+                record["assignee_login_id"] = logins.assign(username)
+
+
+FOREIGN_KEYS = ("course_id", "assignee_id", "assignee_login_id")
+
+
+def keep_foreign_keys(records: list[Record], previous: object) -> int:
+    """Copy the foreign keys of ``previous`` records (same id) into ``records`` that lack them.
+
+    ``record`` uses it when it overwrites a fixture file: the live API never renders these
+    columns, so ids a team wrote into the file by hand survive a re-recording. Nothing is
+    copied when the result would be inconsistent (a session moved to another course, say);
+    returns how many records got keys.
+    """
+    if not isinstance(previous, list):
+        return 0
+    by_id = {r.get("id"): r for r in previous if isinstance(r, dict)}
+    merged = [dict(r) for r in records]
+    kept = 0
+    for record in merged:
+        old = by_id.get(record.get("id"))
+        if old is None or old.get("course_code") != record.get("course_code"):
+            continue
+        for name in FOREIGN_KEYS:
+            if record.get(name) is None and old.get(name) is not None:
+                record[name] = old[name]
+                kept += 1
+    problems: list[FixtureProblem] = []
+    trial = [dict(r, **{k: r.get(k) for k in FOREIGN_KEYS}) for r in merged]
+    for index, record in enumerate(trial):
+        if login_without_assignee(record):
+            problems.append(
+                FixtureProblem(index, record.get("id"), "assignee_login_id", LOGIN_WITHOUT_ASSIGNEE)
+            )
+    for record in trial:
+        record.setdefault("course_name", None)
+        record.setdefault("assignee_login_username", None)
+    link_records(trial, problems)
+    if problems or not kept:
+        return 0
+    records[:] = merged
+    return kept
