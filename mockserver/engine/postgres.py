@@ -6,10 +6,14 @@ Python's ``str.lower()`` on whole strings; ORDER BY on text follows glibc's en_U
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from mockserver.engine.collation_table import IGNORABLE
 
 
 def date_key(year: int, month: int, day: int) -> int:
@@ -24,34 +28,70 @@ def pg_lower(text: str) -> str:
     return "".join("i" if c == "\u0130" else c.lower() for c in text)
 
 
-_SPECIAL_PRIMARY = {"ß": "ss", "ẞ": "ss", "ı": "i"}
+_SPECIAL_PRIMARY = {"ß": "ss", "ẞ": "ss", "ı": "i", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe"}
+_IGNORABLE_FIRSTS = tuple(first for first, _ in IGNORABLE)
+
+
+def _ignorable(char: str) -> bool:
+    """glibc gives ``char`` no first-level weight (spaces, punctuation, most symbols, unknowns)."""
+    code = ord(char)
+    at = bisect.bisect_right(_IGNORABLE_FIRSTS, code) - 1
+    return at >= 0 and code <= IGNORABLE[at][1]
+
+
+@functools.lru_cache(maxsize=4096)
+def _latin_base(char: str) -> str | None:
+    """The base letter of a Latin letter with no decomposition (U+2C6F TURNED A sorts as a)."""
+    words = unicodedata.name(char, "").split()
+    if words[:1] != ["LATIN"] or "LETTER" not in words:
+        return None
+    letters = [w for w in words[words.index("LETTER") + 1 :] if len(w) == 1 and w.isalpha()]
+    return letters[0].lower() if letters else None
+
+
+def _name(char: str) -> str:
+    return unicodedata.name(char, "")
 
 
 def collation_key(text: str) -> tuple[Any, ...]:
-    """An approximation of glibc 2.36's en_US.UTF-8 collation, which ORDER BY uses.
+    """An approximation of glibc 2.36's en_US.UTF-8 collation, which ORDER BY and text
+    comparisons use.
 
-    Spaces and punctuation are ignored, symbols sort before digits and letters; then level 1
-    compares base letters (compatibility-decomposed, case and accents ignored), level 2 the
-    accents, level 3 the case, lower case first. That reproduces the observed ``fp`` < ``FP``,
-    ``SÉC`` < ``SFA``, ``CAFE`` < ``Café`` and ``strasse`` < ``straße``.
+    Level 1 compares base characters: what glibc ignores (``collation_table``: spaces,
+    punctuation, most symbols, characters its tables lack) is skipped, the remaining symbols
+    (currency) sort before digits (any script's digits by value) and digits before letters
+    (compatibility-decomposed, case and accents ignored); then level 2 compares the accents,
+    level 3 the case (lower first), and the text itself breaks ties as PostgreSQL's strcmp
+    does. That reproduces ``fp`` < ``FP``, ``SÉC`` < ``SFA``, ``CAFE`` < ``Café``, ``strasse`` <
+    ``straße`` and, checked against glibc's strcoll, the seed-7 comparisons.
     """
     primary: list[str] = []
     accents: list[int] = []
     case: list[int] = []
     for char in unicodedata.normalize("NFKD", text):
-        category = unicodedata.category(char)
         if unicodedata.combining(char):
             if accents:
                 accents[-1] = accents[-1] * 0x10000 + ord(char)
             continue
-        if category[0] in "PZC":
-            continue  # ignorable at the first three levels
+        if _ignorable(char):
+            continue
+        category = unicodedata.category(char)
         special = _SPECIAL_PRIMARY.get(char)
+        base = None if special or category[0] != "L" else _latin_base(char)
         if special is not None:
             primary.append(special)
-            accents.append(0x110000 + ord(char))  # after any combining accent
-        elif category[0] == "S":
+            accents.append(0x110000 + ord(char.lower()))  # after any combining accent; case is level 3
+        elif category == "Nd":
+            primary.append("\x02" + str(unicodedata.digit(char)))
+            accents.append(ord(char))
+        elif category == "Sc":  # currency signs; the other symbols glibc weighs are script signs
             primary.append("\x01" + char)
+            accents.append(0)
+        elif base is not None and base != char.casefold() and ord(char) < 0x180 and "WITH" in _name(char):
+            primary.append(base)  # ø, đ, ł: the base letter with a mark (level 2)
+            accents.append(0x110000 + ord(char.lower()))
+        elif base is not None and base != char.casefold():
+            primary.append(base + "\U0010ffff")  # Ɐ, ȿ: a letter of its own, right after the base
             accents.append(0)
         else:
             primary.append(char.casefold())
