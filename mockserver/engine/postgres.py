@@ -49,6 +49,17 @@ def _latin_base(char: str) -> str | None:
     return letters[0].lower() if letters else None
 
 
+def _ascii_tables() -> tuple[dict[int, str | None], dict[int, str | None]]:
+    """``str.translate`` tables giving an ASCII text's level 1 and level 3 weights."""
+    primary: dict[int, str | None] = {}
+    case: dict[int, str | None] = {}
+    for code in range(128):
+        weights = _weights(chr(code))
+        primary[code] = None if weights is None else weights[0]
+        case[code] = None if weights is None else weights[2]
+    return primary, case
+
+
 def _name(char: str) -> str:
     return unicodedata.name(char, "")
 
@@ -65,39 +76,45 @@ def collation_key(text: str) -> tuple[Any, ...]:
     does. That reproduces ``fp`` < ``FP``, ``SÉC`` < ``SFA``, ``CAFE`` < ``Café``, ``strasse`` <
     ``straße`` and, checked against glibc's strcoll, the seed-7 comparisons.
     """
+    if text.isascii():  # the common case, by translation tables: no accents
+        case = text.translate(_ASCII_CASE)
+        return (text.translate(_ASCII_PRIMARY), (0,) * len(case), case, text)
     primary: list[str] = []
     accents: list[int] = []
-    case: list[int] = []
+    cases: list[str] = []
     for char in unicodedata.normalize("NFKD", text):
         if unicodedata.combining(char):
             if accents:
                 accents[-1] = accents[-1] * 0x10000 + ord(char)
             continue
-        if _ignorable(char):
-            continue
-        category = unicodedata.category(char)
-        special = _SPECIAL_PRIMARY.get(char)
-        base = None if special or category[0] != "L" else _latin_base(char)
-        if special is not None:
-            primary.append(special)
-            accents.append(0x110000 + ord(char.lower()))  # after any combining accent; case is level 3
-        elif category == "Nd":
-            primary.append("\x02" + str(unicodedata.digit(char)))
-            accents.append(ord(char))
-        elif category == "Sc":  # currency signs; the other symbols glibc weighs are script signs
-            primary.append("\x01" + char)
-            accents.append(0)
-        elif base is not None and base != char.casefold() and ord(char) < 0x180 and "WITH" in _name(char):
-            primary.append(base)  # ø, đ, ł: the base letter with a mark (level 2)
-            accents.append(0x110000 + ord(char.lower()))
-        elif base is not None and base != char.casefold():
-            primary.append(base + "\U0010ffff")  # Ɐ, ȿ: a letter of its own, right after the base
-            accents.append(0)
-        else:
-            primary.append(char.casefold())
-            accents.append(0)
-        case.append(1 if char.isupper() else 0)
-    return ("".join(primary), tuple(accents), tuple(case), text)
+        weights = _weights(char)
+        if weights is not None:
+            primary.append(weights[0])
+            accents.append(weights[1])
+            cases.append(weights[2])
+    return ("".join(primary), tuple(accents), "".join(cases), text)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _weights(char: str) -> tuple[str, int, str] | None:
+    """One (decomposed, non-combining) character's level 1, 2 and 3 weights; None if ignored."""
+    if _ignorable(char):
+        return None
+    case = "1" if char.isupper() else "0"
+    category = unicodedata.category(char)
+    special = _SPECIAL_PRIMARY.get(char)
+    if special is not None:  # after any combining accent; case is level 3
+        return special, 0x110000 + ord(char.lower()), case
+    if category == "Nd":
+        return "\x02" + str(unicodedata.digit(char)), 0 if char.isascii() else ord(char), case
+    if category == "Sc":  # currency signs; the other symbols glibc weighs are script signs
+        return "\x01" + char, 0, case
+    base = _latin_base(char) if category[0] == "L" else None
+    if base is not None and base != char.casefold():
+        if ord(char) < 0x180 and "WITH" in _name(char):
+            return base, 0x110000 + ord(char.lower()), case  # ø, đ, ł: the base letter with a mark
+        return base + "\U0010ffff", 0, case  # Ɐ, ȿ: a letter of its own, right after the base
+    return char.casefold(), 0, case
 
 
 def tenths(value: Decimal) -> int:
@@ -125,3 +142,6 @@ def like_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(char))
     return re.compile("".join(out), re.S)
+
+
+_ASCII_PRIMARY, _ASCII_CASE = _ascii_tables()
