@@ -68,6 +68,8 @@ def _header(path: Path) -> bytes:
 
 def _load(path: Path, count: int) -> list[Record] | None:
     """The cached records, or None when the entry is missing, foreign or broken."""
+    if not hasattr(os, "getuid"):  # Windows: no POSIX owner to check, so never unpickle the entry
+        return None
     try:
         info = path.stat()
     except FileNotFoundError:

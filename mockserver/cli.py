@@ -240,6 +240,20 @@ def _run_workers(settings: Settings, store: Store, out: TextIO) -> None:
                 os.waitpid(pid, 0)
 
 
+def _refuse_unsupported(settings: Settings) -> None:
+    """Refuse, in one line, what cannot be served safely or at all on this platform."""
+    if settings.host not in LOOPBACK and settings.uses_dev_token:
+        raise UsageError(
+            f"--host {settings.host} is reachable from other machines and the only token is the "
+            f"public {DEV_TOKEN!r}: set MOCKSERVER_TOKENS=TOKEN (or --token TOKEN), or --no-auth"
+        )
+    if settings.workers > 1 and not (hasattr(os, "fork") and hasattr(socket, "SO_REUSEPORT")):
+        raise UsageError(
+            f"--workers {settings.workers} needs os.fork and SO_REUSEPORT (Linux, macOS); "
+            "on this platform serve runs one worker: leave --workers out"
+        )
+
+
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     tokens = dict(args.tokens) if args.tokens else None
     settings = build_settings(
@@ -257,6 +271,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "admin_token": args.admin_token,
         }
     )
+    _refuse_unsupported(settings)
     sock = _listen(settings)
     started = time.perf_counter()
     try:

@@ -58,6 +58,19 @@ class FixtureError(MockServerError):
         super().__init__(f"invalid fixture file {path} ({count}):\n{shown}{tail}")
 
 
+# Python 3.13 renamed these phrases (RFC 9110); answers must not change with the interpreter.
+_PINNED_PHRASES = {
+    413: "Request Entity Too Large",
+    416: "Requested Range Not Satisfiable",
+    422: "Unprocessable Entity",
+}
+
+
+def reason_phrase(status: int) -> str:
+    """The reason phrase for ``status``, the same on Python 3.11 to 3.13."""
+    return _PINNED_PHRASES.get(status) or HTTPStatus(status).phrase
+
+
 @dataclass
 class RailsError(MockServerError):
     """An HTTP error the live Rails app would produce; rendered as Rails does."""
@@ -71,7 +84,7 @@ class RailsError(MockServerError):
 
     @property
     def reason(self) -> str:
-        return HTTPStatus(self.status).phrase
+        return reason_phrase(self.status)
 
 
 class BadRequestError(RailsError):

@@ -324,7 +324,11 @@ def _control_paths() -> dict[str, Any]:
                     }
                 ],
             ),
-            "delete": _control("Empty the journal", "", {"204": _ok("Emptied."), **_CONTROL_ERRORS}),
+            "delete": _control(
+                "Empty the journal",
+                "",
+                {"200": _ok("Emptied; the empty journal.", {"$ref": local + "Journal"}), **_CONTROL_ERRORS},
+            ),
         },
         "/__mockserver/faults": {
             "get": _control(
@@ -345,7 +349,11 @@ def _control_paths() -> dict[str, Any]:
                 },
                 body={"$ref": local + "Fault"},
             ),
-            "delete": _control("Remove every fault", "", {"204": _ok("Removed."), **_CONTROL_ERRORS}),
+            "delete": _control(
+                "Remove every fault",
+                "",
+                {"200": _ok("Removed; the empty list.", {"$ref": local + "Faults"}), **_CONTROL_ERRORS},
+            ),
         },
     }
 
@@ -496,7 +504,12 @@ def build_openapi(server_url: str | None = None) -> Document:
                         "WWW-Authenticate": {
                             "required": True,
                             "schema": {"const": 'Token realm="Application"'},
-                        }
+                        },
+                        "X-Mockserver-Error": {
+                            "description": "The mock only: why (no token, scheme not accepted, "
+                            "unknown token); the live API does not send it.",
+                            "schema": {"type": "string"},
+                        },
                     },
                     "content": {"text/plain": {"schema": {"const": "HTTP Token: Access denied.\n"}}},
                 },

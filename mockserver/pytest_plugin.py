@@ -48,9 +48,6 @@ __all__ = ["InvalidRecordError", "MockServerBugError", "TrainSessionsAPI"]
 
 T = TypeVar("T")
 _TIMEOUT = 30.0
-_TEMPLATE_SEED = 2015
-_TEMPLATE_COUNT = 64
-_templates: list[dict[str, Any]] = []
 
 
 class InvalidRecordError(ValueError):
@@ -277,13 +274,10 @@ class TrainSessionsAPI:
 
 
 def _template(n: int) -> dict[str, Any]:
-    """The ``n``-th realistic record from the generator, without its id and account."""
-    if not _templates:
-        from mockserver.generate import generate_records
+    """The ``n``-th realistic record, as ``POST /__mockserver/records`` fills one (one source)."""
+    from mockserver.templates import template
 
-        for record in generate_records(_TEMPLATE_SEED, _TEMPLATE_COUNT):
-            _templates.append({k: v for k, v in record.items() if k not in ("id", "account")})
-    return dict(_templates[n % len(_templates)])
+    return template(n)
 
 
 def start_train_sessions_api(

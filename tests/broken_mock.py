@@ -280,9 +280,24 @@ defect("extra_field", "records carry an extra created_at field")(
 defect("key_order", "record keys come in alphabetical order")(
     rewrite_records(lambda r: dict(sorted(r.items())))
 )
+defect("score_is_score_eq", "the doc sample's score=80 (no predicate) is treated as score_eq=80")(
+    rename_key("score", "score_eq")
+)
 defect("show_extra_field", "only show adds a field")(
     rewrite_records(lambda r: r | {"course_name": None}, index=False)
 )
+
+
+@defect("score_eq_80_as_81", "score_eq=80 (the doc's sample value) is answered as score_eq=81")
+def _eighty_as_81(ctx: Context) -> Any:
+    async def mw(request: web.Request, handler: Handler) -> web.StreamResponse:
+        pairs = _pairs(_query_of(request))
+        if not any(k == "score_eq" and v == "80" for _, k, v in pairs):
+            return await handler(request)
+        raw = "&".join("score_eq=81" if (k, v) == ("score_eq", "80") else p for p, k, v in pairs)
+        return await handler(_with_query(request, raw))
+
+    return mw
 
 
 @defect("drop_record", "the index never lists one record (show still finds it)")

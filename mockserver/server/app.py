@@ -30,13 +30,12 @@ from mockserver.server.control import MAX_BODY, add_control_routes
 from mockserver.server.keys import SETTINGS, STATE, TOKENS
 from mockserver.server.state import ServerState, redact
 from mockserver.server.store import Store
-from mockserver.server.views import IGNORED_HEADER, JSON_TYPE, dispatch, header_safe
+from mockserver.server.views import ERROR_HEADER, IGNORED_HEADER, JSON_TYPE, dispatch, header_safe
 from mockserver.settings import Settings
 
 access_log = logging.getLogger("mockserver.access")
 error_log = logging.getLogger("mockserver.error")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-ERROR_HEADER = "X-Mockserver-Error"
 FAULT_HEADER = "X-Mockserver-Fault"
 
 

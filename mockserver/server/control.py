@@ -13,7 +13,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from collections.abc import Awaitable, Callable
-from http import HTTPStatus
 from typing import Any
 
 import orjson
@@ -21,10 +20,11 @@ from aiohttp import web
 
 from mockserver import __version__
 from mockserver.dataset import validate_records
-from mockserver.errors import FixtureError, FixtureProblem
+from mockserver.errors import FixtureError, FixtureProblem, reason_phrase
 from mockserver.server.keys import SETTINGS, STATE
 from mockserver.server.state import ADMIN_TOKEN_HEADER, FaultRule, ServerState
 from mockserver.settings import Settings
+from mockserver.templates import complete_all
 
 __all__ = ["CONTROL_PREFIX", "ENDPOINTS", "add_control_routes", "is_loopback"]
 
@@ -54,7 +54,7 @@ class ControlError(Exception):
     def response(self) -> web.Response:
         body: dict[str, Any] = {
             "status": self.status,
-            "error": HTTPStatus(self.status).phrase,
+            "error": reason_phrase(self.status),
             "message": self.message,
         }
         if self.problems is not None:
@@ -189,8 +189,11 @@ async def put_records(request: web.Request, state: ServerState) -> web.Response:
 async def post_records(request: web.Request, state: ServerState) -> web.Response:
     _single_worker(request.app[SETTINGS])
     data = await _body(request)
-    records = _validated([data] if isinstance(data, dict) else data, "request body")
     served = {record["id"] for record in state.store.records}
+    partials = [data] if isinstance(data, dict) else data
+    if isinstance(partials, list):  # fields left out are filled as the plugin's .add() fills them
+        partials = complete_all(partials, served)
+    records = _validated(partials, "request body")
     clashes = [
         _problem_json(FixtureProblem(i, r["id"], "id", "duplicate id: already served"))
         for i, r in enumerate(records)
@@ -211,19 +214,21 @@ async def get_requests(request: web.Request, state: ServerState) -> web.Response
         if not raw_limit.isdigit():
             raise ControlError(400, f"limit={raw_limit!r}: expected a non-negative integer")
         limit = int(raw_limit)
-    entries = state.journal.entries(limit)
-    return _json(
-        {
-            "requests": [e.to_json() for e in entries],
-            "dropped": state.journal.dropped,
-            "capacity": state.journal.capacity,
-        }
-    )
+    return _json(_journal_json(state, limit))
+
+
+def _journal_json(state: ServerState, limit: int | None = None) -> dict[str, Any]:
+    return {
+        "requests": [e.to_json() for e in state.journal.entries(limit)],
+        "dropped": state.journal.dropped,
+        "capacity": state.journal.capacity,
+    }
 
 
 async def delete_requests(request: web.Request, state: ServerState) -> web.Response:
+    """200 with the (now empty) journal: every control answer is JSON, as documented."""
     state.journal.clear()
-    return web.Response(status=204)
+    return _json(_journal_json(state))
 
 
 async def get_faults(request: web.Request, state: ServerState) -> web.Response:
@@ -267,8 +272,9 @@ async def post_faults(request: web.Request, state: ServerState) -> web.Response:
 
 
 async def delete_faults(request: web.Request, state: ServerState) -> web.Response:
+    """200 with the (now empty) fault list: every control answer is JSON, as documented."""
     state.faults.clear()
-    return web.Response(status=204)
+    return _json({"faults": [r.to_json() for r in state.faults.rules]})
 
 
 ENDPOINTS: dict[str, dict[str, ControlHandler]] = {

@@ -23,7 +23,7 @@ def listen(host: str, port: int, *, reuse_port: bool = False, backlog: int = 102
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if reuse_port:
+    if reuse_port:  # --workers only; refused earlier where SO_REUSEPORT is missing (Windows)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
@@ -57,7 +57,10 @@ async def serve(
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C cancels the run instead
+            break
     try:
         await stop.wait()
     finally:

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, unquote_plus
 
 from multidict import CIMultiDict
 
+from mockserver.errors import reason_phrase
 from mockserver.server.store import Store
 
 __all__ = [
@@ -258,7 +259,7 @@ class FaultRule:
 
     @property
     def reason(self) -> str:
-        return HTTPStatus(self.status).phrase if self.status else ""
+        return reason_phrase(self.status) if self.status else ""
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "delay_ms": self.delay_ms, "times": self.times, "path": self.path}

@@ -20,6 +20,7 @@ from mockserver.server.store import Partition
 
 JSON_TYPE = "application/json; charset=utf-8"
 IGNORED_HEADER = "X-Mockserver-Ignored"
+ERROR_HEADER = "X-Mockserver-Error"
 
 
 def raw_target(request: web.Request) -> tuple[bytes, bytes]:
@@ -36,17 +37,35 @@ def header_safe(text: str, limit: int = 2000) -> str:
     return cleaned[:limit]
 
 
+def denial_reason(authorization: str | None) -> str:
+    """Why Rails refused this ``Authorization`` header, for ``X-Mockserver-Error`` (Rails' own
+    body says only "Access denied"); never echoes the token."""
+    if authorization is None:
+        return 'no token: send Authorization: Token token="..." (or Bearer ...)'
+    if auth.token_from_header(authorization) is None:
+        return (
+            "scheme not accepted: the Authorization header carries no token Rails reads "
+            '(expected Token token="..." or Bearer ..., case-sensitive)'
+        )
+    return "unknown token: the server does not accept this token (see --token / MOCKSERVER_TOKENS)"
+
+
 def _partition(request: web.Request) -> Partition | web.Response:
     """The records the caller's token may see, or Rails' 401 answer."""
     store = request.app[STATE].store  # read per request: the control API may replace it
     if not request.app[SETTINGS].auth:
         return store.partition(None)
-    ok, account = auth.account_for(request.headers.get("Authorization"), request.app[TOKENS])
+    authorization = request.headers.get("Authorization")
+    ok, account = auth.account_for(authorization, request.app[TOKENS])
     if not ok:
         return web.Response(
             status=401,
             body=auth.DENIED_BODY,
-            headers={"WWW-Authenticate": auth.CHALLENGE, "Content-Type": "text/plain; charset=utf-8"},
+            headers={
+                "WWW-Authenticate": auth.CHALLENGE,
+                "Content-Type": "text/plain; charset=utf-8",
+                ERROR_HEADER: denial_reason(authorization),
+            },
         )
     return store.partition(account)
 

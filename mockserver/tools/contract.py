@@ -25,7 +25,17 @@ def suite_dir() -> Path:
         raise UsageError(
             "cannot find the contract_tests package (install the project or run from a checkout)"
         )
-    return Path(next(iter(spec.submodule_search_locations)))
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+CONTRACT_EXTRA = "learninglogin-mockserver[contract]"
+
+
+def require_contract_extra() -> None:
+    """The suite needs pytest and hypothesis, which a plain install leaves out (the ``contract`` extra)."""
+    missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UsageError(f"the contract suite needs {' and '.join(missing)}: pip install '{CONTRACT_EXTRA}'")
 
 
 def pytest_command(url: str, token: str | None, forwarded: list[str]) -> list[str]:
@@ -36,9 +46,12 @@ def pytest_command(url: str, token: str | None, forwarded: list[str]) -> list[st
 
 
 def cmd_contract(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    require_contract_extra()
     command = pytest_command(args.url, args.api_token, args.pytest_args)
     out.flush()
-    code = subprocess.run(command, cwd=suite_dir().parent, check=False).returncode
+    # The caller's directory, not the package's: --junitxml and friends are relative to where the
+    # user stands, and nothing is written into an installation (the suite is passed by absolute path).
+    code = subprocess.run(command, cwd=Path.cwd(), check=False).returncode
     if code in (0, 1):
         return code  # passed / a contract check failed
     print(f"mockserver: error: pytest exited with {code} (usage error, interrupted or no tests)", file=err)

@@ -209,7 +209,9 @@ async def test_journal_is_bounded_and_clearable(client: TestClient) -> None:
     body = await (await client.get("/__mockserver/requests?limit=2")).json()
     assert [r["query"] for r in body["requests"]] == ["score_eq=3", "score_eq=4"]
     assert (await client.get("/__mockserver/requests?limit=x")).status == 400
-    assert (await client.delete("/__mockserver/requests")).status == 204
+    cleared = await client.delete("/__mockserver/requests")
+    assert (cleared.status, cleared.content_type) == (200, "application/json")
+    assert (await cleared.json())["requests"] == []
     assert (await (await client.get("/__mockserver/requests")).json())["requests"] == []
 
 
@@ -274,7 +276,12 @@ async def test_fault_on_path_pattern_until_cleared(client: TestClient) -> None:
     assert (await client.get("/api/train_sessions", headers=AUTH)).status == 200
     assert (await client.get("/__mockserver/health")).status == 200  # control is never faulted
     assert (await client.get("/openapi.json")).status == 200
-    assert (await client.delete("/__mockserver/faults")).status == 204
+    removed = await client.delete("/__mockserver/faults")  # JSON like every control answer
+    assert (removed.status, removed.content_type, await removed.json()) == (
+        200,
+        "application/json",
+        {"faults": []},
+    )
     assert (await client.get("/api/train_sessions/1", headers=AUTH)).status in (200, 404)
 
 
@@ -351,3 +358,56 @@ async def test_request_in_flight_during_reset_is_not_journaled(client: TestClien
     assert (await slow).status == 200
     journal = (await (await client.get("/__mockserver/requests")).json())["requests"]
     assert journal == []
+
+
+# --- partial records and 401 reasons (issue 11) --------------------------------------------------
+
+
+async def test_post_records_fills_what_the_plugin_fills(client: TestClient) -> None:
+    """Check that POST records accepts partial records, filled like the plugin's .add()."""
+    from mockserver.dataset import validate_records
+    from mockserver.model import PUBLIC_FIELDS
+
+    top = max(r["id"] for r in RECORDS)
+    response = await client.post("/__mockserver/records", json={"full_name": "Ada Lovelace"})
+    assert (response.status, await response.json()) == (201, {"added": 1, "records": len(RECORDS) + 1})
+    response = await client.post("/__mockserver/records", json=[{"score": 7}, {"id": 9001}, {}])
+    assert response.status == 201
+    served = {r["id"]: r for r in await (await client.get("/__mockserver/records")).json()}
+    assert served[top + 1]["full_name"] == "Ada Lovelace"
+    # ids left out count up from the highest id served or given in the same request
+    assert served[9002]["score"] == 7
+    assert set(served) - {r["id"] for r in RECORDS} == {top + 1, 9001, 9002, 9003}
+    added = [served[i] for i in (top + 1, 9001, 9002, 9003)]
+    validate_records(added, "added")  # every filled record is a valid fixture
+    assert all(set(PUBLIC_FIELDS) <= set(r) for r in added)
+    shown = await client.get(f"/api/train_sessions/{top + 1}", headers=AUTH)
+    assert (await shown.json())["full_name"] == "Ada Lovelace"
+
+
+async def test_post_records_still_names_bad_values(client: TestClient) -> None:
+    """Check that a filled-in record with a wrong given value is refused naming that field only."""
+    response = await client.post("/__mockserver/records", json={"id": 9001, "score": "high"})
+    body = await response.json()
+    assert response.status == 422
+    assert [(p["id"], p["field"]) for p in body["problems"]] == [(9001, "score")]
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({}, "no token"),
+        ({"Authorization": "Basic ZGV2LXRva2Vu"}, "scheme not accepted"),
+        ({"Authorization": "token dev-token"}, "scheme not accepted"),  # the scheme is case-sensitive
+        ({"Authorization": 'Token token="nope"'}, "unknown token"),
+        ({"Authorization": "Bearer nope"}, "unknown token"),
+    ],
+)
+async def test_401_names_its_reason(client: TestClient, headers: dict[str, str], reason: str) -> None:
+    """Check that a 401 keeps Rails' body and names why in X-Mockserver-Error, never the token."""
+    response = await client.get("/api/train_sessions", headers=headers)
+    assert response.status == 401
+    assert await response.text() == "HTTP Token: Access denied.\n"
+    assert response.headers["WWW-Authenticate"] == 'Token realm="Application"'
+    assert response.headers["X-Mockserver-Error"].startswith(reason)
+    assert "nope" not in response.headers["X-Mockserver-Error"]

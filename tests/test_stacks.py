@@ -1,0 +1,59 @@
+"""The generation table: names other tools call, and quirks that tell generations apart."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from mockserver.stacks import DEFAULT_STACK, QUIRKS, STACKS, Quirk, stack_named, stacks_markdown
+
+# The names issue 10 fixes: other tools call them.
+NAMES = (
+    "rails6.1-ransack4.1",
+    "rails6.1-ransack2.4",
+    "rails6.0-ransack2.4",
+    "rails5.2-ransack2.3",
+    "rails5.1-ransack1.8",
+    "rails4.2-ransack1.7",
+)
+
+
+def test_names_are_exactly_the_published_ones() -> None:
+    """Check that the generations are exactly the six published names, default first."""
+    assert tuple(s.name for s in STACKS) == NAMES
+    assert DEFAULT_STACK.name == "rails6.1-ransack4.1"
+    assert DEFAULT_STACK.quirks == frozenset()
+
+
+def test_every_quirk_is_described_and_used() -> None:
+    """Check that each quirk has its facts and at least one generation has it."""
+    assert set(QUIRKS) == set(Quirk)
+    used = set().union(*(s.quirks for s in STACKS))
+    assert used == set(Quirk)
+
+
+@pytest.mark.parametrize(("a", "b"), list(itertools.combinations(STACKS, 2)), ids=lambda s: s.name)
+def test_generations_are_distinguishable(a: object, b: object) -> None:
+    """Check that no two generations have the same quirks (else no probe could tell them apart)."""
+    assert a.quirks != b.quirks  # type: ignore[attr-defined]
+
+
+def test_older_generations_keep_the_newer_ones_quirks() -> None:
+    """Check that quirks only accumulate going back in time (a newer stack has no quirk an older lacks)."""
+    for newer, older in itertools.pairwise(STACKS):
+        assert newer.quirks <= older.quirks, (newer.name, older.name)
+
+
+def test_unknown_name_lists_the_valid_ones() -> None:
+    """Check that an unknown name's error names every valid generation."""
+    with pytest.raises(KeyError) as info:
+        stack_named("rails7")
+    assert all(name in str(info.value) for name in NAMES)
+
+
+def test_markdown_table_has_a_row_per_quirk() -> None:
+    """Check that the README table renders one row per quirk with one column per generation."""
+    rows = stacks_markdown().splitlines()[2:]
+    assert len(rows) == len(QUIRKS)
+    assert all(row.count("|") == len(STACKS) + 5 for row in rows)
