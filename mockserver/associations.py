@@ -37,7 +37,7 @@ class _Numbering:
     ids: dict[Hashable, int] = field(default_factory=dict)
     owners: dict[int, Hashable] = field(default_factory=dict)
     first: dict[Hashable, int] = field(default_factory=dict)  # owner -> index of its first record
-    next_id: int = 1
+    top: int = 0  # the highest id in use
 
     def learn(
         self, key: Hashable, given: object, index: int, record: Record, problems: list[FixtureProblem]
@@ -53,40 +53,43 @@ class _Numbering:
             )
             problems.append(FixtureProblem(index, record.get("id"), self.column, message))
             return
-        holder = self.owners.setdefault(given, key)
+        holder = self.take(given, key)
         if holder != key:
             message = f"{self.column} {given} already belongs to {self.owner} {holder!r}"
             problems.append(FixtureProblem(index, record.get("id"), self.column, message))
 
+    def take(self, given: int, key: Hashable) -> Hashable:
+        """Mark ``given`` as used by ``key`` unless it is used already; returns its owner."""
+        self.top = max(self.top, given)
+        return self.owners.setdefault(given, key)
+
     def assign(self, key: Hashable) -> int:
-        """The owner's id, numbering a new owner with the lowest id not yet in use."""
+        """The owner's id; a new owner gets one more than the highest id in use, as a sequence."""
         found = self.ids.get(key)
         if found is None:
-            while self.next_id in self.owners:
-                self.next_id += 1
-            found = self.ids[key] = self.next_id
+            found = self.ids[key] = self.top = self.top + 1
             self.owners[found] = key
         return found
 
 
-def link_records(records: Iterable[Record], problems: list[FixtureProblem]) -> None:
+def link_records(
+    records: Iterable[Record], problems: list[FixtureProblem], served: Iterable[Record] = ()
+) -> None:
     """Check the given foreign keys across ``records`` and fill the missing ones in place.
 
-    Reports every inconsistency in ``problems`` (and fills nothing when there is one).
+    ``served`` are records already served (consistent, keys filled) that ``records`` join: their
+    ids are reused for the same course or username and never given to another. Reports every
+    inconsistency in ``problems`` (and fills nothing when there is one).
     """
     records = list(records)
     courses = _Numbering("course_id", "course")
     users = _Numbering("assignee_id", "username")
     logins = _Numbering("assignee_login_id", "username")
+    for record in served:  # consistent already: nothing to report
+        _learn(courses, users, logins, -1, record, [])
     before = len(problems)
     for index, record in enumerate(records):
-        courses.learn(
-            (record["course_code"], record["course_name"]), record["course_id"], index, record, problems
-        )
-        username = record["assignee_login_username"]
-        if username is not None:
-            users.learn(username, record["assignee_id"], index, record, problems)
-            logins.learn(username, record["assignee_login_id"], index, record, problems)
+        _learn(courses, users, logins, index, record, problems)
     if len(problems) > before:
         return
     for record in records:
@@ -98,6 +101,27 @@ def link_records(records: Iterable[Record], problems: list[FixtureProblem]) -> N
                 record["assignee_id"] = users.assign(username)
             if record["assignee_login_id"] is None:
                 record["assignee_login_id"] = logins.assign(username)
+
+
+def _learn(
+    courses: _Numbering,
+    users: _Numbering,
+    logins: _Numbering,
+    index: int,
+    record: Record,
+    problems: list[FixtureProblem],
+) -> None:
+    """Learn one record's given ids (course, user and login), reporting clashes."""
+    course = (record.get("course_code"), record.get("course_name"))
+    courses.learn(course, record.get("course_id"), index, record, problems)
+    username = record.get("assignee_login_username")
+    if username is not None:
+        users.learn(username, record.get("assignee_id"), index, record, problems)
+        logins.learn(username, record.get("assignee_login_id"), index, record, problems)
+    else:
+        user = record.get("assignee_id")
+        if isinstance(user, int):  # an assignee without a login: the id is taken all the same
+            users.take(user, ("no login", user))
 
 
 FOREIGN_KEYS = ("course_id", "assignee_id", "assignee_login_id")

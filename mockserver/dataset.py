@@ -16,7 +16,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from operator import contains, itemgetter, le
 from pathlib import Path
@@ -66,12 +66,14 @@ def load_records(path: str | os.PathLike[str]) -> list[Record]:
     return records
 
 
-def validate_records(data: object, source: str = "<records>") -> list[Record]:
+def validate_records(data: object, source: str = "<records>", served: Sequence[Record] = ()) -> list[Record]:
     """Check already-parsed fixture data (what ``load_records`` does after parsing).
 
     ``source`` names the data in the error. Integral floats (``80.0``) are accepted, as JSON
     Schema accepts them, and returned as ints. A record whose keys are already all present in
-    model order is returned as is rather than copied.
+    model order is returned as is rather than copied. ``served`` are records the new ones will
+    join (``POST /__mockserver/records``, the plugin's ``.add()``): their foreign keys are kept
+    consistent with them.
     """
     if not isinstance(data, list):
         message = f"expected a JSON array of records at the top level, got {_describe(data)}"
@@ -110,7 +112,7 @@ def validate_records(data: object, source: str = "<records>") -> list[Record]:
         if not found:
             records.append(record)
     if not problems:
-        link_records(records, problems)  # the foreign keys: consistent across records, filled
+        link_records(records, problems, served)  # the foreign keys: consistent, then filled
     if problems:
         raise FixtureError(source, problems)
     return records

@@ -514,7 +514,8 @@ def test_absent_foreign_keys_are_numbered_in_order_of_first_appearance() -> None
 
 
 def test_given_foreign_keys_are_kept_and_absent_ones_avoid_them() -> None:
-    """Check given ids are kept, a course or username given one elsewhere reuses it, new ones skip them."""
+    """Check given ids are kept, a course or username given one elsewhere reuses it, and a new
+    one gets one more than the highest id in use (as a database sequence would)."""
     records = validate_records(
         [
             _bare(1, course_code="B", course_name="Bee", assignee_login_username=None) | {"course_id": 1},
@@ -526,7 +527,7 @@ def test_given_foreign_keys_are_kept_and_absent_ones_avoid_them() -> None:
         ]
     )
     assert [r["course_id"] for r in records][:3] == [1, 1, 2]
-    assert [(r["assignee_id"], r["assignee_login_id"]) for r in records][3:] == [(7, 1), (7, 1), (1, 2)]
+    assert [(r["assignee_id"], r["assignee_login_id"]) for r in records][3:] == [(7, 1), (7, 1), (8, 2)]
 
 
 @pytest.mark.parametrize(
@@ -556,3 +557,24 @@ def test_inconsistent_foreign_keys_are_refused(second: dict[str, object], field:
         validate_records([first, other])
     assert [(p.index, p.field) for p in caught.value.problems][:1] == [(1, field)]
     assert words in caught.value.problems[0].message
+
+
+def test_records_joining_served_ones_reuse_and_avoid_their_ids() -> None:
+    """Check new records (POST, the plugin's add) take a served course's id and never reuse one."""
+    served = validate_records(
+        [
+            _bare(1, course_code="B", course_name="Bee", assignee_login_username="amy"),
+            _bare(2, course_code="C", course_name="Cee", assignee_login_username=None) | {"assignee_id": 2},
+        ]
+    )
+    new = validate_records(
+        [
+            _bare(3, course_code="C", course_name="Cee", assignee_login_username="amy"),
+            _bare(4, course_code="D", course_name="Dee", assignee_login_username="bob"),
+        ],
+        served=served,
+    )
+    # served: amy is user 3 (user 2 has no login), login 1
+    assert [(r["course_id"], r["assignee_id"], r["assignee_login_id"]) for r in new] == [(2, 3, 1), (3, 4, 2)]
+    with pytest.raises(FixtureError):  # a served course's id for another course
+        validate_records([_bare(5, course_code="E", course_name="Eee") | {"course_id": 1}], served=served)
