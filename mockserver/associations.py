@@ -43,16 +43,19 @@ class _Numbering:
         self, key: Hashable, given: object, index: int, record: Record, problems: list[FixtureProblem]
     ) -> None:
         """Record an id the file gives, reporting a clash with an earlier record."""
-        if not isinstance(given, int):
+        if type(given) is not int:
             return
-        known = self.ids.setdefault(key, given)
-        self.first.setdefault(key, index)
-        if known != given:
+        known = self.ids.get(key)
+        if known == given:  # the common case: the owner seen again
+            return
+        if known is not None:
             message = (
                 f"{self.owner} {key!r} has {self.column} {known} in record {self.first[key]}, not {given}"
             )
             problems.append(FixtureProblem(index, record.get("id"), self.column, message))
             return
+        self.ids[key] = given
+        self.first[key] = index
         holder = self.take(given, key)
         if holder != key:
             message = f"{self.column} {given} already belongs to {self.owner} {holder!r}"
@@ -60,7 +63,8 @@ class _Numbering:
 
     def take(self, given: int, key: Hashable) -> Hashable:
         """Mark ``given`` as used by ``key`` unless it is used already; returns its owner."""
-        self.top = max(self.top, given)
+        if given > self.top:
+            self.top = given
         return self.owners.setdefault(given, key)
 
     def assign(self, key: Hashable) -> int:
@@ -88,7 +92,18 @@ def link_records(
     for record in served:  # consistent already: nothing to report
         _learn(courses, users, logins, -1, record, [])
     before = len(problems)
+    course_ids, user_ids, login_ids = courses.ids, users.ids, logins.ids
     for index, record in enumerate(records):
+        # the common case first, in a few dict lookups: every id given and already known
+        course, username = (record["course_code"], record["course_name"]), record["assignee_login_username"]
+        if course_ids.get(course, 0) == record["course_id"] and (
+            (username is None and record["assignee_id"] is None)
+            or (
+                user_ids.get(username, 0) == record["assignee_id"]
+                and login_ids.get(username, 0) == record["assignee_login_id"]
+            )
+        ):
+            continue
         _learn(courses, users, logins, index, record, problems)
     if len(problems) > before:
         return
