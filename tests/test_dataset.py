@@ -578,3 +578,15 @@ def test_records_joining_served_ones_reuse_and_avoid_their_ids() -> None:
     assert [(r["course_id"], r["assignee_id"], r["assignee_login_id"]) for r in new] == [(2, 3, 1), (3, 4, 2)]
     with pytest.raises(FixtureError):  # a served course's id for another course
         validate_records([_bare(5, course_code="E", course_name="Eee") | {"course_id": 1}], served=served)
+
+
+def test_an_assignee_without_a_login_keeps_its_id_to_itself() -> None:
+    """Check a user id given to a session without a login is never given to a username."""
+    records = validate_records(
+        [
+            _bare(1, course_code="B", course_name="Bee", assignee_login_username=None) | {"assignee_id": 5},
+            _bare(2, course_code="B", course_name="Bee", assignee_login_username=None) | {"assignee_id": 5},
+            _bare(3, course_code="B", course_name="Bee", assignee_login_username="amy"),
+        ]
+    )
+    assert [(r["assignee_id"], r["assignee_login_id"]) for r in records] == [(5, None), (5, None), (6, 1)]
