@@ -92,6 +92,11 @@ def _sort_from(value: ParamValue, key: str) -> list[Sort]:
     for item in items:
         if isinstance(item, dict):
             name, direction = item.get("name"), item.get("dir")
+            if direction is not None and not isinstance(direction, str):
+                raise InternalServerError(
+                    f"{key!r}: a sort dir that is not a string makes Ransack call downcase on a "
+                    f"{_ruby_class(direction)} (NoMethodError); Rails answers 500"
+                )
         elif isinstance(item, str) and not ruby.is_blank(item):
             # Sort.extract: split(/\s+/, 2), and Ruby's \s is ASCII only
             name, _, direction = " ".join(_RUBY_SPACE.split(item, maxsplit=1)).partition(" ")
@@ -235,15 +240,23 @@ def _explicit_condition(root: _Context, key: str, item: Any) -> Condition | None
         elif name == "m":
             combinator = part if part in ("or", "and") else None
     valid = [n for n in names if n is not None]
-    if (
-        not valid
-        or spec is None
-        or (len(values) > 1 and not spec.wants_array)  # valid_arity?
-        or (len(names) > 1 and combinator is None)  # valid_combinator?
-    ):
+    if not valid or spec is None or (len(values) > 1 and not spec.wants_array):  # valid_arity?
+        return None
+    if names[0] is None:
+        raise InternalServerError(f"{key!r}: {_NAMELESS}")  # default_type reads the first
+    if len(names) > 1 and combinator is None:  # valid_combinator?
         return None
     raw: Any = values if spec.wants_array else values[0] if values else None
-    return build_condition(key, tuple(valid), combinator or "and", spec, raw, root, root.today)
+    condition = build_condition(key, tuple(valid), combinator or "and", spec, raw, root, root.today)
+    if condition is not None and len(valid) < len(names):
+        raise InternalServerError(f"{key!r}: {_NAMELESS}")  # Arel reads every attribute
+    return condition
+
+
+_NAMELESS = (
+    "an attribute entry without a name, which Ransack keeps and later calls a method on "
+    "(NoMethodError); Rails answers 500"
+)
 
 
 def _condition_attributes(value: Any, key: str) -> list[str | None]:
@@ -286,8 +299,9 @@ def _condition_values(value: Any, key: str) -> list[Any]:
 
 
 def _condition_predicate(value: Any, key: str) -> PredicateSpec:
-    """Condition#predicate_name=: nil means the default predicate, cont; unknown ones raise."""
-    spec = SPECS["cont"] if value is None else SPECS.get(value) if isinstance(value, str) else None
+    """Condition#predicate_name=: an unknown (or nil) name leaves no predicate, and Ransack's
+    next step (negative?) raises on nil."""
+    spec = SPECS.get(value) if isinstance(value, str) else None
     if spec is None:
         raise InternalServerError(
             f"{key!r}: unknown predicate {ruby.inspect(value)}; Ransack then calls negative? on nil "

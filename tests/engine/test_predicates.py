@@ -152,10 +152,17 @@ G_ROWS = [
         ("c[0][a][0][name]=score&c[0][p]=eq&c[0][v][0]=80", 500),
         ("c[0][a][0][name]=score&c[0][p]=foo&c[0][v][0][value]=80", 500),
         ("c[0][a][0][name]=score&c[0][p]=&c[0][v][0][value]=80", 500),
-        # a well-formed condition, and the default predicate (cont) when p has no value
+        # a well-formed condition; a p without a value is no predicate (stand-in: 500)
         ("c[0][a][0][name]=score&c[0][p]=eq&c[0][v][0][value]=80", [3, 1]),
-        ("c[0][a][]=full_name&c[0][p]&c[0][v][]=o", [2]),
-        ("c[0][a][0][name]=score&c[0][v][0][value]=80", [3, 2, 1]),  # no p: dropped
+        ("c[0][a][]=full_name&c[0][p]=cont&c[0][v][]=o", [2]),
+        ("c[0][a][]=full_name&c[0][p]&c[0][v][]=o", 500),
+        ("c[0][a][0][name]=score&c[0][v][0][value]=80", [3, 2, 1]),  # no p at all: dropped
+        # an attribute entry without a name (stand-in): harmless alone or when the condition is
+        # dropped, a 500 when it comes first or when the condition reaches Arel
+        ("c[0][a][0][foo]=x&c[0][p]=eq&c[0][v][0][value]=5", [3, 2, 1]),
+        ("c[0][a][0][name]=score&c[0][a][1][foo]=x&c[0][p]=eq&c[0][v][0][value]=5", [3, 2, 1]),
+        ("c[0][a][0][name]=score&c[0][a][1][foo]=x&c[0][m]=or&c[0][p]=eq&c[0][v][0][value]=5", 500),
+        ("c[0][a][0][foo]=x&c[0][a][1][name]=score&c[0][p]=eq", 500),
         # G2: more values than the predicate takes: dropped (n=4429, 4518)
         ("c[0][a][0][name]=score&c[0][p]=eq&c[0][v][0][value]=80&c[0][v][1][value]=5", [3, 2, 1]),
         ("c[0][a][0][name]=id&c[0][p]=i_cont&c[0][v][0][value]=a&c[0][v][1][value]=b", [3, 2, 1]),
@@ -218,6 +225,8 @@ SORTABLE = [row(3, score=5), row(2, score=9), row(1, score=7)]
         ("s[0][name]=score&s[0][dir]=desc", [2, 1, 3]),
         ("s[0][name]=score&s[0][dir]", [3, 1, 2]),  # a dir key without a value: asc
         ("s[0][name]=nope", [3, 2, 1]),  # an unknown sort is skipped, no error
+        ("s[0][name]=score&s[0][dir][]=desc", 500),  # stand-in: downcase on an Array
+        ("s[0][name]=nope&s[0][dir][]=desc", 500),  # dir= runs whatever the name
         ("s=score", [3, 1, 2]),  # a string without a direction: asc
     ],
 )
