@@ -443,14 +443,18 @@ def build_condition(
     values = raw_values(spec, raw)
     if spec.switch is not None:
         return _switch_condition(key, names, combinator, spec, spec.switch, values, search)
-    cast = {name: [cast_value(v, ATTRIBUTES[name], key, today) for v in values] for name in names}
+    first = [cast_value(v, ATTRIBUTES[names[0]], key, today) for v in values]
     # Predicate#validate: some value must cast to a present value for the first attribute
-    if not any(v is not None and v != "" for v in cast[names[0]]):
+    # (only then are the values cast for the others, which may raise)
+    if not any(v is not None and v != "" for v in first):
         if ATTRIBUTES[names[0]] is Kind.DATE:
             search.notices.append(
                 Notice(key, f"{ruby.inspect(raw)} is not a date Ruby can parse; the condition is dropped")
             )
         return None
+    cast = {names[0]: first} | {
+        n: [cast_value(v, ATTRIBUTES[n], key, today) for v in values] for n in names[1:]
+    }
     for name in names:
         _check_sql(key, spec, name, ATTRIBUTES[name], cast[name])
     _check_range(key, spec, names, cast)

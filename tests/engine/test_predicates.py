@@ -178,6 +178,13 @@ def test_g_explicit_conditions(query: str, expected: int | list[int]) -> None:
     assert answer(query, G_ROWS) == expected
 
 
+def test_only_a_valid_condition_casts_for_its_other_attributes() -> None:
+    """Check a value that fails the first attribute's validation is never cast for the others
+    (stand-in: completion_date_or_percent_complete_gteq[]=80 is 200, not to_i on an Array)."""
+    assert answer("completion_date_or_percent_complete_gteq[]=80", SCORES) == [3, 2, 1]
+    assert answer("percent_complete_or_completion_date_gteq[]=80", SCORES) == 500
+
+
 def test_g3_each_attribute_casts_the_value_for_its_own_type() -> None:
     """Check a value that does not cast for one attribute compares with NULL there (G3)."""
     rows = [row(2, full_name="2015-01-01", cert_expiry=None), row(1, full_name="y", cert_expiry="2015-01-01")]
