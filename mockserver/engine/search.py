@@ -242,8 +242,8 @@ def _explicit_condition(root: _Context, key: str, item: Any) -> Condition | None
     valid = [n for n in names if n is not None]
     if not valid or spec is None or (len(values) > 1 and not spec.wants_array):  # valid_arity?
         return None
-    if names[0] is None:
-        raise InternalServerError(f"{key!r}: {_NAMELESS}")  # default_type reads the first
+    if names[0] is None and spec.switch is None:  # default_type reads the first's type (a
+        raise InternalServerError(f"{key!r}: {_NAMELESS}")  # boolean predicate has its own)
     if len(names) > 1 and combinator is None:  # valid_combinator?
         return None
     raw: Any = values if spec.wants_array else values[0] if values else None

@@ -163,6 +163,7 @@ G_ROWS = [
         ("c[0][a][0][name]=score&c[0][a][1][foo]=x&c[0][p]=eq&c[0][v][0][value]=5", [3, 2, 1]),
         ("c[0][a][0][name]=score&c[0][a][1][foo]=x&c[0][m]=or&c[0][p]=eq&c[0][v][0][value]=5", 500),
         ("c[0][a][0][foo]=x&c[0][a][1][name]=score&c[0][p]=eq", 500),
+        ("c[0][m]=or&c[0][p]=present&c[0][a][1][foo]=x&c[0][a][0][name]=full_name", [3, 2, 1]),
         # G2: more values than the predicate takes: dropped (n=4429, 4518)
         ("c[0][a][0][name]=score&c[0][p]=eq&c[0][v][0][value]=80&c[0][v][1][value]=5", [3, 2, 1]),
         ("c[0][a][0][name]=id&c[0][p]=i_cont&c[0][v][0][value]=a&c[0][v][1][value]=b", [3, 2, 1]),
