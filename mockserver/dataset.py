@@ -3,7 +3,8 @@
 The checks are written by hand from ``model.FIELDS`` instead of running the JSON Schema per
 record, because a million records must load in seconds; ``tests/test_dataset.py`` proves they
 accept and reject exactly what ``schemas/fixture.schema.json`` does, so the two cannot drift apart.
-The one thing the schema cannot say, that ids are unique, is checked here only.
+What the schema cannot say, that ids are unique and that the hidden foreign keys agree across
+records (``associations``), is checked here only.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from operator import contains, itemgetter, le
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from mockserver.associations import LOGIN_WITHOUT_ASSIGNEE, link_records, login_without_assignee
 from mockserver.errors import FixtureError, FixtureProblem
 from mockserver.model import DATE_PATTERN, DECIMAL_PATTERN, FIELDS, Field, Kind
 
@@ -64,12 +66,14 @@ def load_records(path: str | os.PathLike[str]) -> list[Record]:
     return records
 
 
-def validate_records(data: object, source: str = "<records>") -> list[Record]:
+def validate_records(data: object, source: str = "<records>", served: Sequence[Record] = ()) -> list[Record]:
     """Check already-parsed fixture data (what ``load_records`` does after parsing).
 
     ``source`` names the data in the error. Integral floats (``80.0``) are accepted, as JSON
     Schema accepts them, and returned as ints. A record whose keys are already all present in
-    model order is returned as is rather than copied.
+    model order is returned as is rather than copied. ``served`` are records the new ones will
+    join (``POST /__mockserver/records``, the plugin's ``.add()``): their foreign keys are kept
+    consistent with them.
     """
     if not isinstance(data, list):
         message = f"expected a JSON array of records at the top level, got {_describe(data)}"
@@ -96,6 +100,9 @@ def validate_records(data: object, source: str = "<records>") -> list[Record]:
                 good_orders.add(order)
             found += check(record, index, problems, skip=_REQUIRED - raw.keys())
         record_id = record["id"]
+        if login_without_assignee(record):
+            problems.append(FixtureProblem(index, record_id, "assignee_login_id", LOGIN_WITHOUT_ASSIGNEE))
+            found += 1
         if type(record_id) is int:  # also for otherwise broken records: report every clash
             first = index_of_id.setdefault(record_id, index)
             if first != index:
@@ -104,6 +111,8 @@ def validate_records(data: object, source: str = "<records>") -> list[Record]:
                 found += 1
         if not found:
             records.append(record)
+    if not problems:
+        link_records(records, problems, served)  # the foreign keys: consistent, then filled
     if problems:
         raise FixtureError(source, problems)
     return records

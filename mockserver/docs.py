@@ -10,6 +10,7 @@ import re
 import sys
 from pathlib import Path
 
+from mockserver.associations import FOREIGN_KEYS
 from mockserver.model import FIELDS, FILTERS, Kind
 
 _KIND_TEXT = {
@@ -50,7 +51,12 @@ def filters_markdown() -> str:
         "- `NULL` never matches a comparison. Results are ordered by `id` descending.",
         "- Also live and supported: `m=or`, `s=field+desc` sorting and the other Ransack",
         "  predicates (`_gt`, `_in[]`, `_null`, `_start`, ...) on every field; the API doc does",
-        "  not list them.",
+        "  not list them. Text comparisons (`_lt`, `_gteq`, ...) follow the en_US.UTF-8 collation,",
+        "  as `s=` sorting does.",
+        "- The foreign keys " + ", ".join(f"`{n}`" for n in FOREIGN_KEYS) + " filter and sort like any",
+        "  column (`course_id_eq=1`, `s=assignee_id+asc`); a fixture file may give them (one per",
+        "  course, one per username) or leave them to the loader, which numbers courses and logins",
+        "  in order of first appearance, as a Rails seed would. They are never rendered.",
         "",
         "Fields rendered, in order: "
         + ", ".join(f"`{f.name}`" for f in FIELDS if f.public)

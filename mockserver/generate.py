@@ -44,7 +44,7 @@ __all__ = [
     "write_fixture",
 ]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the foreign keys course_id, assignee_id, assignee_login_id
 """Bump whenever the output for a given seed changes (it keys caches of generated files)."""
 
 DATE_MIN = date(2014, 1, 1)
@@ -356,6 +356,10 @@ def generate_records(
             "course_name": course.name,
             "assignee_login_username": person.username,
             "last_attempt": _iso(attempt),
+            # the foreign keys: one course row per course, one user per person, a login per username
+            "course_id": c + 1,
+            "assignee_id": p + 1,
+            "assignee_login_id": None if person.username is None else p + 1,
         }
         if person.account is not None:
             record["account"] = person.account

@@ -106,6 +106,38 @@ FIELDS: tuple[Field, ...] = (
         "Date of the last attempt (filtered on, not rendered).",
         example="2015-01-01",
     ),
+    # The foreign keys behind the associations. Ransack filters and sorts on them like on any
+    # column; a fixture file may leave them out (the loader numbers them as a Rails seed would).
+    Field(
+        "course_id",
+        Kind.ID,
+        True,
+        False,
+        "The course's id: one per course_code and course_name (filtered on, not rendered).",
+        1,
+        INT4_MAX,
+        1,
+    ),
+    Field(
+        "assignee_id",
+        Kind.ID,
+        True,
+        False,
+        "The assignee's user id: one per username, null without an assignee (filtered on, not rendered).",
+        1,
+        INT4_MAX,
+        101,
+    ),
+    Field(
+        "assignee_login_id",
+        Kind.ID,
+        True,
+        False,
+        "The assignee's login id: one per username, null without a login (filtered on, not rendered).",
+        1,
+        INT4_MAX,
+        1,
+    ),
     Field(
         "account",
         Kind.STR,
@@ -124,14 +156,74 @@ DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 class Predicate(StrEnum):
-    """The Ransack predicates the documented filters use (Ransack's own spelling)."""
+    """Every Ransack 4.1 predicate, in Ransack's spelling: the one predicate vocabulary.
+
+    The documented filters use six; the engine (``engine.predicates``) gives each its semantics.
+    Each compound predicate (``_any``/``_all``) follows its base.
+    """
 
     EQ = "eq"
-    CONT = "cont"
-    GT = "gt"
+    EQ_ANY = "eq_any"
+    EQ_ALL = "eq_all"
+    NOT_EQ = "not_eq"
+    NOT_EQ_ANY = "not_eq_any"
+    NOT_EQ_ALL = "not_eq_all"
     LT = "lt"
-    GTEQ = "gteq"
+    LT_ANY = "lt_any"
+    LT_ALL = "lt_all"
     LTEQ = "lteq"
+    LTEQ_ANY = "lteq_any"
+    LTEQ_ALL = "lteq_all"
+    GT = "gt"
+    GT_ANY = "gt_any"
+    GT_ALL = "gt_all"
+    GTEQ = "gteq"
+    GTEQ_ANY = "gteq_any"
+    GTEQ_ALL = "gteq_all"
+    IN = "in"
+    IN_ANY = "in_any"
+    IN_ALL = "in_all"
+    NOT_IN = "not_in"
+    NOT_IN_ANY = "not_in_any"
+    NOT_IN_ALL = "not_in_all"
+    MATCHES = "matches"
+    MATCHES_ANY = "matches_any"
+    MATCHES_ALL = "matches_all"
+    DOES_NOT_MATCH = "does_not_match"
+    DOES_NOT_MATCH_ANY = "does_not_match_any"
+    DOES_NOT_MATCH_ALL = "does_not_match_all"
+    CONT = "cont"
+    CONT_ANY = "cont_any"
+    CONT_ALL = "cont_all"
+    NOT_CONT = "not_cont"
+    NOT_CONT_ANY = "not_cont_any"
+    NOT_CONT_ALL = "not_cont_all"
+    I_CONT = "i_cont"
+    I_CONT_ANY = "i_cont_any"
+    I_CONT_ALL = "i_cont_all"
+    NOT_I_CONT = "not_i_cont"
+    NOT_I_CONT_ANY = "not_i_cont_any"
+    NOT_I_CONT_ALL = "not_i_cont_all"
+    START = "start"
+    START_ANY = "start_any"
+    START_ALL = "start_all"
+    NOT_START = "not_start"
+    NOT_START_ANY = "not_start_any"
+    NOT_START_ALL = "not_start_all"
+    END = "end"
+    END_ANY = "end_any"
+    END_ALL = "end_all"
+    NOT_END = "not_end"
+    NOT_END_ANY = "not_end_any"
+    NOT_END_ALL = "not_end_all"
+    NULL = "null"
+    NOT_NULL = "not_null"
+    PRESENT = "present"
+    BLANK = "blank"
+    TRUE = "true"
+    NOT_TRUE = "not_true"
+    FALSE = "false"
+    NOT_FALSE = "not_false"
 
 
 @dataclass(frozen=True)

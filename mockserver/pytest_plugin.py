@@ -32,7 +32,7 @@ import os
 import secrets
 import socket
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -180,7 +180,7 @@ class TrainSessionsAPI:
         if "id" not in fields:
             record["id"] = max((r["id"] for r in self.records), default=0) + 1
         call = "train_sessions_api.add(" + ", ".join(f"{k}={v!r}" for k, v in fields.items()) + ")"
-        [valid] = self._validate([record], call)
+        [valid] = self._validate([record], call, self.records)
         state = self._server.state
 
         def apply() -> None:
@@ -225,12 +225,14 @@ class TrainSessionsAPI:
         self._server.call(self._server.state.reset)
 
     @staticmethod
-    def _validate(records: list[dict[str, Any]], call: str) -> list[dict[str, Any]]:
+    def _validate(
+        records: list[dict[str, Any]], call: str, served: Sequence[dict[str, Any]] = ()
+    ) -> list[dict[str, Any]]:
         from mockserver.dataset import validate_records
         from mockserver.errors import FixtureError
 
         try:
-            return validate_records(records, call)
+            return validate_records(records, call, served)
         except FixtureError as exc:
             problems = exc.problems
             if len(records) == 1:  # "record 0" would only be noise for a single record

@@ -93,6 +93,13 @@ def _object_schema(fields: Iterable[Field]) -> Schema:
     }
 
 
+# associations.login_without_assignee, in JSON Schema: an integer login id needs an integer user id.
+_LOGIN_NEEDS_ASSIGNEE: Schema = {
+    "if": {"properties": {"assignee_login_id": {"type": "integer"}}, "required": ["assignee_login_id"]},
+    "then": {"properties": {"assignee_id": {"type": "integer"}}, "required": ["assignee_id"]},
+}
+
+
 def _header(name: str, title: str, description: str) -> Schema:
     return {
         "$schema": _DIALECT,
@@ -146,12 +153,19 @@ def build_schemas() -> dict[str, Schema]:
         "required": ["status", "error"],
         "additionalProperties": False,
     }
-    fixture_record = {
-        "title": "Fixture record",
-        "description": "A train session in a fixture file: the rendered fields (required) "
-        "and the attributes the API filters on but does not render (optional; absent means "
-        "null). Unknown keys are errors, so that a typo cannot silently become a field.",
-    } | _object_schema(FIELDS)
+    fixture_record = (
+        {
+            "title": "Fixture record",
+            "description": "A train session in a fixture file: the rendered fields (required) "
+            "and the attributes the API filters on but does not render (optional; absent means "
+            "null). Unknown keys are errors, so that a typo cannot silently become a field. "
+            "A login belongs to an assignee: assignee_login_id needs assignee_id. The loader also "
+            "checks the foreign keys across records (one course_id per course_code and course_name, "
+            "one assignee_id and assignee_login_id per username) and numbers the missing ones.",
+        }
+        | _object_schema(FIELDS)
+        | _LOGIN_NEEDS_ASSIGNEE
+    )
     fixture = _header(
         "fixture",
         "Train session fixture file",

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from mockserver.associations import FOREIGN_KEYS
+
 TEMPLATE_SEED = 2015
 TEMPLATE_COUNT = 64
 
@@ -18,12 +20,13 @@ _templates: list[dict[str, Any]] = []
 
 
 def template(n: int) -> dict[str, Any]:
-    """The ``n``-th realistic record from the generator, without its id and account."""
+    """The ``n``-th realistic record from the generator, without its id, account and foreign keys."""
     if not _templates:
         from mockserver.generate import generate_records  # Faker loads only when defaults are needed
 
         for record in generate_records(TEMPLATE_SEED, TEMPLATE_COUNT):
-            _templates.append({k: v for k, v in record.items() if k not in ("id", "account")})
+            # the foreign keys are left to the loader, which keeps them consistent with the served data
+            _templates.append({k: v for k, v in record.items() if k not in ("id", "account", *FOREIGN_KEYS)})
     return dict(_templates[n % len(_templates)])
 
 

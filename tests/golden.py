@@ -66,4 +66,38 @@ def show_cases() -> list[ShowCase]:
 
 
 def fixtures() -> list[dict[str, Any]]:
-    return list(golden()["fixtures"])
+    """The golden records, with the foreign keys the golden database had (``foreign_keys``)."""
+    return foreign_keys([dict(r) for r in golden()["fixtures"]])
+
+
+def _answer(query: str) -> set[int]:
+    return {i for c in golden()["index_cases"] if c["query"] == query for i in c["ids"]}
+
+
+def foreign_keys(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add course_id, assignee_id and assignee_login_id as the golden database numbered them.
+
+    The golden file holds no ids, but its answers pin the ones its cases use: the course of
+    ``course_id_eq=1``, the second course of ``course_id_in``, the username of
+    ``assignee_id_eq=101`` and ``assignee_login_id_eq=1``, the assignees without a login of
+    ``assignee_id_in[]=90&...91`` and the sessions without an assignee of ``assignee_id_null``.
+    Every other course and username gets an id no case names (from 1000 on).
+    """
+    by_id = {r["id"]: r for r in records}
+    courses: dict[tuple[str, str | None], int] = {}
+    for course_id, ids in ((1, _answer("course_id_eq=1")), (2, _answer("course_id_in[]=1&course_id_in[]=2"))):
+        for i in ids:
+            courses.setdefault((by_id[i]["course_code"], by_id[i]["course_name"]), course_id)
+    users = {by_id[i]["assignee_login_username"]: 101 for i in _answer("assignee_id_eq=101")}
+    logins = {by_id[i]["assignee_login_username"]: 1 for i in _answer("assignee_login_id_eq=1")}
+    without_login = _answer("assignee_id_in[]=90&assignee_id_in[]=91")
+    for record in records:
+        course = (record["course_code"], record["course_name"])
+        record["course_id"] = courses.setdefault(course, 1000 + len(courses))
+        username = record["assignee_login_username"]
+        if username is not None:
+            record["assignee_id"] = users.setdefault(username, 1000 + len(users))
+            record["assignee_login_id"] = logins.setdefault(username, 1000 + len(logins))
+        elif record["id"] in without_login:
+            record["assignee_id"] = 90  # a user whose login is missing: no username, no login id
+    return records

@@ -20,6 +20,7 @@ from mockserver.schemas import iter_violations
 from .golden import fixtures as golden_fixtures
 
 NAMES = [f.name for f in FIELDS]
+FOREIGN_KEYS = ("course_id", "assignee_id", "assignee_login_id")
 SCORE = FIELDS_BY_NAME["score"]
 SCORE_RANGE = f"an integer {SCORE.minimum}..{SCORE.maximum}"
 
@@ -324,10 +325,12 @@ def _loader_accepts(record: object) -> bool:
     Alone it goes through the slow path; after a good record it may take the fast path; in
     model key order it is checked in place rather than copied.
     """
-    variants: list[list[object]] = [[record], [_record(PRIMER_ID), record]]
+    # the primer leaves its foreign keys to the loader, so it never clashes with the record's
+    primer = {k: v for k, v in _record(PRIMER_ID).items() if k not in FOREIGN_KEYS}
+    variants: list[list[object]] = [[record], [primer, record]]
     if isinstance(record, dict):
         in_order = {name: record[name] for name in NAMES if name in record}
-        variants.append([_record(PRIMER_ID), in_order | record])
+        variants.append([primer, in_order | record])
     verdicts = set()
     for data in variants:
         try:
@@ -351,6 +354,11 @@ CORPUS: list[tuple[str, object, bool]] = [
     ("public fields only", {name: _record()[name] for name in PUBLIC_FIELDS}, VALID),
     ("hidden all null", _record(course_name=None, assignee_login_username=None, last_attempt=None), VALID),
     ("missing hidden course_name", _without("course_name"), VALID),
+    ("no foreign keys", {k: v for k, v in _record().items() if k not in FOREIGN_KEYS}, VALID),
+    ("assignee without a login", _record(assignee_login_username=None, assignee_login_id=None), VALID),
+    ("login without an assignee", _record(assignee_id=None), INVALID),
+    ("login, assignee absent", {k: v for k, v in _record().items() if k != "assignee_id"}, INVALID),
+    ("zero course_id", _record(course_id=0), INVALID),
     ("account set", _record(account="acme"), VALID),
     ("int4 bounds", _record(score=INT4_MIN, percent_complete=INT4_MAX), VALID),
     ("integral float", _record(score=80.0), VALID),
@@ -477,3 +485,108 @@ def test_loader_and_schema_agree_on_mutated_records(data: st.DataObject) -> None
     schema = _schema_accepts(record)
     event(f"schema accepts: {schema}")
     assert _loader_accepts(record) == schema
+
+
+# --- the foreign keys: consistent across records, numbered when absent ---------------------------
+
+
+def _bare(record_id: int, **changes: object) -> dict[str, Any]:
+    """A golden record without its foreign keys."""
+    return {k: v for k, v in _record(record_id, **changes).items() if k not in FOREIGN_KEYS}
+
+
+def test_absent_foreign_keys_are_numbered_in_order_of_first_appearance() -> None:
+    """Check the loader numbers courses and logins as a seed creating each when first seen."""
+    records = validate_records(
+        [
+            _bare(1, course_code="B", course_name="Bee", assignee_login_username="zed"),
+            _bare(2, course_code="A", course_name="Aye", assignee_login_username=None),
+            _bare(3, course_code="B", course_name="Bee", assignee_login_username="amy"),
+            _bare(4, course_code="B", course_name=None, assignee_login_username="zed"),
+        ]
+    )
+    assert [(r["course_id"], r["assignee_id"], r["assignee_login_id"]) for r in records] == [
+        (1, 1, 1),
+        (2, None, None),
+        (1, 2, 2),
+        (3, 1, 1),
+    ]
+
+
+def test_given_foreign_keys_are_kept_and_absent_ones_avoid_them() -> None:
+    """Check given ids are kept, a course or username given one elsewhere reuses it, and a new
+    one gets one more than the highest id in use (as a database sequence would)."""
+    records = validate_records(
+        [
+            _bare(1, course_code="B", course_name="Bee", assignee_login_username=None) | {"course_id": 1},
+            _bare(2, course_code="B", course_name="Bee", assignee_login_username=None),
+            _bare(3, course_code="C", course_name="Cee", assignee_login_username=None),
+            _bare(4, assignee_login_username="amy") | {"assignee_id": 7, "assignee_login_id": 1},
+            _bare(5, assignee_login_username="amy"),
+            _bare(6, assignee_login_username="bob"),
+        ]
+    )
+    assert [r["course_id"] for r in records][:3] == [1, 1, 2]
+    assert [(r["assignee_id"], r["assignee_login_id"]) for r in records][3:] == [(7, 1), (7, 1), (8, 2)]
+
+
+@pytest.mark.parametrize(
+    ("second", "field", "words"),
+    [
+        ({"course_id": 2}, "course_id", "has course_id 1 in record 0, not 2"),
+        ({"course_id": 1, "course_name": "Other"}, "course_id", "course_id 1 already belongs to course"),
+        ({"assignee_id": 8}, "assignee_id", "has assignee_id 7 in record 0, not 8"),
+        (
+            {"assignee_id": 7, "assignee_login_id": 3},
+            "assignee_login_id",
+            "has assignee_login_id 1 in record 0, not 3",
+        ),
+        (
+            {"assignee_id": 7, "assignee_login_id": 1, "assignee_login_username": "bob"},
+            "assignee_id",
+            "assignee_id 7 already belongs to username 'amy'",
+        ),
+    ],
+)
+def test_inconsistent_foreign_keys_are_refused(second: dict[str, object], field: str, words: str) -> None:
+    """Check one course_id per course, one assignee_id and login id per username, and back."""
+    first = _bare(1, course_code="B", course_name="Bee", assignee_login_username="amy")
+    first |= {"course_id": 1, "assignee_id": 7, "assignee_login_id": 1}
+    other = _bare(2, course_code="B", course_name="Bee", assignee_login_username="amy") | second
+    with pytest.raises(FixtureError) as caught:
+        validate_records([first, other])
+    assert [(p.index, p.field) for p in caught.value.problems][:1] == [(1, field)]
+    assert words in caught.value.problems[0].message
+
+
+def test_records_joining_served_ones_reuse_and_avoid_their_ids() -> None:
+    """Check new records (POST, the plugin's add) take a served course's id and never reuse one."""
+    served = validate_records(
+        [
+            _bare(1, course_code="B", course_name="Bee", assignee_login_username="amy"),
+            _bare(2, course_code="C", course_name="Cee", assignee_login_username=None) | {"assignee_id": 2},
+        ]
+    )
+    new = validate_records(
+        [
+            _bare(3, course_code="C", course_name="Cee", assignee_login_username="amy"),
+            _bare(4, course_code="D", course_name="Dee", assignee_login_username="bob"),
+        ],
+        served=served,
+    )
+    # served: amy is user 3 (user 2 has no login), login 1
+    assert [(r["course_id"], r["assignee_id"], r["assignee_login_id"]) for r in new] == [(2, 3, 1), (3, 4, 2)]
+    with pytest.raises(FixtureError):  # a served course's id for another course
+        validate_records([_bare(5, course_code="E", course_name="Eee") | {"course_id": 1}], served=served)
+
+
+def test_an_assignee_without_a_login_keeps_its_id_to_itself() -> None:
+    """Check a user id given to a session without a login is never given to a username."""
+    records = validate_records(
+        [
+            _bare(1, course_code="B", course_name="Bee", assignee_login_username=None) | {"assignee_id": 5},
+            _bare(2, course_code="B", course_name="Bee", assignee_login_username=None) | {"assignee_id": 5},
+            _bare(3, course_code="B", course_name="Bee", assignee_login_username="amy"),
+        ]
+    )
+    assert [(r["assignee_id"], r["assignee_login_id"]) for r in records] == [(5, None), (5, None), (6, 1)]

@@ -6,10 +6,14 @@ Python's ``str.lower()`` on whole strings; ORDER BY on text follows glibc's en_U
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+from mockserver.engine.collation_table import IGNORABLE
 
 
 def date_key(year: int, month: int, day: int) -> int:
@@ -24,40 +28,93 @@ def pg_lower(text: str) -> str:
     return "".join("i" if c == "\u0130" else c.lower() for c in text)
 
 
-_SPECIAL_PRIMARY = {"ß": "ss", "ẞ": "ss", "ı": "i"}
+_SPECIAL_PRIMARY = {"ß": "ss", "ẞ": "ss", "ı": "i", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe"}
+_IGNORABLE_FIRSTS = tuple(first for first, _ in IGNORABLE)
+
+
+def _ignorable(char: str) -> bool:
+    """glibc gives ``char`` no first-level weight (spaces, punctuation, most symbols, unknowns)."""
+    code = ord(char)
+    at = bisect.bisect_right(_IGNORABLE_FIRSTS, code) - 1
+    return at >= 0 and code <= IGNORABLE[at][1]
+
+
+@functools.lru_cache(maxsize=4096)
+def _latin_base(char: str) -> str | None:
+    """The base letter of a Latin letter with no decomposition (U+2C6F TURNED A sorts as a)."""
+    words = unicodedata.name(char, "").split()
+    if words[:1] != ["LATIN"] or "LETTER" not in words:
+        return None
+    letters = [w for w in words[words.index("LETTER") + 1 :] if len(w) == 1 and w.isalpha()]
+    return letters[0].lower() if letters else None
+
+
+def _ascii_tables() -> tuple[dict[int, str | None], dict[int, str | None]]:
+    """``str.translate`` tables giving an ASCII text's level 1 and level 3 weights."""
+    primary: dict[int, str | None] = {}
+    case: dict[int, str | None] = {}
+    for code in range(128):
+        weights = _weights(chr(code))
+        primary[code] = None if weights is None else weights[0]
+        case[code] = None if weights is None else weights[2]
+    return primary, case
+
+
+def _name(char: str) -> str:
+    return unicodedata.name(char, "")
 
 
 def collation_key(text: str) -> tuple[Any, ...]:
-    """An approximation of glibc 2.36's en_US.UTF-8 collation, which ORDER BY uses.
+    """An approximation of glibc 2.36's en_US.UTF-8 collation, which ORDER BY and text
+    comparisons use.
 
-    Spaces and punctuation are ignored, symbols sort before digits and letters; then level 1
-    compares base letters (compatibility-decomposed, case and accents ignored), level 2 the
-    accents, level 3 the case, lower case first. That reproduces the observed ``fp`` < ``FP``,
-    ``SÉC`` < ``SFA``, ``CAFE`` < ``Café`` and ``strasse`` < ``straße``.
+    Level 1 compares base characters: what glibc ignores (``collation_table``: spaces,
+    punctuation, most symbols, characters its tables lack) is skipped, the remaining symbols
+    (currency) sort before digits (any script's digits by value) and digits before letters
+    (compatibility-decomposed, case and accents ignored); then level 2 compares the accents,
+    level 3 the case (lower first), and the text itself breaks ties as PostgreSQL's strcmp
+    does. That reproduces ``fp`` < ``FP``, ``SÉC`` < ``SFA``, ``CAFE`` < ``Café``, ``strasse`` <
+    ``straße`` and, checked against glibc's strcoll, the seed-7 comparisons.
     """
+    if text.isascii():  # the common case, by translation tables: no accents
+        case = text.translate(_ASCII_CASE)
+        return (text.translate(_ASCII_PRIMARY), (0,) * len(case), case, text)
     primary: list[str] = []
     accents: list[int] = []
-    case: list[int] = []
+    cases: list[str] = []
     for char in unicodedata.normalize("NFKD", text):
-        category = unicodedata.category(char)
         if unicodedata.combining(char):
             if accents:
                 accents[-1] = accents[-1] * 0x10000 + ord(char)
             continue
-        if category[0] in "PZC":
-            continue  # ignorable at the first three levels
-        special = _SPECIAL_PRIMARY.get(char)
-        if special is not None:
-            primary.append(special)
-            accents.append(0x110000 + ord(char))  # after any combining accent
-        elif category[0] == "S":
-            primary.append("\x01" + char)
-            accents.append(0)
-        else:
-            primary.append(char.casefold())
-            accents.append(0)
-        case.append(1 if char.isupper() else 0)
-    return ("".join(primary), tuple(accents), tuple(case), text)
+        weights = _weights(char)
+        if weights is not None:
+            primary.append(weights[0])
+            accents.append(weights[1])
+            cases.append(weights[2])
+    return ("".join(primary), tuple(accents), "".join(cases), text)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _weights(char: str) -> tuple[str, int, str] | None:
+    """One (decomposed, non-combining) character's level 1, 2 and 3 weights; None if ignored."""
+    if _ignorable(char):
+        return None
+    case = "1" if char.isupper() else "0"
+    category = unicodedata.category(char)
+    special = _SPECIAL_PRIMARY.get(char)
+    if special is not None:  # after any combining accent; case is level 3
+        return special, 0x110000 + ord(char.lower()), case
+    if category == "Nd":
+        return "\x02" + str(unicodedata.digit(char)), 0 if char.isascii() else ord(char), case
+    if category == "Sc":  # currency signs; the other symbols glibc weighs are script signs
+        return "\x01" + char, 0, case
+    base = _latin_base(char) if category[0] == "L" else None
+    if base is not None and base != char.casefold():
+        if ord(char) < 0x180 and "WITH" in _name(char):
+            return base, 0x110000 + ord(char.lower()), case  # ø, đ, ł: the base letter with a mark
+        return base + "\U0010ffff", 0, case  # Ɐ, ȿ: a letter of its own, right after the base
+    return char.casefold(), 0, case
 
 
 def tenths(value: Decimal) -> int:
@@ -85,3 +142,6 @@ def like_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(char))
     return re.compile("".join(out), re.S)
+
+
+_ASCII_PRIMARY, _ASCII_CASE = _ascii_tables()

@@ -1,91 +1,152 @@
-"""Ransack predicates: key resolution, value casting, and the row tests they compile to.
+"""Ransack predicates: key resolution, the operator each predicate builds, and its row test.
 
-``split_key`` finds the predicate suffix (longest first) and the ``_or_``/``_and_`` attribute
-list; ``build_condition`` is Condition.extract plus Arel: it casts values the way Ransack's
-Value#cast does for the column type and compiles SQL semantics (NULL never matches, escaped
-ILIKE) into closures over a row. It raises the deliberate Rails 500s. Pure: no I/O.
+The vocabulary is ``model.Predicate``; here each predicate gets its semantics (``SPECS``):
+an Arel ``Operator``, an optional ``_any``/``_all`` quantifier, the LIKE pattern its formatter
+builds, or, for the boolean switches (``_null``, ``_present``, ``_true``...), the operands they
+compare with. ``split_key`` finds the predicate suffix (longest first) and the ``_or_``/``_and_``
+attribute list; ``build_condition`` is Condition.extract plus Arel: it validates and casts the
+values as Ransack does, then compiles SQL semantics (NULL never matches, ILIKE, en_US
+collation) into closures over a row. It raises the Rails 500s. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation, Overflow
+from enum import StrEnum
 from typing import Any, Protocol
 
 from mockserver.engine import ruby
-from mockserver.engine.postgres import date_key, escape_like, like_regex, pg_lower, tenths
+from mockserver.engine.casts import NULL_LITERAL, cast_value, out_of_int4, serialize
+from mockserver.engine.postgres import collation_key, escape_like, like_regex, pg_lower
 from mockserver.engine.rack import ParamValue
-from mockserver.engine.rows import ATTRIBUTES, COLUMN, Row
-from mockserver.engine.rubydate import ruby_date_new, ruby_to_date
+from mockserver.engine.rows import ATTRIBUTES, COLUMN, THROUGH_ASSOCIATION, Row
 from mockserver.errors import InternalServerError
-from mockserver.model import INT4_MAX, INT4_MIN, Kind
+from mockserver.model import Kind, Predicate
+
+
+class Operator(StrEnum):
+    """The Arel node a predicate builds (Ransack's ``arel_predicate``)."""
+
+    EQ = "eq"
+    NOT_EQ = "not_eq"
+    LT = "lt"
+    LTEQ = "lteq"
+    GT = "gt"
+    GTEQ = "gteq"
+    IN = "in"
+    NOT_IN = "not_in"
+    MATCHES = "matches"
+    DOES_NOT_MATCH = "does_not_match"
+
+
+class Quantifier(StrEnum):
+    """How a compound predicate joins its per-value nodes: ``_any`` OR, ``_all`` AND."""
+
+    ANY = "any"
+    ALL = "all"
+
+
+class Pattern(StrEnum):
+    """The LIKE pattern Ransack's formatter builds from a value."""
+
+    RAW = "raw"  # matches: the value is the pattern, wildcards live
+    CONT = "cont"
+    ICONT = "icont"  # i_cont: Ruby downcases first
+    START = "start"
+    END = "end"
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A boolean predicate: ``1`` compares with ``operands`` by EQ (ANY), ``0`` by NOT_EQ (ALL).
+
+    ``positive`` is False for the predicates whose true value means "not equal".
+    """
+
+    operands: tuple[object, ...]
+    positive: bool
 
 
 @dataclass(frozen=True)
 class PredicateSpec:
-    """A Ransack predicate: the SQL operator it builds and how values reach it."""
+    """What a Ransack predicate builds, and how its values reach SQL."""
 
-    name: str
-    op: str  # eq not_eq lt lteq gt gteq in not_in like not_like null not_null present blank
-    quantifier: str | None = None  # "any" / "all" for compound predicates
-    pattern: str | None = None  # "cont" / "start" / "end" / "raw" for LIKE operators
-    boolean: bool = False  # value is a boolean switch (null, present, ...)
+    predicate: Predicate
+    operator: Operator
+    quantifier: Quantifier | None = None
+    pattern: Pattern | None = None
+    switch: Switch | None = None
+
+    @property
+    def name(self) -> str:
+        return self.predicate.value
 
     @property
     def wants_array(self) -> bool:
-        return self.quantifier is not None or self.op in ("in", "not_in")
+        return self.quantifier is not None or self.operator in (Operator.IN, Operator.NOT_IN)
 
 
-def _predicate_table() -> dict[str, PredicateSpec]:
-    table: dict[str, PredicateSpec] = {}
-    arel = {
-        "eq": "eq",
-        "not_eq": "not_eq",
-        "lt": "lt",
-        "lteq": "lteq",
-        "gt": "gt",
-        "gteq": "gteq",
-        "in": "in",
-        "not_in": "not_in",
-        "matches": "like",
-        "does_not_match": "not_like",
-    }
-    derived = {
-        "cont": ("like", "cont"),
-        "not_cont": ("not_like", "cont"),
-        "i_cont": ("like", "icont"),
-        "not_i_cont": ("not_like", "icont"),
-        "start": ("like", "start"),
-        "not_start": ("not_like", "start"),
-        "end": ("like", "end"),
-        "not_end": ("not_like", "end"),
-    }
-    for name, op in arel.items():
-        pattern = "raw" if op in ("like", "not_like") else None
-        table[name] = PredicateSpec(name, op, None, pattern)
-        for q in ("any", "all"):
-            table[f"{name}_{q}"] = PredicateSpec(f"{name}_{q}", op, q, pattern)
-    for name, (op, pattern) in derived.items():
-        table[name] = PredicateSpec(name, op, None, pattern)
-        for q in ("any", "all"):
-            table[f"{name}_{q}"] = PredicateSpec(f"{name}_{q}", op, q, pattern)
-    for name in ("null", "not_null", "present", "blank", "true", "not_true", "false", "not_false"):
-        table[name] = PredicateSpec(name, name, None, None, boolean=True)
-    return table
+_LIKE: dict[str, tuple[Operator, Pattern]] = {
+    "matches": (Operator.MATCHES, Pattern.RAW),
+    "does_not_match": (Operator.DOES_NOT_MATCH, Pattern.RAW),
+    "cont": (Operator.MATCHES, Pattern.CONT),
+    "not_cont": (Operator.DOES_NOT_MATCH, Pattern.CONT),
+    "i_cont": (Operator.MATCHES, Pattern.ICONT),
+    "not_i_cont": (Operator.DOES_NOT_MATCH, Pattern.ICONT),
+    "start": (Operator.MATCHES, Pattern.START),
+    "not_start": (Operator.DOES_NOT_MATCH, Pattern.START),
+    "end": (Operator.MATCHES, Pattern.END),
+    "not_end": (Operator.DOES_NOT_MATCH, Pattern.END),
+}
+_SWITCHES: dict[str, Switch] = {
+    "null": Switch((None,), True),
+    "not_null": Switch((None,), False),
+    "present": Switch((None, ""), False),
+    "blank": Switch((None, ""), True),
+    "true": Switch((True,), True),
+    "not_true": Switch((True,), False),
+    "false": Switch((False,), True),
+    "not_false": Switch((False,), False),
+}
 
 
-PREDICATES = _predicate_table()
+def _spec(predicate: Predicate) -> PredicateSpec:
+    """Read a predicate's semantics off its name: base, then ``_any``/``_all``."""
+    name = predicate.value
+    if name in _SWITCHES:
+        return PredicateSpec(predicate, Operator.EQ, switch=_SWITCHES[name])
+    quantifier = None
+    for q in Quantifier:
+        if name.endswith("_" + q.value):
+            name, quantifier = name[: -len(q.value) - 1], q
+    if name in _LIKE:
+        operator, pattern = _LIKE[name]
+        return PredicateSpec(predicate, operator, quantifier, pattern)
+    return PredicateSpec(predicate, Operator(name), quantifier)
 
+
+SPECS: dict[str, PredicateSpec] = {p.value: _spec(p) for p in Predicate}
 
 # Longest first, exactly as Ransack detects a predicate suffix.
-_SUFFIXES = sorted(PREDICATES, key=len, reverse=True)
+_SUFFIXES = sorted(SPECS, key=len, reverse=True)
 _TRUE = frozenset({"1", "t", "T", "true", "TRUE"})
 _FALSE = frozenset({"0", "f", "F", "false", "FALSE"})
+
+
+def resolve_attribute(name: str) -> str | None:
+    """The attribute Ransack binds ``name`` to, or None.
+
+    An attribute reached through an association is found by splitting the name on ``_``,
+    and Ruby's split drops trailing empty fields: ``course_code__eq`` reads as ``course_code``.
+    """
+    if name in ATTRIBUTES:
+        return name
+    trimmed = name.rstrip("_")
+    return trimmed if trimmed in THROUGH_ASSOCIATION else None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -97,76 +158,172 @@ def split_key(key: str) -> tuple[tuple[str, ...], str, PredicateSpec] | None:
     for suffix in _SUFFIXES:
         if key.endswith("_" + suffix):
             stem = key[: -len(suffix) - 1]
-            predicate = PREDICATES[suffix]
+            spec = SPECS[suffix]
             break
     else:
         return None
-    if stem in ATTRIBUTES:
-        return (stem,), "or", predicate
+    single = resolve_attribute(stem)
+    if single is not None:
+        return (single,), "or", spec
     match = re.search(r"_(or|and)_", stem)
-    names = tuple(re.split(r"_and_|_or_", stem))
-    if match is None or not all(n in ATTRIBUTES for n in names):
+    names = tuple(resolve_attribute(n) for n in re.split(r"_and_|_or_", stem))
+    if match is None or None in names:
         return None
-    return names, match.group(1), predicate
+    return tuple(n for n in names if n is not None), match.group(1), spec
 
 
-_LOOSE_DECIMAL = re.compile(r"\s*([+-]?(?:[0-9][0-9_]*)?(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9]+)?)")
-
-
-def cast_value(value: ParamValue, kind: Kind, key: str) -> Any:
-    """One value as Ransack casts it for a column of ``kind``; None is SQL NULL."""
-    if kind is Kind.INT:
-        if isinstance(value, (list, dict)):
-            raise InternalServerError(
-                f"{key!r}: an array or hash given to an integer filter raises NoMethodError "
-                "(undefined method `to_i') in Rails, which answers 500"
-            )
-        return None if ruby.is_blank(value) else ruby.to_i(value or "")
-    if kind is Kind.DATE:
-        if isinstance(value, list):  # Date.new(*[value].flatten) with defaults 1, 1
-            parts = [*_flatten(value), None, None, None][:3]
-            if not all(isinstance(p, int) or p is None for p in parts) or parts[0] is None:
-                return None
-            made = ruby_date_new(parts[0], parts[1] or 1, parts[2] or 1)
-            return None if made is None else date_key(*made)
-        if not isinstance(value, str) or ruby.is_blank(value):
-            return None
-        parsed = _to_date(value, datetime.date.today())
-        return None if parsed is None else date_key(*parsed)
-    if kind is Kind.DECIMAL:
-        if ruby.is_blank(value):
-            return None
-        text = value if isinstance(value, str) else ruby.inspect(value)
-        number = _LOOSE_DECIMAL.match(text)
-        digits = number.group(1).replace("_", "") if number else ""
-        try:
-            number_value = Decimal(digits)
-        except InvalidOperation:
-            return 0  # BigDecimal reads no number as 0
-        try:
-            return tenths(number_value)
-        except Overflow:  # beyond any decimal(10,1): compares as an infinity of its sign
-            return -math.inf if number_value < 0 else math.inf
-    # text columns: to_s (Ruby inspect for arrays and hashes, "" for nil)
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else ruby.inspect(value)
-
-
-@functools.lru_cache(maxsize=8192)
-def _to_date(value: str, today: datetime.date) -> tuple[int, int, int] | None:
-    """Ruby's String#to_date, memoised per value and day (an incomplete date takes today's)."""
-    return ruby_to_date(value)
-
-
-def _flatten(value: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for item in value:
-        out.extend(_flatten(item) if isinstance(item, list) else [item])
-    return out
-
+# --- row tests: one small function per operator ------------------------------------------------
 
 Test = Callable[[Row], bool]
+_collate = functools.lru_cache(maxsize=1 << 16)(collation_key)
+
+
+def _never(row: Row) -> bool:
+    return False
+
+
+def _eq(i: int, operand: Any) -> Test:
+    if operand is None:  # Arel: = nil is IS NULL
+        return lambda row: row[i] is None
+    if operand is NULL_LITERAL:
+        return _never
+    return lambda row: row[i] == operand
+
+
+def _not_eq(i: int, operand: Any) -> Test:
+    if operand is None:  # IS NOT NULL
+        return lambda row: row[i] is not None
+    if operand is NULL_LITERAL:
+        return _never
+    return lambda row: row[i] is not None and row[i] != operand
+
+
+def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[int, Any], Test]:
+    """lt/lteq/gt/gteq: NULL on either side is never true; text follows en_US collation."""
+
+    def build(i: int, operand: Any) -> Test:
+        if operand is None or operand is NULL_LITERAL:
+            return _never
+        if isinstance(operand, str):
+            key = _collate(operand)
+            return lambda row: row[i] is not None and compare(_collate(row[i]), key)
+        return lambda row: row[i] is not None and compare(row[i], operand)
+
+    return build
+
+
+def _in(i: int, operands: Sequence[Any]) -> Test:
+    present = frozenset(v for v in operands if v is not None and v is not NULL_LITERAL)
+    return lambda row: row[i] in present
+
+
+def _not_in(i: int, operands: Sequence[Any]) -> Test:
+    if any(v is None or v is NULL_LITERAL for v in operands):
+        return _never  # x NOT IN (..., NULL) is never true
+    present = frozenset(operands)
+    return lambda row: row[i] is not None and row[i] not in present
+
+
+_SINGLE: dict[Operator, Callable[[int, Any], Test]] = {
+    Operator.EQ: _eq,
+    Operator.NOT_EQ: _not_eq,
+    Operator.LT: _ordered(lambda a, b: a < b),
+    Operator.LTEQ: _ordered(lambda a, b: a <= b),
+    Operator.GT: _ordered(lambda a, b: a > b),
+    Operator.GTEQ: _ordered(lambda a, b: a >= b),
+}
+_LIST: dict[Operator, Callable[[int, Sequence[Any]], Test]] = {Operator.IN: _in, Operator.NOT_IN: _not_in}
+
+
+def _like(attribute: str, pattern: str, negate: bool) -> Test:
+    """ILIKE on PostgreSQL: lower() both sides per code point, then LIKE.
+
+    A pattern ending in a lone backslash is an error only once a row's text matches the
+    pattern up to that backslash (PostgreSQL raises while matching, not while planning).
+    """
+    lowered = pg_lower(pattern)
+    column = COLUMN[attribute + ".lower"]
+    if re.search(r"(?<!\\)(?:\\\\)*\\\Z", lowered):
+        return _like_ending_in_escape(column, lowered)
+    inner = lowered[1:-1]
+    if (
+        len(lowered) >= 2
+        and lowered.startswith("%")
+        and lowered.endswith("%")
+        and not re.search(r"[%_\\]", inner)
+    ):  # the common case, a plain substring
+
+        def positive(row: Row) -> bool:
+            text = row[column]
+            return text is not None and inner in text
+    else:
+        regex = like_regex(lowered)
+
+        def positive(row: Row) -> bool:
+            text = row[column]
+            return text is not None and regex.fullmatch(text) is not None
+
+    if not negate:
+        return positive
+    return lambda row: row[column] is not None and not positive(row)
+
+
+def _like_ending_in_escape(column: int, lowered: str) -> Test:
+    prefix = like_regex(lowered[:-1])
+
+    def test(row: Row) -> bool:
+        text = row[column]
+        if text is not None and prefix.match(text) is not None:
+            raise InternalServerError(
+                f"LIKE pattern {lowered!r} ends in a lone backslash and a row reached it: PostgreSQL "
+                "raises (LIKE pattern must not end with escape character); Rails answers 500"
+            )
+        return False
+
+    return test
+
+
+def _format(pattern: Pattern, text: str) -> str:
+    """The LIKE pattern Ransack's formatter builds (i_cont downcases with Ruby first)."""
+    if pattern is Pattern.ICONT:
+        return f"%{escape_like(text.lower())}%"
+    if pattern is Pattern.CONT:
+        return f"%{escape_like(text)}%"
+    if pattern is Pattern.START:
+        return f"{escape_like(text)}%"
+    if pattern is Pattern.END:
+        return f"%{escape_like(text)}"
+    return text
+
+
+def _combine(tests: list[Test], quantifier: Quantifier | None) -> Test:
+    if len(tests) == 1:
+        return tests[0]
+    if quantifier is Quantifier.ALL:
+        return lambda row: all(t(row) for t in tests)
+    return lambda row: any(t(row) for t in tests)
+
+
+def attribute_test(spec: PredicateSpec, attribute: str, operands: list[Any]) -> Test:
+    """The row test of one attribute: one node per value for compound predicates, joined."""
+    if spec.pattern is not None:
+        negate = spec.operator is Operator.DOES_NOT_MATCH
+        texts = [_format(spec.pattern, v) for v in operands if isinstance(v, str)]
+        return _combine([_like(attribute, t, negate) for t in texts] or [_never], spec.quantifier)
+    i = COLUMN[attribute]
+    if spec.operator in _LIST:
+        build_list = _LIST[spec.operator]
+        if spec.quantifier is None:
+            return build_list(i, operands)
+        # _in_all / _not_in_any: one IN per value, joined by the quantifier
+        return _combine([build_list(i, [v]) for v in operands] or [_never], spec.quantifier)
+    build = _SINGLE[spec.operator]
+    if spec.quantifier is None:
+        return build(i, operands[0])
+    return _combine([build(i, v) for v in operands] or [_never], spec.quantifier)
+
+
+# --- Condition.extract ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -198,7 +355,6 @@ class Findings(Protocol):
     """Where building a condition reports what the live API would silently do."""
 
     notices: list[Notice]
-    empty: bool  # set when ActiveRecord would swallow a RangeError and return nothing
 
 
 @dataclass
@@ -219,216 +375,139 @@ class Condition:
         return any(test(row) for test in self.tests)
 
 
-def _compare_test(attribute: str, op: str, operand: Any) -> Test:
-    """SQL comparison; a NULL column or a NULL operand is never true."""
-    if operand is None:
-        return lambda row: False
-    i = COLUMN[attribute]
-    if op == "eq":
-        return lambda row: row[i] == operand
-    if op == "not_eq":
-        return lambda row: row[i] is not None and row[i] != operand
-    if op == "lt":
-        return lambda row: row[i] is not None and row[i] < operand
-    if op == "lteq":
-        return lambda row: row[i] is not None and row[i] <= operand
-    if op == "gt":
-        return lambda row: row[i] is not None and row[i] > operand
-    if op == "gteq":
-        return lambda row: row[i] is not None and row[i] >= operand
-    raise AssertionError(op)
-
-
-def _like_test(attribute: str, pattern: str, negate: bool) -> Test:
-    """ILIKE on PostgreSQL: lower() both sides per code point, then LIKE."""
-    lowered = pg_lower(pattern)
-    column = COLUMN[attribute + ".lower"]
-    inner = lowered[1:-1]
-    if (
-        lowered.startswith("%")
-        and lowered.endswith("%")
-        and len(lowered) >= 2
-        and not re.search(r"(?<!\\)[%_]", inner)
-        and "\\" not in inner
-    ):
-        # the common case, a plain substring
-        def positive(row: Row) -> bool:
-            text = row[column]
-            return text is not None and inner in text
+def raw_values(spec: PredicateSpec, raw: ParamValue) -> list[ParamValue]:
+    """Array(values) for array predicates, [value] otherwise; then the validator's filter."""
+    if not spec.wants_array:
+        values: list[ParamValue] = [raw]
+    elif isinstance(raw, list):
+        values = list(raw)
+    elif isinstance(raw, dict):
+        values = [[k, v] for k, v in raw.items()]
     else:
-        regex = like_regex(lowered)
-
-        def positive(row: Row) -> bool:
-            text = row[column]
-            return text is not None and regex.fullmatch(text) is not None
-
-    if not negate:
-        return positive
-    return lambda row: row[column] is not None and not positive(row)
+        values = [raw]
+    return [v for v in values if v is not None and len(v) > 0]  # nil and empty are dropped
 
 
-def _pattern(kind: str, text: str) -> str:
-    """The LIKE pattern Ransack's formatter builds (i_cont downcases with Ruby first)."""
-    if kind == "icont":
-        return f"%{escape_like(text.lower())}%"
-    if kind == "cont":
-        return f"%{escape_like(text)}%"
-    if kind == "start":
-        return f"{escape_like(text)}%"
-    if kind == "end":
-        return f"%{escape_like(text)}"
-    return text  # matches: the raw pattern, wildcards live
+def _switch_operands(spec: PredicateSpec, switch: Switch, raw: Sequence[ParamValue]) -> PredicateSpec | None:
+    """A boolean predicate with its value read: the EQ-ANY or NOT_EQ-ALL it stands for."""
+    flag = next((v in _TRUE for v in raw if isinstance(v, str) and v in _TRUE | _FALSE), None)
+    if flag is None:
+        return None
+    many = len(switch.operands) > 1
+    if flag == switch.positive:
+        return PredicateSpec(spec.predicate, Operator.EQ, Quantifier.ANY if many else None)
+    return PredicateSpec(spec.predicate, Operator.NOT_EQ, Quantifier.ALL if many else None)
 
 
-def _in_test(attribute: str, operands: Sequence[Any], negate: bool) -> Test:
-    i = COLUMN[attribute]
-    present = frozenset(v for v in operands if v is not None)
-    if not negate:
-        return lambda row: row[i] in present
-    if any(v is None for v in operands):
-        return lambda row: False  # x NOT IN (..., NULL) is never true
-    return lambda row: row[i] is not None and row[i] not in present
+def _check_sql(key: str, spec: PredicateSpec, name: str, kind: Kind, operands: list[Any]) -> None:
+    """The errors PostgreSQL or ActiveRecord raise for this attribute's SQL (Rails' 500s)."""
+    if spec.pattern is not None and kind is not Kind.STR:
+        raise InternalServerError(
+            f"{key!r}: LIKE on the {kind.value} column {name!r} is a PostgreSQL error "
+            "(operator does not exist), which Rails answers with 500"
+        )
+    if kind is Kind.STR and any(isinstance(v, str) and "\x00" in v for v in operands):
+        raise InternalServerError(
+            f"{key!r}: a value with a NUL byte makes PostgreSQL's quoting raise "
+            "ArgumentError (string contains null byte); Rails answers 500"
+        )
 
 
-def _boolean_test(attribute: str, kind: Kind, op: str, switch: bool) -> Test:
-    """null / not_null / present / blank as Arel renders them on PostgreSQL."""
-    i = COLUMN[attribute]
-    if op == "not_null":
-        op, switch = "null", not switch
-    if op == "null":
-        if switch:
-            return lambda row: row[i] is None
-        return lambda row: row[i] is not None
-    if op == "blank":
-        op, switch = "present", not switch
-    if switch:  # not_eq_all [NULL, '']
-        if kind is Kind.STR:
-            return lambda row: row[i] is not None and row[i] != ""
-        return lambda row: False  # observed: '' never compares on a non-text column
-    # eq_any [NULL, '']
-    if kind is Kind.STR:
-        return lambda row: row[i] is None or row[i] == ""
-    return lambda row: row[i] is None
+def _check_range(key: str, spec: PredicateSpec, names: tuple[str, ...], cast: dict[str, list[Any]]) -> None:
+    """An out-of-int4 value that reaches an Arel Casted node raises ActiveModel::RangeError.
 
-
-def _has_nul(value: Any) -> bool:
-    return isinstance(value, str) and "\x00" in value
+    Ransack unwraps it only for a single-attribute, single-value comparison (SQL then simply
+    compares); inside a list or an OR/AND of attributes it escapes (the query cache builds the
+    SQL outside ActiveRecord's rescue), and Rails answers 500.
+    """
+    if not spec.wants_array and len(names) == 1:
+        return
+    for name in names:
+        if ATTRIBUTES[name] is Kind.INT and out_of_int4(cast[name]):
+            raise InternalServerError(
+                f"{key!r}: a value outside int4 inside a list or multi-attribute condition raises "
+                "ActiveModel::RangeError while Rails builds the SQL; Rails answers 500"
+            )
 
 
 def build_condition(
     key: str,
     names: tuple[str, ...],
     combinator: str,
-    predicate: PredicateSpec,
+    spec: PredicateSpec,
     raw: ParamValue,
     search: Findings,
+    today: datetime.date,
 ) -> Condition | None:
-    """Condition.extract + arel building for one parameter, or None if Ransack drops it."""
-    kinds = [ATTRIBUTES[n] for n in names]
-    if predicate.boolean:
-        if not isinstance(raw, str) or raw not in _TRUE | _FALSE:
-            search.notices.append(Notice(key, f"{ruby.inspect(raw)} is not a boolean; ignored"))
-            return None
-        switch = raw in _TRUE
-        if predicate.op in ("true", "not_true", "false", "not_false"):
-            raise InternalServerError(
-                f"{key!r}: compares a {kinds[0].value} column with a boolean, a PostgreSQL "
-                "error (operator does not exist) that Rails answers with 500"
-            )
-        switches = tuple(_boolean_test(n, k, predicate.op, switch) for n, k in zip(names, kinds, strict=True))
-        return Condition(key, names, combinator, predicate, (switch,), switches)
-
-    raw_values: list[ParamValue]
-    if predicate.wants_array:
-        if isinstance(raw, list):
-            raw_values = list(raw)
-        elif isinstance(raw, dict):
-            raw_values = [[k, v] for k, v in raw.items()]
-        else:
-            raw_values = [raw]
-        # the validator drops nil and empty elements before casting
-        raw_values = [v for v in raw_values if v is not None and len(v) > 0]
-    else:
-        raw_values = [raw]
-
-    tests: list[Test] = []
-    cast_values: list[Any] = []
-    for name, kind in zip(names, kinds, strict=False):
-        values = [cast_value(v, kind, key) for v in raw_values]
-        cast_values.extend(values)
-        if not any(v is not None and v != "" for v in values):
-            continue
-        if predicate.pattern is not None:
-            if kind is not Kind.STR:
-                raise InternalServerError(
-                    f"{key!r}: LIKE on the {kind.value} column {name!r} is a PostgreSQL error "
-                    "(operator does not exist), which Rails answers with 500"
-                )
-            texts = [_pattern(predicate.pattern, v) for v in values if v is not None]
-            if any(re.search(r"(?<!\\)(?:\\\\)*\\\Z", t) for t in texts):
-                raise InternalServerError(
-                    f"{key!r}: a LIKE pattern ending in a lone backslash is a PostgreSQL error "
-                    "(LIKE pattern must not end with escape character); Rails answers 500"
-                )
-            subtests = [_like_test(name, t, predicate.op == "not_like") for t in texts]
-        elif predicate.op in ("in", "not_in"):
-            subtests = [_in_test(name, values, predicate.op == "not_in")]
-        else:
-            subtests = [_compare_test(name, predicate.op, v) for v in values]
-        if (
-            kind is Kind.INT
-            and predicate.wants_array
-            and any(v is not None and not INT4_MIN <= v <= INT4_MAX for v in values)
-        ):
-            search.empty = True  # ActiveModel raises RangeError; ActiveRecord returns []
-        if kind is Kind.STR and any(_has_nul(v) for v in values):
-            raise InternalServerError(
-                f"{key!r}: a value with a NUL byte makes PostgreSQL's quoting raise "
-                "ArgumentError (string contains null byte); Rails answers 500"
-            )
-        tests.append(_combine(subtests, predicate.quantifier))
-    if not tests:
-        if kinds[0] is Kind.DATE:
+    """Condition.extract + Arel building for one parameter, or None if Ransack drops it."""
+    values = raw_values(spec, raw)
+    if spec.switch is not None:
+        return _switch_condition(key, names, combinator, spec, spec.switch, values, search)
+    first = [cast_value(v, ATTRIBUTES[names[0]], key, today) for v in values]
+    # Predicate#validate: some value must cast to a present value for the first attribute
+    # (only then are the values cast for the others, which may raise)
+    if not any(v is not None and v != "" for v in first):
+        if ATTRIBUTES[names[0]] is Kind.DATE:
             search.notices.append(
                 Notice(key, f"{ruby.inspect(raw)} is not a date Ruby can parse; the condition is dropped")
             )
         return None
-    if kinds[0] is Kind.INT and isinstance(raw, str) and not re.fullmatch(r"[+-]?[0-9]+", raw):
+    cast = {names[0]: first} | {
+        n: [cast_value(v, ATTRIBUTES[n], key, today) for v in values] for n in names[1:]
+    }
+    for name in names:
+        _check_sql(key, spec, name, ATTRIBUTES[name], cast[name])
+    _check_range(key, spec, names, cast)
+    tests = tuple(attribute_test(spec, name, cast[name]) for name in names)
+    if ATTRIBUTES[names[0]] is Kind.INT and isinstance(raw, str) and not re.fullmatch(r"[+-]?[0-9]+", raw):
         search.notices.append(
-            Notice(key, f"{raw!r} is not an integer; Ruby's to_i reads it as {cast_values[0]}")
+            Notice(key, f"{raw!r} is not an integer; Ruby's to_i reads it as {cast[names[0]][0]}")
         )
+    all_values = [v for name in names for v in cast[name]]
     return Condition(
-        key,
-        names,
-        combinator,
-        predicate,
-        tuple(cast_values),
-        tuple(tests),
-        _hint(names, combinator, predicate, cast_values),
+        key, names, combinator, spec, tuple(all_values), tests, _hint(names, combinator, spec, all_values)
     )
 
 
-def _hint(
-    names: tuple[str, ...], combinator: str, predicate: PredicateSpec, values: list[Any]
-) -> Hint | None:
-    """The index-friendly form of a single-value condition (OR-ed attributes allowed)."""
-    if predicate.quantifier is not None or (len(names) > 1 and combinator != "or"):
+def _switch_condition(
+    key: str,
+    names: tuple[str, ...],
+    combinator: str,
+    spec: PredicateSpec,
+    switch: Switch,
+    values: list[ParamValue],
+    search: Findings,
+) -> Condition | None:
+    """``_null``, ``_present``, ``_true``...: 1 or 0 picks the comparison, the operands are fixed."""
+    resolved = _switch_operands(spec, switch, values)
+    if resolved is None:
+        shown = ruby.inspect(values[0] if len(values) == 1 else values)
+        search.notices.append(Notice(key, f"{shown} is not a boolean; ignored"))
         return None
-    if predicate.op == "in" and len(names) == 1:
-        return Hint(names, "in", frozenset(v for v in values if v is not None))
+    tests = []
+    for name in names:
+        operands = [serialize(v, ATTRIBUTES[name], key) for v in switch.operands]
+        tests.append(attribute_test(resolved, name, operands))
+    return Condition(key, names, combinator, spec, switch.operands, tuple(tests))
+
+
+def _hint(names: tuple[str, ...], combinator: str, spec: PredicateSpec, values: list[Any]) -> Hint | None:
+    """The index-friendly form of a single-value condition (OR-ed attributes allowed)."""
+    if spec.quantifier is not None or (len(names) > 1 and combinator != "or"):
+        return None
+    if spec.operator is Operator.IN and len(names) == 1:
+        return Hint(names, "in", frozenset(v for v in values if v is not None and v is not NULL_LITERAL))
     if not values or values[0] is None or any(v != values[0] for v in values):
         return None
     value = values[0]
-    if predicate.op in ("eq", "lt", "lteq", "gt", "gteq") and len(names) == 1:
-        return Hint(names, predicate.op, value)
-    if predicate.op == "like" and predicate.pattern in ("cont", "icont") and isinstance(value, str):
-        return Hint(names, "contains", pg_lower(value.lower() if predicate.pattern == "icont" else value))
+    if spec.operator in _SINGLE and spec.operator is not Operator.NOT_EQ and len(names) == 1:
+        if isinstance(value, str) and spec.operator is not Operator.EQ:
+            return None  # text ranges follow the collation, not the index's order
+        return Hint(names, spec.operator.value, value)
+    if (
+        spec.operator is Operator.MATCHES
+        and spec.pattern in (Pattern.CONT, Pattern.ICONT)
+        and isinstance(value, str)
+    ):
+        return Hint(names, "contains", pg_lower(value.lower() if spec.pattern is Pattern.ICONT else value))
     return None
-
-
-def _combine(tests: list[Test], quantifier: str | None) -> Test:
-    if len(tests) == 1:
-        return tests[0]
-    if quantifier == "all":
-        return lambda row: all(t(row) for t in tests)
-    return lambda row: any(t(row) for t in tests)

@@ -25,6 +25,11 @@ A tuple, not a dict: a million rows must fit in memory; closures look columns up
 ATTRIBUTES: dict[str, Kind] = {
     f.name: (Kind.INT if f.kind is Kind.ID else f.kind) for f in FIELDS if f.name != "account"
 }
+# Attributes of associated tables (courses.code, logins.username, users.login_id): Ransack
+# finds them by splitting the name on "_", which is why ``course_code__eq`` still resolves.
+THROUGH_ASSOCIATION = frozenset(
+    {"course_code", "course_name", "assignee_login_username", "assignee_login_id"}
+)
 TEXT_ATTRIBUTES = tuple(name for name, kind in ATTRIBUTES.items() if kind is Kind.STR)
 COLUMNS: tuple[str, ...] = (*ATTRIBUTES, *(f"{n}.lower" for n in TEXT_ATTRIBUTES), "account")
 COLUMN: dict[str, int] = {name: index for index, name in enumerate(COLUMNS)}

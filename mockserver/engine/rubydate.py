@@ -43,9 +43,6 @@ _JULIAN = math.inf  # a "start" that is never reached: proleptic Julian
 _GREGORIAN = -math.inf  # a "start" that is always passed: proleptic Gregorian
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
-# Patched by tests: Ruby completes missing fields from Date.today (local time).
-_today: Callable[[], datetime.date] = datetime.date.today
-
 Hash = dict[str, int]
 
 
@@ -805,9 +802,8 @@ _COMPLETION_TABLE: tuple[tuple[str | None, tuple[str, ...]], ...] = (
 )
 
 
-def _today_fields() -> Hash:
+def _today_fields(t: datetime.date) -> Hash:
     """The attributes of Date.today that rt_complete_frags may copy."""
-    t = _today()
     jd = t.toordinal() + 1721425
     cwyear, cweek, cwday = t.isocalendar()
     return {
@@ -827,7 +823,7 @@ def _today_fields() -> Hash:
     }
 
 
-def _complete_frags(h: Hash) -> None:
+def _complete_frags(h: Hash, day: datetime.date) -> None:
     """rt_complete_frags: pick the best-covered pattern and fill its gaps from today."""
     best, kind = 0, None
     keys: tuple[str, ...] = ()
@@ -837,7 +833,7 @@ def _complete_frags(h: Hash) -> None:
             best, kind, keys = n, k, a
     if kind is None or kind == "time" or len(keys) <= best:
         return  # "time" only yields a jd for DateTime, never for Date
-    today = _today_fields()
+    today = _today_fields(day)
     if kind == "ordinal":
         h.setdefault("year", today["year"])
         h.setdefault("yday", 1)
@@ -894,23 +890,26 @@ def _valid_date_frags(h: Hash) -> int | None:
     return None
 
 
-def _new_by_frags(h: Hash) -> int | None:
+def _new_by_frags(h: Hash, today: datetime.date) -> int | None:
     """d_new_by_frags with start=ITALY: a julian day number, or None for Date::Error."""
     if "jd" not in h and "yday" not in h and all(k in h for k in ("year", "mon", "mday")):
         return _valid_civil(h["year"], h["mon"], h["mday"])
     # rt_rewrite_frags only acts on :seconds, which date__parse never produces.
-    _complete_frags(h)
+    _complete_frags(h, today)
     return _valid_date_frags(h)
 
 
-def ruby_to_date(s: str) -> tuple[int, int, int] | None:
-    """(year, month, day) as Ruby's String#to_date gives it, or None where Ruby raises Date::Error (invalid or unparseable)."""  # noqa: E501
+def ruby_to_date(s: str, today: datetime.date) -> tuple[int, int, int] | None:
+    """(year, month, day) as Ruby's String#to_date gives it, or None where Ruby raises Date::Error.
+
+    ``today`` is Ruby's Date.today, from which an incomplete date (``Jan 5``) takes its gaps.
+    """
     if any("\ud800" <= c <= "\udfff" for c in s):
         return None  # broken UTF-8: Ruby's regexp match raises ArgumentError
     if _bytelen(s) > _LIMIT:
         return None  # ArgumentError: string length exceeds the limit 128
     try:
-        jd = _new_by_frags(_date__parse(s))
+        jd = _new_by_frags(_date__parse(s), today)
     except _RubyError:
         return None
     if jd is None:

@@ -5,7 +5,7 @@ Pure (no I/O, no aiohttp). It reproduces Ransack 4.1 on PostgreSQL as measured i
 (``g``), explicit conditions (``c``), multiparameter dates, ``s=`` sorting and the
 controller's ``id DESC`` order. Single conditions live in ``predicates``.
 
-    compile_search(params) -> Search      parse once per request
+    compile_search(params, today) -> Search   parse once per request
     Search.matches(row) -> bool           the reference semantics, row by row
     run(search, rows) -> list[Row]        filter + Ransack/controller order
 """
@@ -21,9 +21,17 @@ from typing import Any
 
 from mockserver.engine import ruby
 from mockserver.engine.postgres import collation_key
-from mockserver.engine.predicates import PREDICATES, Condition, Notice, build_condition, split_key
+from mockserver.engine.predicates import (
+    SPECS,
+    Condition,
+    Notice,
+    PredicateSpec,
+    build_condition,
+    resolve_attribute,
+    split_key,
+)
 from mockserver.engine.rack import CACHEABLE, Params, ParamValue, parse_query, parse_query_cached
-from mockserver.engine.rows import ATTRIBUTES, COLUMN, ID, Row
+from mockserver.engine.rows import COLUMN, ID, Row
 from mockserver.errors import InternalServerError
 
 CONTROLLER_KEYS = frozenset({"controller", "action", "format"})
@@ -44,7 +52,7 @@ class Search:
     combinator: str = "and"
     sorts: list[Sort] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
-    empty: bool = False  # ActiveRecord swallowed a RangeError: the result is empty
+    empty: bool = False  # the result is known to be empty
 
     def matches(self, row: Row) -> bool:
         if self.empty:
@@ -55,6 +63,14 @@ class Search:
         if self.combinator == "or":
             return any(p.matches(row) for p in parts)
         return all(p.matches(row) for p in parts)
+
+
+@dataclass
+class _Context:
+    """What every level of a search being built shares: the notices and Ruby's Date.today."""
+
+    notices: list[Notice]
+    today: datetime.date
 
 
 def _sort_from(value: ParamValue, key: str) -> list[Sort]:
@@ -76,16 +92,30 @@ def _sort_from(value: ParamValue, key: str) -> list[Sort]:
     for item in items:
         if isinstance(item, dict):
             name, direction = item.get("name"), item.get("dir")
+            if direction is not None and not isinstance(direction, str):
+                raise InternalServerError(
+                    f"{key!r}: a sort dir that is not a string makes Ransack call downcase on a "
+                    f"{_ruby_class(direction)} (NoMethodError); Rails answers 500"
+                )
         elif isinstance(item, str) and not ruby.is_blank(item):
-            name, _, direction = " ".join(re.split(r"\s+", item, maxsplit=1)).partition(" ")
+            # Sort.extract: split(/\s+/, 2), and Ruby's \s is ASCII only
+            name, _, direction = " ".join(_RUBY_SPACE.split(item, maxsplit=1)).partition(" ")
         else:
             continue
-        if isinstance(name, str) and name in ATTRIBUTES:
-            desc = isinstance(direction, str) and direction.lower() == "desc"
-            sorts.append(Sort(name, desc))
+        attribute = resolve_attribute(name) if isinstance(name, str) else None
+        if attribute is None:
+            continue
+        if isinstance(item, dict) and "dir" not in item:
+            raise InternalServerError(
+                f"{key!r}: a sort hash without a dir makes Ransack call attr.send(nil) "
+                "(TypeError: nil is not a symbol nor a string); Rails answers 500"
+            )
+        desc = isinstance(direction, str) and direction.lower() == "desc"
+        sorts.append(Sort(attribute, desc))
     return sorts
 
 
+_RUBY_SPACE = re.compile(r"[ \t\n\v\f\r]+")
 _MULTIPARAMETER = re.compile(r"\A([^()]*)\((\d*)([a-z]?)\)")
 
 
@@ -116,26 +146,26 @@ def _blank_param(value: Any) -> bool:
     return value is None or ruby.is_blank(value)
 
 
-def _write(search: Search, root: Search, key: str, value: Any) -> None:
+def _write(search: Search, root: _Context, key: str, value: Any) -> None:
     """Grouping#write_attribute: one ``attr_predicate`` key, silently ignored if unknown."""
     resolved = split_key(key)
     if resolved is None:
         root.notices.append(Notice(key, "unknown parameter; ignored"))
         return
     names, combinator, predicate = resolved
-    condition = build_condition(key, names, combinator, predicate, value, root)
+    condition = build_condition(key, names, combinator, predicate, value, root, root.today)
     if condition is not None:
         search.conditions.append(condition)
 
 
-def _set_combinator(search: Search, root: Search, key: str, value: Any) -> None:
+def _set_combinator(search: Search, root: _Context, key: str, value: Any) -> None:
     if value in ("or", "and"):
         search.combinator = value
     else:
         root.notices.append(Notice(key, f"{ruby.inspect(value)} is not 'and' or 'or'; ignored"))
 
 
-def _groupings(search: Search, root: Search, key: str, value: Any) -> None:
+def _groupings(search: Search, root: _Context, key: str, value: Any) -> None:
     """Grouping#groupings=: an array or index hash of nested groupings (``g[0][m]=or&...``)."""
     if isinstance(value, dict):
         items = list(value.values())
@@ -158,7 +188,7 @@ def _groupings(search: Search, root: Search, key: str, value: Any) -> None:
             search.groups.append(group)
 
 
-def _apply(search: Search, root: Search, key: str, value: Any, where: str) -> None:
+def _apply(search: Search, root: _Context, key: str, value: Any, where: str) -> None:
     """One key of Grouping#build: groupings, conditions, the combinator, or an attribute."""
     if key in ("g", "groupings"):
         _groupings(search, root, where, value)
@@ -170,43 +200,114 @@ def _apply(search: Search, root: Search, key: str, value: Any, where: str) -> No
         _write(search, root, key, value)
 
 
-def _build_grouping(search: Search, root: Search, params: dict[str, Any], prefix: str) -> None:
+def _build_grouping(search: Search, root: _Context, params: dict[str, Any], prefix: str) -> None:
     """Grouping#build: nested params are neither stripped nor blank-filtered."""
     for key, value in params.items():
         _apply(search, root, key, value, f"{prefix}[{key}]")
 
 
-def _conditions(search: Search, root: Search, key: str, value: Any) -> None:
-    """Grouping#conditions=: ``c[0][a][0][name]=score&c[0][p]=eq&c[0][v][0][value]=80``."""
+def _conditions(search: Search, root: _Context, key: str, value: Any) -> None:
+    """Grouping#conditions=: ``c[0][a][0][name]=score&c[0][p]=eq&c[0][v][0][value]=80``.
+
+    Each item is Condition.new.build(item), kept only when valid? (Ransack drops it silently
+    otherwise); a malformed item raises in Ruby, which Rails answers with 500.
+    """
     items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
     for item in items:
-        if not isinstance(item, dict):
-            continue
-        names = _names(item.get("a", item.get("attributes")))
-        predicate = PREDICATES.get(str(item.get("p", item.get("predicate_name", ""))))
-        raw_values = _values(item.get("v", item.get("values")))
-        if not names or predicate is None or not raw_values:
-            continue
-        combinator = str(item["m"]) if item.get("m") in ("or", "and") else "or"
-        raw: Any = raw_values if predicate.wants_array else raw_values[0]
-        condition = build_condition(key, tuple(names), combinator, predicate, raw, root)
+        condition = _explicit_condition(root, key, item)
         if condition is not None:
             search.conditions.append(condition)
 
 
-def _names(value: Any) -> list[str] | None:
-    items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
-    names = [i.get("name") if isinstance(i, dict) else i for i in items]
-    valid = [n for n in names if isinstance(n, str) and n in ATTRIBUTES]
-    return valid if names and len(valid) == len(names) else None
+def _explicit_condition(root: _Context, key: str, item: Any) -> Condition | None:
+    """Condition#build (only the keys a, v, p and m, in the item's order), then valid?."""
+    if not isinstance(item, dict):
+        raise InternalServerError(
+            f"{key!r}: a condition must be a hash; Ransack calls with_indifferent_access on "
+            f"a {_ruby_class(item)} (NoMethodError); Rails answers 500"
+        )
+    names: list[str | None] = []
+    values: list[Any] = []
+    spec: PredicateSpec | None = None
+    combinator: str | None = None
+    for name, part in item.items():
+        if name == "a":
+            names = _condition_attributes(part, key)
+        elif name == "v":
+            values = _condition_values(part, key)
+        elif name == "p":
+            spec = _condition_predicate(part, key)
+        elif name == "m":
+            combinator = part if part in ("or", "and") else None
+    valid = [n for n in names if n is not None]
+    if not valid or spec is None or (len(values) > 1 and not spec.wants_array):  # valid_arity?
+        return None
+    if names[0] is None and spec.switch is None:  # default_type reads the first's type (a
+        raise InternalServerError(f"{key!r}: {_NAMELESS}")  # boolean predicate has its own)
+    if len(names) > 1 and combinator is None:  # valid_combinator?
+        return None
+    raw: Any = values if spec.wants_array else values[0] if values else None
+    condition = build_condition(key, tuple(valid), combinator or "and", spec, raw, root, root.today)
+    if condition is not None and len(valid) < len(names):
+        raise InternalServerError(f"{key!r}: {_NAMELESS}")  # Arel reads every attribute
+    return condition
 
 
-def _values(value: Any) -> list[Any]:
-    if isinstance(value, dict):
-        return [v.get("value") if isinstance(v, dict) else None for v in value.values()]
+_NAMELESS = (
+    "an attribute entry without a name, which Ransack keeps and later calls a method on "
+    "(NoMethodError); Rails answers 500"
+)
+
+
+def _condition_attributes(value: Any, key: str) -> list[str | None]:
+    """Condition#attributes=: resolvable names, None for a nameless entry (Ransack keeps it)."""
+    if isinstance(value, list):
+        names = value
+    elif isinstance(value, dict):
+        if any(not isinstance(v, dict) for v in value.values()):
+            raise InternalServerError(
+                f"{key!r}: an attribute entry is not a hash (attrs[:name] raises); Rails answers 500"
+            )
+        names = [v.get("name") for v in value.values()]
+    else:
+        raise InternalServerError(
+            f"{key!r}: Ransack raises ArgumentError (Invalid argument ({_ruby_class(value)}) "
+            "supplied to attributes=); Rails answers 500"
+        )
+    resolved: list[str | None] = []
+    for name in names:
+        attribute = resolve_attribute(name) if isinstance(name, str) else None
+        if attribute is not None or name is None:
+            resolved.append(attribute)
+    return resolved
+
+
+def _condition_values(value: Any, key: str) -> list[Any]:
+    """Condition#values=: an array of values or an index hash of ``{value: ...}``."""
     if isinstance(value, list):
         return list(value)
-    return []
+    if isinstance(value, dict):
+        if any(not isinstance(v, dict) for v in value.values()):
+            raise InternalServerError(
+                f"{key!r}: a value entry is not a hash (attrs[:value] raises); Rails answers 500"
+            )
+        return [v.get("value") for v in value.values()]
+    raise InternalServerError(
+        f"{key!r}: Ransack raises ArgumentError (Invalid argument ({_ruby_class(value)}) "
+        "supplied to values=); Rails answers 500"
+    )
+
+
+def _condition_predicate(value: Any, key: str) -> PredicateSpec:
+    """Condition#predicate_name=: an unknown (or nil) name leaves no predicate, and Ransack's
+    next step (negative?) raises on nil."""
+    spec = SPECS.get(value) if isinstance(value, str) else None
+    if spec is None:
+        raise InternalServerError(
+            f"{key!r}: unknown predicate {ruby.inspect(value)}; Ransack then calls negative? on nil "
+            "(NoMethodError); Rails answers 500"
+        )
+    return spec
 
 
 def _ruby_class(value: Any) -> str:
@@ -219,7 +320,7 @@ _COMPILED: OrderedDict[tuple[str, datetime.date], Search] = OrderedDict()
 _COMPILED_MAX = 4096
 
 
-def compile_query(raw: bytes) -> Search:
+def compile_query(raw: bytes, today: datetime.date) -> Search:
     """``compile_search(parse_query(raw))``, memoised per decoded parameters.
 
     Compiling is a pure function of the parsed params and of today's date (Ruby's Date.parse
@@ -228,13 +329,13 @@ def compile_query(raw: bytes) -> Search:
     Rails errors like the two steps do (errors are not remembered).
     """
     if len(raw) > CACHEABLE:  # not kept by the parse memo either: compile afresh
-        return compile_search(parse_query(raw))
+        return compile_search(parse_query(raw), today)
     params = parse_query_cached(raw)
     # repr is canonical here: values are str/list/dict/None, in Rack's (meaningful) key order
-    key = (repr(params), datetime.date.today())
+    key = (repr(params), today)
     search = _COMPILED.get(key)
     if search is None:
-        search = _COMPILED[key] = compile_search(params)
+        search = _COMPILED[key] = compile_search(params, today)
         if len(_COMPILED) > _COMPILED_MAX:
             _COMPILED.popitem(last=False)
     else:
@@ -242,9 +343,13 @@ def compile_query(raw: bytes) -> Search:
     return search
 
 
-def compile_search(params: Params) -> Search:
-    """Ransack's Search.new(params) for the API's model; raises the Rails 500s."""
+def compile_search(params: Params, today: datetime.date) -> Search:
+    """Ransack's Search.new(params) for the API's model; raises the Rails 500s.
+
+    ``today`` is Ruby's Date.today, from which a lenient date (``Jan 5``) takes its year.
+    """
     search = Search()
+    context = _Context(search.notices, today)
     cleaned: dict[str, Any] = {}
     for key, value in params.items():
         if key in CONTROLLER_KEYS:
@@ -264,7 +369,7 @@ def compile_search(params: Params) -> Search:
         if key in ("s", "sorts"):  # only the top level sorts (Search#build)
             search.sorts.extend(_sort_from(value, key))
         else:
-            _apply(search, search, key, value, key)
+            _apply(search, context, key, value, key)
     return search
 
 

@@ -13,7 +13,7 @@ the ``X-Mockserver-Admin-Token`` header. Every answer, errors included, is JSON.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -130,9 +130,9 @@ def _problem_json(problem: FixtureProblem) -> dict[str, Any]:
     }
 
 
-def _validated(data: object, source: str) -> list[dict[str, Any]]:
+def _validated(data: object, source: str, served: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
     try:
-        return validate_records(data, source)
+        return validate_records(data, source, served)
     except FixtureError as exc:
         raise ControlError(
             422,
@@ -191,7 +191,7 @@ async def post_records(request: web.Request, state: ServerState) -> web.Response
     partials = [data] if isinstance(data, dict) else data
     if isinstance(partials, list):  # fields left out are filled as the plugin's .add() fills them
         partials = complete_all(partials, served)
-    records = _validated(partials, "request body")
+    records = _validated(partials, "request body", state.store.records)  # foreign keys join the served
     clashes = [
         _problem_json(FixtureProblem(i, r["id"], "id", "duplicate id: already served"))
         for i, r in enumerate(records)

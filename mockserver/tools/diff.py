@@ -234,7 +234,7 @@ def generate_queries(records: Sequence[Record], seed: int) -> Iterator[Query]:
 
 
 def _date_value(raw: str) -> str | None:
-    parsed = ruby_to_date(strip(raw))
+    parsed = ruby_to_date(strip(raw), dt.date.today())
     return None if parsed is None else dt.date(*parsed).isoformat()
 
 

@@ -5,13 +5,15 @@ way (index against ``list``, each show against ``record`` and against its index 
 file is written only when everything checked out: a partial or unchecked recording would
 make ``serve`` and ``diff`` lie. What the API does not render (``course_name``,
 ``assignee_login_username``, ``last_attempt``) cannot be recorded and is left out, as is
-``account``: the file is the token's own view, served to any token by ``serve``.
+``account``: the file is the token's own view, served to any token by ``serve``. The hidden
+foreign keys (``course_id``...) of an existing ``--out`` file are kept for the same ids.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from mockserver.associations import keep_foreign_keys
 from mockserver.errors import UsageError
 from mockserver.generate import write_fixture
 from mockserver.model import PUBLIC_FIELDS
@@ -182,6 +185,9 @@ def _report_problems(problems: list[str], token: str | None, out_path: Path, err
 
 
 def _write(out_path: Path, records: list[Record]) -> None:
+    if out_path.is_file():  # keep the foreign keys written into the previous recording
+        with contextlib.suppress(OSError, ValueError):  # unreadable: it is simply replaced
+            keep_foreign_keys(records, json.loads(out_path.read_bytes()))
     try:
         write_fixture(out_path, records)
     except OSError as exc:

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockserver.engine import rubydate
 from mockserver.engine.rubydate import ruby_to_date
 
 from ..golden import GOLDEN_PATH
@@ -144,14 +143,9 @@ CLOCK_DEPENDENT: list[tuple[str, Expected]] = [
 TRUTH_TABLE = GOLDEN_AND_SPEC + RUBY_DOCS + FROM_SOURCE + CLOCK_DEPENDENT
 
 
-@pytest.fixture(autouse=True)
-def _pin_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rubydate, "_today", lambda: TODAY)
-
-
 @pytest.mark.parametrize(("text", "expected"), TRUTH_TABLE, ids=repr)
 def test_truth_table(text: str, expected: Expected) -> None:
-    assert ruby_to_date(text) == expected
+    assert ruby_to_date(text, TODAY) == expected
 
 
 def test_truth_table_has_no_duplicates() -> None:
@@ -206,7 +200,7 @@ def test_golden_single_date_filters_select_the_recorded_rows() -> None:
         selected = set(rows)
         for key, value in dict(params).items():  # Rack: the last repeat wins
             value = value.strip(RUBY_STRIP)
-            bound = ruby_to_date(value) if value else None
+            bound = ruby_to_date(value, TODAY) if value else None
             if bound is None:
                 continue  # blank or not a date: Ransack drops the condition
             if key.endswith("gteq"):
@@ -230,7 +224,7 @@ def _valid_ruby_civil(y: int, m: int, d: int) -> bool:
 
 
 def _check(text: str) -> None:
-    result = ruby_to_date(text)
+    result = ruby_to_date(text, TODAY)
     if result is not None:
         assert all(type(v) is int for v in result)
         assert _valid_ruby_civil(*result), result
@@ -259,7 +253,14 @@ def test_iso_dates_round_trip(day: datetime.date) -> None:
     expected = (day.year, day.month, day.day)
     if day < datetime.date(1582, 10, 15):
         return  # Ruby reads these in the Julian calendar; covered by the table
-    assert ruby_to_date(day.isoformat()) == expected
-    assert ruby_to_date(day.strftime("%Y%m%d")) == expected
-    assert ruby_to_date(day.strftime("%d/%m/%Y")) == expected
-    assert ruby_to_date(day.strftime("%b %d %Y")) == expected
+    assert ruby_to_date(day.isoformat(), TODAY) == expected
+    assert ruby_to_date(day.strftime("%Y%m%d"), TODAY) == expected
+    assert ruby_to_date(day.strftime("%d/%m/%Y"), TODAY) == expected
+    assert ruby_to_date(day.strftime("%b %d %Y"), TODAY) == expected
+
+
+def test_today_is_an_argument() -> None:
+    """Check an incomplete date takes its gaps from the given day, not from a clock."""
+    assert ruby_to_date("Jan 5", datetime.date(2030, 6, 1)) == (2030, 1, 5)
+    assert ruby_to_date("5th", datetime.date(1999, 2, 10)) == (1999, 2, 5)
+    assert ruby_to_date("2015-01-05", datetime.date(2030, 6, 1)) == (2015, 1, 5)

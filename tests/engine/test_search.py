@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from urllib.parse import quote
 
 import pytest
@@ -17,12 +18,14 @@ from mockserver.errors import InternalServerError
 from mockserver.generate import generate_records
 from mockserver.model import FILTERS
 
+TODAY = datetime.date(2026, 11, 17)  # the engine's clock is an argument: a fixed day
+
 RECORDS = generate_records(11, 200)
 ROWS = [prepare_row(r) for r in sorted(RECORDS, key=lambda r: r["id"], reverse=True)]
 
 
 def ids(query: str, rows: list[tuple[object, ...]] | None = None) -> list[int]:
-    search = compile_search(parse_query(query.encode()))
+    search = compile_search(parse_query(query.encode()), TODAY)
     return [r[ID] for r in run(search, ROWS if rows is None else rows)]
 
 
@@ -145,7 +148,7 @@ def test_integer_casting_like_to_i(value: str, cast: int) -> None:
 def test_deliberate_rails_500s(query: str) -> None:
     """Check that the spec's Rails 500s are raised as InternalServerError with a reason."""
     with pytest.raises(InternalServerError) as info:
-        run(compile_search(parse_query(query.encode())), ROWS)
+        run(compile_search(parse_query(query.encode()), TODAY), ROWS)
     assert info.value.status == 500 and info.value.detail
 
 
@@ -232,12 +235,12 @@ def test_blank_values_are_dropped(name: str, blank: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["score_true=1", "full_name_not_true=0", "status_false=t", "cert_expiry_not_false=true"]
+    "query", ["cert_expiry_not_false=true", "completion_date_false=true", "last_attempt_not_false=FALSE"]
 )
-def test_boolean_predicates_on_non_boolean_columns_are_500(query: str) -> None:
-    """Check _true/_false on the API's (non-boolean) columns: PostgreSQL's operator error."""
+def test_boolean_predicates_on_date_columns_are_500(query: str) -> None:
+    """Check _true/_false on a date column: PostgreSQL cannot compare a date with TRUE (seed 7)."""
     with pytest.raises(InternalServerError):
-        run(compile_search(parse_query(query.encode())), ROWS)
+        run(compile_search(parse_query(query.encode()), TODAY), ROWS)
 
 
 def test_boolean_predicates_drop_non_boolean_values() -> None:
@@ -253,10 +256,16 @@ def test_i_cont_downcases_with_ruby_before_ilike() -> None:
     assert ids("full_name_i_cont=ILKER", rows) == [2, 1]
 
 
-def test_matches_with_a_trailing_escape_is_500() -> None:
-    """Check a raw _matches pattern ending in one backslash fails as PostgreSQL does."""
+def test_matches_with_a_trailing_escape_is_500_once_a_row_reaches_it() -> None:
+    """Check a raw _matches pattern ending in one backslash fails only when a row's text matches
+    the pattern up to the backslash, as PostgreSQL raises while matching (seed 7, class M)."""
+    rows = [row(id=2, full_name="abc"), row(id=1, full_name="xyz")]
     with pytest.raises(InternalServerError):
-        run(compile_search(parse_query(b"full_name_matches=ab%5C")), ROWS)
+        ids("full_name_matches=ab%5C", rows)
+    with pytest.raises(InternalServerError):
+        ids("full_name_matches=%25%5C", rows)
+    assert ids("full_name_matches=zz%5C", rows) == []  # no row reaches the backslash
+    assert ids("full_name_matches=ab%5C", []) == []  # nothing to match: Rails answers 200
     assert ids("full_name_matches=ab%5C%5C") == []  # an escaped backslash is fine
 
 
@@ -265,11 +274,11 @@ def test_compile_query_is_memoised_and_equivalent() -> None:
     from mockserver.engine.search import compile_query
 
     raw = b"score_eq=80&full_name_cont=a"
-    first, second = compile_query(raw), compile_query(raw)
+    first, second = compile_query(raw, TODAY), compile_query(raw, TODAY)
     assert first is second
     assert [r[ID] for r in run(first, ROWS)] == ids(raw.decode())
     with pytest.raises(InternalServerError):
-        compile_query(b"score_eq[]=1")
+        compile_query(b"score_eq[]=1", TODAY)
 
 
 @pytest.mark.parametrize(
@@ -300,6 +309,6 @@ def test_spellings_of_one_query_share_a_compiled_search() -> None:
     """Check %-encoded and plain spellings of the same params compile once, and order counts."""
     from mockserver.engine.search import compile_query
 
-    plain = compile_query(b"full_name_cont=ab&score_eq=1")
-    assert compile_query(b"full_name_cont=%61b&score%5Feq=1") is plain
-    assert compile_query(b"score_eq=1&full_name_cont=ab") is not plain
+    plain = compile_query(b"full_name_cont=ab&score_eq=1", TODAY)
+    assert compile_query(b"full_name_cont=%61b&score%5Feq=1", TODAY) is plain
+    assert compile_query(b"score_eq=1&full_name_cont=ab", TODAY) is not plain

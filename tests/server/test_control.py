@@ -144,6 +144,19 @@ async def test_post_adds_one_or_many(client: TestClient) -> None:
     assert await _ids(client, "?full_name_cont=zyxwv") == [9001]
 
 
+async def test_posted_records_join_the_served_foreign_keys(client: TestClient) -> None:
+    """Check a posted record of a served course gets that course's id, and a new course a new one."""
+    course = {k: RECORDS[0][k] for k in ("course_code", "course_name")}
+    same = {k: v for k, v in RECORDS[0].items() if k not in ("course_id", "assignee_id", "assignee_login_id")}
+    other = same | {"course_code": "NEW", "course_name": "A New Course"}
+    response = await client.post("/__mockserver/records", json=[same | {"id": 9101}, other | {"id": 9102}])
+    assert response.status == 201
+    served_ids = {r["course_id"] for r in RECORDS}
+    assert 9101 in await _ids(client, f"?course_id_eq={RECORDS[0]['course_id']}")
+    assert await _ids(client, f"?course_id_eq={max(served_ids) + 1}") == [9102]  # the next in sequence
+    assert course["course_code"] != "NEW"
+
+
 async def test_invalid_records_are_422_with_problems(client: TestClient) -> None:
     """Check that invalid records are refused with each problem located, and nothing changes."""
     bad = [{**RECORDS[0], "id": 8001, "score": "high"}, {**RECORDS[0], "id": 8002, "scor": 1}]

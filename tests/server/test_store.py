@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import orjson
 
 from mockserver.engine.rack import parse_query
@@ -9,6 +11,8 @@ from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query, compile_search
 from mockserver.generate import generate_records
 from mockserver.server.store import Partition, Store, render_record
+
+TODAY = datetime.date(2026, 11, 17)  # the engine's clock is an argument: a fixed day
 
 RECORDS = generate_records(5, 60, accounts=("a", "b"))
 
@@ -45,10 +49,10 @@ def test_partitions_split_by_account() -> None:
 def test_repeated_search_is_answered_from_memory_with_the_same_rows() -> None:
     """Check a repeated compiled search returns the remembered answer, equal to a fresh one."""
     partition = Store(RECORDS).partition("a")
-    search = compile_query(b"full_name_cont=e&score_gteq=1")
+    search = compile_query(b"full_name_cont=e&score_gteq=1", TODAY)
     first = partition.search(search)
     assert partition.search(search) is first
-    fresh = partition.search(compile_search(parse_query(b"full_name_cont=e&score_gteq=1")))
+    fresh = partition.search(compile_search(parse_query(b"full_name_cont=e&score_gteq=1"), TODAY))
     assert fresh == first and fresh is not first
 
 
@@ -56,7 +60,7 @@ def test_answer_memory_is_bounded(monkeypatch) -> None:  # type: ignore[no-untyp
     """Check the memory drops the oldest answers once it holds too many row references."""
     monkeypatch.setattr(Partition, "KEEP_ROWS", 40)
     partition = Store(RECORDS).partition("a")
-    searches = [compile_search(parse_query(f"id_eq={i}".encode())) for i in range(1, 40)]
+    searches = [compile_search(parse_query(f"id_eq={i}".encode()), TODAY) for i in range(1, 40)]
     for search in searches:
         partition.search(search)
     assert partition._kept <= 40

@@ -93,9 +93,11 @@ def python(op: str, arg: Any) -> Answer:
         if op == "inspect":
             return ("ok", ruby.inspect(arg))
         if op == "to_date":
+            import datetime
+
             from mockserver.engine.rubydate import ruby_to_date
 
-            found_date = ruby_to_date(arg)
+            found_date = ruby_to_date(arg, datetime.date.today())
             return ("ok", None if found_date is None else list(found_date))
     except BadRequestError:
         return ("error", "BadRequest")

@@ -1,0 +1,142 @@
+"""Ransack's Value#cast for each column type, and what ActiveRecord sends to SQL for a value.
+
+A cast value is what a row test compares with: an int (integers, dates as ``date_key``,
+decimals in tenths), a str, ``None`` (Ruby's nil: Arel renders ``= nil`` as ``IS NULL``) or
+``NULL_LITERAL`` (a value ActiveRecord serialised to NULL: ``x = NULL`` is never true). Pure.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import math
+import re
+from decimal import Decimal, InvalidOperation, Overflow
+from typing import Any, Final
+
+from mockserver.engine import ruby
+from mockserver.engine.postgres import date_key, tenths
+from mockserver.engine.rack import ParamValue
+from mockserver.engine.rubydate import ruby_date_new, ruby_to_date
+from mockserver.errors import InternalServerError
+from mockserver.model import INT4_MAX, INT4_MIN, Kind
+
+
+class _SqlNull:
+    """A literal NULL in SQL (not Ruby's nil): no comparison with it is ever true."""
+
+    def __repr__(self) -> str:
+        return "NULL_LITERAL"
+
+
+NULL_LITERAL: Final = _SqlNull()
+
+# Ruby's \s and ISSPACE: ASCII whitespace only (a leading NBSP is not skipped).
+_ASCII_SPACE = " \t\n\v\f\r"
+_TO_D = re.compile(r"[ \t\n\v\f\r]*([+-]?(?:[0-9][0-9_]*)?(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9]+)?)")
+# BigDecimal's special values. PostgreSQL's NaN is larger than every number, so over finite
+# rows it compares exactly like +Infinity.
+_SPECIAL = {"Infinity": math.inf, "+Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.inf}
+
+
+def cast_value(value: ParamValue, kind: Kind, key: str, today: datetime.date) -> Any:
+    """One value as Ransack's Value#cast gives it for a column of ``kind``."""
+    if kind is Kind.INT:
+        return _to_integer(value, key)
+    if kind is Kind.DATE:
+        return _to_date(value, today)
+    if kind is Kind.DECIMAL:
+        return _to_decimal(value, key)
+    # text columns: to_s (Ruby inspect for arrays and hashes, "" for nil)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else ruby.inspect(value)
+
+
+def _to_integer(value: ParamValue, key: str) -> int | None:
+    if isinstance(value, (list, dict)):
+        raise InternalServerError(
+            f"{key!r}: an array or hash given to an integer filter raises NoMethodError "
+            "(undefined method `to_i') in Rails, which answers 500"
+        )
+    return None if ruby.is_blank(value) else ruby.to_i(value or "")
+
+
+def _to_date(value: ParamValue, today: datetime.date) -> int | None:
+    if isinstance(value, list):  # Date.new(*[value].flatten) with defaults 1, 1
+        parts = [*_flatten(value), None, None, None][:3]
+        if not all(isinstance(p, int) or p is None for p in parts) or parts[0] is None:
+            return None
+        made = ruby_date_new(parts[0], parts[1] or 1, parts[2] or 1)
+        return None if made is None else date_key(*made)
+    if not isinstance(value, str) or ruby.is_blank(value):
+        return None
+    parsed = _string_to_date(value, today)
+    return None if parsed is None else date_key(*parsed)
+
+
+@functools.lru_cache(maxsize=8192)
+def _string_to_date(value: str, today: datetime.date) -> tuple[int, int, int] | None:
+    """Ruby's String#to_date, memoised per value and day (an incomplete date takes today's)."""
+    return ruby_to_date(value, today)
+
+
+def _to_decimal(value: ParamValue, key: str) -> int | float | None:
+    """String#to_d (BigDecimal.interpret_loosely), then decimal(10,1) in tenths."""
+    if ruby.is_blank(value):
+        return None
+    text = value if isinstance(value, str) else ruby.inspect(value)
+    if "\x00" in text:
+        raise InternalServerError(
+            f"{key!r}: a decimal value with a NUL byte makes BigDecimal raise ArgumentError; "
+            "Rails answers 500"
+        )
+    special = _SPECIAL.get(text.strip(_ASCII_SPACE))
+    if special is not None:
+        return special
+    number = _TO_D.match(text)
+    digits = number.group(1).replace("_", "") if number else ""
+    try:
+        number_value = Decimal(digits)
+    except InvalidOperation:
+        return 0  # BigDecimal reads no number as 0
+    try:
+        return tenths(number_value)
+    except Overflow:  # beyond any decimal(10,1): compares as an infinity of its sign
+        return -math.inf if number_value < 0 else math.inf
+
+
+def _flatten(value: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in value:
+        out.extend(_flatten(item) if isinstance(item, list) else [item])
+    return out
+
+
+def serialize(value: object, kind: Kind, key: str) -> Any:
+    """What ActiveRecord's column type makes of a formatted non-string value (true, false, '').
+
+    Numeric types read true/false as 1/0 and '' as NULL; text reads true/false as 't'/'f';
+    a date column quotes a boolean as TRUE, which PostgreSQL refuses to compare (a 500).
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        if kind is Kind.STR:
+            return "t" if value else "f"
+        if kind is Kind.INT:
+            return int(value)
+        if kind is Kind.DECIMAL:
+            return 10 if value else 0
+        raise InternalServerError(
+            f"{key!r}: compares a {kind.value} column with a boolean, a PostgreSQL error "
+            "(operator does not exist) that Rails answers with 500"
+        )
+    if value == "" and kind is not Kind.STR:
+        return NULL_LITERAL
+    return value
+
+
+def out_of_int4(values: list[Any]) -> bool:
+    """True when an integer value cannot be an int4 (ActiveModel::RangeError on serialising)."""
+    return any(type(v) is int and not INT4_MIN <= v <= INT4_MAX for v in values)
