@@ -100,6 +100,12 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="serve from N processes sharing the port (SO_REUSEPORT; default 1)",
     )
     p.add_argument(
+        "--memo-mb",
+        type=int,
+        metavar="N",
+        help="remember successful answers up to N MiB in all (default 64; 0: off; env MOCKSERVER_MEMO_MB)",
+    )
+    p.add_argument(
         "--admin-token",
         metavar="TOKEN",
         help="require TOKEN in X-Mockserver-Admin-Token for the control API "
@@ -255,6 +261,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "access_log": args.access_log,
             "workers": args.workers,
             "admin_token": args.admin_token,
+            "memo_mb": args.memo_mb,
         }
     )
     sock = _listen(settings)

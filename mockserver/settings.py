@@ -19,6 +19,8 @@ DEV_TOKEN = "dev-token"
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
+MEMO_MB = 64
+"""Default bound of the answer memo (``server/memo.py``), in MiB; 0 turns it off."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Settings:
     access_log: bool = True
     workers: int = 1
     admin_token: str | None = None  # required by the control API when set (X-Mockserver-Admin-Token)
+    memo_mb: int = MEMO_MB  # bound of the answer memo in MiB (0: off)
 
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""
@@ -88,6 +91,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         out["strict"] = _env_bool("MOCKSERVER_STRICT", env["MOCKSERVER_STRICT"])
     if env.get("MOCKSERVER_ADMIN_TOKEN"):  # safer than a flag: not visible in ps
         out["admin_token"] = env["MOCKSERVER_ADMIN_TOKEN"]
+    if "MOCKSERVER_MEMO_MB" in env:
+        out["memo_mb"] = _env_int("MOCKSERVER_MEMO_MB", env["MOCKSERVER_MEMO_MB"])
     if "MOCKSERVER_NO_AUTH" in env:
         out["auth"] = not _env_bool("MOCKSERVER_NO_AUTH", env["MOCKSERVER_NO_AUTH"])
     return out
@@ -123,6 +128,8 @@ def build_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None =
         raise UsageError(f"--count {settings.count}: expected a non-negative number")
     if settings.fixtures is not None and settings.count is not None:
         raise UsageError("--fixtures and --seed/--count are exclusive: serve a file or generate")
+    if settings.memo_mb < 0:
+        raise UsageError(f"--memo-mb {settings.memo_mb}: expected MiB >= 0 (0 turns the answer memo off)")
     if settings.workers < 1:
         raise UsageError(f"--workers {settings.workers}: expected at least 1")
     return settings

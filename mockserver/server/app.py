@@ -26,14 +26,15 @@ from aiohttp import web
 from mockserver.engine import auth
 from mockserver.errors import RailsError
 from mockserver.openapi import build_openapi
+from mockserver.server.accesslog import AccessLog
 from mockserver.server.control import MAX_BODY, add_control_routes
-from mockserver.server.keys import SETTINGS, STATE, TOKENS
-from mockserver.server.state import ServerState, redact
+from mockserver.server.keys import MEMO_CONTEXT, SETTINGS, STATE, TOKENS
+from mockserver.server.redaction import redact
+from mockserver.server.state import ServerState
 from mockserver.server.store import Store
 from mockserver.server.views import IGNORED_HEADER, JSON_TYPE, dispatch, header_safe
 from mockserver.settings import Settings
 
-access_log = logging.getLogger("mockserver.access")
 error_log = logging.getLogger("mockserver.error")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ERROR_HEADER = "X-Mockserver-Error"
@@ -94,7 +95,7 @@ async def _no_route(request: web.Request, handler: Handler) -> web.StreamRespons
         return error_response(RailsError(404, "no route matches"))
 
 
-def _wrapped(handler: Handler, settings: Settings, state: ServerState, *, api: bool) -> Handler:
+def _wrapped(handler: Handler, log: AccessLog | None, state: ServerState, *, api: bool) -> Handler:
     """``handler`` with faults and journal (API route only), error rendering and the access log.
 
     A wrapper at registration rather than a middleware: one coroutine layer less per request,
@@ -103,7 +104,6 @@ def _wrapped(handler: Handler, settings: Settings, state: ServerState, *, api: b
     """
     journal = state.journal
     faults = state.faults
-    log = settings.access_log
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
@@ -123,17 +123,10 @@ def _wrapped(handler: Handler, settings: Settings, state: ServerState, *, api: b
             response = await _answer(request, handler, state)
         if api and journal.generation == generation:  # not reset while this was in flight
             journal.append(request.method, request.raw_path, request.headers, response.status, injected)
-        if log:
+        if log is not None:
             elapsed = (time.perf_counter() - started) * 1000
             ignored = response.headers.get(IGNORED_HEADER)
-            access_log.info(
-                "%s %s %d %.1fms%s",
-                request.method,
-                header_safe(redact(request.raw_path), 500),
-                response.status,
-                elapsed,
-                f" ignored: {ignored}" if ignored else "",
-            )
+            log.request(request.method, request.raw_path, response.status, elapsed, ignored)
         return response
 
     return wrapped
@@ -145,18 +138,26 @@ def create_app(settings: Settings, store: Store, *, state: ServerState | None = 
     ``state`` lets the caller (the pytest plugin) keep a handle on the mutable state; by
     default a fresh one is made around ``store``.
     """
-    state = state if state is not None else ServerState(store)
+    state = state if state is not None else ServerState(store, memo_bytes=settings.memo_mb << 20)
     app = web.Application(client_max_size=MAX_BODY, middlewares=[_no_route])
     app[SETTINGS] = settings
     app[STATE] = state
     app[TOKENS] = settings.effective_tokens()
+    app[MEMO_CONTEXT] = state.memo.context(settings, app[TOKENS])
+    log = AccessLog() if settings.access_log else None
+    if log is not None:
+
+        async def flush_log(app: web.Application) -> None:
+            log.flush()
+
+        app.on_cleanup.append(flush_log)
 
     def guard(handler: Handler) -> Handler:
-        return _wrapped(handler, settings, state, api=False)
+        return _wrapped(handler, log, state, api=False)
 
     add_control_routes(app, guard)
     app.router.add_get("/openapi.json", guard(_openapi_handler()))
-    app.router.add_route("*", r"/{tail:[\s\S]*}", _wrapped(dispatch, settings, state, api=True))
+    app.router.add_route("*", r"/{tail:[\s\S]*}", _wrapped(dispatch, log, state, api=True))
     return app
 
 

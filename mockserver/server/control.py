@@ -164,7 +164,6 @@ async def health(request: web.Request, state: ServerState) -> web.Response:
             "faults": len(state.faults.rules),
             "errors": len(state.bugs),
             "workers": settings.workers,
-            "counters": state.counters,
         }
     )
 

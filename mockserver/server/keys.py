@@ -12,3 +12,4 @@ from mockserver.settings import Settings
 SETTINGS = web.AppKey("settings", Settings)
 STATE = web.AppKey("state", ServerState)  # mutable: the served Store lives on it, see state.py
 TOKENS = web.AppKey("tokens", Mapping[str, "str | None"])
+MEMO_CONTEXT = web.AppKey("memo_context", int)  # this app's settings and tokens, see memo.py

@@ -7,15 +7,13 @@ ActiveRecord's 404).
 
 from __future__ import annotations
 
-import datetime
-
 from aiohttp import web
 
 from mockserver.engine import auth, rack, routing
 from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query
 from mockserver.errors import BadRequestError, NotFoundError
-from mockserver.server.keys import SETTINGS, STATE, TOKENS
+from mockserver.server.keys import MEMO_CONTEXT, SETTINGS, STATE, TOKENS
 from mockserver.server.store import Partition
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -31,6 +29,8 @@ def raw_target(request: web.Request) -> tuple[bytes, bytes]:
 
 def header_safe(text: str, limit: int = 2000) -> str:
     """A header value that cannot break the response: ASCII, no control characters."""
+    if text.isascii() and text.isprintable():  # the common case, without a pass per character
+        return text[:limit]
     cleaned = text.encode("ascii", "backslashreplace").decode("ascii")
     cleaned = "".join(c if " " <= c <= "~" else f"\\x{ord(c):02x}" for c in cleaned)
     return cleaned[:limit]
@@ -51,35 +51,24 @@ def _partition(request: web.Request) -> Partition | web.Response:
     return store.partition(account)
 
 
-_MEMO_TARGET = 2048  # longer targets are answered afresh every time
-_MEMO_BODY = 1 << 20  # bodies up to 1 MiB are remembered
-_MEMO_ENTRIES = 4096
-
-
 async def dispatch(request: web.Request) -> web.StreamResponse:
     """Every request lands here; Rails has no other routes, so anything else is a 404.
 
-    A successful answer is remembered per store, keyed by everything it depends on (raw
-    target, Authorization header and today's date, which lenient dates may read): the
-    store never changes (the control API swaps in a new one), so a repeated request costs a
-    dict lookup. Journal and faults still apply: they wrap this handler.
+    A successful answer is remembered in the server state's memo (``memo.py``), keyed by
+    everything it depends on, so a repeated request costs a dict lookup. Journal and faults
+    still apply: they wrap this handler.
     """
-    store = request.app[STATE].store
-    key = (request.method, request.raw_path, request.headers.get("Authorization"), datetime.date.today())
-    remembered = store.responses.get(key) if len(request.raw_path) <= _MEMO_TARGET else None
-    if remembered is not None:
-        body, headers = remembered
-        return web.Response(body=body, headers=headers)
+    state = request.app[STATE]
+    memo = state.memo
+    key = memo.key(request.app[MEMO_CONTEXT], state.generation, request)
+    if key is not None:
+        remembered = memo.get(key)
+        if remembered is not None:
+            body, headers = remembered
+            return web.Response(body=body, headers=headers)
     response = _answer(request)
-    if (
-        response.status == 200
-        and isinstance(response.body, bytes)
-        and len(response.body) <= _MEMO_BODY
-        and len(request.raw_path) <= _MEMO_TARGET
-    ):
-        store.responses[key] = (response.body, dict(response.headers))
-        if len(store.responses) > _MEMO_ENTRIES:
-            store.responses.pop(next(iter(store.responses)))
+    if key is not None and response.status == 200 and isinstance(response.body, bytes):
+        memo.put(key, response.body, response.headers)
     return response
 
 

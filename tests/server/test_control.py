@@ -11,7 +11,8 @@ from aiohttp.test_utils import TestClient
 
 from mockserver.generate import generate_records
 from mockserver.server.control import ENDPOINTS, is_loopback
-from mockserver.server.state import FaultRule, Faults, redact, redact_headers
+from mockserver.server.faults import FaultRule, Faults
+from mockserver.server.redaction import redact, redact_headers
 
 RECORDS = generate_records(11, 40)
 AUTH = {"Authorization": 'Token token="dev-token"'}
@@ -225,7 +226,7 @@ async def test_journal_keeps_undecodable_bytes_readable(client: TestClient) -> N
 
 def test_journal_ring_buffer_drops_oldest() -> None:
     """Check that the journal holds at most its capacity and counts what it dropped."""
-    from mockserver.server.state import Journal
+    from mockserver.server.journal import Journal
 
     journal = Journal(3)
     for n in range(5):
