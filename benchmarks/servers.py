@@ -121,6 +121,7 @@ def start_mock(
     port: int = 0,
     timeout: float = 300.0,
     quiet: bool = True,
+    extra: Sequence[str] = (),
 ) -> Server:
     """``mockserver serve --seed S --count N --quiet --no-auth`` on loopback (``quiet=False``:
     the default configuration, access log on, written to ``log``)."""
@@ -143,6 +144,7 @@ def start_mock(
         argv.append("--quiet")
     if workers > 1:
         argv += ["--workers", str(workers)]
+    argv += extra
     return _start(
         f"mock({count}{'' if quiet else ', logging'})",
         argv,
