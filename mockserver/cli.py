@@ -28,7 +28,15 @@ from mockserver.resources import default_fixtures_path
 from mockserver.server import serving
 from mockserver.server.app import create_app
 from mockserver.server.store import Store
-from mockserver.settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN, Settings, build_settings, parse_token
+from mockserver.settings import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEV_TOKEN,
+    LOG_FORMATS,
+    Settings,
+    build_settings,
+    parse_token,
+)
 
 PROG = "mockserver"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -98,6 +106,11 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         default=None,
         metavar="N",
         help="serve from N processes sharing the port (SO_REUSEPORT; default 1)",
+    )
+    p.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        help="access log lines: text (default) or one JSON object per request (env MOCKSERVER_LOG_FORMAT)",
     )
     p.add_argument(
         "--memo-mb",
@@ -262,6 +275,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "workers": args.workers,
             "admin_token": args.admin_token,
             "memo_mb": args.memo_mb,
+            "log_format": args.log_format,
         }
     )
     sock = _listen(settings)

@@ -8,6 +8,11 @@ iteration served. The line is the one ``logging`` wrote with the CLI's format
 (``2026-12-02 01:02:03,456 mockserver.access GET /api/train_sessions 200 0.3ms``), to the
 stream of the handler ``logging`` would have used (the CLI's stderr), and only when
 ``mockserver.access`` is enabled for INFO, as before.
+
+``--log-format json`` writes one JSON object per line instead, for log pipelines:
+``{"time": "2026-12-02T01:02:03.456Z", "method": "GET", "path": "/api/train_sessions?token=[REDACTED]",
+"status": 200, "ms": 0.3, "ignored": ["..."]}`` (``path`` is the redacted target, query
+included; ``ignored`` lists what the live API would silently ignore, as X-Mockserver-Ignored).
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ import asyncio
 import logging
 import sys
 import time
+from collections.abc import Sequence
 from typing import TextIO
+
+import orjson
 
 from mockserver.server.redaction import redact
 from mockserver.server.views import header_safe
@@ -42,25 +50,44 @@ def _handler_stream(logger: logging.Logger) -> TextIO | None:
 class AccessLog:
     """Buffered access-log lines, written once per event-loop iteration."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, *, json: bool = False) -> None:
         self._stream = stream  # None: the logging handler's stream, else stderr
+        self._json = json
         self._pending: list[str] = []
         self._second = -1
         self._stamp = ""
 
-    def request(self, method: str, target: str, status: int, elapsed_ms: float, ignored: str | None) -> None:
-        """Log one answered request (the target's secrets redacted)."""
+    def request(
+        self, method: str, target: str, status: int, elapsed_ms: float, ignored: Sequence[str] = ()
+    ) -> None:
+        """Log one answered request (the target's secrets redacted; ``ignored``: its notices)."""
         now = time.time()
         second = int(now)
         if second != self._second:
             self._second = second
-            self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
-        suffix = f" ignored: {ignored}" if ignored else ""
+            self._stamp = (
+                time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+                if self._json
+                else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+            )
         if not self._pending:
             asyncio.get_running_loop().call_soon(self.flush)
+        millis = int((now - second) * 1000)
+        path = header_safe(redact(target), 500)
+        if self._json:
+            entry = {
+                "time": f"{self._stamp}.{millis:03d}Z",
+                "method": method,
+                "path": path,
+                "status": status,
+                "ms": round(elapsed_ms, 1),
+                "ignored": list(ignored),
+            }
+            self._pending.append(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE).decode())
+            return
+        suffix = f" ignored: {header_safe('; '.join(ignored))}" if ignored else ""  # X-Mockserver-Ignored
         self._pending.append(
-            f"{self._stamp},{int((now - second) * 1000):03d} {LOGGER_NAME} {method} "
-            f"{header_safe(redact(target), 500)} {status} {elapsed_ms:.1f}ms{suffix}\n"
+            f"{self._stamp},{millis:03d} {LOGGER_NAME} {method} {path} {status} {elapsed_ms:.1f}ms{suffix}\n"
         )
 
     def flush(self) -> None:

@@ -28,11 +28,11 @@ from mockserver.errors import RailsError
 from mockserver.openapi import build_openapi
 from mockserver.server.accesslog import AccessLog
 from mockserver.server.control import MAX_BODY, add_control_routes
-from mockserver.server.keys import MEMO_CONTEXT, SETTINGS, STATE, TOKENS
+from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
 from mockserver.server.redaction import redact
 from mockserver.server.state import ServerState
 from mockserver.server.store import Store
-from mockserver.server.views import IGNORED_HEADER, JSON_TYPE, dispatch, header_safe
+from mockserver.server.views import JSON_TYPE, dispatch, header_safe
 from mockserver.settings import Settings
 
 error_log = logging.getLogger("mockserver.error")
@@ -125,8 +125,7 @@ def _wrapped(handler: Handler, log: AccessLog | None, state: ServerState, *, api
             journal.append(request.method, request.raw_path, request.headers, response.status, injected)
         if log is not None:
             elapsed = (time.perf_counter() - started) * 1000
-            ignored = response.headers.get(IGNORED_HEADER)
-            log.request(request.method, request.raw_path, response.status, elapsed, ignored)
+            log.request(request.method, request.raw_path, response.status, elapsed, response.get(IGNORED, ()))
         return response
 
     return wrapped
@@ -144,7 +143,7 @@ def create_app(settings: Settings, store: Store, *, state: ServerState | None = 
     app[STATE] = state
     app[TOKENS] = settings.effective_tokens()
     app[MEMO_CONTEXT] = state.memo.context(settings, app[TOKENS])
-    log = AccessLog() if settings.access_log else None
+    log = AccessLog(json=settings.log_format == "json") if settings.access_log else None
     if log is not None:
 
         async def flush_log(app: web.Application) -> None:

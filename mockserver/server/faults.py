@@ -51,10 +51,6 @@ class FaultRule:
     def matches(self, path: str) -> bool:
         return self._regex is None or self._regex.match(path) is not None
 
-    @property
-    def reason(self) -> str:
-        return HTTPStatus(self.status).phrase if self.status else ""
-
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "delay_ms": self.delay_ms, "times": self.times, "path": self.path}
 

@@ -13,3 +13,4 @@ SETTINGS = web.AppKey("settings", Settings)
 STATE = web.AppKey("state", ServerState)  # mutable: the served Store lives on it, see state.py
 TOKENS = web.AppKey("tokens", Mapping[str, "str | None"])
 MEMO_CONTEXT = web.AppKey("memo_context", int)  # this app's settings and tokens, see memo.py
+IGNORED = web.ResponseKey("ignored", tuple[str, ...])  # an index answer's notices, for the access log

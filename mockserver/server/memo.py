@@ -38,7 +38,7 @@ MAX_TARGET = 2048  # longer targets are answered afresh every time
 MAX_BODY = 1 << 20  # larger bodies are answered afresh every time
 ENTRY_OVERHEAD = 1024  # key tuple, date, header dict and strings, the OrderedDict node
 
-Answer = tuple[bytes, dict[str, str]]  # body and headers of a 200
+Answer = tuple[bytes, dict[str, str], tuple[str, ...]]  # body, headers and notices of a 200
 Key = tuple[Hashable, ...]
 
 
@@ -90,15 +90,16 @@ class Memo:
         self._answers.move_to_end(key)
         return found[0]
 
-    def put(self, key: Key, body: bytes, headers: Mapping[str, str]) -> None:
-        """Keep a 200's ``body`` and ``headers``, dropping the oldest answers to stay in bound."""
+    def put(self, key: Key, body: bytes, headers: Mapping[str, str], ignored: tuple[str, ...] = ()) -> None:
+        """Keep a 200's ``body``, ``headers`` and notices, dropping the oldest answers to stay in bound."""
         if len(body) > MAX_BODY or key in self._answers:
             return
         kept = dict(headers)
         size = ENTRY_OVERHEAD + len(body) + _text_size(key) + sum(len(k) + len(v) for k, v in kept.items())
+        size += sum(map(len, ignored))  # the same text as a header's: small
         if size > self.max_bytes:
             return
-        self._answers[key] = ((body, kept), size)
+        self._answers[key] = ((body, kept, ignored), size)
         self.bytes += size
         while self.bytes > self.max_bytes:
             _, (_, dropped) = self._answers.popitem(last=False)

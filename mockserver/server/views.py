@@ -13,7 +13,7 @@ from mockserver.engine import auth, rack, routing
 from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query
 from mockserver.errors import BadRequestError, NotFoundError
-from mockserver.server.keys import MEMO_CONTEXT, SETTINGS, STATE, TOKENS
+from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
 from mockserver.server.store import Partition
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -64,11 +64,14 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     if key is not None:
         remembered = memo.get(key)
         if remembered is not None:
-            body, headers = remembered
-            return web.Response(body=body, headers=headers)
+            body, headers, ignored = remembered
+            response = web.Response(body=body, headers=headers)
+            if ignored:
+                response[IGNORED] = ignored
+            return response
     response = _answer(request)
     if key is not None and response.status == 200 and isinstance(response.body, bytes):
-        memo.put(key, response.body, response.headers)
+        memo.put(key, response.body, response.headers, response.get(IGNORED, ()))
     return response
 
 
@@ -91,7 +94,10 @@ def _answer(request: web.Request) -> web.Response:
         headers = {"Content-Type": JSON_TYPE}
         if notices:
             headers[IGNORED_HEADER] = header_safe("; ".join(notices))
-        return web.Response(body=body, headers=headers)
+        response = web.Response(body=body, headers=headers)
+        if notices:
+            response[IGNORED] = tuple(notices)
+        return response
     ident = routing.cast_id(found.id or "")
     row = partition.by_id.get(ident) if ident is not None else None
     if row is None:

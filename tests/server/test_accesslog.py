@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from mockserver.cli import main
 from mockserver.generate import generate_records
 from mockserver.server import accesslog
 from mockserver.server.accesslog import LOGGER_NAME, AccessLog
@@ -50,7 +52,7 @@ async def test_line_is_the_one_logging_wrote(stream: CountingStream, monkeypatch
     now = 1_795_785_138.7588968
     monkeypatch.setattr(accesslog.time, "time", lambda: now)
     log = AccessLog()
-    log.request("GET", "/api/train_sessions?api_token=s3cret&score=80", 200, 1.234, "score")
+    log.request("GET", "/api/train_sessions?api_token=s3cret&score=80", 200, 1.234, ("score",))
     await asyncio.sleep(0)
     record = logging.LogRecord(
         LOGGER_NAME,
@@ -69,11 +71,11 @@ async def test_lines_are_written_once_per_loop_iteration(stream: CountingStream)
     """Check the lines of one event-loop iteration reach the stream in a single write."""
     log = AccessLog()
     for n in range(50):
-        log.request("GET", f"/api/train_sessions/{n}", 200, 0.1, None)
+        log.request("GET", f"/api/train_sessions/{n}", 200, 0.1)
     assert stream.writes == 0
     await asyncio.sleep(0)
     assert stream.writes == 1 and len(stream.getvalue().splitlines()) == 50
-    log.request("GET", "/api/train_sessions", 404, 0.1, None)
+    log.request("GET", "/api/train_sessions", 404, 0.1)
     await asyncio.sleep(0)
     assert stream.writes == 2
 
@@ -82,21 +84,58 @@ async def test_disabled_logger_writes_nothing(stream: CountingStream) -> None:
     """Check nothing is written when mockserver.access is not enabled for INFO (as before)."""
     logging.getLogger(LOGGER_NAME).setLevel(logging.WARNING)
     log = AccessLog()
-    log.request("GET", "/api/train_sessions", 200, 0.1, None)
+    log.request("GET", "/api/train_sessions", 200, 0.1)
     await asyncio.sleep(0)
     assert stream.getvalue() == ""
 
 
 async def test_app_logs_every_request_by_default(stream: CountingStream) -> None:
-    """Check the default app logs API and control requests, secrets redacted, flushed on close."""
+    """Check the default app logs API and control requests, secrets redacted, what was ignored
+    (also when answered from the memo), flushed on close."""
     app = create_app(Settings(auth=False), Store(generate_records(1, 5)))
     async with TestClient(TestServer(app)) as client:
         await client.get("/api/train_sessions?token=abc&score=80")
         await client.get("/__mockserver/health")
+        await client.get("/api/train_sessions?token=abc&score=80")  # from the memo
     lines = stream.getvalue().splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3 and lines[2].partition(" GET ")[2].startswith(lines[0].partition(" GET ")[2][:60])
+    assert lines[2].endswith(lines[0].partition("ms ignored:")[2])
     stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} mockserver\.access GET "
     target = re.escape("/api/train_sessions?token=[REDACTED]&score=80")
     api = re.fullmatch(stamp + target + r" 200 \d+\.\dms ignored: (.*)", lines[0])
     assert api is not None and "score" in api.group(1)
     assert re.fullmatch(stamp + r"/__mockserver/health 200 \d+\.\dms", lines[1])
+
+
+async def test_json_format_is_one_object_per_request(stream: CountingStream) -> None:
+    """Check --log-format json writes one JSON object per request with the documented fields."""
+    app = create_app(Settings(auth=False, log_format="json"), Store(generate_records(1, 5)))
+    async with TestClient(TestServer(app)) as client:
+        await client.get("/api/train_sessions?api_key=abc&score=80&full_name_cont=a")
+        await client.get("/api/train_sessions/999999")
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert set(first) == {"time", "method", "path", "status", "ms", "ignored"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", first["time"])
+    assert first["path"] == "/api/train_sessions?api_key=[REDACTED]&score=80&full_name_cont=a"
+    assert (first["method"], first["status"]) == ("GET", 200) and first["ms"] >= 0
+    assert [notice.split(":")[0] for notice in first["ignored"]] == ["api_key", "score"]  # one each
+    assert (second["status"], second["ignored"]) == (404, [])
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "fragment"),
+    [
+        (["serve", "--log-format", "xml"], {}, "argument --log-format: invalid choice: 'xml'"),
+        (["serve"], {"MOCKSERVER_LOG_FORMAT": "xml"}, "--log-format 'xml': expected one of text, json"),
+    ],
+)
+def test_bad_log_format_is_one_error_line(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], env: dict[str, str], fragment: str
+) -> None:
+    """Check an unknown --log-format or MOCKSERVER_LOG_FORMAT exits 2 with one line naming it."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    err = io.StringIO()
+    assert main(argv, io.StringIO(), err) == 2
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mockserver: error:") and fragment in lines[0]
