@@ -98,8 +98,8 @@ async def test_app_logs_every_request_by_default(stream: CountingStream) -> None
         await client.get("/__mockserver/health")
         await client.get("/api/train_sessions?token=abc&score=80")  # from the memo
     lines = stream.getvalue().splitlines()
-    assert len(lines) == 3 and lines[2].partition(" GET ")[2].startswith(lines[0].partition(" GET ")[2][:60])
-    assert lines[2].endswith(lines[0].partition("ms ignored:")[2])
+    assert len(lines) == 3
+    assert lines[2].partition("ms ignored: ")[2] == lines[0].partition("ms ignored: ")[2] != ""
     stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} mockserver\.access GET "
     target = re.escape("/api/train_sessions?token=[REDACTED]&score=80")
     api = re.fullmatch(stamp + target + r" 200 \d+\.\dms ignored: (.*)", lines[0])
