@@ -337,7 +337,11 @@ def _control_paths() -> dict[str, Any]:
                 "Answer `status` (the live API's own body for it) and/or wait "
                 "`delay_ms` before answering, for the next `times` API requests whose path "
                 "matches the glob `path` (null: every path; times null: until removed). For each "
-                "request the first matching rule with a status and the first with a delay apply.",
+                "request the first matching rule with a status or kind and the first with a delay "
+                "apply. `retry_after` (seconds) is sent as Retry-After on an injected 429 or 503. "
+                "`kind` instead misbehaves on the connection: `reset` (TCP reset, no answer), "
+                "`empty` (closed, no bytes), `malformed` (a 200 whose body is not JSON), "
+                "`truncated` (the real answer cut before its Content-Length).",
                 {
                     "201": _ok("Added.", {"$ref": local + "Faults"}),
                     "422": _control_error("Invalid fault."),
@@ -386,6 +390,8 @@ def _control_schemas() -> dict[str, Any]:
                 "delay_ms": {"type": "integer", "minimum": 0, "default": 0},
                 "times": {"type": ["integer", "null"], "minimum": 1, "default": 1},
                 "path": {"type": ["string", "null"], "examples": ["/api/train_sessions/*"]},
+                "retry_after": {"type": ["integer", "null"], "minimum": 0, "default": None},
+                "kind": {"enum": ["reset", "empty", "malformed", "truncated", None], "default": None},
             },
             "additionalProperties": False,
         },

@@ -15,6 +15,7 @@ log; the API route's wrapper also keeps the journal and applies injected faults 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -28,6 +29,7 @@ from mockserver.errors import RailsError
 from mockserver.openapi import build_openapi
 from mockserver.server.accesslog import AccessLog
 from mockserver.server.control import MAX_BODY, add_control_routes
+from mockserver.server.faults import NO_ANSWER, misbehave
 from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
 from mockserver.server.redaction import redact
 from mockserver.server.state import ServerState
@@ -71,7 +73,7 @@ async def _answer(request: web.Request, handler: Handler, state: ServerState) ->
         return error_response(RailsError(500, "unexpected error in the mock (see its log)"))
 
 
-def fault_response(status: int) -> web.Response:
+def fault_response(status: int, retry_after: int | None = None) -> web.Response:
     """What an injected fault answers: the live API's own body for that status."""
     if status == 401:
         response = web.Response(
@@ -82,6 +84,8 @@ def fault_response(status: int) -> web.Response:
     else:
         response = error_response(RailsError(status, "injected fault"))
     response.headers[FAULT_HEADER] = "injected"
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -109,23 +113,30 @@ def _wrapped(handler: Handler, log: AccessLog | None, state: ServerState, *, api
         started = time.perf_counter()
         response: web.StreamResponse | None = None
         injected = False
+        status = -1  # the response's, unless an injected fault sent none
         generation = journal.generation
         if api:
             state.request_count += 1
             if faults:
-                delay_ms, status = faults.take(request.raw_path.partition("?")[0])
+                delay_ms, rule = faults.take(request.raw_path.partition("?")[0])
                 if delay_ms:
                     injected = True
                     await asyncio.sleep(delay_ms / 1000)
-                if status is not None:
-                    response, injected = fault_response(status), True
+                if rule is not None and rule.kind is not None:
+                    real = functools.partial(_answer, request, handler, state)
+                    response, injected = await misbehave(request, rule.kind, real), True
+                    status = 0 if rule.kind in NO_ANSWER else response.status  # 0: nothing answered
+                elif rule is not None and rule.status is not None:
+                    response, injected = fault_response(rule.status, rule.retry_after), True
         if response is None:
             response = await _answer(request, handler, state)
+        if status < 0:
+            status = response.status
         if api and journal.generation == generation:  # not reset while this was in flight
-            journal.append(request.method, request.raw_path, request.headers, response.status, injected)
+            journal.append(request.method, request.raw_path, request.headers, status, injected)
         if log is not None:
             elapsed = (time.perf_counter() - started) * 1000
-            log.request(request.method, request.raw_path, response.status, elapsed, response.get(IGNORED, ()))
+            log.request(request.method, request.raw_path, status, elapsed, response.get(IGNORED, ()))
         return response
 
     return wrapped

@@ -234,6 +234,8 @@ _FAULT_FIELDS = {
     "delay_ms": (int,),
     "times": (int, type(None)),
     "path": (str, type(None)),
+    "retry_after": (int, type(None)),
+    "kind": (str, type(None)),
 }
 
 

@@ -325,9 +325,14 @@ def test_faults_take_uses_up_rules() -> None:
     faults.add(FaultRule(delay_ms=10, times=None))
     faults.add(FaultRule(status=500, times=1, path="/x/*"))
     faults.add(FaultRule(status=503, delay_ms=5, times=1))
-    assert faults.take("/y") == (10, 503)
-    assert faults.take("/x/1") == (10, 500)
-    assert faults.take("/x/1") == (10, None)
+
+    def take(path: str) -> tuple[int, int | None]:  # (delay, status): take() returns the rule
+        delay, rule = faults.take(path)
+        return delay, rule.status if rule else None
+
+    assert take("/y") == (10, 503)
+    assert take("/x/1") == (10, 500)
+    assert take("/x/1") == (10, None)
     assert len(faults.rules) == 1
 
 
