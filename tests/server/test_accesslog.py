@@ -1,4 +1,4 @@
-"""The access log: the line ``logging`` wrote, batched into one write per event-loop iteration."""
+"""The access log: the line ``logging`` wrote, batched into few writes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from mockserver.cli import main
 from mockserver.generate import generate_records
 from mockserver.server import accesslog
-from mockserver.server.accesslog import LOGGER_NAME, AccessLog
+from mockserver.server.accesslog import FLUSH_LINES, FLUSH_SECONDS, LOGGER_NAME, AccessLog
 from mockserver.server.app import create_app
 from mockserver.server.store import Store
 from mockserver.settings import Settings
@@ -53,7 +53,7 @@ async def test_line_is_the_one_logging_wrote(stream: CountingStream, monkeypatch
     monkeypatch.setattr(accesslog.time, "time", lambda: now)
     log = AccessLog()
     log.request("GET", "/api/train_sessions?api_token=s3cret&score=80", 200, 1.234, ("score",))
-    await asyncio.sleep(0)
+    log.flush()
     record = logging.LogRecord(
         LOGGER_NAME,
         logging.INFO,
@@ -67,17 +67,21 @@ async def test_line_is_the_one_logging_wrote(stream: CountingStream, monkeypatch
     assert stream.getvalue() == logging.Formatter(CLI_FORMAT).format(record) + "\n"
 
 
-async def test_lines_are_written_once_per_loop_iteration(stream: CountingStream) -> None:
-    """Check the lines of one event-loop iteration reach the stream in a single write."""
+async def test_lines_are_written_in_batches(stream: CountingStream) -> None:
+    """Check lines across event-loop iterations reach the stream in one write after
+    FLUSH_SECONDS, and that a full batch is written at once."""
     log = AccessLog()
     for n in range(50):
         log.request("GET", f"/api/train_sessions/{n}", 200, 0.1)
+        await asyncio.sleep(0)
     assert stream.writes == 0
-    await asyncio.sleep(0)
+    await asyncio.sleep(FLUSH_SECONDS * 1.5)
     assert stream.writes == 1 and len(stream.getvalue().splitlines()) == 50
-    log.request("GET", "/api/train_sessions", 404, 0.1)
-    await asyncio.sleep(0)
-    assert stream.writes == 2
+    for _ in range(FLUSH_LINES + 1):
+        log.request("GET", "/api/train_sessions", 404, 0.1)
+    assert stream.writes == 2 and len(stream.getvalue().splitlines()) == 50 + FLUSH_LINES
+    await asyncio.sleep(FLUSH_SECONDS * 1.5)
+    assert stream.writes == 3 and len(stream.getvalue().splitlines()) == 51 + FLUSH_LINES
 
 
 async def test_disabled_logger_writes_nothing(stream: CountingStream) -> None:
@@ -85,7 +89,7 @@ async def test_disabled_logger_writes_nothing(stream: CountingStream) -> None:
     logging.getLogger(LOGGER_NAME).setLevel(logging.WARNING)
     log = AccessLog()
     log.request("GET", "/api/train_sessions", 200, 0.1)
-    await asyncio.sleep(0)
+    log.flush()
     assert stream.getvalue() == ""
 
 
