@@ -414,6 +414,7 @@ def _control_schemas() -> dict[str, Any]:
                             "headers": {"type": "object", "additionalProperties": {"type": "string"}},
                             "status": {"type": "integer"},
                             "fault": {"type": "boolean"},
+                            "truncated": {"type": "boolean"},
                         },
                         "required": ["time", "method", "path", "query", "headers", "status"],
                     },

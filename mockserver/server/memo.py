@@ -10,10 +10,12 @@ answer depends on more than its URL, so the key holds everything it can depend o
 - today's date (lenient dates may read it);
 - the method, the raw target and the request headers in ``VARY``.
 
-Bounded by bytes, not entries: each answer counts its body, its headers, its key's text and
+Bounded by bytes: each answer counts its body, its headers, its key's text and
 ``ENTRY_OVERHEAD`` for the Python objects around them, and the least recently used answers
 are dropped until the total is within ``max_bytes`` (``--memo-mb``, default 64 MiB; 0 turns
-the memo off). An answer larger than ``MAX_BODY`` or than the whole bound is not kept, and
+the memo off), and until at most ``MAX_ENTRIES`` answers are kept (as before the byte bound;
+``make bench``'s *distinct* scenarios rely on 8,192 spellings missing a memo of that size).
+An answer larger than ``MAX_BODY`` or than the whole bound is not kept, and
 neither is one for a target longer than ``MAX_TARGET``. ``ServerState`` empties the memo
 whenever the data is replaced or reset, so an old dataset's answers are freed at once.
 """
@@ -29,13 +31,14 @@ from aiohttp import web
 
 from mockserver.settings import Settings
 
-__all__ = ["ENTRY_OVERHEAD", "MAX_BODY", "MAX_TARGET", "VARY", "Answer", "Memo", "context_of"]
+__all__ = ["ENTRY_OVERHEAD", "MAX_BODY", "MAX_ENTRIES", "MAX_TARGET", "VARY", "Answer", "Memo", "context_of"]
 
 VARY = ("Authorization", "Accept")
 """The request headers an answer may depend on; a view that reads another one adds it here."""
 
 MAX_TARGET = 2048  # longer targets are answered afresh every time
 MAX_BODY = 1 << 20  # larger bodies are answered afresh every time
+MAX_ENTRIES = 4096
 ENTRY_OVERHEAD = 1024  # key tuple, date, header dict and strings, the OrderedDict node
 
 Answer = tuple[bytes, dict[str, str], tuple[str, ...]]  # body, headers and notices of a 200
@@ -62,8 +65,9 @@ def context_of(settings: Settings, tokens: Mapping[str, str | None]) -> Hashable
 class Memo:
     """Successful answers by request, least recently used dropped first; see the module doc."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, max_entries: int = MAX_ENTRIES) -> None:
         self.max_bytes = max_bytes
+        self.max_entries = max_entries
         self.bytes = 0
         self._answers: OrderedDict[Key, tuple[Answer, int]] = OrderedDict()
         self._contexts: dict[Hashable, int] = {}
@@ -100,7 +104,7 @@ class Memo:
             return
         self._answers[key] = ((body, kept, ignored), size)
         self.bytes += size
-        while self.bytes > self.max_bytes:
+        while self.bytes > self.max_bytes or len(self._answers) > self.max_entries:
             _, (_, dropped) = self._answers.popitem(last=False)
             self.bytes -= dropped
 

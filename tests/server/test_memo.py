@@ -80,6 +80,14 @@ def test_memo_bytes_never_exceed_the_bound() -> None:
     assert memo.get((1,)) is None  # larger than one answer may be
 
 
+def test_memo_entries_are_bounded_too() -> None:
+    """Check tiny answers are also bounded in number, the oldest dropped first."""
+    memo = Memo(1 << 30, max_entries=10)
+    for n in range(25):
+        memo.put((n,), b"[]", {})
+    assert len(memo) == 10 and memo.get((14,)) is None and memo.get((15,)) is not None
+
+
 async def test_memo_bound_holds_through_the_app() -> None:
     """Check --memo-mb 1 keeps at most 1 MiB of answers however many large ones are served."""
     settings = Settings(access_log=False, auth=False, memo_mb=1)
