@@ -37,6 +37,7 @@ __all__ = ["FLUSH_LINES", "FLUSH_SECONDS", "LOGGER_NAME", "AccessLog"]
 LOGGER_NAME = "mockserver.access"
 FLUSH_SECONDS = 0.05
 FLUSH_LINES = 256
+_MILLIS = tuple(f"{n:03d}" for n in range(1000))  # a lookup is a third of a format's cost
 _logger = logging.getLogger(LOGGER_NAME)
 
 
@@ -61,6 +62,7 @@ class AccessLog:
         self._pending: list[str] = []
         self._second = -1
         self._stamp = ""
+        self._paths: dict[str, str] = {}  # target -> redacted, printable; clients repeat targets
 
     def request(
         self, method: str, target: str, status: int, elapsed_ms: float, ignored: Sequence[str] = ()
@@ -81,7 +83,11 @@ class AccessLog:
         elif len(pending) >= FLUSH_LINES:
             self.flush()
         millis = int((now - second) * 1000)
-        path = header_safe(redact(target), 500)
+        path = self._paths.get(target)
+        if path is None:
+            if len(self._paths) >= 1024:  # bounded: distinct targets cannot grow it
+                self._paths.clear()
+            path = self._paths[target] = header_safe(redact(target), 500)
         if self._json:
             entry = {
                 "time": f"{self._stamp}.{millis:03d}Z",
@@ -95,7 +101,8 @@ class AccessLog:
             return
         suffix = f" ignored: {header_safe('; '.join(ignored))}" if ignored else ""  # X-Mockserver-Ignored
         self._pending.append(
-            f"{self._stamp},{millis:03d} {LOGGER_NAME} {method} {path} {status} {elapsed_ms:.1f}ms{suffix}\n"
+            f"{self._stamp},{_MILLIS[millis]} {LOGGER_NAME} {method} {path} "
+            f"{status} {elapsed_ms:.1f}ms{suffix}\n"
         )
 
     def flush(self) -> None:

@@ -34,7 +34,7 @@ from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKEN
 from mockserver.server.redaction import redact
 from mockserver.server.state import ServerState
 from mockserver.server.store import Store
-from mockserver.server.views import JSON_TYPE, dispatch, header_safe
+from mockserver.server.views import IGNORED_HEADER, JSON_TYPE, dispatch, header_safe
 from mockserver.settings import Settings
 
 error_log = logging.getLogger("mockserver.error")
@@ -136,7 +136,9 @@ def _wrapped(handler: Handler, log: AccessLog | None, state: ServerState, *, api
             journal.append(request.method, request.raw_path, request.headers, status, injected)
         if log is not None:
             elapsed = (time.perf_counter() - started) * 1000
-            log.request(request.method, request.raw_path, status, elapsed, response.get(IGNORED, ()))
+            # the header test first: Mapping.get raises and catches a KeyError when the key is absent
+            ignored = response.get(IGNORED, ()) if IGNORED_HEADER in response.headers else ()
+            log.request(request.method, request.raw_path, status, elapsed, ignored)
         return response
 
     return wrapped
