@@ -31,7 +31,15 @@ from mockserver.server import serving
 from mockserver.server.app import create_app
 from mockserver.server.limits import low_limit_notice, raise_open_file_limit
 from mockserver.server.store import Store
-from mockserver.settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN, Settings, build_settings, parse_token
+from mockserver.settings import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEV_TOKEN,
+    LOG_FORMATS,
+    Settings,
+    build_settings,
+    parse_token,
+)
 
 PROG = "mockserver"
 log = logging.getLogger("mockserver")
@@ -100,6 +108,17 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         default=None,
         metavar="N",
         help="serve from N processes sharing the port (SO_REUSEPORT; default 1)",
+    )
+    p.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        help="access log lines: text (default) or one JSON object per request (env MOCKSERVER_LOG_FORMAT)",
+    )
+    p.add_argument(
+        "--memo-mb",
+        type=int,
+        metavar="N",
+        help="remember successful answers up to N MiB in all (default 64; 0: off; env MOCKSERVER_MEMO_MB)",
     )
     p.add_argument(
         "--admin-token",
@@ -326,6 +345,8 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "idle_timeout": args.idle_timeout,
             "header_timeout": args.header_timeout,
             "public_dir": args.public_dir,
+            "memo_mb": args.memo_mb,
+            "log_format": args.log_format,
         }
     )
     _refuse_unsupported(settings)

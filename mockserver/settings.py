@@ -19,6 +19,9 @@ DEV_TOKEN = "dev-token"
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
+MEMO_MB = 64
+LOG_FORMATS = ("text", "json")
+"""Default bound of the answer memo (``server/memo.py``), in MiB; 0 turns it off."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class Settings:
     header_timeout: float = 10.0  # seconds a client may take to send a request's headers
     cors: tuple[str, ...] = ()  # origins answered with CORS headers on API routes ('*': any)
     public_dir: Path | None = None  # public/<status>.html for HTML error pages; None: Rails 6.1's own
+    memo_mb: int = MEMO_MB  # bound of the answer memo in MiB (0: off)
+    log_format: str = "text"  # access log lines: text, or one JSON object per request
 
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""
@@ -94,6 +99,10 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         out["strict"] = _env_bool("MOCKSERVER_STRICT", env["MOCKSERVER_STRICT"])
     if env.get("MOCKSERVER_ADMIN_TOKEN"):  # safer than a flag: not visible in ps
         out["admin_token"] = env["MOCKSERVER_ADMIN_TOKEN"]
+    if "MOCKSERVER_MEMO_MB" in env:
+        out["memo_mb"] = _env_int("MOCKSERVER_MEMO_MB", env["MOCKSERVER_MEMO_MB"])
+    if env.get("MOCKSERVER_LOG_FORMAT"):
+        out["log_format"] = env["MOCKSERVER_LOG_FORMAT"]
     if "MOCKSERVER_NO_AUTH" in env:
         out["auth"] = not _env_bool("MOCKSERVER_NO_AUTH", env["MOCKSERVER_NO_AUTH"])
     return out
@@ -131,6 +140,10 @@ def build_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None =
         raise UsageError("--fixtures and --seed/--count are exclusive: serve a file or generate")
     if settings.public_dir is not None and not settings.public_dir.is_dir():
         raise UsageError(f"--public-dir {settings.public_dir}: not a directory")
+    if settings.memo_mb < 0:
+        raise UsageError(f"--memo-mb {settings.memo_mb}: expected MiB >= 0 (0 turns the answer memo off)")
+    if settings.log_format not in LOG_FORMATS:
+        raise UsageError(f"--log-format {settings.log_format!r}: expected one of {', '.join(LOG_FORMATS)}")
     if settings.workers < 1:
         raise UsageError(f"--workers {settings.workers}: expected at least 1")
     for name in ("idle_timeout", "header_timeout"):
