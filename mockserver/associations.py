@@ -11,10 +11,12 @@ loader does exactly that, so its ids and the mock's agree).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
 from mockserver.errors import FixtureProblem
+from mockserver.model import INT4_MAX
 
 Record = dict[str, object]
 
@@ -52,14 +54,14 @@ class _Numbering:
             message = (
                 f"{self.owner} {key!r} has {self.column} {known} in record {self.first[key]}, not {given}"
             )
-            problems.append(FixtureProblem(index, record.get("id"), self.column, message))
+            problems.append(FixtureProblem(index, record.get("id"), self.column, message, clash=True))
             return
         self.ids[key] = given
         self.first[key] = index
         holder = self.take(given, key)
         if holder != key:
             message = f"{self.column} {given} already belongs to {self.owner} {holder!r}"
-            problems.append(FixtureProblem(index, record.get("id"), self.column, message))
+            problems.append(FixtureProblem(index, record.get("id"), self.column, message, clash=True))
 
     def take(self, given: int, key: Hashable) -> Hashable:
         """Mark ``given`` as used by ``key`` unless it is used already; returns its owner."""
@@ -68,10 +70,15 @@ class _Numbering:
         return self.owners.setdefault(given, key)
 
     def assign(self, key: Hashable) -> int:
-        """The owner's id; a new owner gets one more than the highest id in use, as a sequence."""
+        """The owner's id; a new owner gets one more than the highest id in use, as a sequence
+        does, or the lowest free id once that would leave int4 (the column's type)."""
         found = self.ids.get(key)
         if found is None:
-            found = self.ids[key] = self.top = self.top + 1
+            if self.top < INT4_MAX:
+                found = self.top = self.top + 1
+            else:
+                found = next(i for i in itertools.count(1) if i not in self.owners)
+            self.ids[key] = found
             self.owners[found] = key
         return found
 

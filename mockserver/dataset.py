@@ -107,7 +107,7 @@ def validate_records(data: object, source: str = "<records>", served: Sequence[R
             first = index_of_id.setdefault(record_id, index)
             if first != index:
                 message = f"duplicate id: record {first} has the same id"
-                problems.append(FixtureProblem(index, record_id, "id", message))
+                problems.append(FixtureProblem(index, record_id, "id", message, clash=True))
                 found += 1
         if not found:
             records.append(record)

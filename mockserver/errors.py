@@ -35,6 +35,7 @@ class FixtureProblem:
     record_id: object  # the record's id when it has one
     field: str | None
     message: str  # what was expected
+    clash: bool = False  # records valid alone that contradict each other (a repeated id, a foreign key)
 
     def __str__(self) -> str:
         where = []

@@ -277,6 +277,10 @@ def _control_paths() -> dict[str, Any]:
         "Invalid records: `problems` lists each one with the record's "
         "index, id, field and what was expected. Nothing was changed."
     )
+    conflict = _control_error(
+        "Ids that clash (repeated in the body, or already served for POST): `problems` names "
+        "each. Nothing was changed."
+    )
     return {
         "/__mockserver/health": {
             "get": _control(
@@ -301,13 +305,13 @@ def _control_paths() -> dict[str, Any]:
             "put": _control(
                 "Replace every record",
                 "Validated like a fixture file.",
-                {"200": _ok("Replaced.", count), "422": invalid, **_BODY_ERRORS},
+                {"200": _ok("Replaced.", count), "409": conflict, "422": invalid, **_BODY_ERRORS},
                 body=_ref("fixture"),
             ),
             "post": _control(
                 "Add records",
                 "One record or an array of them, validated like a fixture file; fields left "
-                "out are filled as the plugin's add() fills them; ids already served are refused.",
+                "out are filled as the plugin's add() fills them; ids already served are a 409.",
                 {
                     "201": _ok(
                         "Added.",
@@ -316,6 +320,7 @@ def _control_paths() -> dict[str, Any]:
                             "properties": {"added": {"type": "integer"}, "records": {"type": "integer"}},
                         },
                     ),
+                    "409": conflict,
                     "422": invalid,
                     **_BODY_ERRORS,
                 },
@@ -419,10 +424,22 @@ def _control_schemas() -> dict[str, Any]:
         },
         "Fault": {
             "type": "object",
-            # what FaultRule accepts: a standard error status, a positive delay, or both
+            # what FaultRule accepts: a status, a kind or a positive delay (a delay goes with
+            # either); not both a status and a kind; retry_after only with a 429 or 503
             "anyOf": [
                 {"required": ["status"], "properties": {"status": {"type": "integer"}}},
+                {"required": ["kind"], "properties": {"kind": {"type": "string"}}},
                 {"required": ["delay_ms"], "properties": {"delay_ms": {"minimum": 1}}},
+            ],
+            "allOf": [
+                {
+                    "if": {"required": ["kind"], "properties": {"kind": {"type": "string"}}},
+                    "then": {"properties": {"status": {"type": "null"}}},
+                },
+                {
+                    "if": {"required": ["retry_after"], "properties": {"retry_after": {"type": "integer"}}},
+                    "then": {"required": ["status"], "properties": {"status": {"enum": [429, 503]}}},
+                },
             ],
             "properties": {
                 "status": {"enum": [*(s.value for s in HTTPStatus if 400 <= s.value <= 599), None]},

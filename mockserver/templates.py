@@ -8,10 +8,12 @@ they are realistic and never change between runs.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from mockserver.associations import FOREIGN_KEYS
+from mockserver.model import INT4_MAX
 
 TEMPLATE_SEED = 2015
 TEMPLATE_COUNT = 64
@@ -38,18 +40,24 @@ def complete(partial: Mapping[str, Any], n: int, next_id: int) -> dict[str, Any]
 
 
 def complete_all(partials: Sequence[object], served_ids: Iterable[int]) -> list[object]:
-    """Fill every object in ``partials``; ids left out count up from the highest served or given id.
+    """Fill every object in ``partials``; ids left out count up from the highest served or given
+    id, as a sequence does, or take the lowest free ids once that would leave int4.
 
     Anything that is not an object is passed through untouched, for the validator to name.
     """
     given = [p["id"] for p in partials if isinstance(p, Mapping) and isinstance(p.get("id"), int)]
-    top = max([*served_ids, *given], default=0)
+    used = {*served_ids, *given}
+    top = max(used, default=0)
+    free = (i for i in itertools.count(1) if i not in used)  # only read past int4's end
     out: list[object] = []
     for n, partial in enumerate(partials):
         if isinstance(partial, Mapping):
-            if "id" not in partial:
-                top += 1
-            out.append(complete(partial, n, top))
+            ident = top
+            if "id" not in partial and top < INT4_MAX:
+                ident = top = top + 1
+            elif "id" not in partial:
+                ident = next(free)
+            out.append(complete(partial, n, ident))
         else:
             out.append(partial)
     return out

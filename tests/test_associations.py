@@ -40,3 +40,13 @@ def test_a_previous_file_that_is_not_a_fixture_file_is_ignored() -> None:
     assert keep_foreign_keys(records, {"not": "a list"}) == 0
     assert keep_foreign_keys(records, [1, "x", None]) == 0
     assert records == [_public(1)]
+
+
+def test_ids_past_int4_take_the_lowest_free_ones() -> None:
+    """Check that automatic ids never leave int4: once the sequence would pass 2**31-1, new
+    records and new courses take the lowest free ids (Schemathesis found 2147483648 served)."""
+    from mockserver.model import INT4_MAX
+    from mockserver.templates import complete_all
+
+    filled = complete_all([{}, {}], [INT4_MAX, 1])
+    assert [r["id"] for r in filled] == [2, 3]  # type: ignore[index]

@@ -257,7 +257,8 @@ async def test_control_answers_conform(client: TestClient) -> None:
     await check("put", "records", 200, RECORDS)
     await check("put", "records", 422, [{"id": "x"}])
     await check("post", "records", 201, record)
-    await check("post", "records", 422, record)
+    await check("post", "records", 409, record)  # already served: a conflict
+    await check("put", "records", 409, [record, record])
     await check("get", "requests", 200)
     await check("get", "requests", 400, target="/__mockserver/requests?limit=-1")
     await check("delete", "requests", 200)

@@ -134,8 +134,11 @@ def _validated(data: object, source: str, served: Sequence[dict[str, Any]] = ())
     try:
         return validate_records(data, source, served)
     except FixtureError as exc:
+        # ids that clash are a conflict between valid records (409), not a broken record: a
+        # schema cannot say "unique across the array", so schema-driven clients send them
+        clash_only = all(p.clash for p in exc.problems)
         raise ControlError(
-            422,
+            409 if clash_only else 422,
             f"the records break the fixture format ({len(exc.problems)} problem(s)); nothing was changed",
             [_problem_json(p) for p in exc.problems],
         ) from None
@@ -192,13 +195,13 @@ async def post_records(request: web.Request, state: ServerState) -> web.Response
         partials = complete_all(partials, served)
     records = _validated(partials, "request body", state.store.records)  # foreign keys join the served
     clashes = [
-        _problem_json(FixtureProblem(i, r["id"], "id", "duplicate id: already served"))
+        _problem_json(FixtureProblem(i, r["id"], "id", "duplicate id: already served", clash=True))
         for i, r in enumerate(records)
         if r["id"] in served
     ]
     if clashes:
         raise ControlError(
-            422, "some ids are already served (PUT replaces every record); nothing was changed", clashes
+            409, "some ids are already served (PUT replaces every record); nothing was changed", clashes
         )
     state.add_records(records)
     return _json({"added": len(records), "records": len(state.store)}, 201)

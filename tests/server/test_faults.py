@@ -31,7 +31,7 @@ async def client(app_clients: MakeClient) -> TestClient:
 async def _raw(port: int, target: str = "/api/train_sessions") -> bytes:
     """Send one request on a fresh connection; everything the server sent until it closed."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = f"GET {target} HTTP/1.1\r\nHost: x\r\nAuthorization: {AUTH}\r\nConnection: close\r\n\r\n"
+    head = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {AUTH}\r\nConnection: close\r\n\r\n"
     writer.write(head.encode())
     await writer.drain()
     try:

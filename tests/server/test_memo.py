@@ -133,7 +133,8 @@ async def test_data_changes_release_the_memo(method: str, path: str, body: objec
         state = client.server.app[STATE]
         before = await (await client.get("/api/train_sessions?score_gteq=0", headers=AUTH)).read()
         assert len(state.memo) == 1 and state.memo.bytes > len(before)
-        response = await client.request(method, path, data=orjson.dumps(body) if body is not None else None)
+        data = orjson.dumps(body) if body is not None else None
+        response = await client.request(method, path, data=data, headers={"Content-Type": "application/json"})
         assert response.status in (200, 201)
         assert (len(state.memo), state.memo.bytes) == (0, 0)
         after = await (await client.get("/api/train_sessions?score_gteq=0", headers=AUTH)).read()

@@ -76,7 +76,7 @@ def test_answer_memory_bound_is_shared_by_every_account(monkeypatch) -> None:  #
     store = Store(records)
     for account in store.accounts:
         for query in (b"score_gteq=0", b"score_lt=50", b"full_name_cont=a"):
-            rows = store.partition(account).search(compile_query(query))
+            rows = store.partition(account).search(compile_query(query, TODAY))
             assert all(row in store.partition(account).rows for row in rows)
             assert store.answers.kept <= 40
     assert len(store.answers) < 3 * len(store.accounts)
