@@ -40,6 +40,10 @@ class Layer(StrEnum):
 class Quirk(StrEnum):
     """One behaviour of an older generation, absent from the default stack."""
 
+    # str's hash, not Enum's Python-level one: membership tests run on the hot path, and a
+    # Quirk must hash like the equal string (errors carry touched quirks as str)
+    __hash__ = str.__hash__
+
     UNDERSCORE_WILDCARD = "underscore_wildcard"
     NO_STRIP = "no_strip"
     I_CONT_IGNORED = "i_cont_ignored"
@@ -218,7 +222,7 @@ class Stack:
     note: str = ""
 
     def has(self, quirk: Quirk) -> bool:
-        return quirk in self.quirks
+        return bool(self.quirks) and quirk in self.quirks
 
 
 _RANSACK_BEFORE_4 = frozenset({Quirk.CASTED_OVERFLOW_500})
