@@ -89,7 +89,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "`m=or%20` is AND)",
         "string values are stripped of ASCII whitespace and NUL",
         "ransack@eabd135b (v2.4.0)",
-        "stand-in (strip_whitespace = false)",
+        "stand-in (Ransack 4.1.1 with strip_whitespace = false: 20 padded queries agree)",
         effect="padded value searched as sent",
     ),
     Quirk.I_CONT_IGNORED: QuirkInfo(
@@ -105,7 +105,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "an out-of-int4 integer in any predicate is a 500 (RangeError from Arel's Casted node)",
         "compared as a plain number (`score_eq=2147483648` is `[]`, `score_lt=2147483648` all rows)",
         "ransack@8946268a (v4.0.0)",
-        "stand-in (Ransack v2.4.2)",
+        "stand-in (Ransack v2.4.2 on Rails 6.1: fuzz seed 7)",
         effect="500 for an out-of-int4 integer",
     ),
     Quirk.INVALID_UTF8_500: QuirkInfo(
