@@ -321,7 +321,11 @@ def portability(touched: frozenset[Quirk], served: Stack = DEFAULT_STACK) -> str
     because of a quirk this request touched, and how (``""`` when none would)."""
     parts = []
     for stack in STACKS:
-        effects = [QUIRKS[q].effect for q in QUIRKS if q in touched and stack.has(q) != served.has(q)]
+        effects = [
+            QUIRKS[q].effect
+            for q in QUIRKS
+            if q in touched and q not in HEADER_ONLY and stack.has(q) != served.has(q)
+        ]
         if effects and stack != served:
             parts.append(f"{stack.name}: {', '.join(effects)}")
     return "; ".join(parts)
