@@ -31,7 +31,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ SEED = 2015
 SHOW_FULL_RATIO = 0.8
 FILTERED_RATIO = 0.5
 MILLION_P50_MS = 50.0  # "well under 100 ms": half of it
+DEFAULT_RATIO = 0.9  # the default configuration (access log on) against --quiet (issue 8)
 
 
 FILTERED = ("eq", "cont", "range")
@@ -74,9 +75,11 @@ class Scenario:
     body_bytes: int
     mode: str = "single"  # single (show, full), repeated or distinct
     targets: list[str] = field(default_factory=list)  # what is sent, round robin
-    mock: Measurement | None = None
+    mock: Measurement | None = None  # --quiet
     ceiling: Measurement | None = None
+    default: Measurement | None = None  # the default configuration: access log on
     rounds: dict[str, list[float]] = field(default_factory=dict)  # requests/s of every run
+    cpu_us: dict[str, float] = field(default_factory=dict)  # server CPU per request, least of runs
 
     @property
     def ratio(self) -> float | None:
@@ -84,12 +87,29 @@ class Scenario:
             return None
         return self.mock.rps / self.ceiling.rps
 
+    @property
+    def default_ratio(self) -> float | None:
+        """Default configuration over --quiet: what the access log costs."""
+        if self.mock is None or self.default is None or not self.mock.rps:
+            return None
+        return self.default.rps / self.mock.rps
+
+    @property
+    def default_cpu_ratio(self) -> float | None:
+        """--quiet's CPU per request over the default configuration's: the same ratio, measured
+        in a way other load on the machine disturbs less."""
+        quiet, default = self.cpu_us.get("mock"), self.cpu_us.get("default")
+        return quiet / default if quiet and default else None
+
     def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k not in ("mock", "ceiling", "targets")}
+        out = {k: v for k, v in asdict(self).items() if k not in ("mock", "ceiling", "default", "targets")}
         out["distinct_targets"] = len(self.targets)
         out["mock"] = self.mock.as_dict() if self.mock else None
         out["ceiling"] = self.ceiling.as_dict() if self.ceiling else None
         out["ratio"] = self.ratio
+        out["default"] = self.default.as_dict() if self.default else None
+        out["default_ratio"] = self.default_ratio
+        out["default_cpu_ratio"] = self.default_cpu_ratio
         return out
 
 
@@ -225,6 +245,7 @@ class Options:
     million: int | None
     workers: bool
     contract: bool
+    kinds: tuple[str, ...] = ("show", "full", "eq", "cont", "range")
 
 
 def _measure(
@@ -247,15 +268,34 @@ def _measure(
     return results[-1]
 
 
-def _side_by_side(scenario: Scenario, mock: Server, ceiling: Server, options: Options, work: Path) -> None:
-    """Alternate mock and ceiling runs; keep each one's best (the run least disturbed by
-    whatever else the machine was doing)."""
-    runs: dict[str, list[Measurement]] = {"mock": [], "ceiling": []}
+def _side_by_side(
+    scenario: Scenario,
+    mock: Server,
+    ceiling: Server,
+    options: Options,
+    work: Path,
+    default: Server | None = None,
+) -> None:
+    """Alternate mock (--quiet), default-configuration and ceiling runs; keep each one's best
+    (the run least disturbed by whatever else the machine was doing)."""
+    servers = [("mock", mock), ("ceiling", ceiling)] + ([("default", default)] if default else [])
+    runs: dict[str, list[Measurement]] = {name: [] for name, _ in servers}
+    cpu: dict[str, list[float]] = {name: [] for name, _ in servers}
     for n in range(options.rounds):
-        for name, server in (("mock", mock), ("ceiling", ceiling)):
-            runs[name].append(_measure(server, scenario, options, work, warmup=n == 0))
+        for name, server in servers:
+            if n == 0 and options.warmup:  # unmeasured, so CPU is read around the measured run only
+                _measure(server, scenario, replace(options, seconds=options.warmup), work, warmup=False)
+            before = server.cpu_seconds()
+            measured = _measure(server, scenario, options, work, warmup=False)
+            after = server.cpu_seconds()
+            runs[name].append(measured)
+            if before is not None and after is not None and measured.requests:
+                cpu[name].append((after - before) / measured.requests * 1e6)
+    scenario.cpu_us = {name: round(min(values), 2) for name, values in cpu.items() if values}
     scenario.mock = max(runs["mock"], key=lambda m: m.rps)
     scenario.ceiling = max(runs["ceiling"], key=lambda m: m.rps)
+    if default is not None:
+        scenario.default = max(runs["default"], key=lambda m: m.rps)
     scenario.rounds = {name: [round(m.rps, 1) for m in ms] for name, ms in runs.items()}
 
 
@@ -292,17 +332,25 @@ def phase_throughput(report: Report, options: Options, work: Path, caches: dict[
     for size in options.sizes:
         cache = caches.get(size, work / f"cache-{size}")
         with start_mock(SEED, size, cache_dir=cache, log=work / f"mock-{size}.log", timeout=600) as mock:
-            scenarios = build_scenarios(mock.base, size, ("show", "full", "eq", "cont", "range"))
+            scenarios = build_scenarios(mock.base, size, options.kinds)
             bodies = work / f"bodies-{size}"
             record_bodies(mock.base, scenarios, bodies)
-            with start_ceiling(bodies, log=work / f"ceiling-{size}.log") as ceiling:
+            with (
+                start_ceiling(bodies, log=work / f"ceiling-{size}.log") as ceiling,
+                start_mock(
+                    SEED, size, cache_dir=cache, log=work / f"default-{size}.log", timeout=600, quiet=False
+                ) as default,
+            ):
                 for scenario in scenarios:
-                    _side_by_side(scenario, mock, ceiling, options, work)
+                    _side_by_side(scenario, mock, ceiling, options, work, default)
                     assert scenario.mock is not None and scenario.ceiling is not None
                     say(
                         f"  {size:>7,} {scenario.kind:<6} {scenario.mode:<8} "
                         f"mock {scenario.mock.rps:9,.0f}/s  "
-                        f"ceiling {scenario.ceiling.rps:9,.0f}/s  ratio {scenario.ratio:.2f}"
+                        f"ceiling {scenario.ceiling.rps:9,.0f}/s  ratio {scenario.ratio:.2f}  "
+                        f"default {_fmt(scenario.default.rps if scenario.default else None, '9,.0f')}/s  "
+                        f"default/quiet {_fmt(scenario.default_ratio, '.2f')} "
+                        f"(by CPU per request {_fmt(scenario.default_cpu_ratio, '.2f')})"
                     )
         report.scenarios.extend(scenarios)
 
@@ -441,6 +489,17 @@ def evaluate(report: Report) -> None:
                 "ok": None if rough else (s.ratio >= goal and s.mock is not None and s.mock.errors == 0),
             }
         )
+    for s in report.scenarios:
+        if s.default_ratio is None:
+            continue
+        label = s.kind if s.mode == "single" else f"{s.kind} {s.mode}"
+        targets.append(
+            {
+                "target": f"default config {label} over {s.size:,} >= {DEFAULT_RATIO} x --quiet",
+                "measured": round(s.default_ratio, 3),
+                "ok": None if rough else s.default_ratio >= DEFAULT_RATIO,
+            }
+        )
     for s in report.million:
         if s.kind == "show" or s.mock is None:
             continue
@@ -481,7 +540,7 @@ def print_table(report: Report) -> None:
         out.append(
             f"  {'records':>7} {'scenario':<15} {'rows':>6} {'bytes':>9} | {'mock/s':>8} "
             f"{'p50 ms':>7} {'p99 ms':>7} | {'ceil/s':>8} {'p50 ms':>7} {'p99 ms':>7} | "
-            f"{'ratio':>5} {'err':>3}"
+            f"{'ratio':>5} {'err':>3} | {'dflt/s':>8} {'dflt/quiet':>10} {'by CPU':>6}"
         )
         for s in report.scenarios:
             m, c = s.mock, s.ceiling
@@ -491,7 +550,8 @@ def print_table(report: Report) -> None:
                 f"  {s.size:>7,} {label:<15} {s.rows:>6,} {s.body_bytes:>9,} | "
                 f"{m.rps:>8,.0f} {m.p50_ms:>7.2f} {m.p99_ms:>7.2f} | {c.rps:>8,.0f} "
                 f"{c.p50_ms:>7.2f} {c.p99_ms:>7.2f} | {_fmt(s.ratio, '5.2f')} "
-                f"{m.errors + c.errors:>3}"
+                f"{m.errors + c.errors:>3} | {_fmt(s.default.rps if s.default else None, '8,.0f')} "
+                f"{_fmt(s.default_ratio, '10.2f')} {_fmt(s.default_cpu_ratio, '6.2f')}"
             )
     if report.million:
         out.append("\nlatency over 1,000,000 records (1 connection; filters in distinct spellings)")
@@ -549,6 +609,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=[],
         choices=("startup", "throughput", "million", "workers", "contract"),
     )
+    parser.add_argument(
+        "--scenario",
+        dest="kinds",
+        action="append",
+        choices=("show", "full", "eq", "cont", "range"),
+        help="throughput scenarios to run (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--size",
+        dest="sizes",
+        action="append",
+        type=int,
+        help="throughput dataset sizes (repeatable; default: 1,000 and 100,000)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     return parser.parse_args(argv)
 
@@ -571,11 +645,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         rounds=1 if args.quick else args.rounds,
         connections=args.connections,
         tool=tool,
-        sizes=(1000, 100_000),
+        sizes=tuple(args.sizes or (1000, 100_000)),
         startup_sizes=(1000, 100_000) if args.quick else (1000, 100_000, 1_000_000),
         million=million,
         workers="workers" not in args.skip,
         contract="contract" not in args.skip,
+        kinds=tuple(args.kinds or ("show", "full", "eq", "cont", "range")),
     )
     report = Report(
         meta={

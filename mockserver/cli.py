@@ -35,6 +35,7 @@ from mockserver.settings import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEV_TOKEN,
+    LOG_FORMATS,
     Settings,
     build_settings,
     parse_stack,
@@ -109,6 +110,17 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         default=None,
         metavar="N",
         help="serve from N processes sharing the port (SO_REUSEPORT; default 1)",
+    )
+    p.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        help="access log lines: text (default) or one JSON object per request (env MOCKSERVER_LOG_FORMAT)",
+    )
+    p.add_argument(
+        "--memo-mb",
+        type=int,
+        metavar="N",
+        help="remember successful answers up to N MiB in all (default 64; 0: off; env MOCKSERVER_MEMO_MB)",
     )
     p.add_argument(
         "--admin-token",
@@ -356,6 +368,8 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "header_timeout": args.header_timeout,
             "public_dir": args.public_dir,
             "stack": parse_stack(args.stack) if args.stack is not None else None,
+            "memo_mb": args.memo_mb,
+            "log_format": args.log_format,
         }
     )
     _refuse_unsupported(settings)

@@ -280,7 +280,7 @@ def _control_paths() -> dict[str, Any]:
     return {
         "/__mockserver/health": {
             "get": _control(
-                "Health and counters",
+                "Health",
                 "Record count, uptime, API request count, journal fill.",
                 {"200": _ok("The server is up.", {"$ref": local + "Health"}), **_CONTROL_ERRORS},
             )
@@ -366,7 +366,11 @@ def _control_paths() -> dict[str, Any]:
                 "Answer `status` (the live API's own body for it) and/or wait "
                 "`delay_ms` before answering, for the next `times` API requests whose path "
                 "matches the glob `path` (null: every path; times null: until removed). For each "
-                "request the first matching rule with a status and the first with a delay apply.",
+                "request the first matching rule with a status or kind and the first with a delay "
+                "apply. `retry_after` (seconds) is sent as Retry-After on an injected 429 or 503. "
+                "`kind` instead misbehaves on the connection: `reset` (TCP reset, no answer), "
+                "`empty` (closed, no bytes), `malformed` (a 200 whose body is not JSON), "
+                "`truncated` (the real answer cut before its Content-Length).",
                 {
                     "201": _ok("Added.", {"$ref": local + "Faults"}),
                     "422": _control_error("Invalid fault."),
@@ -410,7 +414,6 @@ def _control_schemas() -> dict[str, Any]:
                 "faults": {"type": "integer"},
                 "errors": {"type": "integer"},
                 "workers": {"type": "integer"},
-                "counters": {"type": "object", "additionalProperties": {"type": "integer"}},
             },
             "required": ["status", "records", "uptime_seconds", "requests"],
         },
@@ -426,6 +429,8 @@ def _control_schemas() -> dict[str, Any]:
                 "delay_ms": {"type": "integer", "minimum": 0, "maximum": FAULT_MAX_DELAY_MS, "default": 0},
                 "times": {"type": ["integer", "null"], "minimum": 1, "maximum": INT4_MAX, "default": 1},
                 "path": {"type": ["string", "null"], "examples": ["/api/train_sessions/*"]},
+                "retry_after": {"type": ["integer", "null"], "minimum": 0, "default": None},
+                "kind": {"enum": ["reset", "empty", "malformed", "truncated", None], "default": None},
             },
             "additionalProperties": False,
         },
@@ -448,6 +453,7 @@ def _control_schemas() -> dict[str, Any]:
                             "headers": {"type": "object", "additionalProperties": {"type": "string"}},
                             "status": {"type": "integer"},
                             "fault": {"type": "boolean"},
+                            "truncated": {"type": "boolean"},
                         },
                         "required": ["time", "method", "path", "query", "headers", "status"],
                     },

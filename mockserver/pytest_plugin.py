@@ -253,13 +253,27 @@ class TrainSessionsAPI:
 
     # --- faults ---------------------------------------------------------------------------------
 
-    def fail_next(self, status: int = 500, times: int | None = 1, path: str | None = None) -> None:
-        """Answer ``status`` (with the live API's body for it) to the next ``times`` requests.
+    def fail_next(
+        self,
+        status: int | None = None,
+        times: int | None = 1,
+        path: str | None = None,
+        *,
+        retry_after: int | None = None,
+        kind: str | None = None,
+    ) -> None:
+        """Answer ``status`` (default 500, with the live API's body for it) to the next
+        ``times`` requests, or misbehave as ``kind``.
 
         ``path`` is a glob on the request path (``/api/train_sessions/*``); ``times=None``
-        keeps failing until ``reset``.
+        keeps failing until ``reset``. ``retry_after`` (seconds) is sent as ``Retry-After``
+        with a 429 or 503. ``kind`` (instead of a status): ``"reset"`` (TCP reset, no answer),
+        ``"empty"`` (closed, no bytes), ``"malformed"`` (a 200 whose body is not JSON) or
+        ``"truncated"`` (the real answer cut before its Content-Length).
         """
-        self._add_fault(status=status, times=times, path=path)
+        if status is None and kind is None:
+            status = 500
+        self._add_fault(status=status, times=times, path=path, retry_after=retry_after, kind=kind)
 
     def delay(self, ms: int, times: int | None = None, path: str | None = None) -> None:
         """Hold every answer back ``ms`` milliseconds (or only the next ``times``), to test

@@ -20,6 +20,9 @@ DEV_TOKEN = "dev-token"
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
+MEMO_MB = 64
+LOG_FORMATS = ("text", "json")
+"""Default bound of the answer memo (``server/memo.py``), in MiB; 0 turns it off."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Settings:
     cors: tuple[str, ...] = ()  # origins answered with CORS headers on API routes ('*': any)
     public_dir: Path | None = None  # public/<status>.html for HTML error pages; None: Rails 6.1's own
     stack: Stack = DEFAULT_STACK  # the Rails/Ransack generation served (mockserver/stacks.py)
+    memo_mb: int = MEMO_MB  # bound of the answer memo in MiB (0: off)
+    log_format: str = "text"  # access log lines: text, or one JSON object per request
 
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""
@@ -108,6 +113,10 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         out["admin_token"] = env["MOCKSERVER_ADMIN_TOKEN"]
     if env.get("MOCKSERVER_STACK"):
         out["stack"] = parse_stack(env["MOCKSERVER_STACK"], "MOCKSERVER_STACK=")
+    if "MOCKSERVER_MEMO_MB" in env:
+        out["memo_mb"] = _env_int("MOCKSERVER_MEMO_MB", env["MOCKSERVER_MEMO_MB"])
+    if env.get("MOCKSERVER_LOG_FORMAT"):
+        out["log_format"] = env["MOCKSERVER_LOG_FORMAT"]
     if "MOCKSERVER_NO_AUTH" in env:
         out["auth"] = not _env_bool("MOCKSERVER_NO_AUTH", env["MOCKSERVER_NO_AUTH"])
     return out
@@ -145,6 +154,10 @@ def build_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None =
         raise UsageError("--fixtures and --seed/--count are exclusive: serve a file or generate")
     if settings.public_dir is not None and not settings.public_dir.is_dir():
         raise UsageError(f"--public-dir {settings.public_dir}: not a directory")
+    if settings.memo_mb < 0:
+        raise UsageError(f"--memo-mb {settings.memo_mb}: expected MiB >= 0 (0 turns the answer memo off)")
+    if settings.log_format not in LOG_FORMATS:
+        raise UsageError(f"--log-format {settings.log_format!r}: expected one of {', '.join(LOG_FORMATS)}")
     if settings.workers < 1:
         raise UsageError(f"--workers {settings.workers}: expected at least 1")
     for name in ("idle_timeout", "header_timeout"):

@@ -18,7 +18,6 @@ from mockserver.engine import ruby
 from mockserver.errors import BadRequestError
 from mockserver.model import INT4_MAX, INT4_MIN
 
-PREFIX = "/api/train_sessions"
 _INDEX = re.compile(r"/api/train_sessions(?:\.([^/.?]+))?\Z")
 _SHOW = re.compile(r"/api/train_sessions/([^/.?]+)(?:\.([^/.?]+))?\Z")
 _ESCAPED = re.compile(rb"%[a-zA-Z0-9]{2}")  # Journey's UriEncoder::ESCAPED: not only hex

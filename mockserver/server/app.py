@@ -16,6 +16,7 @@ log; the API route's wrapper also keeps the journal and applies injected faults 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -25,10 +26,13 @@ from aiohttp import web
 
 from mockserver.errors import RailsError
 from mockserver.openapi import build_openapi
+from mockserver.server.accesslog import AccessLog
 from mockserver.server.control import MAX_BODY, add_control_routes
 from mockserver.server.cors import cors_middleware
+from mockserver.server.faults import NO_ANSWER, misbehave
 from mockserver.server.guard import Policy, guard_middleware
-from mockserver.server.keys import PAGES, SETTINGS, STATE, TOKENS
+from mockserver.server.keys import IGNORED, MEMO_CONTEXT, PAGES, SETTINGS, STATE, TOKENS
+from mockserver.server.redaction import redact
 from mockserver.server.rendering import (
     ERROR_HEADER,
     PORTABILITY_HEADER,
@@ -36,17 +40,15 @@ from mockserver.server.rendering import (
     decorate,
     denied_response,
     error_response,
-    header_safe,
     json_response,
     negotiation,
 )
-from mockserver.server.state import ServerState, redact
+from mockserver.server.state import ServerState
 from mockserver.server.store import Store
 from mockserver.server.views import IGNORED_HEADER, dispatch
 from mockserver.settings import Settings
 from mockserver.stacks import DEFAULT_STACK, Stack
 
-access_log = logging.getLogger("mockserver.access")
 error_log = logging.getLogger("mockserver.error")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FAULT_HEADER = "X-Mockserver-Fault"
@@ -83,6 +85,7 @@ def fault_response(
     status: int,
     request: web.Request | None = None,
     pages: PublicPages | None = None,
+    retry_after: int | None = None,
     stack: Stack = DEFAULT_STACK,
 ) -> web.Response:
     """What an injected fault answers: the live API's own body for that status."""
@@ -91,6 +94,8 @@ def fault_response(
     else:
         response = error_response(RailsError(status, "injected fault"), request, pages, stack)
     response.headers[FAULT_HEADER] = "injected"
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -106,7 +111,13 @@ async def _no_route(request: web.Request, handler: Handler) -> web.StreamRespons
 
 
 def _wrapped(
-    handler: Handler, settings: Settings, state: ServerState, *, api: bool, pages: PublicPages | None = None
+    handler: Handler,
+    log: AccessLog | None,
+    state: ServerState,
+    *,
+    api: bool,
+    pages: PublicPages | None = None,
+    stack: Stack = DEFAULT_STACK,
 ) -> Handler:
     """``handler`` with faults and journal (API route only), error rendering and the access log.
 
@@ -116,42 +127,43 @@ def _wrapped(
     """
     journal = state.journal
     faults = state.faults
-    log = settings.access_log
-    stack = settings.stack
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
         response: web.StreamResponse | None = None
         injected = False
+        status = -1  # the response's, unless an injected fault sent none
+        misbehaved = False  # a socket-level fault: the answer is not Rails', or already sent
         generation = journal.generation
         if api:
             state.request_count += 1
             if faults:
-                delay_ms, status = faults.take(request.raw_path.partition("?")[0])
+                delay_ms, rule = faults.take(request.raw_path.partition("?")[0])
                 if delay_ms:
                     injected = True
                     await asyncio.sleep(delay_ms / 1000)
-                if status is not None:
-                    response, injected = fault_response(status, request, pages, stack), True
+                if rule is not None and rule.kind is not None:
+                    real = functools.partial(_answer, request, handler, state, pages, stack)
+                    response, injected = await misbehave(request, rule.kind, real), True
+                    misbehaved = True
+                    status = 0 if rule.kind in NO_ANSWER else response.status  # 0: nothing answered
+                elif rule is not None and rule.status is not None:
+                    response = fault_response(rule.status, request, pages, rule.retry_after, stack)
+                    injected = True
         if response is None:
             response = await _answer(request, handler, state, pages if api else None, stack)
-        if api:
+        if api and not misbehaved:
             response = decorate(request, response, started, time.perf_counter(), stack)
+        if status < 0:
+            status = response.status
         if api and journal.generation == generation:  # not reset while this was in flight
-            journal.append(request.method, request.raw_path, request.headers, response.status, injected)
-        if log:
+            journal.append(request.method, request.raw_path, request.headers, status, injected)
+        if log is not None:
             elapsed = (time.perf_counter() - started) * 1000
-            ignored = response.headers.get(IGNORED_HEADER)
-            portable = response.headers.get(PORTABILITY_HEADER)
-            access_log.info(
-                "%s %s %d %.1fms%s%s",
-                request.method,
-                header_safe(redact(request.raw_path), 500),
-                response.status,
-                elapsed,
-                f" ignored: {ignored}" if ignored else "",
-                f" differs on: {portable}" if portable else "",
-            )
+            # the header test first: Mapping.get raises and catches a KeyError when the key is absent
+            ignored = response.get(IGNORED, ()) if IGNORED_HEADER in response.headers else ()
+            portable = response.headers.get(PORTABILITY_HEADER, "")
+            log.request(request.method, request.raw_path, status, elapsed, ignored, portable)
         return response
 
     return wrapped
@@ -163,22 +175,32 @@ def create_app(settings: Settings, store: Store, *, state: ServerState | None = 
     ``state`` lets the caller (the pytest plugin) keep a handle on the mutable state; by
     default a fresh one is made around ``store``.
     """
-    state = state if state is not None else ServerState(store)
+    state = state if state is not None else ServerState(store, memo_bytes=settings.memo_mb << 20)
     policy = Policy.build(settings.host, settings.allow_hosts, settings.allow_origins)
     cors = [cors_middleware(settings.cors)] if settings.cors else []  # off: no cost per request
     app = web.Application(client_max_size=MAX_BODY, middlewares=[guard_middleware(policy), *cors, _no_route])
     app[SETTINGS] = settings
     app[STATE] = state
     app[TOKENS] = settings.effective_tokens()
+    app[MEMO_CONTEXT] = state.memo.context(settings, app[TOKENS])
     pages = PublicPages(settings.public_dir)
     app[PAGES] = pages
+    log = AccessLog(json=settings.log_format == "json") if settings.access_log else None
+    if log is not None:
+
+        async def flush_log(app: web.Application) -> None:
+            log.flush()
+
+        app.on_cleanup.append(flush_log)
 
     def guard(handler: Handler) -> Handler:
-        return _wrapped(handler, settings, state, api=False)
+        return _wrapped(handler, log, state, api=False)
 
     add_control_routes(app, guard)
     app.router.add_get("/openapi.json", guard(_openapi_handler()))
-    app.router.add_route("*", r"/{tail:[\s\S]*}", _wrapped(dispatch, settings, state, api=True, pages=pages))
+    app.router.add_route(
+        "*", r"/{tail:[\s\S]*}", _wrapped(dispatch, log, state, api=True, pages=pages, stack=settings.stack)
+    )
     return app
 
 

@@ -162,7 +162,6 @@ async def health(request: web.Request, state: ServerState) -> web.Response:
             "faults": len(state.faults.rules),
             "errors": len(state.bugs),
             "workers": settings.workers,
-            "counters": state.counters,
         }
     )
 
@@ -238,6 +237,8 @@ _FAULT_FIELDS = {
     "delay_ms": (int,),
     "times": (int, type(None)),
     "path": (str, type(None)),
+    "retry_after": (int, type(None)),
+    "kind": (str, type(None)),
 }
 
 

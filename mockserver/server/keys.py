@@ -14,3 +14,5 @@ SETTINGS = web.AppKey("settings", Settings)
 STATE = web.AppKey("state", ServerState)  # mutable: the served Store lives on it, see state.py
 TOKENS = web.AppKey("tokens", Mapping[str, "str | None"])
 PAGES = web.AppKey("pages", PublicPages)  # public/<status>.html, read once
+MEMO_CONTEXT = web.AppKey("memo_context", int)  # this app's settings and tokens, see memo.py
+IGNORED = web.ResponseKey("ignored", tuple[str, ...])  # an index answer's notices, for the access log

@@ -41,42 +41,70 @@ def render_record(record: Record) -> bytes:
     return bytes(memoryview(body))
 
 
+class SearchAnswers:
+    """The rows answered per compiled search, for every partition of one store together.
+
+    Compiled searches are memoised per raw query, so a repeated query is the same object and
+    costs a dict lookup here. Bounded, least recently used dropped first, by ``KEEP_ROWS`` row
+    references (8 bytes each: 8 MiB) and ``KEEP_ANSWERS`` answers (each also holds its compiled
+    search) per store, whatever the number of accounts; an answer of more than a quarter of
+    ``KEEP_ROWS`` rows is not kept. Freed with its store when the data is replaced.
+    """
+
+    KEEP_ROWS = 1_000_000
+    KEEP_ANSWERS = 1024
+
+    def __init__(self) -> None:
+        self._answers: OrderedDict[tuple[int, Search], list[Row]] = OrderedDict()
+        self.kept = 0  # row references held, plus one per answer
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+    def __contains__(self, key: tuple[int, Search]) -> bool:
+        return key in self._answers
+
+    def get(self, key: tuple[int, Search]) -> list[Row] | None:
+        answer = self._answers.get(key)
+        if answer is not None:
+            self._answers.move_to_end(key)
+        return answer
+
+    def put(self, key: tuple[int, Search], answer: list[Row]) -> None:
+        if len(answer) > self.KEEP_ROWS // 4:
+            return
+        self._answers[key] = answer
+        self.kept += len(answer) + 1
+        while self.kept > self.KEEP_ROWS or len(self._answers) > self.KEEP_ANSWERS:
+            _, dropped = self._answers.popitem(last=False)
+            self.kept -= len(dropped) + 1
+
+
 class Partition:
     """The records one account can see, newest id first, with their bytes.
 
-    Answers are remembered per compiled search (compiled searches are memoised per raw query,
-    so a repeated query is the same object): the data never changes under a partition (the
-    control API swaps in a new store), so a repeated query costs a dict lookup. The memory is
-    bounded by the number of row references kept.
+    Answers are remembered per compiled search in the store's ``SearchAnswers``: the data
+    never changes under a partition (the control API swaps in a new store).
     """
 
-    __slots__ = ("_answers", "_kept", "by_id", "bytes_of", "full_body", "indexes", "rows")
-    KEEP_ROWS = 2_000_000  # row references remembered across all answers (16 MB of pointers)
-    KEEP_ANSWERS = 1024  # and at most this many answers (each holds its compiled search)
+    __slots__ = ("_answers", "by_id", "bytes_of", "full_body", "indexes", "rows")
 
-    def __init__(self, rows: list[Row], bytes_of: dict[int, bytes]) -> None:
+    def __init__(self, rows: list[Row], bytes_of: dict[int, bytes], answers: SearchAnswers) -> None:
         self.rows = rows
         self.bytes_of = bytes_of
         self.by_id = {row[ID]: row for row in rows}
         self.indexes = Indexes(rows)
         self.full_body = self._join(rows)  # the unfiltered index, rendered once
-        self._answers: OrderedDict[Search, list[Row]] = OrderedDict()
-        self._kept = 0
+        self._answers = answers
 
     def search(self, search: Search) -> list[Row]:
         if not (search.conditions or search.groups or search.sorts or search.empty):
             return self.rows
-        answer = self._answers.get(search)
-        if answer is not None:
-            self._answers.move_to_end(search)
-            return answer
-        answer = run_indexed(search, self.rows, self.indexes)
-        if len(answer) <= self.KEEP_ROWS // 4:
-            self._answers[search] = answer
-            self._kept += len(answer) + 1
-            while self._kept > self.KEEP_ROWS or len(self._answers) > self.KEEP_ANSWERS:
-                _, dropped = self._answers.popitem(last=False)
-                self._kept -= len(dropped) + 1
+        key = (id(self), search)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = run_indexed(search, self.rows, self.indexes)
+            self._answers.put(key, answer)
         return answer
 
     def render(self, rows: list[Row]) -> bytes:
@@ -110,10 +138,11 @@ class Store:
         by_account: dict[str | None, list[Row]] = {}
         for record in ordered:
             by_account.setdefault(record.get("account"), []).append(prepare_row(record))
-        self.partitions = {account: Partition(rows, bytes_of) for account, rows in by_account.items()}
-        self._empty = Partition([], {})
-        # successful HTTP answers by request (see views.dispatch); dropped with the store
-        self.responses: dict[tuple[object, ...], tuple[bytes, dict[str, str]]] = {}
+        self.answers = SearchAnswers()  # shared by the partitions: one bound per store
+        self.partitions = {
+            account: Partition(rows, bytes_of, self.answers) for account, rows in by_account.items()
+        }
+        self._empty = Partition([], {}, self.answers)
 
     def __len__(self) -> int:
         return len(self.records)

@@ -16,7 +16,7 @@ from mockserver.engine.exposure import touched_error
 from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query
 from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError, RailsError
-from mockserver.server.keys import SETTINGS, STATE, TOKENS
+from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
 from mockserver.server.rendering import (
     ERROR_HEADER,
     JSON_TYPE,
@@ -77,43 +77,28 @@ def _partition(request: web.Request, stack: Stack) -> tuple[Partition | web.Resp
     return store.partition(account), touched
 
 
-_MEMO_TARGET = 2048  # longer targets are answered afresh every time
-_MEMO_BODY = 1 << 20  # bodies up to 1 MiB are remembered
-_MEMO_ENTRIES = 4096
-
-
 async def dispatch(request: web.Request) -> web.StreamResponse:
     """Every request lands here; Rails has no other routes, so anything else is a 404.
 
-    A successful answer is remembered per store, keyed by everything it depends on (raw
-    target, Authorization header and today's date, which lenient dates may read): the
-    store never changes (the control API swaps in a new one), so a repeated request costs a
-    dict lookup. Journal and faults still apply: they wrap this handler.
+    A successful answer is remembered in the server state's memo (``memo.py``), keyed by
+    everything it depends on (Accept included, so a remembered 200 passed negotiation), so a
+    repeated request costs a dict lookup. Journal, faults and the per-request headers
+    (``rendering.decorate``) still apply: they wrap this handler.
     """
-    store = request.app[STATE].store
-    stack = request.app[SETTINGS].stack
-    key = (
-        request.method,
-        request.raw_path,
-        request.headers.get("Authorization"),
-        datetime.date.today(),
-        stack.quirks,
-    )
-    remembered = store.responses.get(key) if len(request.raw_path) <= _MEMO_TARGET else None
-    if remembered is not None:
-        _acceptable(request, stack)  # not in the memo's key: a remembered 200 passed route and parse
-        body, headers = remembered
-        return web.Response(body=body, headers=headers)
-    response = _answer(request, stack)
-    if (
-        response.status == 200
-        and isinstance(response.body, bytes)
-        and len(response.body) <= _MEMO_BODY
-        and len(request.raw_path) <= _MEMO_TARGET
-    ):
-        store.responses[key] = (response.body, dict(response.headers))
-        if len(store.responses) > _MEMO_ENTRIES:
-            store.responses.pop(next(iter(store.responses)))
+    state = request.app[STATE]
+    memo = state.memo
+    key = memo.key(request.app[MEMO_CONTEXT], state.generation, request)
+    if key is not None:
+        remembered = memo.get(key)
+        if remembered is not None:
+            body, headers, ignored = remembered
+            response = web.Response(body=body, headers=headers)
+            if ignored:
+                response[IGNORED] = ignored
+            return response
+    response = _answer(request, request.app[SETTINGS].stack)
+    if key is not None and response.status == 200 and isinstance(response.body, bytes):
+        memo.put(key, response.body, response.headers, response.get(IGNORED, ()))
     return response
 
 
@@ -156,6 +141,7 @@ def _act(
         if notices:
             headers[IGNORED_HEADER] = header_safe("; ".join(notices))
     else:
+        notices = []
         ident = routing.cast_id(found.id or "")
         row = partition.by_id.get(ident) if ident is not None else None
         if row is None:
@@ -164,4 +150,7 @@ def _act(
         headers = rendered_headers(body, stack)
     if touched and (note := portability(frozenset(Quirk(q) for q in touched), stack)):
         headers[PORTABILITY_HEADER] = note
-    return web.Response(body=body, headers=headers)
+    response = web.Response(body=body, headers=headers)
+    if notices:
+        response[IGNORED] = tuple(notices)
+    return response

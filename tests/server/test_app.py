@@ -193,17 +193,17 @@ async def test_malformed_token_options_are_a_rails_500(make_client) -> None:  # 
     assert "X-Mockserver-Error" in response.headers
 
 
-async def test_repeated_requests_are_remembered_per_store(make_client) -> None:  # type: ignore[no-untyped-def]
-    """Check a repeated request gets the same answer, and a new store (reset) answers afresh."""
+async def test_repeated_requests_are_remembered_until_the_data_changes(make_client) -> None:  # type: ignore[no-untyped-def]
+    """Check a repeated request gets the same answer, and new data answers afresh."""
     from mockserver.server.keys import STATE
 
     client = await make_client()
     first = await (await client.get("/api/train_sessions?score_gteq=50", headers=ACME)).read()
     state = client.server.app[STATE]
-    assert len(state.store.responses) == 1
+    assert len(state.memo) == 1
     assert await (await client.get("/api/train_sessions?score_gteq=50", headers=ACME)).read() == first
     other = await client.get("/api/train_sessions?score_gteq=50", headers={"Authorization": "Token x"})
-    assert other.status == 401 and len(state.store.responses) == 1  # failures are not remembered
+    assert other.status == 401 and len(state.memo) == 1  # failures are not remembered
     state.replace_records([])
     assert await (await client.get("/api/train_sessions?score_gteq=50", headers=ACME)).read() == b"[]"
 

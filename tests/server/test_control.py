@@ -11,7 +11,8 @@ from aiohttp.test_utils import TestClient
 
 from mockserver.generate import generate_records
 from mockserver.server.control import ENDPOINTS, is_loopback
-from mockserver.server.state import FaultRule, Faults, redact, redact_headers
+from mockserver.server.faults import FaultRule, Faults
+from mockserver.server.redaction import redact, redact_headers
 
 RECORDS = generate_records(11, 40)
 AUTH = {"Authorization": 'Token token="dev-token"'}
@@ -241,7 +242,7 @@ async def test_journal_keeps_undecodable_bytes_readable(client: TestClient) -> N
 
 def test_journal_ring_buffer_drops_oldest() -> None:
     """Check that the journal holds at most its capacity and counts what it dropped."""
-    from mockserver.server.state import Journal
+    from mockserver.server.journal import Journal
 
     journal = Journal(3)
     for n in range(5):
@@ -345,9 +346,14 @@ def test_faults_take_uses_up_rules() -> None:
     faults.add(FaultRule(delay_ms=10, times=None))
     faults.add(FaultRule(status=500, times=1, path="/x/*"))
     faults.add(FaultRule(status=503, delay_ms=5, times=1))
-    assert faults.take("/y") == (10, 503)
-    assert faults.take("/x/1") == (10, 500)
-    assert faults.take("/x/1") == (10, None)
+
+    def take(path: str) -> tuple[int, int | None]:  # (delay, status): take() returns the rule
+        delay, rule = faults.take(path)
+        return delay, rule.status if rule else None
+
+    assert take("/y") == (10, 503)
+    assert take("/x/1") == (10, 500)
+    assert take("/x/1") == (10, None)
     assert len(faults.rules) == 1
 
 

@@ -8,6 +8,8 @@ filter over the data), never read back from the engine.
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import logging
 from typing import Any
 
@@ -17,6 +19,7 @@ from aiohttp.test_utils import TestClient
 from yarl import URL
 
 from mockserver.generate import generate_records
+from mockserver.server.accesslog import LOGGER_NAME
 from mockserver.server.rendering import PORTABILITY_HEADER
 from mockserver.stacks import DEFAULT_STACK, STACKS, stack_named
 
@@ -324,15 +327,30 @@ async def test_portable_requests_and_header_only_differences_are_not_warned(serv
     assert PORTABILITY_HEADER not in response.headers
 
 
-async def test_access_log_says_which_generations_differ(served, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_access_log_says_which_generations_differ(served, log_format: str) -> None:  # type: ignore[no-untyped-def]
     """Check that the access log line of a touched request carries the portability note."""
-    client = await served(access_log=True)
-    with caplog.at_level(logging.INFO, logger="mockserver.access"):
+    logger = logging.getLogger(LOGGER_NAME)
+    sink = io.StringIO()
+    handler = logging.StreamHandler(sink)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        client = await served(access_log=True, log_format=log_format)
         await _get(client, "/api/train_sessions", {"Authorization": "Bearer t"})
         await _get(client, "/api/train_sessions")
-    lines = [r.getMessage() for r in caplog.records if r.name == "mockserver.access"]
-    assert "differs on: rails4.2-ransack1.7: 401 for" in lines[0]
-    assert "differs on" not in lines[1]
+        await client.close()  # flushes the log
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    first, second = sink.getvalue().splitlines()
+    if log_format == "json":
+        assert json.loads(first)["differs_on"] == "rails4.2-ransack1.7: 401 for this Authorization scheme"
+        assert "differs_on" not in json.loads(second)
+    else:
+        assert first.endswith(" differs on: rails4.2-ransack1.7: 401 for this Authorization scheme")
+        assert "differs on" not in second
 
 
 async def test_browser_clients_can_read_the_portability_header(served) -> None:  # type: ignore[no-untyped-def]
