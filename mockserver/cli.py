@@ -38,8 +38,10 @@ from mockserver.settings import (
     LOG_FORMATS,
     Settings,
     build_settings,
+    parse_stack,
     parse_token,
 )
+from mockserver.stacks import DEFAULT_STACK, STACKS
 
 PROG = "mockserver"
 log = logging.getLogger("mockserver")
@@ -168,6 +170,12 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="serve DIR/<status>.html as the HTML error pages (default: a new Rails 6.1 app's "
         "public/404.html, 422.html and 500.html)",
     )
+    p.add_argument(
+        "--stack",
+        metavar="NAME",
+        help=f"the Rails/Ransack generation to emulate (default {DEFAULT_STACK.name}; "
+        "env MOCKSERVER_STACK); 'list' prints them",
+    )
     p.set_defaults(run=cmd_serve)
 
 
@@ -244,6 +252,9 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
     )
     print(f"mockserver: serving {len(store)} train sessions from {source}", file=out)
     print(f"mockserver: listening on {base}  (Ctrl-C to stop)", file=out)
+    if settings.stack != DEFAULT_STACK:
+        stack = settings.stack
+        print(f"mockserver: emulating {stack.name} (Rails {stack.rails}, Ransack {stack.ransack})", file=out)
     if not settings.auth:
         print(f"  curl -s '{base}?full_name_cont=a'", file=out)
     elif settings.uses_dev_token:
@@ -324,7 +335,18 @@ def _refuse_unsupported(settings: Settings) -> None:
         )
 
 
+def _print_stacks(out: TextIO) -> None:
+    """``serve --stack list``: one line per generation, the default first."""
+    width = max(len(s.name) for s in STACKS)
+    for s in STACKS:
+        versions = f"Rails {s.rails}, Ransack {s.ransack}, Rack {s.rack}, pg {s.pg}, Ruby {s.ruby}"
+        print(f"{s.name:<{width}}  {versions}" + (f"  ({s.note})" if s.note else ""), file=out)
+
+
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.stack is not None and args.stack.strip() == "list":
+        _print_stacks(out)
+        return 0
     tokens = dict(args.tokens) if args.tokens else None
     settings = build_settings(
         {
@@ -345,6 +367,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "idle_timeout": args.idle_timeout,
             "header_timeout": args.header_timeout,
             "public_dir": args.public_dir,
+            "stack": parse_stack(args.stack) if args.stack is not None else None,
             "memo_mb": args.memo_mb,
             "log_format": args.log_format,
         }

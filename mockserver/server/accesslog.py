@@ -65,9 +65,16 @@ class AccessLog:
         self._paths: dict[str, str] = {}  # target -> redacted, printable; clients repeat targets
 
     def request(
-        self, method: str, target: str, status: int, elapsed_ms: float, ignored: Sequence[str] = ()
+        self,
+        method: str,
+        target: str,
+        status: int,
+        elapsed_ms: float,
+        ignored: Sequence[str] = (),
+        portable: str = "",
     ) -> None:
-        """Log one answered request (the target's secrets redacted; ``ignored``: its notices)."""
+        """Log one answered request (the target's secrets redacted; ``ignored``: its notices;
+        ``portable``: the generations that would answer otherwise, as X-Mockserver-Portability)."""
         now = time.time()
         second = int(now)
         if second != self._second:
@@ -97,9 +104,13 @@ class AccessLog:
                 "ms": round(elapsed_ms, 1),
                 "ignored": list(ignored),
             }
+            if portable:
+                entry["differs_on"] = portable
             self._pending.append(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE).decode())
             return
         suffix = f" ignored: {header_safe('; '.join(ignored))}" if ignored else ""  # X-Mockserver-Ignored
+        if portable:
+            suffix += f" differs on: {portable}"
         self._pending.append(
             f"{self._stamp},{_MILLIS[millis]} {LOGGER_NAME} {method} {path} "
             f"{status} {elapsed_ms:.1f}ms{suffix}\n"

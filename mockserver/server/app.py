@@ -35,16 +35,19 @@ from mockserver.server.keys import IGNORED, MEMO_CONTEXT, PAGES, SETTINGS, STATE
 from mockserver.server.redaction import redact
 from mockserver.server.rendering import (
     ERROR_HEADER,
+    PORTABILITY_HEADER,
     PublicPages,
     decorate,
     denied_response,
     error_response,
     json_response,
+    negotiation,
 )
 from mockserver.server.state import ServerState
 from mockserver.server.store import Store
 from mockserver.server.views import IGNORED_HEADER, dispatch
 from mockserver.settings import Settings
+from mockserver.stacks import DEFAULT_STACK, Stack
 
 error_log = logging.getLogger("mockserver.error")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -54,23 +57,27 @@ __all__ = ["ERROR_HEADER", "create_app", "error_response", "redact"]
 
 
 async def _answer(
-    request: web.Request, handler: Handler, state: ServerState, pages: PublicPages | None
+    request: web.Request,
+    handler: Handler,
+    state: ServerState,
+    pages: PublicPages | None,
+    stack: Stack = DEFAULT_STACK,
 ) -> web.StreamResponse:
     """Run the handler, turning errors into the answers Rails would give (``pages`` None: JSON)."""
     negotiated = request if pages is not None else None
     try:
         return await handler(request)
     except RailsError as error:
-        return error_response(error, negotiated, pages)
+        return error_response(error, negotiated, pages, stack)
     except web.HTTPException as exc:
         if exc.status == 404 or exc.status == 405:
-            return error_response(RailsError(404, "no route matches"), negotiated, pages)
+            return error_response(RailsError(404, "no route matches"), negotiated, pages, stack)
         raise
     except Exception as exc:
         state.bugs.append(exc)
         error_log.exception("bug in the mock while serving %s %s", request.method, redact(request.raw_path))
         return error_response(
-            RailsError(500, "unexpected error in the mock (see its log)"), negotiated, pages
+            RailsError(500, "unexpected error in the mock (see its log)"), negotiated, pages, stack
         )
 
 
@@ -79,12 +86,13 @@ def fault_response(
     request: web.Request | None = None,
     pages: PublicPages | None = None,
     retry_after: int | None = None,
+    stack: Stack = DEFAULT_STACK,
 ) -> web.Response:
     """What an injected fault answers: the live API's own body for that status."""
     if status == 401:
-        response = denied_response()
+        response = denied_response(stack, negotiation(request).format if request is not None else None)
     else:
-        response = error_response(RailsError(status, "injected fault"), request, pages)
+        response = error_response(RailsError(status, "injected fault"), request, pages, stack)
     response.headers[FAULT_HEADER] = "injected"
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
@@ -98,7 +106,8 @@ async def _no_route(request: web.Request, handler: Handler) -> web.StreamRespons
     try:
         return await handler(request)
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
-        return error_response(RailsError(404, "no route matches"), request, request.app[PAGES])
+        stack = request.app[SETTINGS].stack
+        return error_response(RailsError(404, "no route matches"), request, request.app[PAGES], stack)
 
 
 def _wrapped(
@@ -108,6 +117,7 @@ def _wrapped(
     *,
     api: bool,
     pages: PublicPages | None = None,
+    stack: Stack = DEFAULT_STACK,
 ) -> Handler:
     """``handler`` with faults and journal (API route only), error rendering and the access log.
 
@@ -133,17 +143,17 @@ def _wrapped(
                     injected = True
                     await asyncio.sleep(delay_ms / 1000)
                 if rule is not None and rule.kind is not None:
-                    real = functools.partial(_answer, request, handler, state, pages)
+                    real = functools.partial(_answer, request, handler, state, pages, stack)
                     response, injected = await misbehave(request, rule.kind, real), True
                     misbehaved = True
                     status = 0 if rule.kind in NO_ANSWER else response.status  # 0: nothing answered
                 elif rule is not None and rule.status is not None:
-                    response = fault_response(rule.status, request, pages, rule.retry_after)
+                    response = fault_response(rule.status, request, pages, rule.retry_after, stack)
                     injected = True
         if response is None:
-            response = await _answer(request, handler, state, pages if api else None)
+            response = await _answer(request, handler, state, pages if api else None, stack)
         if api and not misbehaved:
-            response = decorate(request, response, started, time.perf_counter())
+            response = decorate(request, response, started, time.perf_counter(), stack)
         if status < 0:
             status = response.status
         if api and journal.generation == generation:  # not reset while this was in flight
@@ -152,7 +162,8 @@ def _wrapped(
             elapsed = (time.perf_counter() - started) * 1000
             # the header test first: Mapping.get raises and catches a KeyError when the key is absent
             ignored = response.get(IGNORED, ()) if IGNORED_HEADER in response.headers else ()
-            log.request(request.method, request.raw_path, status, elapsed, ignored)
+            portable = response.headers.get(PORTABILITY_HEADER, "")
+            log.request(request.method, request.raw_path, status, elapsed, ignored, portable)
         return response
 
     return wrapped
@@ -187,7 +198,9 @@ def create_app(settings: Settings, store: Store, *, state: ServerState | None = 
 
     add_control_routes(app, guard)
     app.router.add_get("/openapi.json", guard(_openapi_handler()))
-    app.router.add_route("*", r"/{tail:[\s\S]*}", _wrapped(dispatch, log, state, api=True, pages=pages))
+    app.router.add_route(
+        "*", r"/{tail:[\s\S]*}", _wrapped(dispatch, log, state, api=True, pages=pages, stack=settings.stack)
+    )
     return app
 
 
