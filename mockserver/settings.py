@@ -40,6 +40,7 @@ class Settings:
     header_timeout: float = 10.0  # seconds a client may take to send a request's headers
     cors: tuple[str, ...] = ()  # origins answered with CORS headers on API routes ('*': any)
     public_dir: Path | None = None  # public/<status>.html for HTML error pages; None: Rails 6.1's own
+    paginate: int | None = None  # rows per index page (api-pagination's headers); None: no pagination
 
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""
@@ -131,6 +132,8 @@ def build_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None =
         raise UsageError("--fixtures and --seed/--count are exclusive: serve a file or generate")
     if settings.public_dir is not None and not settings.public_dir.is_dir():
         raise UsageError(f"--public-dir {settings.public_dir}: not a directory")
+    if settings.paginate is not None and settings.paginate < 1:
+        raise UsageError(f"--paginate {settings.paginate}: expected at least 1 row per page")
     if settings.workers < 1:
         raise UsageError(f"--workers {settings.workers}: expected at least 1")
     for name in ("idle_timeout", "header_timeout"):

@@ -15,6 +15,7 @@ from mockserver.engine import auth, rack, routing
 from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query
 from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError
+from mockserver.server import pagination
 from mockserver.server.keys import SETTINGS, STATE, TOKENS
 from mockserver.server.rendering import (
     ERROR_HEADER,
@@ -117,11 +118,19 @@ def _answer(request: web.Request) -> web.Response:
         return partition
     if found.action == "index":
         search = compile_query(raw_query, datetime.date.today())  # the server owns the clock
-        notices = [str(n) for n in search.notices]
+        per_page = request.app[SETTINGS].paginate
+        notices = [str(n) for n in search.notices if not (per_page and n.param == pagination.PAGE_KEY)]
         if notices and request.app[SETTINGS].strict:
             raise BadRequestError("strict mode: " + "; ".join(notices), notices)
-        body = partition.render(partition.search(search))
-        headers = rendered_headers(body)
+        rows = partition.search(search)
+        page_headers: dict[str, str] = {}
+        if per_page:
+            params = rack.parse_query_cached(raw_query)
+            rows, page = pagination.paginate(rows, params, per_page)
+            url = f"{request.scheme}://{request.host}{raw_path.decode('latin-1')}"
+            page_headers = pagination.headers(page, url, raw_query)
+        body = partition.render(rows)
+        headers = rendered_headers(body) | page_headers
         if notices:
             headers[IGNORED_HEADER] = header_safe("; ".join(notices))
         return web.Response(body=body, headers=headers)
