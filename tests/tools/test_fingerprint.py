@@ -78,3 +78,17 @@ def test_ranking_prefers_fewest_unknowns() -> None:
     assert ranking[0].stack.name == "rails6.1-ransack4.1"
     assert ranking[1].stack.name == "rails6.1-ransack2.4" and ranking[1].unknown == 1
     assert [r.stack.name for r in ranking if not r.consistent] == NAMES[2:]
+
+
+def test_pagination_is_detected_and_does_not_blur_the_fingerprint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Check that a paginated index is reported with its headers and still fingerprints exactly
+    (row counts come from Total, not from the first page's length)."""
+    with serve(tmp_path, "--paginate", "64") as server:
+        report = _probe(f"{server.base}/api/train_sessions", capsys, "--allow-errors")
+    pagination = report["pagination"]
+    assert isinstance(pagination, dict)
+    assert pagination["per_page"] == "64" and pagination["total"] == "400"
+    assert 'rel="next"' in pagination["link"]
+    assert report["stacks"] == ["rails6.1-ransack4.1"]
