@@ -31,7 +31,16 @@ from mockserver.server import serving
 from mockserver.server.app import create_app
 from mockserver.server.limits import low_limit_notice, raise_open_file_limit
 from mockserver.server.store import Store
-from mockserver.settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN, Settings, build_settings, parse_token
+from mockserver.settings import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEV_TOKEN,
+    Settings,
+    build_settings,
+    parse_stack,
+    parse_token,
+)
+from mockserver.stacks import DEFAULT_STACK, STACKS
 
 PROG = "mockserver"
 log = logging.getLogger("mockserver")
@@ -157,6 +166,12 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="serve DIR/<status>.html as the HTML error pages (default: a new Rails 6.1 app's "
         "public/404.html, 422.html and 500.html)",
     )
+    p.add_argument(
+        "--stack",
+        metavar="NAME",
+        help=f"the Rails/Ransack generation to emulate (default {DEFAULT_STACK.name}; "
+        "env MOCKSERVER_STACK); 'list' prints them",
+    )
     p.set_defaults(run=cmd_serve)
 
 
@@ -233,6 +248,9 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
     )
     print(f"mockserver: serving {len(store)} train sessions from {source}", file=out)
     print(f"mockserver: listening on {base}  (Ctrl-C to stop)", file=out)
+    if settings.stack != DEFAULT_STACK:
+        stack = settings.stack
+        print(f"mockserver: emulating {stack.name} (Rails {stack.rails}, Ransack {stack.ransack})", file=out)
     if not settings.auth:
         print(f"  curl -s '{base}?full_name_cont=a'", file=out)
     elif settings.uses_dev_token:
@@ -313,7 +331,18 @@ def _refuse_unsupported(settings: Settings) -> None:
         )
 
 
+def _print_stacks(out: TextIO) -> None:
+    """``serve --stack list``: one line per generation, the default first."""
+    width = max(len(s.name) for s in STACKS)
+    for s in STACKS:
+        versions = f"Rails {s.rails}, Ransack {s.ransack}, Rack {s.rack}, pg {s.pg}, Ruby {s.ruby}"
+        print(f"{s.name:<{width}}  {versions}" + (f"  ({s.note})" if s.note else ""), file=out)
+
+
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.stack is not None and args.stack.strip() == "list":
+        _print_stacks(out)
+        return 0
     tokens = dict(args.tokens) if args.tokens else None
     settings = build_settings(
         {
@@ -335,6 +364,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "header_timeout": args.header_timeout,
             "public_dir": args.public_dir,
             "paginate": args.paginate,
+            "stack": parse_stack(args.stack) if args.stack is not None else None,
         }
     )
     _refuse_unsupported(settings)

@@ -11,7 +11,11 @@ Fixtures, after pytest-httpserver's design:
 * ``train_sessions_api_module``: a server of its own per module, so that data shaped once for a
   module is not wiped by the function-scoped resets.
 * ``train_sessions_api_factory``: start more servers (other tokens and accounts, a fixture
-  file, no auth, strict mode); all stop at the end of the session.
+  file, no auth, strict mode, another stack generation); all stop at the end of the session.
+
+Every server the fixtures start emulates the stack generation named by ``--mockserver-stack``
+(or the ini option ``mockserver_stack``; default the measured Rails 6.1/Ransack 4.1 stack);
+``train_sessions_api_factory(stack="rails4.2-ransack1.7")`` starts one of another generation.
 
 The server runs in a background thread with its own event loop, in the test's process, rather
 than in a subprocess driven through the control API: start-up takes milliseconds instead of an
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
 
     from mockserver.errors import FixtureProblem
     from mockserver.server.state import JournalEntry, ServerState
+    from mockserver.stacks import Stack
 
 __all__ = [
     "InvalidRecordError",
@@ -297,12 +302,14 @@ def start_train_sessions_api(
     auth: bool = True,
     strict: bool = False,
     journal_size: int = 10_000,
+    stack: str | Stack | None = None,
 ) -> TrainSessionsAPI:
     """Start a mock on a free loopback port; stop it with ``.stop()``.
 
     Data: ``records``, else the ``fixtures`` file, else the packaged dataset that ``mockserver
     serve`` uses. ``tokens`` maps token -> account (default: one random token for the default
-    account); ``.token`` is the first one.
+    account); ``.token`` is the first one. ``stack`` is a generation's name (``mockserver
+    serve --stack list``) or a ``Stack``; default the measured one.
     """
     from mockserver.dataset import load_records, validate_records
     from mockserver.resources import default_fixtures_path
@@ -310,28 +317,65 @@ def start_train_sessions_api(
     from mockserver.server.state import ServerState
     from mockserver.server.store import Store
     from mockserver.settings import Settings
+    from mockserver.stacks import DEFAULT_STACK, Stack, stack_named
 
+    served = stack if isinstance(stack, Stack) else stack_named(stack) if stack else DEFAULT_STACK
     if records is not None:
         data = validate_records([dict(r) for r in records], "start_train_sessions_api(records=)")
     else:
         data = load_records(fixtures if fixtures is not None else default_fixtures_path())
     tokens = dict(tokens) if tokens else {f"mock-{secrets.token_hex(8)}": None}
-    settings = Settings(host="127.0.0.1", port=0, tokens=tokens, auth=auth, strict=strict, access_log=False)
+    settings = Settings(
+        host="127.0.0.1",
+        port=0,
+        tokens=tokens,
+        auth=auth,
+        strict=strict,
+        access_log=False,
+        stack=served,
+    )
     store = Store(data)
     state = ServerState(store, journal_size=journal_size)
     server = _ServerThread(create_app(settings, store, state=state), state)
     return TrainSessionsAPI(server, next(iter(tokens)) if auth else None)
 
 
-# --- fixtures -------------------------------------------------------------------------------------
+# --- options and fixtures -------------------------------------------------------------------------
+
+_STACK_OPTION = "--mockserver-stack"
+_STACK_INI = "mockserver_stack"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    help_text = "the Rails/Ransack generation the mock fixtures emulate (mockserver serve --stack list)"
+    parser.getgroup("mockserver", "train-sessions API mock").addoption(
+        _STACK_OPTION, default=None, metavar="NAME", help=f"{help_text}; overrides the ini option"
+    )
+    parser.addini(_STACK_INI, help_text, default="")
+
+
+def _configured_stack(config: pytest.Config) -> str | None:
+    """The generation named on the command line, else in the ini file (None: the default)."""
+    name = config.getoption(_STACK_OPTION) or config.getini(_STACK_INI)
+    if not name:
+        return None
+    from mockserver.stacks import stack_named
+
+    try:
+        stack_named(name)
+    except KeyError as exc:
+        raise pytest.UsageError(f"{_STACK_OPTION}/{_STACK_INI}: {exc.args[0]}") from None
+    return str(name)
 
 
 @pytest.fixture(scope="session")
-def train_sessions_api_factory() -> Iterator[Callable[..., TrainSessionsAPI]]:
+def train_sessions_api_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., TrainSessionsAPI]]:
     """Start mocks with ``start_train_sessions_api``'s options; all stop after the session."""
     started: list[TrainSessionsAPI] = []
+    default_stack = _configured_stack(pytestconfig)
 
     def start(**options: Any) -> TrainSessionsAPI:
+        options.setdefault("stack", default_stack)
         api = start_train_sessions_api(**options)
         started.append(api)
         return api
@@ -350,9 +394,9 @@ def train_sessions_api_session(
 
 
 @pytest.fixture(scope="module")
-def train_sessions_api_module() -> Iterator[TrainSessionsAPI]:
+def train_sessions_api_module(pytestconfig: pytest.Config) -> Iterator[TrainSessionsAPI]:
     """A mock of this module's own, stopped after the module; never reset automatically."""
-    api = start_train_sessions_api()
+    api = start_train_sessions_api(stack=_configured_stack(pytestconfig))
     yield api
     api.stop()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.errors import UsageError
+from mockserver.stacks import DEFAULT_STACK, STACKS, Stack, stack_named
 
 DEV_TOKEN = "dev-token"
 """The documented development token, used when auth is on and no ``--token`` is given."""
@@ -41,6 +42,7 @@ class Settings:
     cors: tuple[str, ...] = ()  # origins answered with CORS headers on API routes ('*': any)
     public_dir: Path | None = None  # public/<status>.html for HTML error pages; None: Rails 6.1's own
     paginate: int | None = None  # rows per index page (api-pagination's headers); None: no pagination
+    stack: Stack = DEFAULT_STACK  # the Rails/Ransack generation served (mockserver/stacks.py)
 
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""
@@ -61,6 +63,16 @@ def parse_token(spec: str) -> tuple[str, str | None]:
     if sep and not account.strip():
         raise UsageError(f"--token {spec!r}: the account after '=' is empty")
     return token, (account.strip() if sep else None)
+
+
+def parse_stack(name: str, source: str = "--stack") -> Stack:
+    """The generation called ``name``; a UsageError listing the valid names otherwise."""
+    try:
+        return stack_named(name.strip())
+    except KeyError:
+        names = ", ".join(s.name for s in STACKS)
+        sep = "" if source.endswith("=") else " "
+        raise UsageError(f"{source}{sep}{name!r}: unknown stack generation; one of: {names}") from None
 
 
 def _env_bool(name: str, raw: str) -> bool:
@@ -95,6 +107,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         out["strict"] = _env_bool("MOCKSERVER_STRICT", env["MOCKSERVER_STRICT"])
     if env.get("MOCKSERVER_ADMIN_TOKEN"):  # safer than a flag: not visible in ps
         out["admin_token"] = env["MOCKSERVER_ADMIN_TOKEN"]
+    if env.get("MOCKSERVER_STACK"):
+        out["stack"] = parse_stack(env["MOCKSERVER_STACK"], "MOCKSERVER_STACK=")
     if "MOCKSERVER_NO_AUTH" in env:
         out["auth"] = not _env_bool("MOCKSERVER_NO_AUTH", env["MOCKSERVER_NO_AUTH"])
     return out

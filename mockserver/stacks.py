@@ -218,7 +218,13 @@ STACKS: tuple[Stack, ...] = (
     ),
     Stack("rails6.1-ransack2.4", "6.1.7.10", "2.4.2", "2.2.22", "1.4", "3.1", _RANSACK_BEFORE_4),
     Stack(
-        "rails6.0-ransack2.4", "6.0.6", "2.4.2", "2.2.22", "1.4", "2.7", _RANSACK_BEFORE_4 | _RAILS_BEFORE_6_1
+        "rails6.0-ransack2.4",
+        "6.0.6",
+        "2.4.2",
+        "2.2.22",
+        "1.4",
+        "2.7.8",
+        _RANSACK_BEFORE_4 | _RAILS_BEFORE_6_1,
     ),
     Stack(
         "rails5.2-ransack2.3",
@@ -238,7 +244,7 @@ STACKS: tuple[Stack, ...] = (
         "2.4",
         _RANSACK_BEFORE_2_4
         | _RAILS_BEFORE_5_2
-        | {Quirk.I_CONT_IGNORED, Quirk.NUL_TRUNCATES, Quirk.LONG_DATES_PARSED},
+        | {Quirk.I_CONT_IGNORED, Quirk.NUL_TRUNCATES, Quirk.LONG_DATES_PARSED, Quirk.NO_QUERY_LIMIT},
         "pg 0.21 and Ruby 2.4 assumed (the 2017 era; Rails 5.1 allows pg >= 0.18)",
     ),
     Stack(

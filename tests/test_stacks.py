@@ -57,3 +57,10 @@ def test_markdown_table_has_a_row_per_quirk() -> None:
     rows = stacks_markdown().splitlines()[2:]
     assert len(rows) == len(QUIRKS)
     assert all(row.count("|") == len(STACKS) + 5 for row in rows)
+
+
+def test_rack_before_2_2_14_has_no_query_limit() -> None:
+    """Check that every generation on Rack < 2.2.14 (rack@3f5a4249) parses any number of params."""
+    for stack in STACKS:
+        version = tuple(int(part) for part in stack.rack.split("."))
+        assert stack.has(Quirk.NO_QUERY_LIMIT) == (version < (2, 2, 14)), stack.name

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from mockserver.engine import ruby
 from mockserver.errors import InternalServerError
+from mockserver.stacks import DEFAULT_STACK, Quirk, Stack
 
 REALM = "Application"
 CHALLENGE = f'Token realm="{REALM}"'
@@ -69,20 +70,85 @@ def token_from_header(authorization: str | None) -> str | None:
     return None if _ruby_blank(token) else token
 
 
-def account_for(authorization: str | None, tokens: Mapping[str, str | None]) -> tuple[bool, str | None]:
-    """(authenticated, account) for a request's header against the configured tokens."""
-    cacheable = authorization is None or len(authorization) <= 1024
-    token = _token_cached(authorization) if cacheable else token_from_header(authorization)
+# Rails 4.2 (actionpack v4.2.11 http_authentication.rb), before rails@4b4e890781c (Bearer) and
+# rails@d5a0d710379 (any whitespace after the scheme), both v5.0.0:
+#   TOKEN_REGEX = /^Token /    AUTHN_PAIR_DELIMITERS = /(?:,|;|\t+)/
+#   auth.sub(TOKEN_REGEX, '').split(/\s*#{AUTHN_PAIR_DELIMITERS}\s*/)
+_SCHEME_42 = re.compile(r"^Token ", re.M)
+_PAIR_SPLIT_42 = re.compile(r"[\t\n\v\f\r ]*(?:,|;|\t+)[\t\n\v\f\r ]*")
+
+
+def _ruby_split(pattern: re.Pattern[str], text: str) -> list[str]:
+    """Ruby ``String#split(regex)``: trailing empty fields are dropped."""
+    fields = pattern.split(text)
+    while fields and fields[-1] == "":
+        fields.pop()
+    return fields
+
+
+def token_from_header_42(authorization: str | None) -> str | None:
+    """The token Rails 4.2 reads (``raw_params`` then ``rewrite_param_values``), or None.
+
+    Only ``Token`` and one space open the header; the pieces are not stripped, so
+    ``Token  token="T"`` reads `` token="T`` and ``Token token="T" `` reads ``T" ``.
+    """
+    if not authorization:
+        return None
+    match = _SCHEME_42.search(authorization)
+    if match is None:
+        return None
+    rest = authorization[: match.start()] + authorization[match.end() :]
+    pieces = _ruby_split(_PAIR_SPLIT_42, rest) or [""]
+    first = pieces[0] if pieces[0].startswith("token=") else "token=" + pieces[0]
+    for option in pieces[1:]:
+        if not 1 <= len(_fields(option)) <= 2:
+            raise InternalServerError(
+                f"Authorization option {option!r} makes Hash[] raise ArgumentError in Rails "
+                "(invalid number of elements), which answers 500"
+            )
+    fields = _fields(first)
+    token = _QUOTES.sub("", fields[1]) if len(fields) > 1 else None
+    return None if _ruby_blank(token) else token
+
+
+def _read(authorization: str | None, strict: bool) -> tuple[str | None, bool]:
+    """(token, touched): ``touched`` when Rails 4.2 would read another token than Rails >= 5."""
+    if strict:
+        return token_from_header_42(authorization), False
+    token = token_from_header(authorization)
     if token is None:
-        return False, None
-    for known, account in tokens.items():
-        if hmac.compare_digest(known.encode(), token.encode("utf-8", "surrogateescape")):
-            return True, account
-    return False, None
+        return None, False
+    try:
+        old = token_from_header_42(authorization)
+    except InternalServerError:
+        old = None
+    return token, old != token
 
 
 # A client sends the same header on every request: parse each distinct one once.
-_token_cached = functools.lru_cache(maxsize=1024)(token_from_header)
+_read_cached = functools.lru_cache(maxsize=1024)(_read)
+
+
+def account_for(
+    authorization: str | None, tokens: Mapping[str, str | None], stack: Stack = DEFAULT_STACK
+) -> tuple[bool, str | None]:
+    """(authenticated, account) for a request's header against the configured tokens."""
+    return account_and_touched(authorization, tokens, stack)[:2]
+
+
+def account_and_touched(
+    authorization: str | None, tokens: Mapping[str, str | None], stack: Stack = DEFAULT_STACK
+) -> tuple[bool, str | None, bool]:
+    """``account_for`` plus whether the answer would differ where ``STRICT_TOKEN_SCHEME`` holds."""
+    strict = stack.has(Quirk.STRICT_TOKEN_SCHEME)
+    cacheable = authorization is None or len(authorization) <= 1024
+    token, touched = _read_cached(authorization, strict) if cacheable else _read(authorization, strict)
+    if token is None:
+        return False, None, False
+    for known, account in tokens.items():
+        if hmac.compare_digest(known.encode(), token.encode("utf-8", "surrogateescape")):
+            return True, account, touched
+    return False, None, False
 
 
 def token_header(token: str) -> str:

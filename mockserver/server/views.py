@@ -64,7 +64,7 @@ def _partition(request: web.Request) -> Partition | web.Response:
     if not request.app[SETTINGS].auth:
         return store.partition(None)
     authorization = request.headers.get("Authorization")
-    ok, account = auth.account_for(authorization, request.app[TOKENS])
+    ok, account = auth.account_for(authorization, request.app[TOKENS], request.app[SETTINGS].stack)
     if not ok:
         denied = denied_response()
         denied.headers[ERROR_HEADER] = denial_reason(authorization)

@@ -172,3 +172,47 @@ _SAFE_TOKEN = st.text(st.characters(whitelist_categories=("L", "N"), max_codepoi
 )
 def test_well_formed_headers_yield_their_token(token: str, template: str) -> None:
     assert token_from_header(template.format(token)) == token
+
+
+# Rails 4.2's column of stack-generations.md §3.3, from actionpack v4.2.11's raw_params
+# (TOKEN_REGEX = /^Token /, pieces split on /\s*(?:,|;|\t+)\s*/ and never stripped).
+RAILS_42 = [
+    ('Token token="T"', "T"),
+    ("Token token=T", "T"),
+    ('Token token="T", foo="bar"', "T"),
+    ('Token token="T";other', "T"),
+    ("Token T", "T"),
+    ("Bearer T", None),
+    ('Token  token="T"', ' token="T'),
+    ('Token\ttoken="T"', None),
+    ('Token token="T" ', 'T" '),
+]
+
+
+@pytest.mark.parametrize(("header", "token"), RAILS_42)
+def test_rails_42_token_parsing(header: str, token: str | None) -> None:
+    """Check that the Rails 4.2 reader gives the token §3.3's table gives for each header."""
+    from mockserver.engine.auth import token_from_header_42
+
+    assert token_from_header_42(header) == token
+
+
+@pytest.mark.parametrize("header", ["Bearer T", 'Token  token="T"', 'Token\ttoken="T"'])
+def test_strict_scheme_is_401_only_on_old_stacks(header: str) -> None:
+    """Check that Bearer and extra whitespace authenticate by default, not on rails4.2, and are flagged."""
+    from mockserver.engine.auth import account_and_touched
+    from mockserver.stacks import stack_named
+
+    tokens = {"T": None}
+    assert account_and_touched(header, tokens) == (True, None, True)
+    assert account_and_touched(header, tokens, stack_named("rails4.2-ransack1.7"))[0] is False
+    assert account_and_touched(header, tokens, stack_named("rails5.1-ransack1.8"))[0] is True
+
+
+def test_plain_token_header_is_not_flagged() -> None:
+    """Check that the documented header authenticates on every stack and touches no quirk."""
+    from mockserver.engine.auth import account_and_touched
+    from mockserver.stacks import STACKS
+
+    for stack in STACKS:
+        assert account_and_touched('Token token="T"', {"T": "acme"}, stack) == (True, "acme", False)
