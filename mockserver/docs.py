@@ -1,7 +1,8 @@
 """Reference tables for the README, rendered from the model so the docs cannot drift.
 
-``python -m mockserver.docs`` rewrites the README section between ``<!-- filters:start -->``
-and ``<!-- filters:end -->``; a test fails when the committed README differs.
+``python -m mockserver.docs`` rewrites the README sections between ``<!-- filters:start -->``
+and ``<!-- filters:end -->`` and between ``<!-- stacks:start -->`` and ``<!-- stacks:end -->``;
+a test fails when the committed README differs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from mockserver.associations import FOREIGN_KEYS
 from mockserver.model import FIELDS, FILTERS, Kind
+from mockserver.stacks import STACKS, stacks_markdown
 
 _KIND_TEXT = {
     Kind.ID: "integer",
@@ -67,6 +69,25 @@ def filters_markdown() -> str:
     return "\n".join(lines)
 
 
+def stacks_section() -> str:
+    """The generations (``serve --stack list``) and their quirks, from ``mockserver.stacks``."""
+    lines = [
+        "| `--stack` | Rails | Ransack | Rack | pg | Ruby | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in STACKS:
+        lines.append(f"| `{s.name}` | {s.rails} | {s.ransack} | {s.rack} | {s.pg} | {s.ruby} | {s.note} |")
+    lines += [
+        "",
+        'What each generation answers differently from the default ("old": this generation has the',
+        'old behaviour; "checked": `stand-in` = measured on a real Rails 6.1 app here, `source` =',
+        "unit-tested against the cited source lines, as Rails 4.x and Ransack 1.x need Ruby <= 2.6):",
+        "",
+        stacks_markdown(),
+    ]
+    return "\n".join(lines)
+
+
 def replace_section(text: str, name: str, body: str) -> str:
     """``text`` with the marked section ``name`` replaced by ``body``."""
     pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
@@ -77,9 +98,8 @@ def replace_section(text: str, name: str, body: str) -> str:
 
 def main(readme: str = "README.md") -> int:
     path = Path(readme)
-    path.write_text(
-        replace_section(path.read_text(encoding="utf-8"), "filters", filters_markdown()), encoding="utf-8"
-    )
+    text = replace_section(path.read_text(encoding="utf-8"), "filters", filters_markdown())
+    path.write_text(replace_section(text, "stacks", stacks_section()), encoding="utf-8")
     return 0
 
 

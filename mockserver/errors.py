@@ -101,6 +101,7 @@ class RailsError(MockServerError):
     status: int = 500
     detail: str = ""  # why the mock answered this (sent in a header, logged)
     problems: list[str] = field(default_factory=list)  # strict-mode problems, listed in the body
+    touched: frozenset[str] = frozenset()  # stacks.Quirk values whose generations answer otherwise
 
     def __post_init__(self) -> None:
         super().__init__(self.detail or self.reason)

@@ -10,10 +10,21 @@ import it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["DEFAULT_STACK", "QUIRKS", "STACKS", "Layer", "Quirk", "QuirkInfo", "Stack", "stack_named"]
+__all__ = [
+    "DEFAULT_STACK",
+    "QUIRKS",
+    "STACKS",
+    "Layer",
+    "Quirk",
+    "QuirkInfo",
+    "Stack",
+    "portability",
+    "stack_named",
+]
 
 
 class Layer(StrEnum):
@@ -56,6 +67,7 @@ class QuirkInfo:
     modern: str
     changed_in: str
     checked: str  # "stand-in": measured on real code here; "source": unit-tested against the cited lines
+    effect: str = ""  # what a client sees there, in a few words (the portability header)
 
 
 QUIRKS: dict[Quirk, QuirkInfo] = {
@@ -65,6 +77,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "`_` is escaped (literal)",
         "ransack@9c2bbfb7 (v1.8.0)",
         "source",
+        effect="`_` is a wildcard",
     ),
     Quirk.NO_STRIP: QuirkInfo(
         Layer.RANSACK,
@@ -73,6 +86,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "string values are stripped of ASCII whitespace and NUL",
         "ransack@eabd135b (v2.4.0)",
         "stand-in (strip_whitespace = false)",
+        effect="padded value searched as sent",
     ),
     Quirk.I_CONT_IGNORED: QuirkInfo(
         Layer.RANSACK,
@@ -80,6 +94,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "`_i_cont` is ILIKE on the downcased value",
         "ransack@49774fdd (v1.6.0) removed, ransack@f7225de3 (v2.3.1) re-added",
         "source",
+        effect="_i_cont ignored",
     ),
     Quirk.CASTED_OVERFLOW_500: QuirkInfo(
         Layer.RANSACK,
@@ -87,6 +102,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "compared as a plain number (`score_eq=2147483648` is `[]`, `score_lt=2147483648` all rows)",
         "ransack@8946268a (v4.0.0)",
         "stand-in (Ransack v2.4.2)",
+        effect="500 for an out-of-int4 integer",
     ),
     Quirk.INVALID_UTF8_500: QuirkInfo(
         Layer.RAILS,
@@ -94,6 +110,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "400 Bad Request",
         "rails@59ab2d1ee59 (v5.0.0)",
         "source",
+        effect="500 for invalid UTF-8",
     ),
     Quirk.STRING_ERROR_STATUS: QuirkInfo(
         Layer.RAILS,
@@ -101,6 +118,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         'the status is an integer: `{"status":404,...}`',
         "rails@0b81b3094a1 (v5.0.0)",
         "source",
+        effect="error status as a string",
     ),
     Quirk.STRICT_TOKEN_SCHEME: QuirkInfo(
         Layer.RAILS,
@@ -108,6 +126,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "`Bearer` and any whitespace after `Token` are accepted",
         "rails@4b4e890781c, rails@d5a0d710379 (v5.0.0)",
         "source",
+        effect="401 for this Authorization scheme",
     ),
     Quirk.UNAUTHORIZED_AS_FORMAT: QuirkInfo(
         Layer.RAILS,
@@ -115,6 +134,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "the 401 is `text/plain; charset=utf-8`",
         "rails@8cb8ce98d90 (v5.0.0)",
         "source",
+        effect="401 sent as the request format",
     ),
     Quirk.FEWER_SECURITY_HEADERS: QuirkInfo(
         Layer.RAILS,
@@ -123,6 +143,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "six default security headers",
         "rails@5d7b70f4336, rails@428939be9f9 (v5.2.0)",
         "source",
+        effect="three security headers",
     ),
     Quirk.NO_VARY_ACCEPT: QuirkInfo(
         Layer.RAILS,
@@ -130,6 +151,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "`Vary: Accept` when the format came from the Accept header",
         "rails@5745a3c0928 (v6.1.0)",
         "stand-in (Rails 6.1 sends it)",
+        effect="no Vary",
     ),
     Quirk.BAD_ACCEPT_IGNORED: QuirkInfo(
         Layer.RAILS,
@@ -137,6 +159,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "406 Not Acceptable",
         "rails@b5e8942c950, rails@378b4fedb1d (v6.0.0)",
         "source",
+        effect="200 for an unparseable Accept",
     ),
     Quirk.DECIMAL_NOT_ROUNDED: QuirkInfo(
         Layer.RAILS,
@@ -144,6 +167,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "rounded to decimal(10,1) before comparing",
         "rails@a741208f80d (v6.0.0)",
         "source",
+        effect="decimal compared unrounded",
     ),
     Quirk.MD5_ETAG: QuirkInfo(
         Layer.RACK,
@@ -151,6 +175,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         'ETag is `W/"sha256(body)[0,32]"`',
         "rack@7b66d2cd (2.0.0)",
         "source",
+        effect="MD5 ETag",
     ),
     Quirk.NO_QUERY_LIMIT: QuirkInfo(
         Layer.RACK,
@@ -158,6 +183,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "more than 4096 parameters is a 500 (QueryLimitError)",
         "rack@3f5a4249 (2.2.14)",
         "source",
+        effect="no parameter limit",
     ),
     Quirk.NUL_TRUNCATES: QuirkInfo(
         Layer.PG,
@@ -165,6 +191,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "an embedded NUL is a 500 (ArgumentError)",
         "ruby-pg@55ece45 (v1.1.0)",
         "source",
+        effect="value cut at the NUL, 200",
     ),
     Quirk.LONG_DATES_PARSED: QuirkInfo(
         Layer.RUBY,
@@ -172,6 +199,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "over 128 characters, Date.parse raises and the condition is dropped",
         "CVE-2021-41817 (Ruby 2.6.9 / 2.7.5 / 3.0.3)",
         "source",
+        effect="date over 128 characters parsed",
     ),
 }
 
@@ -277,6 +305,22 @@ def stack_named(name: str) -> Stack:
         return _BY_NAME[name]
     except KeyError:
         raise KeyError(f"unknown stack {name!r}; one of: {', '.join(_BY_NAME)}") from None
+
+
+# Differences in headers only: every answer has them, so they are never warned about.
+HEADER_ONLY = frozenset({Quirk.FEWER_SECURITY_HEADERS, Quirk.NO_VARY_ACCEPT, Quirk.MD5_ETAG})
+
+
+@functools.lru_cache(maxsize=256)
+def portability(touched: frozenset[Quirk], served: Stack = DEFAULT_STACK) -> str:
+    """The ``X-Mockserver-Portability`` value: each generation that would answer otherwise
+    because of a quirk this request touched, and how (``""`` when none would)."""
+    parts = []
+    for stack in STACKS:
+        effects = [QUIRKS[q].effect for q in QUIRKS if q in touched and stack.has(q) != served.has(q)]
+        if effects and stack != served:
+            parts.append(f"{stack.name}: {', '.join(effects)}")
+    return "; ".join(parts)
 
 
 def stacks_markdown() -> str:

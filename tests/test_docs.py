@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mockserver.docs import filters_markdown, replace_section
+from mockserver.docs import filters_markdown, replace_section, stacks_section
 from mockserver.model import FILTERS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -21,3 +21,9 @@ def test_every_filter_is_documented() -> None:
     text = README.read_text(encoding="utf-8")
     for f in FILTERS:
         assert f"`{f.name}`" in text and f.ransack in text
+
+
+def test_readme_stack_generations_are_current() -> None:
+    """Check that README's generation tables equal mockserver/stacks.py (run python -m mockserver.docs)."""
+    text = README.read_text(encoding="utf-8")
+    assert replace_section(text, "stacks", stacks_section()) == text

@@ -15,11 +15,13 @@ from decimal import Decimal, InvalidOperation, Overflow
 from typing import Any, Final
 
 from mockserver.engine import ruby
+from mockserver.engine.exposure import Exposure
 from mockserver.engine.postgres import date_key, tenths
 from mockserver.engine.rack import ParamValue
 from mockserver.engine.rubydate import ruby_date_new, ruby_to_date
 from mockserver.errors import InternalServerError
 from mockserver.model import INT4_MAX, INT4_MIN, Kind
+from mockserver.stacks import Quirk
 
 
 class _SqlNull:
@@ -39,14 +41,20 @@ _TO_D = re.compile(r"[ \t\n\v\f\r]*([+-]?(?:[0-9][0-9_]*)?(?:\.[0-9][0-9_]*)?(?:
 _SPECIAL = {"Infinity": math.inf, "+Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.inf}
 
 
-def cast_value(value: ParamValue, kind: Kind, key: str, today: datetime.date) -> Any:
-    """One value as Ransack's Value#cast gives it for a column of ``kind``."""
+def cast_value(
+    value: ParamValue, kind: Kind, key: str, today: datetime.date, exposure: Exposure | None = None
+) -> Any:
+    """One value as Ransack's Value#cast gives it for a column of ``kind``.
+
+    ``exposure``: the served generation (LONG_DATES_PARSED, DECIMAL_NOT_ROUNDED), noting when
+    the value would cast otherwise on a generation that has one of them.
+    """
     if kind is Kind.INT:
         return _to_integer(value, key)
     if kind is Kind.DATE:
-        return _to_date(value, today)
+        return _to_date(value, today, exposure)
     if kind is Kind.DECIMAL:
-        return _to_decimal(value, key)
+        return _to_decimal(value, key, exposure)
     # text columns: to_s (Ruby inspect for arrays and hashes, "" for nil)
     if value is None:
         return ""
@@ -62,7 +70,7 @@ def _to_integer(value: ParamValue, key: str) -> int | None:
     return None if ruby.is_blank(value) else ruby.to_i(value or "")
 
 
-def _to_date(value: ParamValue, today: datetime.date) -> int | None:
+def _to_date(value: ParamValue, today: datetime.date, exposure: Exposure | None = None) -> int | None:
     if isinstance(value, list):  # Date.new(*[value].flatten) with defaults 1, 1
         parts = [*_flatten(value), None, None, None][:3]
         if not all(isinstance(p, int) or p is None for p in parts) or parts[0] is None:
@@ -71,18 +79,34 @@ def _to_date(value: ParamValue, today: datetime.date) -> int | None:
         return None if made is None else date_key(*made)
     if not isinstance(value, str) or ruby.is_blank(value):
         return None
-    parsed = _string_to_date(value, today)
+    limited = exposure is None or not exposure.has(Quirk.LONG_DATES_PARSED)
+    parsed = _string_to_date(value, today, limited)
+    # over 128 bytes (32 characters at least): would an older Ruby parse what this one drops?
+    if (
+        parsed is None
+        and limited
+        and exposure is not None
+        and len(value) > 32
+        and _string_to_date(value, today, False) is not None
+    ):
+        exposure.touch(Quirk.LONG_DATES_PARSED)
     return None if parsed is None else date_key(*parsed)
 
 
 @functools.lru_cache(maxsize=8192)
-def _string_to_date(value: str, today: datetime.date) -> tuple[int, int, int] | None:
+def _string_to_date(value: str, today: datetime.date, limited: bool = True) -> tuple[int, int, int] | None:
     """Ruby's String#to_date, memoised per value and day (an incomplete date takes today's)."""
-    return ruby_to_date(value, today)
+    return ruby_to_date(value, today, limited)
 
 
-def _to_decimal(value: ParamValue, key: str) -> int | float | None:
-    """String#to_d (BigDecimal.interpret_loosely), then decimal(10,1) in tenths."""
+def _to_decimal(
+    value: ParamValue, key: str, exposure: Exposure | None = None
+) -> int | float | Decimal | None:
+    """String#to_d (BigDecimal.interpret_loosely), then decimal(10,1) in tenths.
+
+    Rails < 6.0 (before rails@a741208f80d, DECIMAL_NOT_ROUNDED) sends the value unrounded:
+    ``12.45`` is 124.5 tenths, which equals no stored value.
+    """
     if ruby.is_blank(value):
         return None
     text = value if isinstance(value, str) else ruby.inspect(value)
@@ -101,7 +125,12 @@ def _to_decimal(value: ParamValue, key: str) -> int | float | None:
     except InvalidOperation:
         return 0  # BigDecimal reads no number as 0
     try:
-        return tenths(number_value)
+        rounded = tenths(number_value)
+        if exposure is not None and rounded != number_value * 10:
+            if exposure.has(Quirk.DECIMAL_NOT_ROUNDED):
+                return number_value * 10
+            exposure.touch(Quirk.DECIMAL_NOT_ROUNDED)
+        return rounded
     except Overflow:  # beyond any decimal(10,1): compares as an infinity of its sign
         return -math.inf if number_value < 0 else math.inf
 

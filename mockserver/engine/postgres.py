@@ -127,6 +127,12 @@ def escape_like(text: str) -> str:
     return re.sub(r"([\\%_.])", r"\\\1", text)
 
 
+def escape_like_17(text: str) -> str:
+    """Ransack <= 1.7.0 escape_wildcards on PostgreSQL: a backslash before backslash, ``|``,
+    ``%`` and ``.``, but ``_`` stays a wildcard (escaped from v1.8.0, ransack@9c2bbfb7)."""
+    return re.sub(r"([\\|%.])", r"\\\1", text)
+
+
 def like_regex(pattern: str) -> re.Pattern[str]:
     """Compile an (already lower-cased) ILIKE pattern with backslash escapes to a regex."""
     out = []

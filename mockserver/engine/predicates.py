@@ -21,11 +21,13 @@ from typing import Any, Protocol
 
 from mockserver.engine import ruby
 from mockserver.engine.casts import NULL_LITERAL, cast_value, out_of_int4, serialize
-from mockserver.engine.postgres import collation_key, escape_like, like_regex, pg_lower
+from mockserver.engine.exposure import Exposure
+from mockserver.engine.postgres import collation_key, escape_like, escape_like_17, like_regex, pg_lower
 from mockserver.engine.rack import ParamValue
 from mockserver.engine.rows import ATTRIBUTES, COLUMN, THROUGH_ASSOCIATION, Row
 from mockserver.errors import InternalServerError
 from mockserver.model import Kind, Predicate
+from mockserver.stacks import Quirk
 
 
 class Operator(StrEnum):
@@ -283,17 +285,27 @@ def _like_ending_in_escape(column: int, lowered: str) -> Test:
     return test
 
 
-def _format(pattern: Pattern, text: str) -> str:
-    """The LIKE pattern Ransack's formatter builds (i_cont downcases with Ruby first)."""
+def _format(pattern: Pattern, text: str, underscore_wildcard: bool = False) -> str:
+    """The LIKE pattern Ransack's formatter builds (i_cont downcases with Ruby first).
+
+    ``underscore_wildcard``: Ransack <= 1.7.0 does not escape ``_`` (UNDERSCORE_WILDCARD).
+    """
+    escape = escape_like_17 if underscore_wildcard else escape_like
     if pattern is Pattern.ICONT:
-        return f"%{escape_like(text.lower())}%"
+        return f"%{escape(text.lower())}%"
     if pattern is Pattern.CONT:
-        return f"%{escape_like(text)}%"
+        return f"%{escape(text)}%"
     if pattern is Pattern.START:
-        return f"{escape_like(text)}%"
+        return f"{escape(text)}%"
     if pattern is Pattern.END:
-        return f"%{escape_like(text)}"
+        return f"%{escape(text)}"
     return text
+
+
+def _nul_cut(value: Any) -> Any:
+    """What libpq's PQescapeString sends for a string (pg < 1.1, NUL_TRUNCATES): the text up to
+    its first NUL (checked through ctypes: ``%a\0b%`` is ``%a``)."""
+    return value.partition("\x00")[0] if isinstance(value, str) else value
 
 
 def _combine(tests: list[Test], quantifier: Quantifier | None) -> Test:
@@ -304,12 +316,24 @@ def _combine(tests: list[Test], quantifier: Quantifier | None) -> Test:
     return lambda row: any(t(row) for t in tests)
 
 
-def attribute_test(spec: PredicateSpec, attribute: str, operands: list[Any]) -> Test:
-    """The row test of one attribute: one node per value for compound predicates, joined."""
+def attribute_test(
+    spec: PredicateSpec, attribute: str, operands: list[Any], quirks: frozenset[Quirk] = frozenset()
+) -> Test:
+    """The row test of one attribute: one node per value for compound predicates, joined.
+
+    ``quirks`` of the served generation: UNDERSCORE_WILDCARD (``_`` left unescaped) and
+    NUL_TRUNCATES (every string that reaches SQL cut at its first NUL, pattern included).
+    """
+    cut = Quirk.NUL_TRUNCATES in quirks
     if spec.pattern is not None:
         negate = spec.operator is Operator.DOES_NOT_MATCH
-        texts = [_format(spec.pattern, v) for v in operands if isinstance(v, str)]
+        wildcard = Quirk.UNDERSCORE_WILDCARD in quirks
+        texts = [_format(spec.pattern, v, wildcard) for v in operands if isinstance(v, str)]
+        if cut:
+            texts = [_nul_cut(t) for t in texts]
         return _combine([_like(attribute, t, negate) for t in texts] or [_never], spec.quantifier)
+    if cut:
+        operands = [_nul_cut(v) for v in operands]
     i = COLUMN[attribute]
     if spec.operator in _LIST:
         build_list = _LIST[spec.operator]
@@ -352,9 +376,11 @@ class Notice:
 
 
 class Findings(Protocol):
-    """Where building a condition reports what the live API would silently do."""
+    """Where building a condition reports what the live API would silently do, and which
+    generation it emulates (``exposure``: its quirks, and those the request touched)."""
 
     notices: list[Notice]
+    exposure: Exposure
 
 
 @dataclass
@@ -399,28 +425,42 @@ def _switch_operands(spec: PredicateSpec, switch: Switch, raw: Sequence[ParamVal
     return PredicateSpec(spec.predicate, Operator.NOT_EQ, Quantifier.ALL if many else None)
 
 
-def _check_sql(key: str, spec: PredicateSpec, name: str, kind: Kind, operands: list[Any]) -> None:
-    """The errors PostgreSQL or ActiveRecord raise for this attribute's SQL (Rails' 500s)."""
+def _check_sql(
+    key: str, spec: PredicateSpec, name: str, kind: Kind, operands: list[Any], exposure: Exposure
+) -> None:
+    """The errors PostgreSQL or ActiveRecord raise for this attribute's SQL (Rails' 500s).
+
+    A NUL is a 500 since ruby-pg 1.1 (ruby-pg@55ece45); older drivers cut the string there
+    (NUL_TRUNCATES, applied by ``attribute_test``).
+    """
     if spec.pattern is not None and kind is not Kind.STR:
         raise InternalServerError(
             f"{key!r}: LIKE on the {kind.value} column {name!r} is a PostgreSQL error "
             "(operator does not exist), which Rails answers with 500"
         )
     if kind is Kind.STR and any(isinstance(v, str) and "\x00" in v for v in operands):
+        if exposure.has(Quirk.NUL_TRUNCATES):
+            return
+        exposure.touch(Quirk.NUL_TRUNCATES)
         raise InternalServerError(
             f"{key!r}: a value with a NUL byte makes PostgreSQL's quoting raise "
             "ArgumentError (string contains null byte); Rails answers 500"
         )
 
 
-def _check_range(key: str, spec: PredicateSpec, names: tuple[str, ...], cast: dict[str, list[Any]]) -> None:
+def _check_range(
+    key: str, spec: PredicateSpec, names: tuple[str, ...], cast: dict[str, list[Any]], exposure: Exposure
+) -> None:
     """An out-of-int4 value that reaches an Arel Casted node raises ActiveModel::RangeError.
 
-    Ransack unwraps it only for a single-attribute, single-value comparison (SQL then simply
+    Ransack 4 unwraps it only for a single-attribute, single-value comparison (SQL then simply
     compares); inside a list or an OR/AND of attributes it escapes (the query cache builds the
-    SQL outside ActiveRecord's rescue), and Rails answers 500.
+    SQL outside ActiveRecord's rescue), and Rails answers 500. Before Ransack 4.0
+    (ransack@8946268a, CASTED_OVERFLOW_500) every comparison keeps its Casted node: a 500 always.
     """
-    if not spec.wants_array and len(names) == 1:
+    if not spec.wants_array and len(names) == 1 and not exposure.has(Quirk.CASTED_OVERFLOW_500):
+        if ATTRIBUTES[names[0]] is Kind.INT and out_of_int4(cast[names[0]]):
+            exposure.touch(Quirk.CASTED_OVERFLOW_500)
         return
     for name in names:
         if ATTRIBUTES[name] is Kind.INT and out_of_int4(cast[name]):
@@ -443,7 +483,8 @@ def build_condition(
     values = raw_values(spec, raw)
     if spec.switch is not None:
         return _switch_condition(key, names, combinator, spec, spec.switch, values, search)
-    first = [cast_value(v, ATTRIBUTES[names[0]], key, today) for v in values]
+    exposure = search.exposure
+    first = [cast_value(v, ATTRIBUTES[names[0]], key, today, exposure) for v in values]
     # Predicate#validate: some value must cast to a present value for the first attribute
     # (only then are the values cast for the others, which may raise)
     if not any(v is not None and v != "" for v in first):
@@ -453,20 +494,27 @@ def build_condition(
             )
         return None
     cast = {names[0]: first} | {
-        n: [cast_value(v, ATTRIBUTES[n], key, today) for v in values] for n in names[1:]
+        n: [cast_value(v, ATTRIBUTES[n], key, today, exposure) for v in values] for n in names[1:]
     }
     for name in names:
-        _check_sql(key, spec, name, ATTRIBUTES[name], cast[name])
-    _check_range(key, spec, names, cast)
-    tests = tuple(attribute_test(spec, name, cast[name]) for name in names)
+        _check_sql(key, spec, name, ATTRIBUTES[name], cast[name], exposure)
+    _check_range(key, spec, names, cast, exposure)
+    quirks = exposure.stack.quirks
+    if spec.pattern not in (None, Pattern.RAW) and any(isinstance(v, str) and "_" in v for v in first):
+        exposure.touch(Quirk.UNDERSCORE_WILDCARD)
+    tests = tuple(attribute_test(spec, name, cast[name], quirks) for name in names)
     if ATTRIBUTES[names[0]] is Kind.INT and isinstance(raw, str) and not re.fullmatch(r"[+-]?[0-9]+", raw):
         search.notices.append(
             Notice(key, f"{raw!r} is not an integer; Ruby's to_i reads it as {cast[names[0]][0]}")
         )
     all_values = [v for name in names for v in cast[name]]
-    return Condition(
-        key, names, combinator, spec, tuple(all_values), tests, _hint(names, combinator, spec, all_values)
+    texts = [v for v in all_values if isinstance(v, str)]
+    # the index knows neither cut strings nor `_` wildcards: leave such conditions to the scan
+    unindexed = (Quirk.NUL_TRUNCATES in quirks and any("\x00" in v for v in texts)) or (
+        Quirk.UNDERSCORE_WILDCARD in quirks and any("_" in v for v in texts)
     )
+    hint = None if unindexed else _hint(names, combinator, spec, all_values)
+    return Condition(key, names, combinator, spec, tuple(all_values), tests, hint)
 
 
 def _switch_condition(

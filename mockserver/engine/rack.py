@@ -18,7 +18,11 @@ import functools
 import re
 from typing import TypeAlias
 
+from mockserver.engine.exposure import touched_error
 from mockserver.errors import BadRequestError, QueryLimitError
+from mockserver.stacks import Quirk
+
+NO_QUIRKS: frozenset[Quirk] = frozenset()
 
 ParamValue: TypeAlias = str | list["ParamValue"] | dict[str, "ParamValue"] | None
 Params = dict[str, ParamValue]
@@ -158,18 +162,29 @@ def _split(raw: bytes) -> list[bytes]:
     return parts
 
 
-def parse_query(raw: bytes) -> Params:
+def parse_query(raw: bytes, quirks: frozenset[Quirk] = NO_QUIRKS) -> Params:
     """Parse the raw query string (bytes after ``?``) into Rack's nested params.
 
-    Raises BadRequestError wherever Rails answers 400 (and for Rack's size limits).
+    Raises BadRequestError wherever Rails answers 400 (and for Rack's size limits). ``quirks``
+    of the served generation: NO_QUERY_LIMIT (Rack < 2.2.14, before rack@3f5a4249) has no
+    size limits; INVALID_UTF8_500 (Rails < 5.0, before rails@59ab2d1ee59) does not check the
+    values' encoding (Ransack's ``blank?`` raises on them later, a 500; ``broken_values``).
     """
     if not raw:
         return {}
-    if len(raw) > BYTESIZE_LIMIT:
-        raise QueryLimitError(f"query string exceeds Rack's limit ({BYTESIZE_LIMIT} bytes)")
-    separators = raw.count(b"&") + raw.count(b";")
-    if separators >= PARAMS_LIMIT:
-        raise QueryLimitError(f"query has {separators + 1} parameters; Rack's limit is {PARAMS_LIMIT}")
+    if Quirk.NO_QUERY_LIMIT not in quirks:
+        if len(raw) > BYTESIZE_LIMIT:
+            raise touched_error(
+                QueryLimitError(f"query string exceeds Rack's limit ({BYTESIZE_LIMIT} bytes)"),
+                Quirk.NO_QUERY_LIMIT,
+            )
+        separators = raw.count(b"&") + raw.count(b";")
+        if separators >= PARAMS_LIMIT:
+            raise touched_error(
+                QueryLimitError(f"query has {separators + 1} parameters; Rack's limit is {PARAMS_LIMIT}"),
+                Quirk.NO_QUERY_LIMIT,
+            )
+    check_values = Quirk.INVALID_UTF8_500 not in quirks
     params = _Level()
     for piece in _split(raw):
         if not piece:
@@ -178,31 +193,45 @@ def parse_query(raw: bytes) -> Params:
         key = unescape(key_raw)
         _check_utf8(key, "key")
         _normalize(params, key, unescape(value_raw) if eq else None, DEPTH_LIMIT)
-    return {key: _plain(value, key) for key, value in params.items()}
+    return {key: _plain(value, key, check_values) for key, value in params.items()}
 
 
-def _plain(value: ParamValue, key: str) -> ParamValue:
+def _plain(value: ParamValue, key: str, check: bool = True) -> ParamValue:
     """Copy into plain dicts/lists, checking values like Rails' check_param_encoding.
 
     Arrays lose their nils as in Rails' deep munge (NoNilParamEncoder): ``k[]`` is ``[]``.
     """
     if isinstance(value, dict):
-        return {k: _plain(v, f"{key}[{k}]") for k, v in value.items()}
+        return {k: _plain(v, f"{key}[{k}]", check) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v, f"{key}[]") for v in value if v is not None]
-    if value is not None:
-        _check_utf8(value, f"value of {key!r}")
+        return [_plain(v, f"{key}[]", check) for v in value if v is not None]
+    if value is not None and check:
+        try:
+            _check_utf8(value, f"value of {key!r}")
+        except BadRequestError as error:
+            raise touched_error(error, Quirk.INVALID_UTF8_500) from None
     return value
 
 
+def broken_values(value: ParamValue) -> bool:
+    """Whether any string in ``value`` is not UTF-8 (surrogate escapes left by ``unescape``)."""
+    if isinstance(value, str):
+        return any("\udc80" <= c <= "\udcff" for c in value)
+    if isinstance(value, dict):
+        return any(broken_values(v) for v in value.values())
+    if isinstance(value, list):
+        return any(broken_values(v) for v in value)
+    return False
+
+
 @functools.lru_cache(maxsize=4096)
-def _parse_cached(raw: bytes) -> Params:
-    return parse_query(raw)
+def _parse_cached(raw: bytes, quirks: frozenset[Quirk]) -> Params:
+    return parse_query(raw, quirks)
 
 
 CACHEABLE = 2048  # query strings longer than this are parsed afresh rather than kept
 
 
-def parse_query_cached(raw: bytes) -> Params:
+def parse_query_cached(raw: bytes, quirks: frozenset[Quirk] = NO_QUIRKS) -> Params:
     """``parse_query`` memoised for short query strings (the result must not be mutated)."""
-    return _parse_cached(raw) if len(raw) <= CACHEABLE else parse_query(raw)
+    return _parse_cached(raw, quirks) if len(raw) <= CACHEABLE else parse_query(raw, quirks)

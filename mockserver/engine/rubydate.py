@@ -899,14 +899,16 @@ def _new_by_frags(h: Hash, today: datetime.date) -> int | None:
     return _valid_date_frags(h)
 
 
-def ruby_to_date(s: str, today: datetime.date) -> tuple[int, int, int] | None:
+def ruby_to_date(s: str, today: datetime.date, limited: bool = True) -> tuple[int, int, int] | None:
     """(year, month, day) as Ruby's String#to_date gives it, or None where Ruby raises Date::Error.
 
     ``today`` is Ruby's Date.today, from which an incomplete date (``Jan 5``) takes its gaps.
+    ``limited``: the 128-character limit of CVE-2021-41817's fix (Ruby 2.6.9/2.7.5/3.0.3);
+    older Rubies parse any length.
     """
     if any("\ud800" <= c <= "\udfff" for c in s):
         return None  # broken UTF-8: Ruby's regexp match raises ArgumentError
-    if _bytelen(s) > _LIMIT:
+    if limited and _bytelen(s) > _LIMIT:
         return None  # ArgumentError: string length exceeds the limit 128
     try:
         jd = _new_by_frags(_date__parse(s), today)

@@ -20,19 +20,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.engine import ruby
+from mockserver.engine.exposure import Exposure
 from mockserver.engine.postgres import collation_key
 from mockserver.engine.predicates import (
     SPECS,
     Condition,
     Notice,
+    Pattern,
     PredicateSpec,
     build_condition,
     resolve_attribute,
     split_key,
 )
-from mockserver.engine.rack import CACHEABLE, Params, ParamValue, parse_query, parse_query_cached
-from mockserver.engine.rows import COLUMN, ID, Row
-from mockserver.errors import InternalServerError
+from mockserver.engine.rack import (
+    CACHEABLE,
+    Params,
+    ParamValue,
+    broken_values,
+    parse_query,
+    parse_query_cached,
+)
+from mockserver.engine.rows import ATTRIBUTES, COLUMN, ID, Row
+from mockserver.errors import InternalServerError, RailsError
+from mockserver.model import Kind
+from mockserver.stacks import DEFAULT_STACK, Quirk, Stack
 
 CONTROLLER_KEYS = frozenset({"controller", "action", "format"})
 
@@ -53,6 +64,7 @@ class Search:
     sorts: list[Sort] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     empty: bool = False  # the result is known to be empty
+    touched: frozenset[Quirk] = frozenset()  # quirks of other generations this search reached
 
     def matches(self, row: Row) -> bool:
         if self.empty:
@@ -67,10 +79,12 @@ class Search:
 
 @dataclass
 class _Context:
-    """What every level of a search being built shares: the notices and Ruby's Date.today."""
+    """What every level of a search being built shares: the notices, Ruby's Date.today and the
+    served generation."""
 
     notices: list[Notice]
     today: datetime.date
+    exposure: Exposure = field(default_factory=Exposure)
 
 
 def _sort_from(value: ParamValue, key: str) -> list[Sort]:
@@ -153,6 +167,11 @@ def _write(search: Search, root: _Context, key: str, value: Any) -> None:
         root.notices.append(Notice(key, "unknown parameter; ignored"))
         return
     names, combinator, predicate = resolved
+    if predicate.pattern is Pattern.ICONT:  # Ransack 1.6.0-2.3.0 has no i_cont: full_name_i + cont
+        if root.exposure.has(Quirk.I_CONT_IGNORED):
+            root.notices.append(Notice(key, "unknown parameter; ignored (no _i_cont before Ransack 2.3.1)"))
+            return
+        root.exposure.touch(Quirk.I_CONT_IGNORED)
     condition = build_condition(key, names, combinator, predicate, value, root, root.today)
     if condition is not None:
         search.conditions.append(condition)
@@ -236,7 +255,7 @@ def _explicit_condition(root: _Context, key: str, item: Any) -> Condition | None
         elif name == "v":
             values = _condition_values(part, key)
         elif name == "p":
-            spec = _condition_predicate(part, key)
+            spec = _condition_predicate(part, key, root.exposure)
         elif name == "m":
             combinator = part if part in ("or", "and") else None
     valid = [n for n in names if n is not None]
@@ -298,10 +317,15 @@ def _condition_values(value: Any, key: str) -> list[Any]:
     )
 
 
-def _condition_predicate(value: Any, key: str) -> PredicateSpec:
+def _condition_predicate(value: Any, key: str, exposure: Exposure) -> PredicateSpec:
     """Condition#predicate_name=: an unknown (or nil) name leaves no predicate, and Ransack's
-    next step (negative?) raises on nil."""
+    next step (negative?) raises on nil (``i_cont`` too, before Ransack 2.3.1)."""
     spec = SPECS.get(value) if isinstance(value, str) else None
+    if spec is not None and spec.pattern is Pattern.ICONT:
+        if exposure.has(Quirk.I_CONT_IGNORED):
+            spec = None
+        else:
+            exposure.touch(Quirk.I_CONT_IGNORED)
     if spec is None:
         raise InternalServerError(
             f"{key!r}: unknown predicate {ruby.inspect(value)}; Ransack then calls negative? on nil "
@@ -316,11 +340,11 @@ def _ruby_class(value: Any) -> str:
     )
 
 
-_COMPILED: OrderedDict[tuple[str, datetime.date], Search] = OrderedDict()
+_COMPILED: OrderedDict[tuple[str, datetime.date, frozenset[Quirk]], Search] = OrderedDict()
 _COMPILED_MAX = 4096
 
 
-def compile_query(raw: bytes, today: datetime.date) -> Search:
+def compile_query(raw: bytes, today: datetime.date, stack: Stack = DEFAULT_STACK) -> Search:
     """``compile_search(parse_query(raw))``, memoised per decoded parameters.
 
     Compiling is a pure function of the parsed params and of today's date (Ruby's Date.parse
@@ -329,13 +353,13 @@ def compile_query(raw: bytes, today: datetime.date) -> Search:
     Rails errors like the two steps do (errors are not remembered).
     """
     if len(raw) > CACHEABLE:  # not kept by the parse memo either: compile afresh
-        return compile_search(parse_query(raw), today)
-    params = parse_query_cached(raw)
+        return compile_search(parse_query(raw, stack.quirks), today, stack)
+    params = parse_query_cached(raw, stack.quirks)
     # repr is canonical here: values are str/list/dict/None, in Rack's (meaningful) key order
-    key = (repr(params), today)
+    key = (repr(params), today, stack.quirks)  # a search depends on the generation's quirks only
     search = _COMPILED.get(key)
     if search is None:
-        search = _COMPILED[key] = compile_search(params, today)
+        search = _COMPILED[key] = compile_search(params, today, stack)
         if len(_COMPILED) > _COMPILED_MAX:
             _COMPILED.popitem(last=False)
     else:
@@ -343,19 +367,52 @@ def compile_query(raw: bytes, today: datetime.date) -> Search:
     return search
 
 
-def compile_search(params: Params, today: datetime.date) -> Search:
+def compile_search(params: Params, today: datetime.date, stack: Stack = DEFAULT_STACK) -> Search:
     """Ransack's Search.new(params) for the API's model; raises the Rails 500s.
 
-    ``today`` is Ruby's Date.today, from which a lenient date (``Jan 5``) takes its year.
+    ``today`` is Ruby's Date.today, from which a lenient date (``Jan 5``) takes its year;
+    ``stack`` the served generation. The quirks of other generations the params reach are
+    kept in ``Search.touched`` (or in the raised error's ``touched``).
     """
     search = Search()
-    context = _Context(search.notices, today)
+    context = _Context(search.notices, today, Exposure(stack))
+    try:
+        _build(search, context, params)
+    except RailsError as error:
+        raise context.exposure.mark(error) from None
+    if context.exposure.touched:
+        search.touched = frozenset(context.exposure.touched)
+    return search
+
+
+def _strip_matters(key: str, value: str, stripped: str) -> bool:
+    """Would searching ``value`` unstripped answer otherwise? Only for text conditions, sorts
+    and the combinator, or when stripping made the value blank: integers (``" 80".to_i``),
+    dates and decimals read past the padding."""
+    if ruby.is_blank(stripped) != ruby.is_blank(value) or key in ("s", "sorts", "m", "combinator"):
+        return True
+    resolved = split_key(key)
+    return resolved is not None and any(ATTRIBUTES[name] is Kind.STR for name in resolved[0])
+
+
+def _build(search: Search, context: _Context, params: Params) -> None:
+    """Search.new's steps: strip (Ransack >= 2.4), drop blanks, collapse dates, build."""
+    exposure = context.exposure
+    strip = not exposure.has(Quirk.NO_STRIP)
     cleaned: dict[str, Any] = {}
     for key, value in params.items():
         if key in CONTROLLER_KEYS:
             continue
-        if isinstance(value, str):
-            value = ruby.strip(value)
+        if exposure.has(Quirk.INVALID_UTF8_500) and broken_values(value):
+            raise InternalServerError(
+                f"{key!r}: a value that is not UTF-8 makes Ransack's blank? raise ArgumentError "
+                "(invalid byte sequence); Rails < 5.0 does not check the encoding and answers 500"
+            )
+        if isinstance(value, str) and strip:
+            stripped = ruby.strip(value)
+            if stripped != value and _strip_matters(key, value, stripped):
+                exposure.touch(Quirk.NO_STRIP)
+            value = stripped
         if _blank_param(value):
             known = split_key(key) is not None or key in ("s", "sorts", "m", "combinator")
             search.notices.append(
@@ -370,7 +427,6 @@ def compile_search(params: Params, today: datetime.date) -> Search:
             search.sorts.extend(_sort_from(value, key))
         else:
             _apply(search, context, key, value, key)
-    return search
 
 
 def sort_key(sorts: list[Sort]) -> Callable[[Row], tuple[Any, ...]]:

@@ -31,17 +31,20 @@ from mockserver.server.guard import Policy, guard_middleware
 from mockserver.server.keys import PAGES, SETTINGS, STATE, TOKENS
 from mockserver.server.rendering import (
     ERROR_HEADER,
+    PORTABILITY_HEADER,
     PublicPages,
     decorate,
     denied_response,
     error_response,
     header_safe,
     json_response,
+    negotiation,
 )
 from mockserver.server.state import ServerState, redact
 from mockserver.server.store import Store
 from mockserver.server.views import IGNORED_HEADER, dispatch
 from mockserver.settings import Settings
+from mockserver.stacks import DEFAULT_STACK, Stack
 
 access_log = logging.getLogger("mockserver.access")
 error_log = logging.getLogger("mockserver.error")
@@ -52,34 +55,41 @@ __all__ = ["ERROR_HEADER", "create_app", "error_response", "redact"]
 
 
 async def _answer(
-    request: web.Request, handler: Handler, state: ServerState, pages: PublicPages | None
+    request: web.Request,
+    handler: Handler,
+    state: ServerState,
+    pages: PublicPages | None,
+    stack: Stack = DEFAULT_STACK,
 ) -> web.StreamResponse:
     """Run the handler, turning errors into the answers Rails would give (``pages`` None: JSON)."""
     negotiated = request if pages is not None else None
     try:
         return await handler(request)
     except RailsError as error:
-        return error_response(error, negotiated, pages)
+        return error_response(error, negotiated, pages, stack)
     except web.HTTPException as exc:
         if exc.status == 404 or exc.status == 405:
-            return error_response(RailsError(404, "no route matches"), negotiated, pages)
+            return error_response(RailsError(404, "no route matches"), negotiated, pages, stack)
         raise
     except Exception as exc:
         state.bugs.append(exc)
         error_log.exception("bug in the mock while serving %s %s", request.method, redact(request.raw_path))
         return error_response(
-            RailsError(500, "unexpected error in the mock (see its log)"), negotiated, pages
+            RailsError(500, "unexpected error in the mock (see its log)"), negotiated, pages, stack
         )
 
 
 def fault_response(
-    status: int, request: web.Request | None = None, pages: PublicPages | None = None
+    status: int,
+    request: web.Request | None = None,
+    pages: PublicPages | None = None,
+    stack: Stack = DEFAULT_STACK,
 ) -> web.Response:
     """What an injected fault answers: the live API's own body for that status."""
     if status == 401:
-        response = denied_response()
+        response = denied_response(stack, negotiation(request).format if request is not None else None)
     else:
-        response = error_response(RailsError(status, "injected fault"), request, pages)
+        response = error_response(RailsError(status, "injected fault"), request, pages, stack)
     response.headers[FAULT_HEADER] = "injected"
     return response
 
@@ -91,7 +101,8 @@ async def _no_route(request: web.Request, handler: Handler) -> web.StreamRespons
     try:
         return await handler(request)
     except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
-        return error_response(RailsError(404, "no route matches"), request, request.app[PAGES])
+        stack = request.app[SETTINGS].stack
+        return error_response(RailsError(404, "no route matches"), request, request.app[PAGES], stack)
 
 
 def _wrapped(
@@ -106,6 +117,7 @@ def _wrapped(
     journal = state.journal
     faults = state.faults
     log = settings.access_log
+    stack = settings.stack
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
@@ -120,23 +132,25 @@ def _wrapped(
                     injected = True
                     await asyncio.sleep(delay_ms / 1000)
                 if status is not None:
-                    response, injected = fault_response(status, request, pages), True
+                    response, injected = fault_response(status, request, pages, stack), True
         if response is None:
-            response = await _answer(request, handler, state, pages if api else None)
+            response = await _answer(request, handler, state, pages if api else None, stack)
         if api:
-            response = decorate(request, response, started, time.perf_counter())
+            response = decorate(request, response, started, time.perf_counter(), stack)
         if api and journal.generation == generation:  # not reset while this was in flight
             journal.append(request.method, request.raw_path, request.headers, response.status, injected)
         if log:
             elapsed = (time.perf_counter() - started) * 1000
             ignored = response.headers.get(IGNORED_HEADER)
+            portable = response.headers.get(PORTABILITY_HEADER)
             access_log.info(
-                "%s %s %d %.1fms%s",
+                "%s %s %d %.1fms%s%s",
                 request.method,
                 header_safe(redact(request.raw_path), 500),
                 response.status,
                 elapsed,
                 f" ignored: {ignored}" if ignored else "",
+                f" differs on: {portable}" if portable else "",
             )
         return response
 

@@ -25,9 +25,11 @@ from aiohttp import web
 
 from mockserver.engine import auth, mime, rack, routing
 from mockserver.errors import QueryLimitError, RailsError, UsageError
+from mockserver.stacks import DEFAULT_STACK, Quirk, Stack, portability
 
 __all__ = [
     "JSON_TYPE",
+    "PORTABILITY_HEADER",
     "PublicPages",
     "decorate",
     "denied_response",
@@ -42,6 +44,7 @@ __all__ = [
 JSON_TYPE = "application/json; charset=utf-8"  # a rendered answer (ActionDispatch::Response)
 ERROR_CHARSET = "UTF-8"  # PublicExceptions writes the charset in upper case (measured)
 ERROR_HEADER = "X-Mockserver-Error"
+PORTABILITY_HEADER = "X-Mockserver-Portability"  # generations that would answer otherwise, and how
 CACHE_CONTROL = "max-age=0, private, must-revalidate"  # Rack::ETag, for a 200 with a digest
 NO_CACHE = "no-cache"  # Rack::ETag as Rails configures it, for any other rendered answer
 SECURITY_HEADERS: Mapping[str, str] = {  # action_dispatch.default_headers, Rails 5.2-6.1
@@ -51,6 +54,10 @@ SECURITY_HEADERS: Mapping[str, str] = {  # action_dispatch.default_headers, Rail
     "X-Download-Options": "noopen",
     "X-Permitted-Cross-Domain-Policies": "none",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+# Rails < 5.2 (before rails@5d7b70f4336, rails@428939be9f9): FEWER_SECURITY_HEADERS
+OLD_SECURITY_HEADERS: Mapping[str, str] = {
+    k: SECURITY_HEADERS[k] for k in ("X-Frame-Options", "X-XSS-Protection", "X-Content-Type-Options")
 }
 FAILSAFE_BODY = (
     b"500 Internal Server Error\n"
@@ -108,24 +115,50 @@ _DENIED_HEADERS = {
 }
 
 
-def denied_response() -> web.Response:
-    """Rails' token-auth 401 (``request_http_token_authentication``): plain text, any format."""
-    return web.Response(status=401, body=auth.DENIED_BODY, headers=_DENIED_HEADERS)
+# Rails 4.2's ``render :text`` takes the request format (UNAUTHORIZED_AS_FORMAT)
+_FORMAT_TYPES = {"json": "application/json", "xml": "application/xml", "js": "text/javascript"}
+_MODERN_DENIED_NOTE = portability(frozenset({Quirk.UNAUTHORIZED_AS_FORMAT}))
 
 
-def etag_of(body: bytes) -> str:
-    """Rack 2.2's ``Rack::ETag``: weak, the first 32 hex digits of the body's SHA-256."""
+def denied_response(stack: Stack = DEFAULT_STACK, fmt: str | None = None) -> web.Response:
+    """Rails' token-auth 401 (``request_http_token_authentication``): plain text, any format.
+
+    Rails <= 4.2 (before rails@8cb8ce98d90) sends it as the request format ``fmt``: HTML for a
+    plain request, JSON for a JSON one, with the same text body.
+    """
+    if not stack.quirks:
+        response = web.Response(status=401, body=auth.DENIED_BODY, headers=_DENIED_HEADERS)
+        response.headers[PORTABILITY_HEADER] = _MODERN_DENIED_NOTE
+        return response
+    headers = {k: v for k, v in _DENIED_HEADERS.items() if k not in SECURITY_HEADERS}
+    headers.update(_security_headers(stack))
+    if stack.has(Quirk.UNAUTHORIZED_AS_FORMAT):
+        headers["Content-Type"] = f"{_FORMAT_TYPES.get(fmt or '', 'text/html')}; charset=utf-8"
+    elif note := portability(frozenset({Quirk.UNAUTHORIZED_AS_FORMAT}), stack):
+        headers[PORTABILITY_HEADER] = note
+    return web.Response(status=401, body=auth.DENIED_BODY, headers=headers)
+
+
+def _security_headers(stack: Stack) -> Mapping[str, str]:
+    return OLD_SECURITY_HEADERS if stack.has(Quirk.FEWER_SECURITY_HEADERS) else SECURITY_HEADERS
+
+
+def etag_of(body: bytes, stack: Stack = DEFAULT_STACK) -> str:
+    """Rack 2.2's ``Rack::ETag``: weak, the first 32 hex digits of the body's SHA-256; Rack <= 1.6
+    (before rack@7b66d2cd, MD5_ETAG) the body's whole MD5."""
+    if stack.has(Quirk.MD5_ETAG):
+        return f'W/"{hashlib.md5(body, usedforsecurity=False).hexdigest()}"'
     return f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
-def rendered_headers(body: bytes) -> dict[str, str]:
+def rendered_headers(body: bytes, stack: Stack = DEFAULT_STACK) -> dict[str, str]:
     """The headers of a rendered 200 that depend only on its body: built once per remembered
     answer (the memo keeps them), so a repeated request pays for none of them."""
     return {
         "Content-Type": JSON_TYPE,
-        "ETag": etag_of(body),
+        "ETag": etag_of(body, stack),
         "Cache-Control": CACHE_CONTROL,
-        **SECURITY_HEADERS,
+        **_security_headers(stack),
     }
 
 
@@ -165,26 +198,46 @@ def _negotiate(raw_path: str, accept: str | None, requested_with: str | None) ->
     return mime.negotiate(fmt, readable, accept, path.decode("latin-1"), requested_with)
 
 
-def _xml(status: int, error: str) -> bytes:
+def _xml(status: int | str, error: str) -> bytes:
     text = error.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    typed = ' type="integer"' if isinstance(status, int) else ""
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<hash>\n'
-        f'  <status type="integer">{status}</status>\n  <error>{text}</error>\n</hash>\n'
+        f"  <status{typed}>{status}</status>\n  <error>{text}</error>\n</hash>\n"
     ).encode()
 
 
-def _yaml(status: int, error: str) -> bytes:
-    return f"---\n:status: {status}\n:error: {error}\n".encode()
+def _yaml(status: int | str, error: str) -> bytes:
+    shown = status if isinstance(status, int) else f"'{status}'"  # Psych quotes a numeric string
+    return f"---\n:status: {shown}\n:error: {error}\n".encode()
 
 
 def error_response(
-    error: RailsError, request: web.Request | None = None, pages: PublicPages | None = None
+    error: RailsError,
+    request: web.Request | None = None,
+    pages: PublicPages | None = None,
+    stack: Stack = DEFAULT_STACK,
 ) -> web.Response:
     """The body Rails renders for ``error`` in the request's format; JSON without a request.
 
     The mock's reason goes in ``X-Mockserver-Error``; strict-mode problems are listed in a
-    JSON body.
+    JSON body. Rails <= 4.2 (before rails@0b81b3094a1, STRING_ERROR_STATUS) writes the status
+    as the string it took from the path. With a request, the generations that would answer
+    otherwise (``error.touched``, and the status string) are named in ``X-Mockserver-Portability``.
     """
+    response = _error_response(error, request, pages, stack)
+    if request is not None:
+        touched = error.touched
+        if response.content_type in ("application/json", "application/xml", "application/x-yaml"):
+            touched = touched | {Quirk.STRING_ERROR_STATUS}
+        if touched and (note := portability(frozenset(Quirk(q) for q in touched), stack)):
+            response.headers[PORTABILITY_HEADER] = note
+    return response
+
+
+def _error_response(
+    error: RailsError, request: web.Request | None, pages: PublicPages | None, stack: Stack
+) -> web.Response:
     headers: dict[str, str] = {}
     if error.detail:
         headers[ERROR_HEADER] = header_safe(error.detail)
@@ -193,18 +246,19 @@ def error_response(
         headers["Content-Type"] = "text/plain"
         return web.Response(status=500, body=FAILSAFE_BODY, headers=headers)
     fmt = "json" if request is None else negotiation(request).format
+    shown: int | str = str(status) if stack.has(Quirk.STRING_ERROR_STATUS) else status
     if fmt == "json":
-        data: dict[str, object] = {"status": status, "error": phrase}
+        data: dict[str, object] = {"status": shown, "error": phrase}
         if error.problems:
             data["problems"] = error.problems
         headers["Content-Type"] = f"application/json; charset={ERROR_CHARSET}"
         return web.Response(status=status, body=orjson.dumps(data), headers=headers)
     if fmt == "xml":
         headers["Content-Type"] = f"application/xml; charset={ERROR_CHARSET}"
-        return web.Response(status=status, body=_xml(status, phrase), headers=headers)
+        return web.Response(status=status, body=_xml(shown, phrase), headers=headers)
     if fmt == "yaml":
         headers["Content-Type"] = f"application/x-yaml; charset={ERROR_CHARSET}"
-        return web.Response(status=status, body=_yaml(status, phrase), headers=headers)
+        return web.Response(status=status, body=_yaml(shown, phrase), headers=headers)
     headers["Content-Type"] = f"text/html; charset={ERROR_CHARSET}"
     return web.Response(status=status, body=(pages or _DEFAULT_PAGES).page(status), headers=headers)
 
@@ -224,7 +278,11 @@ def _uuid4() -> str:
 
 
 def decorate(
-    request: web.Request, response: web.StreamResponse, started: float, now: float
+    request: web.Request,
+    response: web.StreamResponse,
+    started: float,
+    now: float,
+    stack: Stack = DEFAULT_STACK,
 ) -> web.StreamResponse:
     """Add the per-request headers Rails' middleware adds to an API answer; a 304 for a
     matching ETag.
@@ -235,7 +293,7 @@ def decorate(
     into a bodiless 304.
     """
     status = response.status
-    if status == 200 or status == 401:
+    if (status == 200 or status == 401) and not stack.has(Quirk.NO_VARY_ACCEPT):  # rails@5745a3c0928
         vary = negotiation(request).vary
         if vary is not None:
             response.headers["Vary"] = vary

@@ -12,20 +12,23 @@ import datetime
 from aiohttp import web
 
 from mockserver.engine import auth, rack, routing
+from mockserver.engine.exposure import touched_error
 from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query
-from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError
+from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError, RailsError
 from mockserver.server import pagination
 from mockserver.server.keys import SETTINGS, STATE, TOKENS
 from mockserver.server.rendering import (
     ERROR_HEADER,
     JSON_TYPE,
+    PORTABILITY_HEADER,
     denied_response,
     header_safe,
     negotiation,
     rendered_headers,
 )
 from mockserver.server.store import Partition
+from mockserver.stacks import Quirk, Stack, portability
 
 IGNORED_HEADER = "X-Mockserver-Ignored"
 __all__ = ["IGNORED_HEADER", "JSON_TYPE", "dispatch", "header_safe", "raw_target"]
@@ -38,11 +41,13 @@ def raw_target(request: web.Request) -> tuple[bytes, bytes]:
     return path.partition(b"#")[0], query.partition(b"#")[0]
 
 
-def _acceptable(request: web.Request) -> None:
-    """Rails reads ``request.format`` before any filter: an unparseable Accept is a 406."""
-    if negotiation(request).invalid:
+def _acceptable(request: web.Request, stack: Stack) -> None:
+    """Rails reads ``request.format`` before any filter: an unparseable Accept is a 406 (from
+    Rails 6.0; before, BAD_ACCEPT_IGNORED, the type is looked up leniently and the action runs)."""
+    if negotiation(request).invalid and not stack.has(Quirk.BAD_ACCEPT_IGNORED):
         accept = request.headers.get("Accept", "")
-        raise NotAcceptableError(f"Accept {accept!r} is not a MIME type Rails can parse")
+        error = NotAcceptableError(f"Accept {accept!r} is not a MIME type Rails can parse")
+        raise touched_error(error, Quirk.BAD_ACCEPT_IGNORED, stack)
 
 
 def denial_reason(authorization: str | None) -> str:
@@ -58,18 +63,19 @@ def denial_reason(authorization: str | None) -> str:
     return "unknown token: the server does not accept this token (see --token / MOCKSERVER_TOKENS)"
 
 
-def _partition(request: web.Request) -> Partition | web.Response:
-    """The records the caller's token may see, or Rails' 401 answer."""
+def _partition(request: web.Request, stack: Stack) -> tuple[Partition | web.Response, bool]:
+    """The records the caller's token may see, or Rails' 401 answer; and whether the header
+    is one Rails 4.2 would refuse (STRICT_TOKEN_SCHEME)."""
     store = request.app[STATE].store  # read per request: the control API may replace it
     if not request.app[SETTINGS].auth:
-        return store.partition(None)
+        return store.partition(None), False
     authorization = request.headers.get("Authorization")
-    ok, account = auth.account_for(authorization, request.app[TOKENS], request.app[SETTINGS].stack)
+    ok, account, touched = auth.account_and_touched(authorization, request.app[TOKENS], stack)
     if not ok:
-        denied = denied_response()
+        denied = denied_response(stack, negotiation(request).format)
         denied.headers[ERROR_HEADER] = denial_reason(authorization)
-        return denied
-    return store.partition(account)
+        return denied, False
+    return store.partition(account), touched
 
 
 _MEMO_TARGET = 2048  # longer targets are answered afresh every time
@@ -86,13 +92,20 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     dict lookup. Journal and faults still apply: they wrap this handler.
     """
     store = request.app[STATE].store
-    key = (request.method, request.raw_path, request.headers.get("Authorization"), datetime.date.today())
+    stack = request.app[SETTINGS].stack
+    key = (
+        request.method,
+        request.raw_path,
+        request.headers.get("Authorization"),
+        datetime.date.today(),
+        stack.quirks,
+    )
     remembered = store.responses.get(key) if len(request.raw_path) <= _MEMO_TARGET else None
     if remembered is not None:
-        _acceptable(request)  # not in the memo's key: a remembered 200 passed route and parse
+        _acceptable(request, stack)  # not in the memo's key: a remembered 200 passed route and parse
         body, headers = remembered
         return web.Response(body=body, headers=headers)
-    response = _answer(request)
+    response = _answer(request, stack)
     if (
         response.status == 200
         and isinstance(response.body, bytes)
@@ -105,19 +118,37 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _answer(request: web.Request) -> web.Response:
+def _answer(request: web.Request, stack: Stack) -> web.Response:
     """Route, parse, authenticate and act, in the Rails stack's order."""
     raw_path, raw_query = raw_target(request)
     found = routing.route(raw_path)
     if found.action is None or request.method not in ("GET", "HEAD"):
         raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
-    rack.parse_query_cached(raw_query)  # a malformed query is a 400 before auth, as in Rails
-    _acceptable(request)
-    partition = _partition(request)
+    rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400 before auth
+    _acceptable(request, stack)
+    partition, scheme_touched = _partition(request, stack)
     if isinstance(partition, web.Response):
         return partition
+    touched: frozenset[str] = frozenset({Quirk.STRICT_TOKEN_SCHEME}) if scheme_touched else frozenset()
+    try:
+        return _act(request, stack, found, raw_query, partition, touched)
+    except RailsError as error:
+        error.touched |= touched  # a Bearer header makes any answer differ on Rails 4.2
+        raise
+
+
+def _act(
+    request: web.Request,
+    stack: Stack,
+    found: routing.Route,
+    raw_query: bytes,
+    partition: Partition,
+    touched: frozenset[str],
+) -> web.Response:
+    """The index or show action, for a caller already authenticated."""
     if found.action == "index":
-        search = compile_query(raw_query, datetime.date.today())  # the server owns the clock
+        search = compile_query(raw_query, datetime.date.today(), stack)  # the server owns the clock
+        touched |= search.touched
         per_page = request.app[SETTINGS].paginate
         notices = [str(n) for n in search.notices if not (per_page and n.param == pagination.PAGE_KEY)]
         if notices and request.app[SETTINGS].strict:
@@ -125,18 +156,21 @@ def _answer(request: web.Request) -> web.Response:
         rows = partition.search(search)
         page_headers: dict[str, str] = {}
         if per_page:
-            params = rack.parse_query_cached(raw_query)
+            params = rack.parse_query_cached(raw_query, stack.quirks)
             rows, page = pagination.paginate(rows, params, per_page)
-            url = f"{request.scheme}://{request.host}{raw_path.decode('latin-1')}"
+            url = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
             page_headers = pagination.headers(page, url, raw_query)
         body = partition.render(rows)
-        headers = rendered_headers(body) | page_headers
+        headers = rendered_headers(body, stack) | page_headers
         if notices:
             headers[IGNORED_HEADER] = header_safe("; ".join(notices))
-        return web.Response(body=body, headers=headers)
-    ident = routing.cast_id(found.id or "")
-    row = partition.by_id.get(ident) if ident is not None else None
-    if row is None:
-        raise NotFoundError(f"Couldn't find TrainSession with 'id'={found.id}")
-    body = partition.bytes_of[row[ID]]
-    return web.Response(body=body, headers=rendered_headers(body))
+    else:
+        ident = routing.cast_id(found.id or "")
+        row = partition.by_id.get(ident) if ident is not None else None
+        if row is None:
+            raise NotFoundError(f"Couldn't find TrainSession with 'id'={found.id}")
+        body = partition.bytes_of[row[ID]]
+        headers = rendered_headers(body, stack)
+    if touched and (note := portability(frozenset(Quirk(q) for q in touched), stack)):
+        headers[PORTABILITY_HEADER] = note
+    return web.Response(body=body, headers=headers)

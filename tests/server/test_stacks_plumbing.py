@@ -113,6 +113,7 @@ def test_plugin_option_and_factory_choose_the_stack(
 
 def test_plugin_unknown_stack_is_a_usage_error(pytester: pytest.Pytester) -> None:
     """Check that an unknown --mockserver-stack names the valid generations."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_x="def test_x(train_sessions_api):\n    pass\n")
     result = pytester.runpytest_inprocess("--mockserver-stack", "rails7")
     assert result.ret != 0
