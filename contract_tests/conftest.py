@@ -121,7 +121,7 @@ def _told(config: pytest.Config) -> Generation | None:
 
 
 _CHOSEN = pytest.StashKey[tuple[Generation | None, str]]()  # (generation or None if mixed, why)
-FINGERPRINT_REQUESTS = 20  # the fingerprint's own budget (it needs about 13)
+FINGERPRINT_REQUESTS = 80  # the fingerprint's own budget (about 13 requests; more for a paginated index)
 
 
 def _fingerprint(client: Client) -> tuple[Generation | None, str]:

@@ -109,8 +109,9 @@ def observe(client: Client, index: Response, records: list[dict[str, Any]]) -> l
     """Every quirk the suite can observe, from the unfiltered ``index`` and one GET each."""
     out: list[Observation] = []
     etag = index.header("ETag") or ""
-    md5 = f'W/"{hashlib.md5(index.body).hexdigest()}"'  # Rack 1.x's digest, not security
-    sha = f'W/"{hashlib.sha256(index.body).hexdigest()[:32]}"'
+    page = (index.pages[0] if index.pages else index).body  # the ETag is the first page's
+    md5 = f'W/"{hashlib.md5(page).hexdigest()}"'  # Rack 1.x's digest, not security
+    sha = f'W/"{hashlib.sha256(page).hexdigest()[:32]}"'
     present = True if etag == md5 else False if etag == sha else None
     out.append(Observation("md5_etag", present, f"ETag {etag or '(none)'}", (index,)))
     referrer = index.header("Referrer-Policy")
