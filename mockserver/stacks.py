@@ -40,6 +40,10 @@ class Layer(StrEnum):
 class Quirk(StrEnum):
     """One behaviour of an older generation, absent from the default stack."""
 
+    # str's hash, not Enum's Python-level one: membership tests run on the hot path, and a
+    # Quirk must hash like the equal string (errors carry touched quirks as str)
+    __hash__ = str.__hash__
+
     UNDERSCORE_WILDCARD = "underscore_wildcard"
     NO_STRIP = "no_strip"
     I_CONT_IGNORED = "i_cont_ignored"
@@ -85,7 +89,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "`m=or%20` is AND)",
         "string values are stripped of ASCII whitespace and NUL",
         "ransack@eabd135b (v2.4.0)",
-        "stand-in (strip_whitespace = false)",
+        "stand-in (Ransack 4.1.1 with strip_whitespace = false: 20 padded queries agree)",
         effect="padded value searched as sent",
     ),
     Quirk.I_CONT_IGNORED: QuirkInfo(
@@ -101,7 +105,7 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
         "an out-of-int4 integer in any predicate is a 500 (RangeError from Arel's Casted node)",
         "compared as a plain number (`score_eq=2147483648` is `[]`, `score_lt=2147483648` all rows)",
         "ransack@8946268a (v4.0.0)",
-        "stand-in (Ransack v2.4.2)",
+        "stand-in (Ransack v2.4.2 on Rails 6.1: fuzz seed 7)",
         effect="500 for an out-of-int4 integer",
     ),
     Quirk.INVALID_UTF8_500: QuirkInfo(
@@ -218,7 +222,7 @@ class Stack:
     note: str = ""
 
     def has(self, quirk: Quirk) -> bool:
-        return quirk in self.quirks
+        return bool(self.quirks) and quirk in self.quirks
 
 
 _RANSACK_BEFORE_4 = frozenset({Quirk.CASTED_OVERFLOW_500})
@@ -317,7 +321,11 @@ def portability(touched: frozenset[Quirk], served: Stack = DEFAULT_STACK) -> str
     because of a quirk this request touched, and how (``""`` when none would)."""
     parts = []
     for stack in STACKS:
-        effects = [QUIRKS[q].effect for q in QUIRKS if q in touched and stack.has(q) != served.has(q)]
+        effects = [
+            QUIRKS[q].effect
+            for q in QUIRKS
+            if q in touched and q not in HEADER_ONLY and stack.has(q) != served.has(q)
+        ]
         if effects and stack != served:
             parts.append(f"{stack.name}: {', '.join(effects)}")
     return "; ".join(parts)

@@ -250,7 +250,7 @@ def test_mock_bug_is_reraised_in_the_test(project: pytest.Pytester) -> None:
         import mockserver.server.views
 
         def test_triggers_bug(train_sessions_api, monkeypatch):
-            def broken(params, today):
+            def broken(*args):
                 raise RuntimeError("boom")
             monkeypatch.setattr(mockserver.server.views, "compile_query", broken)
             request = urllib.request.Request(train_sessions_api.url_for(),

@@ -6,7 +6,16 @@ import itertools
 
 import pytest
 
-from mockserver.stacks import DEFAULT_STACK, QUIRKS, STACKS, Quirk, stack_named, stacks_markdown
+from mockserver.stacks import (
+    DEFAULT_STACK,
+    HEADER_ONLY,
+    QUIRKS,
+    STACKS,
+    Quirk,
+    portability,
+    stack_named,
+    stacks_markdown,
+)
 
 # The names issue 10 fixes: other tools call them.
 NAMES = (
@@ -64,3 +73,25 @@ def test_rack_before_2_2_14_has_no_query_limit() -> None:
     for stack in STACKS:
         version = tuple(int(part) for part in stack.rack.split("."))
         assert stack.has(Quirk.NO_QUERY_LIMIT) == (version < (2, 2, 14)), stack.name
+
+
+def test_portability_names_each_generation_with_its_effects() -> None:
+    """Check the header text: generations in table order, each with the effects of its touched quirks."""
+    touched = frozenset({Quirk.NO_STRIP, Quirk.STRICT_TOKEN_SCHEME})
+    assert portability(touched) == (
+        "rails5.2-ransack2.3: padded value searched as sent; "
+        "rails5.1-ransack1.8: padded value searched as sent; "
+        "rails4.2-ransack1.7: padded value searched as sent, 401 for this Authorization scheme"
+    )
+    # relative to the served generation: from rails5.2, only those without the quirk differ
+    assert portability(frozenset({Quirk.NO_STRIP}), stack_named("rails5.2-ransack2.3")) == (
+        "rails6.1-ransack4.1: padded value searched as sent; "
+        "rails6.1-ransack2.4: padded value searched as sent; "
+        "rails6.0-ransack2.4: padded value searched as sent"
+    )
+
+
+def test_header_only_quirks_are_never_warned() -> None:
+    """Check that ETag, Vary and security-header differences produce no portability text."""
+    assert portability(HEADER_ONLY) == ""
+    assert all(QUIRKS[q].effect for q in Quirk)

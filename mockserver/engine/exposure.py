@@ -23,7 +23,8 @@ class Exposure:
     touched: set[Quirk] = field(default_factory=set)
 
     def has(self, quirk: Quirk) -> bool:
-        return quirk in self.stack.quirks
+        quirks = self.stack.quirks
+        return bool(quirks) and quirk in quirks
 
     def touch(self, quirk: Quirk) -> None:
         """The answer would differ on generations that have ``quirk`` (the served one has not)."""

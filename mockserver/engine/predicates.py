@@ -26,7 +26,7 @@ from mockserver.engine.postgres import collation_key, escape_like, escape_like_1
 from mockserver.engine.rack import ParamValue
 from mockserver.engine.rows import ATTRIBUTES, COLUMN, THROUGH_ASSOCIATION, Row
 from mockserver.errors import InternalServerError
-from mockserver.model import Kind, Predicate
+from mockserver.model import INT4_MAX, INT4_MIN, Kind, Predicate
 from mockserver.stacks import Quirk
 
 
@@ -324,10 +324,10 @@ def attribute_test(
     ``quirks`` of the served generation: UNDERSCORE_WILDCARD (``_`` left unescaped) and
     NUL_TRUNCATES (every string that reaches SQL cut at its first NUL, pattern included).
     """
-    cut = Quirk.NUL_TRUNCATES in quirks
+    cut = bool(quirks) and Quirk.NUL_TRUNCATES in quirks
     if spec.pattern is not None:
         negate = spec.operator is Operator.DOES_NOT_MATCH
-        wildcard = Quirk.UNDERSCORE_WILDCARD in quirks
+        wildcard = bool(quirks) and Quirk.UNDERSCORE_WILDCARD in quirks
         texts = [_format(spec.pattern, v, wildcard) for v in operands if isinstance(v, str)]
         if cut:
             texts = [_nul_cut(t) for t in texts]
@@ -458,8 +458,9 @@ def _check_range(
     SQL outside ActiveRecord's rescue), and Rails answers 500. Before Ransack 4.0
     (ransack@8946268a, CASTED_OVERFLOW_500) every comparison keeps its Casted node: a 500 always.
     """
-    if not spec.wants_array and len(names) == 1 and not exposure.has(Quirk.CASTED_OVERFLOW_500):
-        if ATTRIBUTES[names[0]] is Kind.INT and out_of_int4(cast[names[0]]):
+    if len(names) == 1 and not spec.wants_array and not exposure.has(Quirk.CASTED_OVERFLOW_500):
+        [value] = cast[names[0]]
+        if type(value) is int and not INT4_MIN <= value <= INT4_MAX and ATTRIBUTES[names[0]] is Kind.INT:
             exposure.touch(Quirk.CASTED_OVERFLOW_500)
         return
     for name in names:
@@ -508,13 +509,16 @@ def build_condition(
             Notice(key, f"{raw!r} is not an integer; Ruby's to_i reads it as {cast[names[0]][0]}")
         )
     all_values = [v for name in names for v in cast[name]]
-    texts = [v for v in all_values if isinstance(v, str)]
-    # the index knows neither cut strings nor `_` wildcards: leave such conditions to the scan
-    unindexed = (Quirk.NUL_TRUNCATES in quirks and any("\x00" in v for v in texts)) or (
+    hint = None if quirks and _unindexed(all_values, quirks) else _hint(names, combinator, spec, all_values)
+    return Condition(key, names, combinator, spec, tuple(all_values), tests, hint)
+
+
+def _unindexed(values: list[Any], quirks: frozenset[Quirk]) -> bool:
+    """The index knows neither cut strings nor ``_`` wildcards: such conditions are scanned."""
+    texts = [v for v in values if isinstance(v, str)]
+    return (Quirk.NUL_TRUNCATES in quirks and any("\x00" in v for v in texts)) or (
         Quirk.UNDERSCORE_WILDCARD in quirks and any("_" in v for v in texts)
     )
-    hint = None if unindexed else _hint(names, combinator, spec, all_values)
-    return Condition(key, names, combinator, spec, tuple(all_values), tests, hint)
 
 
 def _switch_condition(

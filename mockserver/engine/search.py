@@ -386,13 +386,16 @@ def compile_search(params: Params, today: datetime.date, stack: Stack = DEFAULT_
 
 
 def _strip_matters(key: str, value: str, stripped: str) -> bool:
-    """Would searching ``value`` unstripped answer otherwise? Only for text conditions, sorts
-    and the combinator, or when stripping made the value blank: integers (``" 80".to_i``),
-    dates and decimals read past the padding."""
+    """Would searching ``value`` unstripped answer otherwise? Only for text conditions, boolean
+    predicates (``" 1"`` is no boolean), sorts and the combinator, or when stripping made the
+    value blank: integers (``" 80".to_i``), dates and decimals read past the padding."""
     if ruby.is_blank(stripped) != ruby.is_blank(value) or key in ("s", "sorts", "m", "combinator"):
         return True
     resolved = split_key(key)
-    return resolved is not None and any(ATTRIBUTES[name] is Kind.STR for name in resolved[0])
+    if resolved is None:
+        return False
+    names, _, spec = resolved
+    return spec.switch is not None or any(ATTRIBUTES[name] is Kind.STR for name in names)
 
 
 def _build(search: Search, context: _Context, params: Params) -> None:

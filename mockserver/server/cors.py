@@ -22,7 +22,9 @@ __all__ = ["cors_middleware"]
 
 ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 _METHODS = "GET, HEAD, OPTIONS"
-_EXPOSED = "X-Mockserver-Error, X-Mockserver-Ignored, X-Mockserver-Fault, WWW-Authenticate"
+_EXPOSED = (
+    "X-Mockserver-Error, X-Mockserver-Ignored, X-Mockserver-Fault, X-Mockserver-Portability, WWW-Authenticate"
+)
 _MAX_AGE = "600"
 
 

@@ -104,3 +104,20 @@ def test_compiled_searches_are_kept_per_generation() -> None:
 def test_ordinary_queries_touch_nothing(query: bytes) -> None:
     """Check that a query every generation answers alike records no quirk (no header, no cost)."""
     assert compile_search(parse_query(query), TODAY, DEFAULT_STACK).touched == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("query", "touched"),
+    [
+        (b"full_name_cont=%20mich", True),
+        (b"score_null=%201", True),
+        (b"s=score+desc+", True),
+        (b"score_eq=%2080", False),
+        (b"completion_date_gteq=2015-01-01%20", False),
+        (b"unknown_key=%20x", False),
+    ],
+)
+def test_strip_is_flagged_only_where_it_changes_the_answer(query: bytes, touched: bool) -> None:
+    """Check §2.1: padding matters for text, booleans and sorts; " 80".to_i and Date.parse skip it."""
+    search = compile_search(parse_query(query), TODAY)
+    assert (Quirk.NO_STRIP in search.touched) is touched

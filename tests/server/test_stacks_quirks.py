@@ -333,3 +333,12 @@ async def test_access_log_says_which_generations_differ(served, caplog: pytest.L
     lines = [r.getMessage() for r in caplog.records if r.name == "mockserver.access"]
     assert "differs on: rails4.2-ransack1.7: 401 for" in lines[0]
     assert "differs on" not in lines[1]
+
+
+async def test_browser_clients_can_read_the_portability_header(served) -> None:  # type: ignore[no-untyped-def]
+    """Check that with --cors a page's script may read X-Mockserver-Portability (Expose-Headers)."""
+    client = await served(cors=("http://app.test",))
+    headers = {"Authorization": "Bearer t", "Origin": "http://app.test"}
+    response = await _get(client, "/api/train_sessions", headers)
+    assert PORTABILITY_HEADER in response.headers
+    assert PORTABILITY_HEADER in response.headers["Access-Control-Expose-Headers"]
