@@ -11,6 +11,8 @@ from pathlib import Path
 from mockserver.cli import main
 from mockserver.pytest_plugin import TrainSessionsAPI
 
+from ..broken_mock import running
+
 Factory = Callable[..., TrainSessionsAPI]
 SUITE = Path(__file__).resolve().parents[2] / "contract_tests"
 FAST = ("-q", "-k", "test_generation", "-p", "no:randomly", "-p", "no:schemathesis")
@@ -52,3 +54,16 @@ def test_an_unknown_stack_is_a_pytest_usage_error() -> None:
     command = [sys.executable, "-m", "pytest", str(SUITE), f"--rootdir={SUITE}", "--stack", "nope", "-q"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 4 and "'nope'" in done.stderr and "rails6.1-ransack4.1" in done.stderr
+
+
+def test_an_endpoint_mixing_generations_fails_naming_the_conflict() -> None:
+    """Check that auto fails today's mock refusing Bearer (a Rails 4.2 answer among modern ones)
+    with a message naming the conflicting behaviour, not by asserting some generation."""
+    with running("bearer_refused") as url:
+        command = [sys.executable, "-m", "pytest", str(SUITE), f"--rootdir={SUITE}", "--api-url", url]
+        command += ["-k", "test_index_ids_are_unique", *FAST[3:]]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 1
+    assert "mix Rails/Ransack generations" in done.stdout
+    assert "nearest generation rails6.1-ransack4.1 conflicts on:\n" in done.stdout
+    assert "strict_token_scheme: the endpoint answered Authorization: Bearer: 401" in done.stdout
