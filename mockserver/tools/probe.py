@@ -1,10 +1,13 @@
 """``mockserver probe URL``: a short, read-only survey of the behaviours client code depends on.
 
-At most ``len(PROBES)`` (20) GET requests, each answering one question a client developer asks (is ``_cont``
-case-insensitive? is ``_gt`` strict? are unknown parameters ignored? ...). The table shows
-what the endpoint did next to what the vendor doc and Ransack say. Values are taken from the
-endpoint's own unfiltered index, so no data is assumed. Exit 0 when every answer is Ransack's,
-1 when one differs, 2 when the endpoint cannot be read.
+At most ``len(PROBES)`` GET requests: 20 each answering one question a client developer asks
+(is ``_cont`` case-insensitive? is ``_gt`` strict? are unknown parameters ignored? ...), then
+the generation fingerprint (``fingerprint.py``; its 500-causing GETs only with
+``--allow-errors``). The table shows what the endpoint did next to what the vendor doc and
+today's Ransack say; the fingerprint ranks the generations and names the ``--stack`` to use.
+Values are taken from the endpoint's own unfiltered index, so no data is assumed. Exit 0 when
+every answer is today's Ransack's, 1 when one differs or no generation fits, 2 when the
+endpoint cannot be read.
 """
 
 from __future__ import annotations
