@@ -4,8 +4,10 @@ Safe against a live API by construction: it can only send GET and HEAD, every re
 counted against a budget, requests are spaced by a rate limit, 429/503 answers are retried
 after ``Retry-After`` (never reported as contract failures, but counted), and every response
 carries a ready-to-paste ``curl`` that reproduces it with the token replaced by
-``$MOCKSERVER_API_TOKEN``. Queries are sent byte for byte as built (see ``Query``): the point
-is to test the server's parser, so nothing here may normalise them.
+``$MOCKSERVER_API_TOKEN``. A paginated index (RFC 8288 ``Link`` with ``rel="next"``, as the
+api-pagination gem sends) is read to its last page: an index answer is every page's rows.
+Queries are sent byte for byte as built (see ``Query``): the point is to test the server's
+parser, so nothing here may normalise them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import http.client
 import json
+import re
 import shlex
 import time
 from collections import Counter, OrderedDict
@@ -22,6 +25,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 TOKEN_VARIABLE = "$MOCKSERVER_API_TOKEN"
+NEXT_LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?')
+MAX_PAGES = 1000  # a Link loop must not spend the whole budget
 RETRY_STATUSES = frozenset({429, 503})
 _DEFAULT_AUTH = object()  # sentinel: send the standard header with the configured token
 
@@ -105,6 +110,7 @@ class Response:
     headers: list[tuple[str, str]]
     body: bytes
     curl: str
+    pages: list[Response] = field(default_factory=list, repr=False)  # every page, when paginated
     _json: Any = field(default=None, repr=False)
     _parsed: bool = field(default=False, repr=False)
 
@@ -259,10 +265,41 @@ class Client:
         fresh: bool = False,
         headers: dict[str, str] | None = None,
     ) -> Response:
-        """``GET /api/train_sessions{suffix}?{query}``."""
+        """``GET /api/train_sessions{suffix}?{query}``, every page of it when it is paginated."""
         raw = query.raw() if isinstance(query, Query) else query
         target = self.base_path + suffix + (f"?{raw}" if raw else "")
-        return self.request(method, target, authorization=authorization, fresh=fresh, headers=headers)
+        first = self.request(method, target, authorization=authorization, fresh=fresh, headers=headers)
+        if method != "GET" or first.status != 200 or not NEXT_LINK.search(first.header("Link") or ""):
+            return first
+        return self._all_pages(first, authorization, fresh, headers)
+
+    def _all_pages(
+        self, first: Response, authorization: Any, fresh: bool, headers: dict[str, str] | None
+    ) -> Response:
+        """``first`` with its body replaced by the rows of every page, following ``rel="next"``;
+        a page that is not a 200 JSON array is returned as is (the checks report it)."""
+        pages = [first]
+        rows: list[Any] = []
+        page = first
+        while True:
+            try:
+                body = page.json()
+            except ValueError:
+                return page
+            if page.status != 200 or not isinstance(body, list):
+                return page
+            rows += body
+            found = NEXT_LINK.search(page.header("Link") or "")
+            if found is None or len(pages) >= MAX_PAGES:
+                break
+            parts = urlsplit(found.group(1))
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            page = self.request("GET", target, authorization=authorization, fresh=fresh, headers=headers)
+            pages.append(page)
+        combined = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
+        return Response(
+            first.method, first.url, 200, first.reason, first.headers, combined, first.curl, pages
+        )
 
     def show(
         self,

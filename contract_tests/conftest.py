@@ -1,11 +1,14 @@
 """pytest wiring of the contract suite: options, the endpoint, the client and the data.
 
     pytest contract_tests [--api-url URL] [--api-token TOKEN] [--max-requests N] [--rate R]
+                          [--stack NAME|auto]
 
 With no ``--api-url`` (nor ``MOCKSERVER_API_URL``) each process starts the mock itself. The
 request budget is for the whole run: under pytest-xdist each worker gets its share (of a
 given URL's budget; a mock a worker started itself is its own).
-This is the only module of the suite that reads the environment.
+``--stack`` names the Rails/Ransack generation whose semantics are asserted (``auto``, the
+default, fingerprints the endpoint first and prints the result in the header; see
+generation.py). This is the only module of the suite that reads the environment.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, reject, settings
 from hypothesis import strategies as st
 
+from . import generation as generations
 from .checks import ContractViolationError, Dataset, Forall, Property, check_status, json_body
 from .client import BudgetExhaustedError, Client, index_url, is_loopback
 from .endpoint import DEV_TOKEN, MockProcess, start_mock
+from .generation import AUTO, Generation
 
 DEFAULT_MAX_REQUESTS = 900  # a default run needs about 600
 REMOTE_RATE = 5.0
@@ -71,6 +76,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(JSON; used by 'mockserver contract' to fail partial runs)",
     )
     group.addoption(
+        "--stack",
+        default=AUTO,
+        metavar="NAME",
+        help="the Rails/Ransack generation whose semantics to assert (names in schemas/stacks.json; "
+        "default auto: fingerprint the endpoint first). Without --api-url the mock is started "
+        "as that generation",
+    )
+    group.addoption(
         "--examples-scale",
         type=float,
         default=1.0,
@@ -96,6 +109,55 @@ def _seed(config: pytest.Config) -> Any:
         return None
 
 
+def _told(config: pytest.Config) -> Generation | None:
+    """The generation named by --stack, None for auto; a usage error for an unknown name."""
+    name = config.getoption("--stack")
+    if name == AUTO:
+        return None
+    try:
+        return generations.generation_named(name)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+_CHOSEN = pytest.StashKey[tuple[Generation | None, str]]()  # (generation or None if mixed, why)
+FINGERPRINT_REQUESTS = 80  # the fingerprint's own budget (about 13 requests; more for a paginated index)
+
+
+def _fingerprint(client: Client) -> tuple[Generation | None, str]:
+    """Fingerprint the endpoint: (the generation, how it was found) or (None, the conflicts)."""
+    index = client.index(fresh=True)
+    check_status(index, 200, "the unfiltered index with a valid token")
+    body = json_body(index)
+    records = [r for r in body if isinstance(r, dict)] if isinstance(body, list) else []
+    observations = generations.observe(client, index, records)
+    try:
+        chosen = generations.choose(observations)
+    except ContractViolationError as exc:
+        return None, str(exc)
+    unknown = sum(o.present is None for o in observations)
+    return chosen, f"auto: fingerprinted with {len(observations) - unknown} observations"
+
+
+def _generation_header(config: pytest.Config, url: str | None, token: str) -> str:
+    told = _told(config)
+    if told is not None:
+        return f"contract: generation {told.name} (told: --stack)"
+    if not url:
+        return "contract: generation auto: the mock this run starts is fingerprinted at the first test"
+    http = Client(url, token, max_requests=FINGERPRINT_REQUESTS, rate=None, timeout=10.0)
+    try:
+        config.stash[_CHOSEN] = _fingerprint(http)
+    except Exception as exc:  # the tests report an unreachable endpoint with their own context
+        return f"contract: generation auto: the fingerprint could not run ({exc})"
+    finally:
+        http.close()
+    chosen, why = config.stash[_CHOSEN]
+    if chosen is None:
+        return "contract: generation auto: NO SINGLE GENERATION FITS; " + why.splitlines()[0]
+    return f"contract: generation {chosen.name} ({why}; --stack {chosen.name} asserts it without one)"
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     url = _option(config, "--api-url", "MOCKSERVER_API_URL")
     target = index_url(url) if url else "the mock, started by this run (python -m mockserver serve)"
@@ -113,9 +175,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         else "hypothesis derandomized: the same command replays the same examples "
         "(--hypothesis-seed=N explores others)"
     )
+    token = _option(config, "--api-token", "MOCKSERVER_API_TOKEN") or DEV_TOKEN
     return [
         f"contract: endpoint {target}",
         f"contract: budget {budget} requests, rate {rate_text}, {seed_text}",
+        _generation_header(config, index_url(url) if url else None, token),
     ]
 
 
@@ -130,7 +194,9 @@ def endpoint(
     if url:
         yield index_url(url), token
         return
-    mock: MockProcess = start_mock(tmp_path_factory.mktemp("mock"))
+    told = _told(config)
+    stack = ("--stack", told.name) if told is not None else ()
+    mock: MockProcess = start_mock(tmp_path_factory.mktemp("mock"), stack)
     try:
         yield mock.url, token
     finally:
@@ -199,6 +265,7 @@ _UNCHECKED = pytest.StashKey[_Unchecked]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _told(config)  # an unknown --stack is a usage error before anything runs
     config.stash[_UNCHECKED] = _Unchecked()
     config.pluginmanager.register(config.stash[_UNCHECKED], "contract-unchecked")
 
@@ -214,6 +281,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    chosen = config.stash.get(_CHOSEN, None)
+    if chosen is not None and _told(config) is None:
+        found, why = chosen
+        terminalreporter.write_line(
+            f"contract: generation {found.name} ({why})" if found else "contract: generation: none fits"
+        )
     unchecked = config.stash[_UNCHECKED].nodeids
     if unchecked:
         terminalreporter.write_line(
@@ -241,8 +314,25 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 @pytest.fixture(scope="session")
-def dataset(client: Client) -> Dataset:
-    """The unfiltered index, read once; every expectation is computed from it."""
+def generation(request: pytest.FixtureRequest, client: Client) -> Generation:
+    """The generation whose semantics every test asserts: told, or fingerprinted (once per
+    process; the header's fingerprint is reused). An endpoint mixing generations fails here."""
+    config = request.config
+    told = _told(config)
+    if told is not None:
+        return told
+    if _CHOSEN not in config.stash:
+        config.stash[_CHOSEN] = _fingerprint(client)
+    chosen, why = config.stash[_CHOSEN]
+    if chosen is None:
+        raise ContractViolationError(why)
+    return chosen
+
+
+@pytest.fixture(scope="session")
+def dataset(client: Client, generation: Generation) -> Dataset:
+    """The unfiltered index, read once; every expectation is computed from it, under the
+    generation's rules."""
     response = client.index(fresh=True)
     check_status(response, 200, "the unfiltered index with a valid token")
     body = json_body(response)
@@ -254,7 +344,7 @@ def dataset(client: Client) -> Dataset:
             response.describe(),
             [response],
         )
-    return Dataset(response, body)
+    return Dataset(response, body, generation.rules)
 
 
 SHRINK_REQUESTS = 40  # requests a failing property may spend shrinking its example

@@ -2,6 +2,10 @@
 ransack-semantics.md only (never from ``mockserver/``), so that a bug in the mock's engine
 cannot agree with itself.
 
+What differs between Rails/Ransack generations (strip or not, ``_`` a wildcard, an
+out-of-range integer a 500, ...) is a ``Rules`` value: the suite asserts one generation's
+semantics everywhere (``generation.py`` picks it, ``MODERN`` is today's stack).
+
 A record is judged three-valued: True (must be returned), False (must not), None (cannot
 tell: the condition reads an attribute the API does not render, e.g. ``last_attempt``). A
 query's expectation is then a lower and an upper bound on the result, equal when every
@@ -33,6 +37,24 @@ INT4 = (-(2**31), 2**31 - 1)
 
 class CannotTellError(ValueError):
     """The oracle does not know what the endpoint must do with this input."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The semantics of one stack generation, one switch per behaviour the suite asserts
+    (named after the quirks of schemas/stacks.json; the defaults are today's stack)."""
+
+    strip: bool = True  # Ransack >= 2.4 strips string values (no_strip)
+    underscore_wildcard: bool = False  # Ransack <= 1.7: `_` in _cont is a wildcard
+    overflow_500: bool = False  # Ransack < 4: an out-of-int4 integer is a 500
+    invalid_utf8_500: bool = False  # Rails 4.x: invalid UTF-8 is a 500, not a 400
+    string_error_status: bool = False  # Rails <= 4.2: {"status":"404",...}
+    strict_token_scheme: bool = False  # Rails <= 4.2: Bearer and `Token  token=` are refused
+    unauthorized_as_format: bool = False  # Rails <= 4.2: the 401 takes the request's format
+    bad_accept_ignored: bool = False  # Rails < 6.0: Accept: foo is ignored (200)
+
+
+MODERN = Rules()
 
 
 @dataclass(frozen=True)
@@ -244,10 +266,25 @@ class Condition:
     filter: Filter
     raw: str | None
     operand: Any
+    rules: Rules = MODERN
 
     @property
     def dropped(self) -> bool:
         return self.operand is None
+
+    @property
+    def error(self) -> str | None:
+        """Why the whole request is a 500 on this generation, or None."""
+        if (
+            self.rules.overflow_500
+            and isinstance(self.operand, int)
+            and not INT4[0] <= self.operand <= INT4[1]
+        ):
+            return (
+                f"{self.filter.name}={self.raw!r} is out of int4: a 500 before Ransack 4.0 "
+                "(RangeError from Arel's Casted node)"
+            )
+        return None
 
     def explain(self) -> str:
         """Ransack's reading of the raw value, for failure messages."""
@@ -256,21 +293,22 @@ class Condition:
         return f"{self.filter.name}={self.raw!r} means {self.filter.predicate} {self.operand!r}"
 
 
-def condition(name: str, raw: str | None) -> Condition:
+def condition(name: str, raw: str | None, rules: Rules = MODERN) -> Condition:
     """Cast ``raw`` as Ransack does for filter ``name`` (strip, blank, to_i, to_date)."""
     spec = FILTERS_BY_NAME[name]
     if raw is None:
-        return Condition(spec, raw, None)
+        return Condition(spec, raw, None, rules)
     if "\x00" in raw:
-        raise CannotTellError("an embedded NUL is a 500 in Rails, not a filter")
-    value = ruby_strip(raw)
+        raise CannotTellError("an embedded NUL is a 500 or a truncation, not a filter (see test_generation)")
+    # Unstripped (Ransack < 2.4), to_i and Date.parse still skip the padding: only strings keep it.
+    value = ruby_strip(raw) if rules.strip or spec.kind != "str" else raw
     if is_blank(value):
-        return Condition(spec, raw, None)
+        return Condition(spec, raw, None, rules)
     if spec.kind == "int":
-        return Condition(spec, raw, ruby_to_i(value))
+        return Condition(spec, raw, ruby_to_i(value), rules)
     if spec.kind == "date":
-        return Condition(spec, raw, cast_date(value))
-    return Condition(spec, raw, value)
+        return Condition(spec, raw, cast_date(value), rules)
+    return Condition(spec, raw, value, rules)
 
 
 def judge(cond: Condition, record: Record) -> bool | None:
@@ -291,6 +329,9 @@ def _judge_attribute(cond: Condition, attribute: str, record: Record) -> bool | 
         return False  # SQL NULL never matches
     predicate, operand = cond.filter.predicate, cond.operand
     if predicate == "cont":
+        if cond.rules.underscore_wildcard and "_" in operand:  # ILIKE's `_`: any one character
+            pattern = ".".join(re.escape(part) for part in pg_lower(operand).split("_"))
+            return re.search(pattern, pg_lower(value), re.S) is not None
         return pg_lower(operand) in pg_lower(value)  # literal: no wildcard survives escaping
     if cond.filter.kind == "date":
         value = dt.date.fromisoformat(value)
@@ -326,10 +367,10 @@ def effective_params(pairs: Iterable[tuple[str, str | None]]) -> dict[str, str |
     return params
 
 
-def conditions(pairs: Iterable[tuple[str, str | None]]) -> list[Condition]:
+def conditions(pairs: Iterable[tuple[str, str | None]], rules: Rules = MODERN) -> list[Condition]:
     """The documented conditions of a query; every other key is ignored, as Ransack does."""
     params = effective_params(pairs)
-    return [condition(key, value) for key, value in params.items()]
+    return [condition(key, value, rules) for key, value in params.items()]
 
 
 @dataclass(frozen=True)
@@ -343,6 +384,11 @@ class Expectation:
     @property
     def exact(self) -> bool:
         return self.must == self.may
+
+    @property
+    def error(self) -> str | None:
+        """Why the request is a 500 on this generation (then no rows are expected), or None."""
+        return next((c.error for c in self.conditions if c.error), None)
 
 
 def expect(records: Sequence[Record], conds: Sequence[Condition]) -> Expectation:

@@ -24,7 +24,10 @@ def test_conjunction_is_the_intersection(client: Client, dataset: Dataset, foral
         query = Query(tuple(pairs))
         note(f"query: {query}")
         together = client.index(query)
-        body = check_result(together, dataset, expect(dataset.records, conditions(pairs)), query)
+        expectation = expect(dataset.records, conditions(pairs, dataset.rules))
+        body = check_result(together, dataset, expectation, query)
+        if expectation.error:
+            return  # a 500 on this generation: there is no intersection to compare
         parts = [client.index(Query((pair,))) for pair in pairs]
         expected = set.intersection(*({r["id"] for r in check_list(p)} for p in parts))
         got = {r["id"] for r in body}

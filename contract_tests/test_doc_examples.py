@@ -25,7 +25,9 @@ SAMPLE_IDS = (3, 2, 1)  # the records of the doc's sample response body
 def test_doc_sample_request(query: Query, client: Client, dataset: Dataset) -> None:
     """Check that the doc's sample requests select exactly what Ransack selects (an unknown key
     such as ``score`` is ignored, ``score_eq=80`` is an exact integer match)."""
-    check_result(client.index(query), dataset, expect(dataset.records, conditions(query.pairs)), query)
+    check_result(
+        client.index(query), dataset, expect(dataset.records, conditions(query.pairs, dataset.rules)), query
+    )
 
 
 @pytest.mark.parametrize("ident", SAMPLE_IDS)
@@ -42,4 +44,4 @@ def test_doc_sample_ids(ident: int, client: Client, dataset: Dataset) -> None:
                 "show returns exactly the record the index lists",
             )
     else:
-        check_rails_error(response, 404, f"id {ident} is not in the index")
+        check_rails_error(response, 404, f"id {ident} is not in the index", dataset.rules)

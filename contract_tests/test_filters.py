@@ -31,7 +31,12 @@ def test_filter_selects_exactly_the_matching_records(
     def check(value: str | None) -> None:
         query = Query.of((name, value))
         note(f"query: {query}")
-        check_result(client.index(query), dataset, expect(dataset.records, [condition(name, value)]), query)
+        check_result(
+            client.index(query),
+            dataset,
+            expect(dataset.records, [condition(name, value, dataset.rules)]),
+            query,
+        )
 
 
 @pytest.mark.parametrize("name", [f.name for f in FILTERS])
@@ -41,4 +46,9 @@ def test_filter_edge_values(name: str, client: Client, dataset: Dataset) -> None
     spec = FILTERS_BY_NAME[name]
     for value in strategies.edge_values(dataset, spec):
         query = Query.of((name, value))
-        check_result(client.index(query), dataset, expect(dataset.records, [condition(name, value)]), query)
+        check_result(
+            client.index(query),
+            dataset,
+            expect(dataset.records, [condition(name, value, dataset.rules)]),
+            query,
+        )

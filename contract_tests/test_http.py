@@ -34,11 +34,17 @@ def test_error_for_any_format_is_not_json(client: Client) -> None:
         )
 
 
-def test_unparseable_accept_is_406(client: Client) -> None:
-    """Check that an Accept header Rails cannot parse answers 406, even without a token."""
+def test_unparseable_accept_is_406(client: Client, dataset: Dataset) -> None:
+    """Check that an Accept header Rails cannot parse answers 406, even without a token (on
+    Rails < 6.0 it is ignored: 200 with the token, 401 without)."""
     for authorization in (client.auth_header, None):
         response = client.index(headers={"Accept": "foo"}, authorization=authorization)
-        check_status(response, 406, "Rails' Mime::Type rejects 'foo' before the controller runs")
+        if dataset.rules.bad_accept_ignored:
+            status = 200 if authorization else 401
+            why = "Rails < 6.0 looks 'foo' up leniently (rails@b5e8942c950 made it a 406 in 6.0)"
+            check_status(response, status, why)
+        else:
+            check_status(response, 406, "Rails' Mime::Type rejects 'foo' before the controller runs")
 
 
 def test_etag_round_trips_to_304(client: Client, dataset: Dataset) -> None:

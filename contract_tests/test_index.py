@@ -61,7 +61,7 @@ def test_json_suffix_and_trailing_slash(client: Client, dataset: Dataset) -> Non
             check_result(
                 client.index(query, suffix=suffix),
                 dataset,
-                expect(dataset.records, conditions(query.pairs)),
+                expect(dataset.records, conditions(query.pairs, dataset.rules)),
                 f"{query} on {suffix!r}",
             )
 
@@ -93,16 +93,21 @@ def test_unknown_parameters_change_nothing(client: Client, dataset: Dataset, for
     )
     known = st.one_of(st.just(()), strategies.conditions(dataset, names, 1))
 
+    paginated = bool(dataset.response.pages)
+
     @forall(unknown, known, examples=10)
     def check(extra: list[tuple[str, str | None]], pairs: tuple[tuple[str, Any], ...]) -> None:
+        if paginated:  # a paginated index reads page=N: it is not an unknown key there
+            extra = [(k, v) for k, v in extra if k != "page"]
         query = Query(tuple(pairs) + tuple(extra))
         note(f"query: {query}")
         response = client.index(query)
-        if response.status != 200:
+        expectation = expect(dataset.records, conditions(pairs, dataset.rules))
+        if response.status != 200 and not expectation.error:
             check_status(
                 response,
                 200,
                 f"unknown parameters {[k for k, _ in extra]} must be ignored "
                 "(Ransack ignores names it does not know)",
             )
-        check_result(response, dataset, expect(dataset.records, conditions(pairs)), query)
+        check_result(response, dataset, expectation, query)

@@ -111,11 +111,16 @@ def test_absent_ids_answer_404(client: Client, dataset: Dataset) -> None:
     answer 404 with Rails' JSON error body."""
     for ident in _absent_ids(dataset):
         check_rails_error(
-            client.show(str(ident)), 404, f"id {ident} is not in the index (ActiveRecord::RecordNotFound)"
+            client.show(str(ident)),
+            404,
+            f"id {ident} is not in the index (ActiveRecord::RecordNotFound)",
+            dataset.rules,
         )
 
 
-def test_non_numeric_ids_answer_404(client: Client) -> None:
+def test_non_numeric_ids_answer_404(client: Client, dataset: Dataset) -> None:
     """Check that ids without a numeric prefix, or without a route, answer 404 with Rails' JSON body."""
     for segment in NOT_NUMERIC:
-        check_rails_error(client.show(segment), 404, f"segment {segment!r} is not a numeric id")
+        check_rails_error(
+            client.show(segment), 404, f"segment {segment!r} is not a numeric id", dataset.rules
+        )

@@ -98,6 +98,14 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="answer 400 for parameters the live API silently ignores",
     )
     p.add_argument(
+        "--paginate",
+        type=int,
+        default=None,
+        metavar="N",
+        help="paginate the index N rows a page as the api-pagination gem does (?page=N, Link, "
+        "Per-Page, Total; an unmerged 2020 vendor doc; default: no pagination, as the seed doc)",
+    )
+    p.add_argument(
         "--quiet",
         dest="access_log",
         action="store_false",
@@ -367,6 +375,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "idle_timeout": args.idle_timeout,
             "header_timeout": args.header_timeout,
             "public_dir": args.public_dir,
+            "paginate": args.paginate,
             "stack": parse_stack(args.stack) if args.stack is not None else None,
             "memo_mb": args.memo_mb,
             "log_format": args.log_format,

@@ -22,6 +22,7 @@ from referencing import Registry, Resource
 
 from mockserver.model import DATE_PATTERN, DECIMAL_PATTERN, FIELDS, HIDDEN_FIELDS, Field, Kind
 from mockserver.resources import schemas_dir
+from mockserver.stacks import DEFAULT_STACK, QUIRKS, STACKS
 
 __all__ = [
     "SCHEMA_NAMES",
@@ -34,6 +35,7 @@ __all__ = [
     "render_schema",
     "schema_id",
     "write_schema_files",
+    "write_stacks_file",
 ]
 
 Schema = dict[str, Any]
@@ -195,6 +197,33 @@ def write_schema_files(directory: str | Path) -> list[Path]:
         path.write_text(render_schema(schema), encoding="utf-8", newline="\n")
         written.append(path)
     return written
+
+
+STACKS_FILE = "stacks.json"
+
+
+def build_stacks_data() -> dict[str, Any]:
+    """The generation table of ``mockserver.stacks`` as data for the contract suite, which
+    imports nothing from this package but must know what each generation answers."""
+    return {
+        "$comment": "Generated from mockserver/stacks.py by mockserver.schemas.write_stacks_file; "
+        "edit stacks.py, not this file.",
+        "default": DEFAULT_STACK.name,
+        "quirks": {
+            str(q): {"layer": str(i.layer), "old": i.old, "modern": i.modern, "changed_in": i.changed_in}
+            for q, i in QUIRKS.items()
+        },
+        "stacks": [
+            {"name": s.name, "quirks": sorted(str(q) for q in s.quirks), "note": s.note} for s in STACKS
+        ],
+    }
+
+
+def write_stacks_file(directory: str | Path) -> Path:
+    """Write ``stacks.json`` (``build_stacks_data``) into ``directory``; returns its path."""
+    path = Path(directory) / STACKS_FILE
+    path.write_text(render_schema(build_stacks_data()), encoding="utf-8", newline="\n")
+    return path
 
 
 # --- loading and validating ---------------------------------------------------------------------

@@ -44,6 +44,7 @@ class Settings:
     header_timeout: float = 10.0  # seconds a client may take to send a request's headers
     cors: tuple[str, ...] = ()  # origins answered with CORS headers on API routes ('*': any)
     public_dir: Path | None = None  # public/<status>.html for HTML error pages; None: Rails 6.1's own
+    paginate: int | None = None  # rows per index page (api-pagination's headers); None: no pagination
     stack: Stack = DEFAULT_STACK  # the Rails/Ransack generation served (mockserver/stacks.py)
     memo_mb: int = MEMO_MB  # bound of the answer memo in MiB (0: off)
     log_format: str = "text"  # access log lines: text, or one JSON object per request
@@ -158,6 +159,8 @@ def build_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None =
         raise UsageError(f"--memo-mb {settings.memo_mb}: expected MiB >= 0 (0 turns the answer memo off)")
     if settings.log_format not in LOG_FORMATS:
         raise UsageError(f"--log-format {settings.log_format!r}: expected one of {', '.join(LOG_FORMATS)}")
+    if settings.paginate is not None and settings.paginate < 1:
+        raise UsageError(f"--paginate {settings.paginate}: expected at least 1 row per page")
     if settings.workers < 1:
         raise UsageError(f"--workers {settings.workers}: expected at least 1")
     for name in ("idle_timeout", "header_timeout"):

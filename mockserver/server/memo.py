@@ -33,7 +33,7 @@ from mockserver.settings import Settings
 
 __all__ = ["ENTRY_OVERHEAD", "MAX_BODY", "MAX_ENTRIES", "MAX_TARGET", "VARY", "Answer", "Memo", "context_of"]
 
-VARY = ("Authorization", "Accept")
+VARY = ("Authorization", "Accept", "Host")  # Host: --paginate writes absolute Link URLs
 """The request headers an answer may depend on; a view that reads another one adds it here."""
 
 MAX_TARGET = 2048  # longer targets are answered afresh every time

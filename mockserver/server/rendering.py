@@ -297,13 +297,11 @@ def decorate(
         vary = negotiation(request).vary
         if vary is not None:
             response.headers["Vary"] = vary
-        if status == 200:
-            match = request.headers.get("If-None-Match")
-            if match is not None and match == response.headers.get("ETag"):
-                kept = {
-                    k: v for k, v in response.headers.items() if k not in ("Content-Type", "Content-Length")
-                }
-                response = web.Response(status=304, headers=kept)
+    if status == 200:  # Rack::ConditionalGet, in every generation
+        match = request.headers.get("If-None-Match")
+        if match is not None and match == response.headers.get("ETag"):
+            kept = {k: v for k, v in response.headers.items() if k not in ("Content-Type", "Content-Length")}
+            response = web.Response(status=304, headers=kept)
     headers = response.headers
     headers["X-Request-Id"] = request_id(request)
     headers["X-Runtime"] = f"{now - started:.6f}"

@@ -16,6 +16,7 @@ from mockserver.engine.exposure import touched_error
 from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query
 from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError, RailsError
+from mockserver.server import pagination
 from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
 from mockserver.server.rendering import (
     ERROR_HEADER,
@@ -133,11 +134,19 @@ def _act(
     if found.action == "index":
         search = compile_query(raw_query, datetime.date.today(), stack)  # the server owns the clock
         touched |= search.touched
-        notices = [str(n) for n in search.notices]
+        per_page = request.app[SETTINGS].paginate
+        notices = [str(n) for n in search.notices if not (per_page and n.param == pagination.PAGE_KEY)]
         if notices and request.app[SETTINGS].strict:
             raise BadRequestError("strict mode: " + "; ".join(notices), notices)
-        body = partition.render(partition.search(search))
-        headers = rendered_headers(body, stack)
+        rows = partition.search(search)
+        page_headers: dict[str, str] = {}
+        if per_page:
+            params = rack.parse_query_cached(raw_query, stack.quirks)
+            rows, page = pagination.paginate(rows, params, per_page)
+            url = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
+            page_headers = pagination.headers(page, url, raw_query)
+        body = partition.render(rows)
+        headers = rendered_headers(body, stack) | page_headers
         if notices:
             headers[IGNORED_HEADER] = header_safe("; ".join(notices))
     else:

@@ -7,6 +7,8 @@ black box that imports nothing from this package.
 
 Before the suite runs, one GET of the index with the token checks that the endpoint answers:
 a wrong token or an unreachable URL is a usage error (one line, exit 2), not 68 failed tests.
+``--stack NAME|auto`` (default auto) is the generation whose semantics the suite asserts;
+auto fingerprints the endpoint first and the run's header says what it found.
 After it, a run whose request budget ran out before every test was checked fails (exit 1)
 unless ``--allow-partial``: a partial run must not look like a pass.
 
@@ -30,8 +32,10 @@ from typing import Any, TextIO
 import mockserver
 from mockserver.errors import UsageError
 from mockserver.settings import DEV_TOKEN, api_token_from_environment
+from mockserver.stacks import STACKS
 from mockserver.tools.upstream import RETRY_STATUSES, TOKEN_VARIABLE, Upstream, UpstreamError, index_url
 
+AUTO = "auto"  # the suite's --stack default: fingerprint the endpoint first
 INSTALLED_NAME = "mockserver_contract_suite"  # the wheel's name for contract_tests/
 WAIT_INTERVAL = 0.5  # seconds between preflight attempts under --wait
 
@@ -62,7 +66,7 @@ def require_contract_extra() -> None:
 
 
 def pytest_command(
-    url: str, token: str | None, forwarded: list[str], report: Path | None = None
+    url: str, token: str | None, forwarded: list[str], report: Path | None = None, stack: str = AUTO
 ) -> list[str]:
     suite = suite_dir()
     command = [
@@ -75,6 +79,8 @@ def pytest_command(
         url,
         "-p",
         "no:cacheprovider",
+        "--stack",
+        stack,
     ]
     if token:
         command += ["--api-token", token]
@@ -142,7 +148,7 @@ def _take_own_options(args: argparse.Namespace) -> None:
     items = iter(args.pytest_args)
     for item in items:
         name, eq, value = item.partition("=")
-        if name in ("--api-token", "--wait"):
+        if name in ("--api-token", "--wait", "--stack"):
             if not eq:
                 value = next(items, "")
                 if not value:
@@ -152,6 +158,8 @@ def _take_own_options(args: argparse.Namespace) -> None:
                     args.wait = float(value)
                 except ValueError:
                     raise UsageError(f"--wait {value!r}: expected a number of seconds") from None
+            elif name == "--stack":
+                args.stack = value
             else:
                 args.api_token = value
         elif item == "--allow-partial":
@@ -166,11 +174,14 @@ def cmd_contract(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _take_own_options(args)
     if args.wait < 0:
         raise UsageError(f"--wait {args.wait:g}: expected a non-negative number of seconds")
+    names = [AUTO, *(s.name for s in STACKS)]
+    if args.stack not in names:
+        raise UsageError(f"--stack {args.stack!r}: unknown generation; one of: {', '.join(names)}")
     token, source = _token_source(args.api_token)
     asyncio.run(preflight(args.url, token, source, args.wait))
     with tempfile.TemporaryDirectory(prefix="mockserver-contract-") as scratch:
         report = Path(scratch) / "unchecked.json"
-        command = pytest_command(args.url, args.api_token, args.pytest_args, report)
+        command = pytest_command(args.url, args.api_token, args.pytest_args, report, args.stack)
         out.flush()
         # The caller's directory, not the package's: --junitxml and friends are relative to where
         # the user stands, and nothing is written into an installation (the suite path is absolute).
@@ -212,6 +223,13 @@ def register(subparsers: Any) -> None:
         default=0.0,
         metavar="SECONDS",
         help="keep trying to reach URL for up to SECONDS (an endpoint still starting; default 0)",
+    )
+    p.add_argument(
+        "--stack",
+        default=AUTO,
+        metavar="NAME",
+        help="the Rails/Ransack generation whose semantics to assert (see serve --stack list); "
+        "default auto: fingerprint the endpoint first (mockserver probe does the same)",
     )
     p.add_argument(
         "--allow-partial",

@@ -1,10 +1,13 @@
 """``mockserver probe URL``: a short, read-only survey of the behaviours client code depends on.
 
-At most ``len(PROBES)`` (20) GET requests, each answering one question a client developer asks (is ``_cont``
-case-insensitive? is ``_gt`` strict? are unknown parameters ignored? ...). The table shows
-what the endpoint did next to what the vendor doc and Ransack say. Values are taken from the
-endpoint's own unfiltered index, so no data is assumed. Exit 0 when every answer is Ransack's,
-1 when one differs, 2 when the endpoint cannot be read.
+At most ``len(PROBES)`` GET requests: 20 each answering one question a client developer asks
+(is ``_cont`` case-insensitive? is ``_gt`` strict? are unknown parameters ignored? ...), then
+the generation fingerprint (``fingerprint.py``; its 500-causing GETs only with
+``--allow-errors``). The table shows what the endpoint did next to what the vendor doc and
+today's Ransack say; the fingerprint ranks the generations and names the ``--stack`` to use.
+Values are taken from the endpoint's own unfiltered index, so no data is assumed. Exit 0 when
+every answer is today's Ransack's, 1 when one differs or no generation fits, 2 when the
+endpoint cannot be read.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from mockserver.errors import UsageError
+from mockserver.tools import fingerprint
 from mockserver.tools.upstream import Upstream, UpstreamError, index_url, scrub
 
 AGREES, DIFFERS, UNKNOWN = "as Ransack", "DIFFERS", "inconclusive"
@@ -55,7 +59,7 @@ class Finding:
 
 # Every GET the survey may send, in order, one label each: the help's count comes from here,
 # and ``Prober.get`` refuses a label not listed, so the two cannot drift apart.
-PROBES: tuple[str, ...] = (
+SURVEY: tuple[str, ...] = (
     "unfiltered index",
     "_cont with swapped case",
     "_cont plain",
@@ -77,6 +81,7 @@ PROBES: tuple[str, ...] = (
     "auth header Bearer T",
     "lower-case auth scheme",
 )
+PROBES: tuple[str, ...] = SURVEY + fingerprint.SAFE_PROBES + fingerprint.ERROR_PROBES
 AUTH_FORMS = ('Token token="{t}"', "Token token={t}", "Bearer {t}")
 
 
@@ -95,12 +100,19 @@ class Prober:
     def sent(self) -> int:
         return self.upstream.sent
 
-    async def get(self, probe: str, target: str = "", query: str = "", auth: str | bool = True) -> Answer:
+    async def get(
+        self,
+        probe: str,
+        target: str = "",
+        query: str = "",
+        auth: str | bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
         """One labelled GET (``auth``: True the token header, False none, a string that value)."""
         assert probe in PROBES, f"unlisted probe {probe!r}: add it to PROBES"
         self.asked.append(probe)
         try:
-            answer = await self.upstream.get(target, query, authorization=auth)
+            answer = await self.upstream.get(target, query, authorization=auth, headers=headers)
         except UpstreamError as exc:
             raise UsageError(f"cannot reach {self.url}: {scrub(exc.reason, self.token)}") from None
         return Answer(answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.body)
@@ -114,9 +126,19 @@ def _verdict(ok: bool | None) -> str:
     return UNKNOWN if ok is None else AGREES if ok else DIFFERS
 
 
-async def run_probes(prober: Prober) -> list[Finding]:
-    """Every probe, in the order of the report."""
-    index = await prober.get("unfiltered index")
+@dataclass
+class Report:
+    """Everything one run found: the survey, the generation fingerprint and pagination."""
+
+    findings: list[Finding]
+    observations: list[fingerprint.Observation]
+    ranking: list[fingerprint.Ranked]
+    pagination: fingerprint.Pagination | None
+
+
+async def run_probes(prober: Prober, allow_errors: bool = False) -> Report:
+    """Every probe, in the order of the report, then the fingerprint."""
+    index = await prober.get("unfiltered index", headers=fingerprint.JSON_ACCEPT)
     if index.status != 200 or index.ids() is None:
         raise UsageError(
             f"the unfiltered index answered {index.status} {index.body[:120]!r}; "
@@ -305,7 +327,8 @@ async def run_probes(prober: Prober) -> list[Finding]:
         "401 (case-sensitive)",
         denied(lower),
     )
-    return out
+    observations = await fingerprint.observe(prober.get, index, prober.token, allow_errors)
+    return Report(out, observations, fingerprint.rank(observations), fingerprint.pagination_of(index))
 
 
 def render_table(findings: list[Finding]) -> str:
@@ -324,12 +347,14 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     prober = Prober(args.url, args.api_token, args.timeout)
     started = time.monotonic()
 
-    async def survey() -> list[Finding]:
+    async def survey() -> Report:
         async with prober.upstream:
-            return await run_probes(prober)
+            return await run_probes(prober, args.allow_errors)
 
-    findings = asyncio.run(survey())
+    report = asyncio.run(survey())
+    findings = report.findings
     differs = sum(f.verdict == DIFFERS for f in findings)
+    consistent = [r for r in report.ranking if r.consistent]
     if args.json:
         print(
             json.dumps(
@@ -338,6 +363,8 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "requests": prober.sent,
                     "differs": differs,
                     "findings": [asdict(f) for f in findings],
+                    **fingerprint.as_json(report.observations, report.ranking),
+                    "pagination": asdict(report.pagination) if report.pagination else None,
                 },
                 indent=2,
                 ensure_ascii=False,
@@ -346,12 +373,22 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     else:
         print(render_table(findings), file=out)
+        print(fingerprint.render(report.observations, report.ranking, args.allow_errors), file=out)
+        page = report.pagination
+        print(
+            "pagination: none"
+            if page is None
+            else f"pagination: Per-Page {page.per_page}, Total {page.total}, Link {page.link} "
+            "(page=N selects a page; the survey above read only the first)",
+            file=out,
+        )
         print(
             f"\nmockserver: {len(findings)} behaviours, {differs} differ from Ransack "
             f"({prober.sent} GET requests, {time.monotonic() - started:.1f}s)",
             file=out,
         )
-    return 1 if differs else 0
+    # 1 when a behaviour differs from today's Ransack, or no generation explains the answers
+    return 1 if differs or not consistent else 0
 
 
 def register(subparsers: Any) -> None:
@@ -361,12 +398,20 @@ def register(subparsers: Any) -> None:
         help=f"survey an endpoint's behaviours (read-only, at most {len(PROBES)} GETs)",
         description="Run a short read-only set of probes and report, per behaviour a client "
         "depends on, what the endpoint did and what the doc and Ransack say. "
-        "Exit 1 when a behaviour differs from Ransack.",
+        "Then identify the Rails/Ransack generation (stack-generations.md §7) and print the "
+        "--stack to serve the mock with, and whether the index paginates. "
+        "Exit 1 when a behaviour differs from today's Ransack or no generation fits.",
     )
     p.add_argument("url", metavar="URL", help="the endpoint, e.g. http://127.0.0.1:3000/api/train_sessions")
     p.add_argument(
         "--api-token", default="dev-token", metavar="TOKEN", help="API token (default: the mock's dev-token)"
     )
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.add_argument(
+        "--allow-errors",
+        action="store_true",
+        help="also send the fingerprint's decisive requests, which make older generations log a "
+        "500 (an out-of-range score, invalid UTF-8, an embedded NUL); still read-only GETs",
+    )
     p.add_argument("--timeout", type=float, default=10.0, help="per-request timeout in seconds")
     p.set_defaults(run=cmd_probe)

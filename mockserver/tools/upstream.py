@@ -23,7 +23,7 @@ import asyncio
 import email.utils
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -264,13 +264,19 @@ class Upstream:
         return self.max_requests is not None and self.sent >= self.max_requests
 
     async def get(
-        self, target: str = "", query: str = "", *, authorization: str | bool = True
+        self,
+        target: str = "",
+        query: str = "",
+        *,
+        authorization: str | bool = True,
+        headers: Mapping[str, str] | None = None,
     ) -> UpstreamAnswer:
         """GET ``index_url + target`` with raw (already encoded) ``query``; retries 429/503 and
         timeouts. Raises ``UpstreamError`` when it cannot get an answer.
 
         ``authorization``: True sends the token header, False none, a string that exact value
-        (probe asks how the endpoint treats other header forms).
+        (probe asks how the endpoint treats other header forms); ``headers`` are sent besides
+        (probe's fingerprint varies Accept).
         """
         assert self._session is not None, "use 'async with Upstream(...)'"
         raw = self.url.raw_path + target + (f"?{query}" if query else "")
@@ -278,9 +284,12 @@ class Upstream:
         if query:
             url = URL(f"{url}?{query}", encoded=True)
         if isinstance(authorization, str):
-            headers = {"Authorization": authorization}
+            request_headers = {"Authorization": authorization}
         else:
-            headers = {"Authorization": token_header(self.token)} if self.token and authorization else {}
+            request_headers = (
+                {"Authorization": token_header(self.token)} if self.token and authorization else {}
+            )
+        request_headers.update(headers or {})
         attempt = 0
         while True:
             async with self._slots:
@@ -292,7 +301,9 @@ class Upstream:
                 self.sent += 1
                 started, clock = time.time(), time.perf_counter()
                 try:
-                    async with self._session.get(url, headers=headers, allow_redirects=False) as response:
+                    async with self._session.get(
+                        url, headers=request_headers, allow_redirects=False
+                    ) as response:
                         answer = UpstreamAnswer(response.status, response.headers, await response.read(), raw)
                         if self.on_exchange is not None:
                             sent = dict(response.request_info.headers)

@@ -14,6 +14,7 @@ import pytest
 
 from mockserver.cli import build_parser, main
 from mockserver.pytest_plugin import TrainSessionsAPI
+from mockserver.tools import fingerprint
 from mockserver.tools.probe import PROBES, Prober, run_probes
 
 Factory = Callable[..., TrainSessionsAPI]
@@ -75,13 +76,18 @@ def test_validate_url_names_the_token_on_a_401(
 
 
 async def test_probe_sends_each_listed_probe_once(train_sessions_api_factory: Factory) -> None:
-    """Check that on data where every probe applies, probe sends exactly the GETs PROBES lists."""
+    """Check that on data where every probe applies, probe --allow-errors sends exactly the GETs
+    PROBES lists, and without it all but the fingerprint's 500-causing ones."""
     api = train_sessions_api_factory()
     prober = Prober(api.url, api.token, 10.0)
     async with prober.upstream:
-        await run_probes(prober)
+        await run_probes(prober, allow_errors=True)
     assert prober.asked == list(PROBES)
     assert prober.sent == len(PROBES)
+    safe = Prober(api.url, api.token, 10.0)
+    async with safe.upstream:
+        await run_probes(safe)
+    assert safe.asked == [p for p in PROBES if p not in fingerprint.ERROR_PROBES]
 
 
 def test_probe_help_states_the_real_count() -> None:
