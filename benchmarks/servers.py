@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.server_process import SpawnError, spawn  # the one spawn helper, shared with the tests
+from tests.server_process import Spawned, SpawnError, spawn  # the one spawn helper, shared with the tests
 
 HOST = "127.0.0.1"
 _MOCK_READY = re.compile(rb"listening on http://127\.0\.0\.1:(\d+)/")
@@ -36,6 +35,7 @@ class Server:
     port: int
     startup_s: float
     log: Path
+    spawned: Spawned
 
     @property
     def base(self) -> str:
@@ -64,13 +64,7 @@ class Server:
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM, then SIGKILL if it does not exit in time (only this process)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        self.spawned.stop(timeout)
 
     def __enter__(self) -> Server:
         return self
@@ -92,7 +86,7 @@ def _start(
         spawned = spawn(argv, ready, log, timeout=timeout, env=env, name=name)
     except SpawnError as exc:
         raise ServerError(str(exc)) from None
-    return Server(name, spawned.process, int(spawned.ready.group(1)), spawned.startup_s, log)
+    return Server(name, spawned.process, int(spawned.ready.group(1)), spawned.startup_s, log, spawned)
 
 
 def start_mock(

@@ -56,18 +56,7 @@ def token_from_header(authorization: str | None) -> str | None:
         return None
     rest = authorization[: match.start()] + authorization[match.end() :]
     pieces = [piece for p in _PAIR_DELIMITERS.split(rest) if (piece := ruby.strip(p))]
-    first = pieces[0] if pieces else ""
-    if not first.startswith("token="):
-        first = "token=" + first
-    for option in pieces[1:]:
-        if not 1 <= len(_fields(option)) <= 2:
-            raise InternalServerError(
-                f"Authorization option {option!r} makes Hash[] raise ArgumentError in Rails "
-                "(invalid number of elements), which answers 500"
-            )
-    fields = _fields(first)
-    token = _QUOTES.sub("", fields[1]) if len(fields) > 1 else None
-    return None if _ruby_blank(token) else token
+    return _token_of(pieces)
 
 
 # Rails 4.2 (actionpack v4.2.11 http_authentication.rb), before rails@4b4e890781c (Bearer) and
@@ -98,8 +87,17 @@ def token_from_header_42(authorization: str | None) -> str | None:
     if match is None:
         return None
     rest = authorization[: match.start()] + authorization[match.end() :]
-    pieces = _ruby_split(_PAIR_SPLIT_42, rest) or [""]
-    first = pieces[0] if pieces[0].startswith("token=") else "token=" + pieces[0]
+    return _token_of(_ruby_split(_PAIR_SPLIT_42, rest) or [""])
+
+
+def _token_of(pieces: list[str]) -> str | None:
+    """Rails' ``rewrite_param_values`` and ``Hash[]`` over the split header: the token, or None.
+
+    An option that is not ``key`` or ``key=value`` makes ``Hash[]`` raise, a 500 in Rails.
+    """
+    first = pieces[0] if pieces else ""
+    if not first.startswith("token="):
+        first = "token=" + first
     for option in pieces[1:]:
         if not 1 <= len(_fields(option)) <= 2:
             raise InternalServerError(
