@@ -99,15 +99,10 @@ def fault_response(
     return response
 
 
-@web.middleware
-async def _no_route(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A target no route matches (``OPTIONS *``, no leading ``/``): Rails' JSON 404, not
-    aiohttp's text one. Every routable target reaches a wrapped handler instead."""
-    try:
-        return await handler(request)
-    except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
-        stack = request.app[SETTINGS].stack
-        return error_response(RailsError(404, "no route matches"), request, request.app[PAGES], stack)
+def _no_route(request: web.Request) -> web.StreamResponse:
+    """A target no route matches (``OPTIONS *``, no leading ``/``): Rails' 404 in the request's
+    format, not aiohttp's text one. Every routable target reaches a wrapped handler instead."""
+    return error_response(RailsError(404, "no route matches"), request, request.app[PAGES])
 
 
 def _wrapped(
@@ -178,7 +173,9 @@ def create_app(settings: Settings, store: Store, *, state: ServerState | None = 
     state = state if state is not None else ServerState(store, memo_bytes=settings.memo_mb << 20)
     policy = Policy.build(settings.host, settings.allow_hosts, settings.allow_origins)
     cors = [cors_middleware(settings.cors)] if settings.cors else []  # off: no cost per request
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[guard_middleware(policy), *cors, _no_route])
+    # CORS (off by default) outside the guard: a preflight reveals nothing, answers still pass the guard
+    front = guard_middleware(policy, not_found=_no_route)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[*cors, front])
     app[SETTINGS] = settings
     app[STATE] = state
     app[TOKENS] = settings.effective_tokens()

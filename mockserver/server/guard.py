@@ -146,8 +146,14 @@ def refusal(request: web.Request, policy: Policy) -> web.Response | None:
     return None
 
 
-def guard_middleware(policy: Policy) -> Middleware:
-    """The mock's middleware: every rule in this module, before the route's handler runs."""
+def guard_middleware(
+    policy: Policy, not_found: Callable[[web.Request], web.StreamResponse] | None = None
+) -> Middleware:
+    """The mock's middleware: every rule in this module, before the route's handler runs.
+
+    ``not_found`` answers a target no route matches (aiohttp's 404/405), so the app needs
+    one middleware in all: each is a coroutine layer per request.
+    """
     check_host, hosts = policy.check_host, policy.hosts
 
     @web.middleware
@@ -161,7 +167,12 @@ def guard_middleware(policy: Policy) -> Middleware:
             answer = _control_refusal(request, policy)
             if answer is not None:
                 return answer
-        return await handler(request)
+        if not_found is None:
+            return await handler(request)
+        try:
+            return await handler(request)
+        except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+            return not_found(request)
 
     return guard
 

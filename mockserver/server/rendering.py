@@ -151,12 +151,13 @@ def etag_of(body: bytes, stack: Stack = DEFAULT_STACK) -> str:
     return f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
-def rendered_headers(body: bytes, stack: Stack = DEFAULT_STACK) -> dict[str, str]:
+def rendered_headers(body: bytes, stack: Stack = DEFAULT_STACK, etag: str | None = None) -> dict[str, str]:
     """The headers of a rendered 200 that depend only on its body: built once per remembered
-    answer (the memo keeps them), so a repeated request pays for none of them."""
+    answer (the memo keeps them), so a repeated request pays for none of them. ``etag``: one
+    the caller already knows for this body."""
     return {
         "Content-Type": JSON_TYPE,
-        "ETag": etag_of(body, stack),
+        "ETag": etag if etag is not None else etag_of(body, stack),
         "Cache-Control": CACHE_CONTROL,
         **_security_headers(stack),
     }

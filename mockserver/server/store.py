@@ -87,7 +87,7 @@ class Partition:
     never changes under a partition (the control API swaps in a new store).
     """
 
-    __slots__ = ("_answers", "by_id", "bytes_of", "full_body", "indexes", "rows")
+    __slots__ = ("_answers", "by_id", "bytes_of", "full_body", "full_etags", "indexes", "rows")
 
     def __init__(self, rows: list[Row], bytes_of: dict[int, bytes], answers: SearchAnswers) -> None:
         self.rows = rows
@@ -95,6 +95,9 @@ class Partition:
         self.by_id = {row[ID]: row for row in rows}
         self.indexes = Indexes(rows)
         self.full_body = self._join(rows)  # the unfiltered index, rendered once
+        # its ETag per digest (SHA-256 or MD5), computed once: the body can be many MB and
+        # too large for the answer memo, and Rack digests every body it sends
+        self.full_etags: dict[bool, str] = {}
         self._answers = answers
 
     def search(self, search: Search) -> list[Row]:

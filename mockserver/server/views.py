@@ -23,6 +23,7 @@ from mockserver.server.rendering import (
     JSON_TYPE,
     PORTABILITY_HEADER,
     denied_response,
+    etag_of,
     header_safe,
     negotiation,
     rendered_headers,
@@ -146,7 +147,11 @@ def _act(
             url = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
             page_headers = pagination.headers(page, url, raw_query)
         body = partition.render(rows)
-        headers = rendered_headers(body, stack) | page_headers
+        etag = None
+        if body is partition.full_body:  # the unfiltered index: its digest is kept with it
+            md5 = stack.has(Quirk.MD5_ETAG)
+            etag = partition.full_etags.get(md5) or partition.full_etags.setdefault(md5, etag_of(body, stack))
+        headers = rendered_headers(body, stack, etag) | page_headers
         if notices:
             headers[IGNORED_HEADER] = header_safe("; ".join(notices))
     else:
