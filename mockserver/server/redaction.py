@@ -40,16 +40,30 @@ def _is_secret_name(name: str) -> bool:
     )
 
 
+_REDACTED_TARGETS: dict[str, str] = {}
+REDACTED_TARGETS_MAX = 1024  # entries; each a target of at most a few KiB (bounded: cleared when full)
+
+
 def redact(target: str) -> str:
     """The request target with the values of secret-looking query keys replaced.
 
     Keys are judged as Rack decodes them (``%74oken`` is ``token``), so an escape cannot
     smuggle a token past. A query with no ``%`` and no secret word is returned as is after
-    one ``lower()`` and a few substring checks.
+    one ``lower()`` and a few substring checks; others are remembered (bounded), since the
+    journal and the access log both redact each request's target.
     """
     path, sep, query = target.partition("?")
     if not sep or ("%" not in query and not _is_secret_name(query)):
         return target
+    found = _REDACTED_TARGETS.get(target)
+    if found is None:
+        if len(_REDACTED_TARGETS) >= REDACTED_TARGETS_MAX:
+            _REDACTED_TARGETS.clear()
+        found = _REDACTED_TARGETS[target] = _redact_query(path, query)
+    return found
+
+
+def _redact_query(path: str, query: str) -> str:
     parts = _PAIRS.split(query)
     for i in range(0, len(parts), 2):
         key, eq, _ = parts[i].partition("=")

@@ -71,6 +71,8 @@ _BLANK = re.compile(r"\s*\Z")
 
 def header_safe(text: str, limit: int = 2000) -> str:
     """A header value that cannot break the response: ASCII, no control characters."""
+    if text.isascii() and text.isprintable():  # the common case, without a pass per character
+        return text[:limit]
     cleaned = text.encode("ascii", "backslashreplace").decode("ascii")
     cleaned = "".join(c if " " <= c <= "~" else f"\\x{ord(c):02x}" for c in cleaned)
     return cleaned[:limit]

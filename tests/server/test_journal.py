@@ -77,3 +77,15 @@ async def test_requests_with_large_headers_stay_within_the_bound() -> None:
     assert entries and all(e["truncated"] for e in entries)
     assert all(len(e["headers"]["X-Pad-0"]) < HEADER_VALUE_LIMIT + 40 for e in entries)
     assert entries[-1]["headers"]["Authorization"] == "Token [REDACTED]"
+
+
+def test_redacted_targets_memo_is_bounded_and_still_redacts() -> None:
+    """Check that the memo of redacted targets (journal and access log share it) never holds
+    more than its bound, and a remembered target is still returned redacted."""
+    from mockserver.server import redaction
+
+    for n in range(redaction.REDACTED_TARGETS_MAX * 3):
+        assert redaction.redact(f"/api/train_sessions?%74oken=s{n}&x=1") == (
+            "/api/train_sessions?%74oken=[REDACTED]&x=1"
+        )
+        assert len(redaction._REDACTED_TARGETS) <= redaction.REDACTED_TARGETS_MAX
