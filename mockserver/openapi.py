@@ -446,7 +446,12 @@ def _control_schemas() -> dict[str, Any]:
                 "delay_ms": {"type": "integer", "minimum": 0, "maximum": FAULT_MAX_DELAY_MS, "default": 0},
                 "times": {"type": ["integer", "null"], "minimum": 1, "maximum": INT4_MAX, "default": 1},
                 "path": {"type": ["string", "null"], "examples": ["/api/train_sessions/*"]},
-                "retry_after": {"type": ["integer", "null"], "minimum": 0, "default": None},
+                "retry_after": {
+                    "type": ["integer", "null"],
+                    "minimum": 0,
+                    "maximum": INT4_MAX,
+                    "default": None,
+                },
                 "kind": {"enum": ["reset", "empty", "malformed", "truncated", None], "default": None},
             },
             "additionalProperties": False,

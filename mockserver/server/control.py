@@ -272,6 +272,8 @@ async def post_faults(request: web.Request, state: ServerState) -> web.Response:
         problems.append(f"delay_ms: {data['delay_ms']} is more than {FAULT_MAX_DELAY_MS} (an hour)")
     if isinstance(data.get("times"), int) and data["times"] > INT4_MAX:
         problems.append(f"times: {data['times']} is more than {INT4_MAX} (use null: until removed)")
+    if isinstance(data.get("retry_after"), int) and data["retry_after"] > INT4_MAX:
+        problems.append(f"retry_after: {data['retry_after']} is more than {INT4_MAX} seconds")
     if not problems:
         try:
             rule = FaultRule(**data)
