@@ -12,7 +12,7 @@ loader does exactly that, so its ids and the mock's agree).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Hashable, Iterable
+from collections.abc import Container, Hashable, Iterable
 from dataclasses import dataclass, field
 
 from mockserver.errors import FixtureProblem
@@ -28,6 +28,14 @@ LOGIN_WITHOUT_ASSIGNEE = "assignee_login_id is set but assignee_id is null (a lo
 def login_without_assignee(record: Record) -> bool:
     """The one rule a single record can break (the fixture schema states it too)."""
     return record.get("assignee_login_id") is not None and record.get("assignee_id") is None
+
+
+def next_id(top: int, used: Container[int]) -> int:
+    """The id a sequence hands out after ``top``, or the lowest one not in ``used`` once that
+    would leave int4 (every id column's type)."""
+    if top < INT4_MAX:
+        return top + 1
+    return next(i for i in itertools.count(1) if i not in used)
 
 
 @dataclass
@@ -74,10 +82,8 @@ class _Numbering:
         does, or the lowest free id once that would leave int4 (the column's type)."""
         found = self.ids.get(key)
         if found is None:
-            if self.top < INT4_MAX:
-                found = self.top = self.top + 1
-            else:
-                found = next(i for i in itertools.count(1) if i not in self.owners)
+            found = next_id(self.top, self.owners)
+            self.top = max(self.top, found)
             self.ids[key] = found
             self.owners[found] = key
         return found

@@ -8,12 +8,10 @@ they are realistic and never change between runs.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from mockserver.associations import FOREIGN_KEYS
-from mockserver.model import INT4_MAX
+from mockserver.associations import FOREIGN_KEYS, next_id
 
 TEMPLATE_SEED = 2015
 TEMPLATE_COUNT = 64
@@ -48,15 +46,14 @@ def complete_all(partials: Sequence[object], served_ids: Iterable[int]) -> list[
     given = [p["id"] for p in partials if isinstance(p, Mapping) and isinstance(p.get("id"), int)]
     used = {*served_ids, *given}
     top = max(used, default=0)
-    free = (i for i in itertools.count(1) if i not in used)  # only read past int4's end
     out: list[object] = []
     for n, partial in enumerate(partials):
         if isinstance(partial, Mapping):
             ident = top
-            if "id" not in partial and top < INT4_MAX:
-                ident = top = top + 1
-            elif "id" not in partial:
-                ident = next(free)
+            if "id" not in partial:
+                ident = next_id(top, used)
+                used.add(ident)
+                top = max(top, ident)
             out.append(complete(partial, n, ident))
         else:
             out.append(partial)
