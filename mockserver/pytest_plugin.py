@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from mockserver.errors import FixtureProblem
-    from mockserver.server.state import JournalEntry, ServerState
+    from mockserver.server.journal import JournalEntry
+    from mockserver.server.state import ServerState
     from mockserver.stacks import Stack
 
 __all__ = [
@@ -281,7 +282,7 @@ class TrainSessionsAPI:
         self._add_fault(delay_ms=ms, times=times, path=path)
 
     def _add_fault(self, **kwargs: Any) -> None:
-        from mockserver.server.state import FaultRule
+        from mockserver.server.faults import FaultRule
 
         rule = FaultRule(**kwargs)  # ValueError with the reason when invalid
         self._server.call(lambda: self._server.state.faults.add(rule))

@@ -30,7 +30,7 @@ from typing import TextIO
 import orjson
 
 from mockserver.server.redaction import redact
-from mockserver.server.views import header_safe
+from mockserver.server.rendering import header_safe
 
 __all__ = ["FLUSH_LINES", "FLUSH_SECONDS", "LOGGER_NAME", "AccessLog"]
 

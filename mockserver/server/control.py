@@ -26,9 +26,10 @@ from mockserver.errors import FixtureError, FixtureProblem, reason_phrase
 from mockserver.model import INT4_MAX
 from mockserver.network import is_loopback
 from mockserver.openapi import FAULT_MAX_DELAY_MS, build_control_openapi
+from mockserver.server.faults import FaultRule
 from mockserver.server.keys import SETTINGS, STATE
 from mockserver.server.rendering import json_response
-from mockserver.server.state import ADMIN_TOKEN_HEADER, FaultRule, ServerState
+from mockserver.server.state import ADMIN_TOKEN_HEADER, ServerState
 from mockserver.settings import Settings
 from mockserver.templates import complete_all
 

@@ -36,7 +36,6 @@ __all__ = [
     "Policy",
     "guard_middleware",
     "host_middleware",
-    "refusal",
 ]
 
 MEMO_SIZE = 256
@@ -132,17 +131,6 @@ def _control_refusal(request: web.Request, policy: Policy) -> web.Response | Non
                 f"{shown}): a web page's form cannot send it, so the control API requires it "
                 "for every change (curl: -H 'Content-Type: application/json')",
             )
-    return None
-
-
-def refusal(request: web.Request, policy: Policy) -> web.Response | None:
-    """The 403 this request gets under ``policy``, or None when it may proceed."""
-    if policy.check_host:
-        host = request.headers.get("Host")
-        if host is not None and not policy.hosts(host):
-            return _host_refusal(host)
-    if request.path.startswith(CONTROL_PREFIX):
-        return _control_refusal(request, policy)
     return None
 
 

@@ -14,26 +14,13 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from mockserver.server.faults import FaultRule, Faults
-from mockserver.server.journal import JOURNAL_BYTES, JOURNAL_SIZE, Journal, JournalEntry
+from mockserver.server.faults import Faults
+from mockserver.server.journal import JOURNAL_BYTES, JOURNAL_SIZE, Journal
 from mockserver.server.memo import Memo
-from mockserver.server.redaction import redact, redact_headers
 from mockserver.server.store import Store
 from mockserver.settings import MEMO_MB
 
-# the journal, fault and redaction names stay importable from here (the plugin and tools use them)
-__all__ = [
-    "ADMIN_TOKEN_HEADER",
-    "JOURNAL_BYTES",
-    "JOURNAL_SIZE",
-    "FaultRule",
-    "Faults",
-    "Journal",
-    "JournalEntry",
-    "ServerState",
-    "redact",
-    "redact_headers",
-]
+__all__ = ["ADMIN_TOKEN_HEADER", "ServerState"]
 
 ADMIN_TOKEN_HEADER = "X-Mockserver-Admin-Token"
 

@@ -20,7 +20,6 @@ from mockserver.server import pagination
 from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
 from mockserver.server.rendering import (
     ERROR_HEADER,
-    JSON_TYPE,
     PORTABILITY_HEADER,
     denied_response,
     etag_of,
@@ -32,7 +31,7 @@ from mockserver.server.store import Partition
 from mockserver.stacks import Quirk, Stack, portability
 
 IGNORED_HEADER = "X-Mockserver-Ignored"
-__all__ = ["IGNORED_HEADER", "JSON_TYPE", "dispatch", "header_safe", "raw_target"]
+__all__ = ["IGNORED_HEADER", "dispatch", "raw_target"]
 
 
 def raw_target(request: web.Request) -> tuple[bytes, bytes]:

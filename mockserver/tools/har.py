@@ -3,7 +3,7 @@
 Out: every exchange ``record`` had with the upstream, as a HAR log a browser's devtools or a
 HAR viewer opens. Secrets never reach the file: secret-looking headers (``Authorization``,
 ``Cookie``, ``*-Token``, ...) and query values are redacted with the server's own rules
-(``server.state.redact_headers`` / ``redact``), and the token is scrubbed from everything else.
+(``server.redaction.redact_headers`` / ``redact``), and the token is scrubbed from everything else.
 
 In: a HAR captured against the live API (devtools, or ``--har``) becomes a fixture file.
 Every ``200`` answer of ``GET /api/train_sessions[.json]`` (any query: a filtered index is a
@@ -29,7 +29,7 @@ from mockserver import __version__
 from mockserver.errors import UsageError
 from mockserver.model import PUBLIC_FIELDS
 from mockserver.schemas import iter_violations
-from mockserver.server.state import redact, redact_headers
+from mockserver.server.redaction import redact, redact_headers
 from mockserver.tools.upstream import Exchange, scrub
 
 __all__ = ["HarLog", "read_har", "records_from_har"]

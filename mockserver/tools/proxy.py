@@ -35,7 +35,7 @@ from mockserver.network import is_loopback
 from mockserver.schemas import iter_violations
 from mockserver.server import serving
 from mockserver.server.guard import host_middleware
-from mockserver.server.state import redact
+from mockserver.server.redaction import redact
 from mockserver.settings import api_token_from_environment
 from mockserver.tools.upstream import (
     TOKEN_VARIABLE,
