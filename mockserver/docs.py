@@ -1,8 +1,9 @@
-"""Reference tables for the README, rendered from the model so the docs cannot drift.
+"""Reference tables for the docs, rendered from the model so the docs cannot drift.
 
-``python -m mockserver.docs`` rewrites the README sections between ``<!-- filters:start -->``
-and ``<!-- filters:end -->`` and between ``<!-- stacks:start -->`` and ``<!-- stacks:end -->``;
-a test fails when the committed README differs.
+``python -m mockserver.docs`` rewrites the section of ``docs/mock/filters.md`` between
+``<!-- filters:start -->`` and ``<!-- filters:end -->`` and the one of
+``docs/mock/stack-generations.md`` between ``<!-- stacks:start -->`` and ``<!-- stacks:end -->``;
+a test fails when the committed pages differ.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ _KIND_TEXT = {
 def filters_markdown() -> str:
     """The filter table and the rules a client developer must know."""
     lines = [
-        "## Filters",
+        "# Filters",
         "",
         "All twelve documented filters, with what Ransack on the live API really does. Unknown",
         "names, blank values and uncastable values are silently ignored, exactly as live; the mock",
@@ -96,10 +97,15 @@ def replace_section(text: str, name: str, body: str) -> str:
     return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
 
 
-def main(readme: str = "README.md") -> int:
-    path = Path(readme)
-    text = replace_section(path.read_text(encoding="utf-8"), "filters", filters_markdown())
-    path.write_text(replace_section(text, "stacks", stacks_section()), encoding="utf-8")
+def main(docs: str = "docs") -> int:
+    filters = Path(docs, "mock", "filters.md")
+    filters.write_text(
+        replace_section(filters.read_text(encoding="utf-8"), "filters", filters_markdown()), encoding="utf-8"
+    )
+    stacks = Path(docs, "mock", "stack-generations.md")
+    stacks.write_text(
+        replace_section(stacks.read_text(encoding="utf-8"), "stacks", stacks_section()), encoding="utf-8"
+    )
     return 0
 
 

@@ -294,7 +294,7 @@ def test_readme_example_runs(pytester: pytest.Pytester) -> None:
     from pathlib import Path
 
     readme = Path(__file__).resolve().parents[1].joinpath("README.md").read_text(encoding="utf-8")
-    section = readme.split("### Pytest plugin", 1)[1].split("\n### ", 1)[0]
+    section = readme.split("## A client test", 1)[1].split("\n## ", 1)[0]
     files = {}
     for block in re.findall(r"```python\n(.*?)```", section, re.S):
         name = re.match(r"# (\w+\.py)", block)
