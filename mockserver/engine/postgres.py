@@ -133,21 +133,4 @@ def escape_like_17(text: str) -> str:
     return re.sub(r"([\\|%.])", r"\\\1", text)
 
 
-def like_regex(pattern: str) -> re.Pattern[str]:
-    """Compile an (already lower-cased) ILIKE pattern with backslash escapes to a regex."""
-    out = []
-    chars = iter(pattern)
-    for char in chars:
-        if char == "\\":
-            nxt = next(chars, None)
-            out.append(re.escape(nxt) if nxt is not None else "")
-        elif char == "%":
-            out.append(".*")
-        elif char == "_":
-            out.append(".")
-        else:
-            out.append(re.escape(char))
-    return re.compile("".join(out), re.S)
-
-
 _ASCII_PRIMARY, _ASCII_CASE = _ascii_tables()

@@ -22,7 +22,8 @@ from typing import Any, Protocol
 from mockserver.engine import ruby
 from mockserver.engine.casts import NULL_LITERAL, cast_value, out_of_int4, serialize
 from mockserver.engine.exposure import Exposure
-from mockserver.engine.postgres import collation_key, escape_like, escape_like_17, like_regex, pg_lower
+from mockserver.engine.like import LikeEscapeError, like_matcher
+from mockserver.engine.postgres import collation_key, escape_like, escape_like_17, pg_lower
 from mockserver.engine.rack import ParamValue
 from mockserver.engine.rows import ATTRIBUTES, COLUMN, THROUGH_ASSOCIATION, Row
 from mockserver.errors import InternalServerError
@@ -238,51 +239,30 @@ _LIST: dict[Operator, Callable[[int, Sequence[Any]], Test]] = {Operator.IN: _in,
 
 
 def _like(attribute: str, pattern: str, negate: bool) -> Test:
-    """ILIKE on PostgreSQL: lower() both sides per code point, then LIKE.
+    """ILIKE on PostgreSQL: lower() both sides per code point, then LIKE (``engine.like``).
 
-    A pattern ending in a lone backslash is an error only once a row's text matches the
-    pattern up to that backslash (PostgreSQL raises while matching, not while planning).
+    A pattern ending in a lone backslash is an error only once the matcher reaches that
+    backslash with text left (PostgreSQL raises while matching, not while planning).
     """
     lowered = pg_lower(pattern)
     column = COLUMN[attribute + ".lower"]
-    if re.search(r"(?<!\\)(?:\\\\)*\\\Z", lowered):
-        return _like_ending_in_escape(column, lowered)
-    inner = lowered[1:-1]
-    if (
-        len(lowered) >= 2
-        and lowered.startswith("%")
-        and lowered.endswith("%")
-        and not re.search(r"[%_\\]", inner)
-    ):  # the common case, a plain substring
+    matcher = like_matcher(lowered)
 
-        def positive(row: Row) -> bool:
-            text = row[column]
-            return text is not None and inner in text
-    else:
-        regex = like_regex(lowered)
-
-        def positive(row: Row) -> bool:
-            text = row[column]
-            return text is not None and regex.fullmatch(text) is not None
+    def positive(row: Row) -> bool:
+        text = row[column]
+        if text is None:
+            return False
+        try:
+            return matcher(text)
+        except LikeEscapeError:
+            raise InternalServerError(
+                f"LIKE pattern {lowered!r} ends in a lone backslash and a row reached it: PostgreSQL "
+                "raises (LIKE pattern must not end with escape character); Rails answers 500"
+            ) from None
 
     if not negate:
         return positive
     return lambda row: row[column] is not None and not positive(row)
-
-
-def _like_ending_in_escape(column: int, lowered: str) -> Test:
-    prefix = like_regex(lowered[:-1])
-
-    def test(row: Row) -> bool:
-        text = row[column]
-        if text is not None and prefix.match(text) is not None:
-            raise InternalServerError(
-                f"LIKE pattern {lowered!r} ends in a lone backslash and a row reached it: PostgreSQL "
-                "raises (LIKE pattern must not end with escape character); Rails answers 500"
-            )
-        return False
-
-    return test
 
 
 def _format(pattern: Pattern, text: str, underscore_wildcard: bool = False) -> str:

@@ -181,19 +181,39 @@ def _format_param(raw_path: bytes, raw_query: bytes) -> tuple[str | None, bool, 
     return (value if isinstance(value, str) or value is None else repr(value)), True, False
 
 
+NEGOTIATION_KEY_MAX = 2048  # longer target + headers are negotiated afresh, not remembered
+_NEGOTIATION = web.RequestKey("negotiation", mime.Negotiation)
+
+
 def negotiation(request: web.Request) -> mime.Negotiation:
-    """What Rails' ``request.formats`` decides for this request."""
-    headers = request.headers
+    """What Rails' ``request.formats`` decides for this request (asked twice per request:
+    the 406 check, then ``Vary``; kept on the request)."""
+    found = request.get(_NEGOTIATION)
+    if found is None:
+        found = request[_NEGOTIATION] = _negotiation(request.raw_path, request.headers)
+    return found
+
+
+def joined_accept(headers: Mapping[str, str]) -> str | None:
+    """The Accept value Rails reads: repeated headers joined by ``", "`` as Rack does."""
     accept = headers.get("Accept")
-    if accept is not None and len(headers.getall("Accept")) > 1:
-        accept = ", ".join(headers.getall("Accept"))  # Rack joins repeated headers
-    return _negotiate(request.raw_path, accept, headers.get("X-Requested-With"))
+    if accept is not None and len(values := headers.getall("Accept")) > 1:  # type: ignore[attr-defined]
+        accept = ", ".join(values)
+    return accept
 
 
-@functools.lru_cache(maxsize=4096)
+def _negotiation(raw_path: str, headers: Mapping[str, str]) -> mime.Negotiation:
+    accept = joined_accept(headers)
+    requested_with = headers.get("X-Requested-With")
+    size = len(raw_path) + len(accept or "") + len(requested_with or "")
+    if size > NEGOTIATION_KEY_MAX:  # no cache keeps a key over a few KiB
+        return _negotiate.__wrapped__(raw_path, accept, requested_with)
+    return _negotiate(raw_path, accept, requested_with)
+
+
+@functools.lru_cache(maxsize=4096)  # keys of at most NEGOTIATION_KEY_MAX characters: <= 8 MiB
 def _negotiate(raw_path: str, accept: str | None, requested_with: str | None) -> mime.Negotiation:
-    """``negotiation`` on the raw target and the two headers it reads: memoised, as the hot
-    path asks twice per request (the 406 check, then ``Vary``)."""
+    """``negotiation`` on the raw target and the two headers it reads, memoised."""
     target = raw_path.encode("utf-8", "surrogateescape")
     path, _, query = target.partition(b"?")
     path, query = path.partition(b"#")[0], query.partition(b"#")[0]
