@@ -152,12 +152,20 @@ def resolve_attribute(name: str) -> str | None:
     return trimmed if trimmed in THROUGH_ASSOCIATION else None
 
 
-@functools.lru_cache(maxsize=4096)
-def split_key(key: str) -> tuple[tuple[str, ...], str, PredicateSpec] | None:
+SplitKey = tuple[tuple[str, ...], str, "PredicateSpec"]
+CACHED_KEY = 256  # longer keys are split afresh: no cache keeps a key over a few KiB
+
+
+def split_key(key: str) -> SplitKey | None:
     """Resolve ``course_code_or_course_name_cont`` into attributes, combinator and predicate.
 
     None when Ransack would ignore the key (no predicate, or an attribute it cannot resolve).
+    Memoised for keys of ordinary length.
     """
+    return _split_key_cached(key) if len(key) <= CACHED_KEY else _split_key(key)
+
+
+def _split_key(key: str) -> SplitKey | None:
     for suffix in _SUFFIXES:
         if key.endswith("_" + suffix):
             stem = key[: -len(suffix) - 1]
@@ -177,8 +185,9 @@ def split_key(key: str) -> tuple[tuple[str, ...], str, PredicateSpec] | None:
 
 # --- row tests: one small function per operator ------------------------------------------------
 
+_split_key_cached = functools.lru_cache(maxsize=4096)(_split_key)
 Test = Callable[[Row], bool]
-_collate = functools.lru_cache(maxsize=1 << 16)(collation_key)
+_collate = functools.lru_cache(maxsize=1 << 16)(collation_key)  # of the data's texts
 
 
 def _never(row: Row) -> bool:
@@ -208,7 +217,7 @@ def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[int, Any], Test]:
         if operand is None or operand is NULL_LITERAL:
             return _never
         if isinstance(operand, str):
-            key = _collate(operand)
+            key = collation_key(operand)  # once per condition: not kept
             return lambda row: row[i] is not None and compare(_collate(row[i]), key)
         return lambda row: row[i] is not None and compare(row[i], operand)
 

@@ -313,3 +313,18 @@ def test_spellings_of_one_query_are_one_search() -> None:
     plain = compile_query(b"full_name_cont=ab&score_eq=1", TODAY)
     assert compile_query(b"full_name_cont=%61b&score%5Feq=1", TODAY) == plain
     assert compile_query(b"score_eq=1&full_name_cont=ab", TODAY) != plain
+
+
+def test_long_keys_and_values_are_not_kept_by_the_engine_caches() -> None:
+    """Check that a long parameter name or date value compiles without entering a cache
+    (no cache keeps a key over a few KiB: the query alone can be 8 KB)."""
+    from mockserver.engine import casts, predicates
+    from mockserver.engine.search import compile_query
+
+    caches = (predicates._split_key_cached, casts._string_to_date_cached)
+    before = [c.cache_info().currsize for c in caches]
+    name = "full_name_or_" * 40 + "course_name_cont"
+    dated = "cert_expiry_or_" * 40 + "complete_by_eq"
+    search = compile_query(f"{name}=ab&{dated}=2020-01-01T{'0' * 600}".encode(), TODAY)
+    assert search.conditions[0].key == name  # the date, unreadable, is dropped
+    assert [c.cache_info().currsize for c in caches] == before
