@@ -12,8 +12,10 @@ Phases, each bounded:
 5. the contract suite against a running mock: requests per second (each example sends at
    least one request, so this bounds examples per second from below).
 
-Each scenario's query is derived from a record fetched by id, so it hits real data whatever
-the generator draws; the table shows how many rows and bytes it answers.
+Each scenario's query is drawn from the served records, so it hits real data whatever the
+generator draws; the table shows how many rows and bytes it answers. Every mock run reads the
+server's health counters around it and checks the scenario's premise (``values.py``): a
+*distinct* scenario runs about one search per request, a *repeated* one almost none.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import platform
 import random
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,6 +44,8 @@ from . import loadgen
 from .ceiling import write_bodies
 from .loadgen import Measurement
 from .servers import Server, ServerError, start_ceiling, start_default_mock, start_mock
+from .values import counters, distinct_targets, searches_per_request
+from .worst import phase_worst, worst_lines
 
 RESULTS = Path(__file__).parent / "results"
 ROOT = Path(__file__).parent.parent
@@ -55,7 +60,10 @@ DEFAULT_RATIO = 0.9  # the default configuration (access log on) against --quiet
 
 
 FILTERED = ("eq", "cont", "range")
-VARIANTS = 8192  # distinct spellings per "distinct" scenario: twice the mock's query memo
+DISTINCT = 60_000  # searches per "distinct" scenario: more than its runs send to one server
+CEILING_BODIES = 64  # the ceiling answers a distinct scenario's targets with these, in turn
+DISTINCT_PREMISE = 0.9  # a distinct run's searches per request, at least
+REPEATED_PREMISE = 0.05  # a repeated run's, at most
 
 
 @dataclass
@@ -63,9 +71,11 @@ class Scenario:
     """One URL (or one query in many spellings) to load.
 
     ``repeated`` sends the same bytes every time, so after the first request the mock answers
-    from its per-query memo; ``distinct`` cycles through VARIANTS spellings of the same query
-    (some characters percent-encoded), each new to a memo of half that size, so every request
-    parses, compiles and searches. Both answer the same rows, and the ceiling the same bytes.
+    from its cache; ``distinct`` sends up to DISTINCT different searches drawn from the data
+    (``values.py``), each run starting where the last one on that server stopped, so every
+    request parses, compiles and searches. The ceiling answers a distinct scenario's targets
+    with CEILING_BODIES of the mock's answers in turn (``rows`` and ``body_bytes`` are their
+    means). ``premise``: searches per request in each measured mock run.
     """
 
     kind: str  # show, full, eq, cont, range
@@ -80,6 +90,16 @@ class Scenario:
     default: Measurement | None = None  # the default configuration: access log on
     rounds: dict[str, list[float]] = field(default_factory=dict)  # requests/s of every run
     cpu_us: dict[str, float] = field(default_factory=dict)  # server CPU per request, least of runs
+    premise: dict[str, list[float]] = field(default_factory=dict)  # searches per request, per run
+
+    @property
+    def premise_ok(self) -> bool | None:
+        runs = [r for values in self.premise.values() for r in values]
+        if not runs or self.mode == "single":
+            return None
+        if self.mode == "distinct":
+            return min(runs) >= DISTINCT_PREMISE
+        return max(runs) <= REPEATED_PREMISE
 
     @property
     def ratio(self) -> float | None:
@@ -119,6 +139,7 @@ class Report:
     startup: list[dict[str, Any]] = field(default_factory=list)
     scenarios: list[Scenario] = field(default_factory=list)
     million: list[Scenario] = field(default_factory=list)
+    worst: list[dict[str, Any]] = field(default_factory=list)
     workers: list[dict[str, Any]] = field(default_factory=list)
     contract: dict[str, Any] = field(default_factory=dict)
     targets: list[dict[str, Any]] = field(default_factory=list)
@@ -129,6 +150,7 @@ class Report:
             "startup": self.startup,
             "scenarios": [s.as_dict() for s in self.scenarios],
             "million": [s.as_dict() for s in self.million],
+            "worst": self.worst,
             "workers": self.workers,
             "contract": self.contract,
             "targets": self.targets,
@@ -151,43 +173,44 @@ def fetch(base: str, target: str, timeout: float = 120.0) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-def _sample_record(base: str, size: int) -> dict[str, Any]:
-    """A record from the middle of the id range with a name, a due date and a completion date."""
-    for ident in range(max(1, size // 2), size + 1):
+def _records(base: str, size: int, sample: int | None = None) -> list[dict[str, Any]]:
+    """The served records: the whole index, or ``sample`` fetched by random id (a million
+    records' index is too large to fetch for this)."""
+    if sample is None:
+        status, body = fetch(base, INDEX)
+        if status != 200:
+            raise RuntimeError(f"{INDEX} answered {status}")
+        records: list[dict[str, Any]] = json.loads(body)
+        return records
+    rng = random.Random(size)
+    out = []
+    for ident in rng.sample(range(1, size + 1), min(sample, size)):
         status, body = fetch(base, f"{INDEX}/{ident}")
         if status == 200:
-            record: dict[str, Any] = json.loads(body)
-            if record["complete_by"] and record["completion_date"]:
-                return record
-    raise RuntimeError(f"no record with complete_by and completion_date above id {size // 2}")
-
-
-def spellings(target: str, count: int, rng: random.Random) -> list[str]:
-    """``count`` distinct spellings of ``target``'s query, equal once Rack has decoded them."""
-    path, _, query = target.partition("?")
-    escaped = {i + k for i, c in enumerate(query) if c == "%" for k in range(3)}
-    spots = [i for i, c in enumerate(query) if (c.isalnum() or c in "-_.") and i not in escaped]
-    if 2 ** len(spots) < count:
-        raise RuntimeError(f"{target} cannot be spelled {count} ways")
-    found = {target}
-    out = [target]
-    while len(out) < count:
-        chars = list(query)
-        for i in rng.sample(spots, rng.randint(1, len(spots))):
-            chars[i] = f"%{ord(chars[i]):02X}"
-        spelled = f"{path}?{''.join(chars)}"
-        if spelled not in found:
-            found.add(spelled)
-            out.append(spelled)
+            out.append(json.loads(body))
     return out
 
 
+def _sample_record(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A record from the middle with a name, a due date and a completion date."""
+    for record in records[len(records) // 2 :]:
+        if record["complete_by"] and record["completion_date"]:
+            return record
+    raise RuntimeError("no record with complete_by and completion_date in the second half")
+
+
 def build_scenarios(
-    base: str, size: int, kinds: Sequence[str], modes: Sequence[str] = ("repeated", "distinct")
+    base: str,
+    size: int,
+    kinds: Sequence[str],
+    modes: Sequence[str] = ("repeated", "distinct"),
+    sample: int | None = None,
+    floors: bool = True,
 ) -> list[Scenario]:
     """The scenario targets over this server's data, with rows and bytes of the mock's answer;
     filtered kinds once per mode in ``modes``."""
-    record = _sample_record(base, size)
+    records = _records(base, size, sample)
+    record = _sample_record(records)
     start = date.fromisoformat(record["completion_date"])
     targets = {
         "show": f"{INDEX}/{record['id']}",
@@ -201,32 +224,36 @@ def build_scenarios(
     }
     scenarios = []
     for kind in kinds:
-        status, body = fetch(base, targets[kind])
-        if status != 200:
-            raise RuntimeError(f"{targets[kind]} answered {status}: {body[:200]!r}")
-        rows = 1 if kind == "show" else len(json.loads(body))
         if kind not in FILTERED:
+            status, body = fetch(base, targets[kind])
+            if status != 200:
+                raise RuntimeError(f"{targets[kind]} answered {status}: {body[:200]!r}")
+            rows = 1 if kind == "show" else len(json.loads(body))
             scenarios.append(Scenario(kind, size, targets[kind], rows, len(body), targets=[targets[kind]]))
             continue
         for mode in modes:
             sent = (
                 [targets[kind]]
                 if mode == "repeated"
-                else spellings(targets[kind], VARIANTS, random.Random(size))
+                else distinct_targets(kind, records, DISTINCT, random.Random(size), floors)
             )
-            for probe in random.Random(1).sample(sent, min(3, len(sent))):
-                if fetch(base, probe)[1] != body:
-                    raise RuntimeError(f"{probe} does not answer what {targets[kind]} does")
-            scenarios.append(Scenario(kind, size, targets[kind], rows, len(body), mode, sent))
+            bodies = [fetch(base, t) for t in sent[:CEILING_BODIES]]
+            if any(status != 200 for status, _ in bodies):
+                raise RuntimeError(f"a {kind} target did not answer 200: {sent[:3]}")
+            rows = round(statistics.mean(len(json.loads(b)) for _, b in bodies))
+            size_bytes = round(statistics.mean(len(b) for _, b in bodies))
+            scenarios.append(Scenario(kind, size, sent[0], rows, size_bytes, mode, sent))
     return scenarios
 
 
 def record_bodies(base: str, scenarios: Sequence[Scenario], directory: Path) -> None:
-    """What the ceiling answers: the mock's body for every target a scenario sends."""
+    """What the ceiling answers: the mock's body for each target, or for a distinct scenario's
+    many targets CEILING_BODIES of its answers in turn (fetched while building, so cached)."""
     bodies: dict[str, bytes] = {}
     for scenario in scenarios:
-        body = fetch(base, scenario.target)[1]
-        bodies.update(dict.fromkeys(scenario.targets, body))
+        sample = [fetch(base, t)[1] for t in scenario.targets[:CEILING_BODIES]]
+        for n, target in enumerate(scenario.targets):
+            bodies[target] = sample[n % len(sample)]
     write_bodies(directory, bodies)
 
 
@@ -255,16 +282,22 @@ def _measure(
     work: Path,
     connections: int | None = None,
     warmup: bool = True,
+    offset: int = 0,
 ) -> Measurement:
+    """Load ``server`` with the scenario's targets, starting at ``offset`` (round robin)."""
     conns = connections or options.connections
-    paths = work / f"paths-{scenario.size}-{scenario.kind}-{scenario.mode}.txt"
     seconds = ([options.warmup] if options.warmup and warmup else []) + [options.seconds]
-    results = [
-        loadgen.measure(
-            server.base, scenario.targets, seconds=n, connections=conns, tool=options.tool, paths_file=paths
+    results = []
+    for n in seconds:
+        at = offset % len(scenario.targets)
+        targets = scenario.targets[at:] + scenario.targets[:at]
+        paths = work / f"paths-{scenario.size}-{scenario.kind}-{scenario.mode}-{at}.txt"
+        results.append(
+            loadgen.measure(
+                server.base, targets, seconds=n, connections=conns, tool=options.tool, paths_file=paths
+            )
         )
-        for n in seconds
-    ]
+        offset += results[-1].requests
     return results[-1]
 
 
@@ -281,14 +314,26 @@ def _side_by_side(
     servers = [("mock", mock), ("ceiling", ceiling)] + ([("default", default)] if default else [])
     runs: dict[str, list[Measurement]] = {name: [] for name, _ in servers}
     cpu: dict[str, list[float]] = {name: [] for name, _ in servers}
+    sent = {name: 0 for name, _ in servers}  # where each server's next run starts in the targets
     for n in range(options.rounds):
         for name, server in servers:
             if n == 0 and options.warmup:  # unmeasured, so CPU is read around the measured run only
-                _measure(server, scenario, replace(options, seconds=options.warmup), work, warmup=False)
+                warm = _measure(
+                    server, scenario, replace(options, seconds=options.warmup), work, False, False, sent[name]
+                )
+                sent[name] += warm.requests
+            mock = name != "ceiling"
+            health = counters(server.base) if mock else None
             before = server.cpu_seconds()
-            measured = _measure(server, scenario, options, work, warmup=False)
+            measured = _measure(server, scenario, options, work, warmup=False, offset=sent[name])
             after = server.cpu_seconds()
+            sent[name] += measured.requests
             runs[name].append(measured)
+            if (
+                health is not None
+                and (ratio := searches_per_request(health, counters(server.base))) is not None
+            ):
+                scenario.premise.setdefault(name, []).append(round(ratio, 3))
             if before is not None and after is not None and measured.requests:
                 cpu[name].append((after - before) / measured.requests * 1e6)
     scenario.cpu_us = {name: round(min(values), 2) for name, values in cpu.items() if values}
@@ -350,7 +395,8 @@ def phase_throughput(report: Report, options: Options, work: Path, caches: dict[
                         f"ceiling {scenario.ceiling.rps:9,.0f}/s  ratio {scenario.ratio:.2f}  "
                         f"default {_fmt(scenario.default.rps if scenario.default else None, '9,.0f')}/s  "
                         f"default/quiet {_fmt(scenario.default_ratio, '.2f')} "
-                        f"(by CPU per request {_fmt(scenario.default_cpu_ratio, '.2f')})"
+                        f"(by CPU per request {_fmt(scenario.default_cpu_ratio, '.2f')})  "
+                        f"searches/request {scenario.premise}"
                     )
         report.scenarios.extend(scenarios)
 
@@ -364,12 +410,18 @@ def phase_million(
     cache = caches.get(size, work / f"cache-{size}")
     mock = running or start_mock(SEED, size, cache_dir=cache, log=work / f"mock-{size}.log", timeout=600)
     with mock:
-        scenarios = build_scenarios(mock.base, size, ("show", "eq", "cont", "range"), modes=("distinct",))
+        scenarios = build_scenarios(
+            mock.base, size, ("show", "eq", "cont", "range"), modes=("distinct",), sample=600
+        )
         for scenario in scenarios:
-            scenario.mock = _measure(mock, scenario, options, work, connections=1)
+            health = counters(mock.base)
+            scenario.mock = _measure(mock, scenario, options, work, connections=1, warmup=False)
+            if (ratio := searches_per_request(health, counters(mock.base))) is not None:
+                scenario.premise["mock"] = [round(ratio, 3)]
             say(
                 f"  {size:>9,} {scenario.kind:<6} p50 {scenario.mock.p50_ms:7.2f} ms  "
-                f"p99 {scenario.mock.p99_ms:7.2f} ms  ({scenario.rows} rows)"
+                f"p99 {scenario.mock.p99_ms:7.2f} ms  ({scenario.rows} rows, "
+                f"{len(scenario.targets)} targets, searches/request {scenario.premise.get('mock')})"
             )
     report.million.extend(scenarios)
 
@@ -500,6 +552,18 @@ def evaluate(report: Report) -> None:
                 "ok": None if rough else s.default_ratio >= DEFAULT_RATIO,
             }
         )
+    for s in [*report.scenarios, *report.million]:
+        if s.premise_ok is None:
+            continue
+        runs = [r for values in s.premise.values() for r in values]
+        bound = f">= {DISTINCT_PREMISE}" if s.mode == "distinct" else f"<= {REPEATED_PREMISE}"
+        targets.append(
+            {
+                "target": f"premise: {s.kind} {s.mode} over {s.size:,}: searches/request {bound}",
+                "measured": min(runs) if s.mode == "distinct" else max(runs),
+                "ok": s.premise_ok,
+            }
+        )
     for s in report.million:
         if s.kind == "show" or s.mock is None:
             continue
@@ -510,6 +574,14 @@ def evaluate(report: Report) -> None:
                 "ok": s.mock.p50_ms < MILLION_P50_MS and s.mock.errors == 0,
             }
         )
+
+
+def _premise(s: Scenario) -> str:
+    runs = [r for values in s.premise.values() for r in values]
+    if not runs:
+        return "-"
+    verdict = {True: "", False: " FAILED", None: ""}[s.premise_ok]
+    return f"{min(runs):.2f}-{max(runs):.2f}{verdict}"
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -535,12 +607,13 @@ def print_table(report: Report) -> None:
     if report.scenarios:
         out.append(
             "\nthroughput, mock vs ceiling (same bytes, no work); repeated: one URL, answered "
-            "from the mock's memo; distinct: 8,192 spellings, each parsed and searched"
+            "from the mock's cache; distinct: different searches drawn from the data, each run "
+            "(premise: searches per request in each mock run, last column)"
         )
         out.append(
             f"  {'records':>7} {'scenario':<15} {'rows':>6} {'bytes':>9} | {'mock/s':>8} "
             f"{'p50 ms':>7} {'p99 ms':>7} | {'ceil/s':>8} {'p50 ms':>7} {'p99 ms':>7} | "
-            f"{'ratio':>5} {'err':>3} | {'dflt/s':>8} {'dflt/quiet':>10} {'by CPU':>6}"
+            f"{'ratio':>5} {'err':>3} | {'dflt/s':>8} {'dflt/quiet':>10} {'by CPU':>6} | premise"
         )
         for s in report.scenarios:
             m, c = s.mock, s.ceiling
@@ -551,17 +624,21 @@ def print_table(report: Report) -> None:
                 f"{m.rps:>8,.0f} {m.p50_ms:>7.2f} {m.p99_ms:>7.2f} | {c.rps:>8,.0f} "
                 f"{c.p50_ms:>7.2f} {c.p99_ms:>7.2f} | {_fmt(s.ratio, '5.2f')} "
                 f"{m.errors + c.errors:>3} | {_fmt(s.default.rps if s.default else None, '8,.0f')} "
-                f"{_fmt(s.default_ratio, '10.2f')} {_fmt(s.default_cpu_ratio, '6.2f')}"
+                f"{_fmt(s.default_ratio, '10.2f')} {_fmt(s.default_cpu_ratio, '6.2f')} | "
+                f"{_premise(s)}"
             )
     if report.million:
-        out.append("\nlatency over 1,000,000 records (1 connection; filters in distinct spellings)")
+        out.append(
+            "\nlatency over 1,000,000 records (1 connection; each filter a different search from the data)"
+        )
         for s in report.million:
             assert s.mock is not None
             out.append(
                 f"  {s.kind:<6} {s.rows:>6,} rows {s.body_bytes:>10,} bytes  "
                 f"p50 {s.mock.p50_ms:7.2f} ms  p99 {s.mock.p99_ms:7.2f} ms  "
-                f"{s.mock.rps:7,.0f}/s  {s.target}"
+                f"{s.mock.rps:7,.0f}/s  searches/request {_premise(s)}  e.g. {s.target}"
             )
+    out += worst_lines(report.worst)
     if report.workers:
         out.append("\n--workers 2 vs 1 (1,000 records; wrk shares the 2 cores)")
         for w in report.workers:
@@ -607,7 +684,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--skip",
         action="append",
         default=[],
-        choices=("startup", "throughput", "million", "workers", "contract"),
+        choices=("startup", "throughput", "million", "worst", "workers", "contract"),
     )
     parser.add_argument(
         "--scenario",
@@ -690,6 +767,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if "throughput" not in args.skip:
                 say("throughput, mock vs ceiling")
                 phase_throughput(report, options, work, caches)
+            if "worst" not in args.skip:
+                say("worst cases over 100,000 records")
+                report.worst = phase_worst(work, caches.get(100_000, work / "cache-100000"))
             if options.workers:
                 say("--workers scaling")
                 phase_workers(report, options, work)

@@ -51,15 +51,16 @@ class _TextColumn:
         """Positions (ascending) of the rows whose text contains ``needle`` (no NUL in it)."""
         text, offsets = self.text, self.offsets
         count = len(offsets)
-        if text.count(needle) * 20 > count:  # dense: one pass in C beats find + bisect
-            return [i for i, value in enumerate(self.values) if needle in value]
-        found = []
+        dense = count // 20 + 1  # past this many hits, one pass in C beats find + bisect
+        found: list[int] = []
         start = text.find(needle)
         while start != -1:
             row = bisect_right(offsets, start) - 1
             found.append(row)
             if row + 1 >= count:
                 break
+            if len(found) > dense:
+                return [i for i, value in enumerate(self.values) if needle in value]
             start = text.find(needle, offsets[row + 1])
         return found
 
