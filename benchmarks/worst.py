@@ -99,11 +99,7 @@ def phase_worst(work: Path, cache: Path) -> list[dict[str, Any]]:
         for name, case in CASES.items():
             result = asyncio.run(_run_case(mock.base, case))
             rows.append({"case": name, **result})
-            print(
-                f"  {name:<28} slowest {result['slowest_ms']:8.2f} ms  loop stall {result['stall_ms']:8.2f} ms  "
-                f"status {result['statuses']}",
-                flush=True,
-            )
+            print(worst_lines([rows[-1]])[-1], flush=True)
     return rows
 
 

@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mockserver.engine.postgres import collation_key
 from mockserver.engine.predicates import Condition, Hint
 from mockserver.engine.rows import ATTRIBUTES, COLUMN, Row
-from mockserver.engine.search import Search, order
+from mockserver.engine.search import Search
 from mockserver.model import Kind
 
 _ORDERED = (Kind.INT, Kind.DATE, Kind.DECIMAL)
@@ -79,6 +80,8 @@ class Indexes:
 
     def __init__(self, rows: Sequence[Row]) -> None:
         self.size = len(rows)
+        self._rows = rows
+        self._ranks: dict[str, dict[str, int]] = {}  # text attribute -> value -> collation rank
         self._hash: dict[str, dict[Any, Any]] = {}
         self._sorted: dict[str, tuple[list[Any], array[int]]] = {}
         self._text: dict[str, _TextColumn] = {}
@@ -184,6 +187,29 @@ class Indexes:
                 plans.append(found)
         return min(plans, key=lambda p: p.size, default=None)
 
+    def _rank(self, attribute: str) -> dict[str, int]:
+        """Each distinct text of ``attribute`` -> its place in en_US collation order, built on
+        the first sort by it (one collation key per distinct value, then dict lookups)."""
+        ranks = self._ranks.get(attribute)
+        if ranks is None:
+            column = COLUMN[attribute]
+            texts = {row[column] for row in self._rows if row[column] is not None}
+            ranks = self._ranks[attribute] = {t: n for n, t in enumerate(sorted(texts, key=collation_key))}
+        return ranks
+
+    def order(self, search: Search, hits: list[Row]) -> list[Row]:
+        """``search.order`` with native keys: hits arrive in the controller's id DESC order, and
+        a stable sort per term, last term first, gives ORDER BY t1, t2, …, id DESC (NULL is the
+        largest value: last ascending, first descending, as PostgreSQL does)."""
+        for sort in reversed(search.sorts):
+            column = COLUMN[sort.attribute]
+            if ATTRIBUTES[sort.attribute] is Kind.STR:
+                ranks = self._rank(sort.attribute)
+                hits.sort(key=lambda row: ranks.get(row[column], len(ranks)), reverse=sort.descending)
+            else:
+                hits.sort(key=lambda row: (row[column] is None, row[column] or 0), reverse=sort.descending)
+        return hits
+
 
 def run_indexed(search: Search, rows: Sequence[Row], indexes: Indexes) -> list[Row]:
     """``query.run`` starting from the cheapest index: the same answer with less work."""
@@ -192,7 +218,7 @@ def run_indexed(search: Search, rows: Sequence[Row], indexes: Indexes) -> list[R
     plan = indexes.plan(search)
     if plan is None:
         matches = search.matches
-        return order(search, [row for row in rows if matches(row)])
+        return indexes.order(search, [row for row in rows if matches(row)])
     covered = {id(c) for c in plan.covers}
     rest = [c.matches for c in search.conditions if id(c) not in covered]
     rest += [group.matches for group in search.groups]
@@ -203,4 +229,4 @@ def run_indexed(search: Search, rows: Sequence[Row], indexes: Indexes) -> list[R
         hits = list(filter(rest[0], candidates))
     else:
         hits = [row for row in candidates if all(test(row) for test in rest)]
-    return order(search, hits)
+    return indexes.order(search, hits)

@@ -469,8 +469,14 @@ def build_condition(
     search: Findings,
     today: datetime.date,
 ) -> Condition | None:
-    """Condition.extract + Arel building for one parameter, or None if Ransack drops it."""
+    """Condition.extract + Arel building for one parameter, or None if Ransack drops it.
+
+    An attribute named twice (``a_or_a_or_a_cont``) adds an identical node: ``x OR x`` is ``x``
+    and ``x AND x`` is ``x``, so each is kept once (a 500-name chain costs one test per
+    distinct attribute, not 500).
+    """
     values = raw_values(spec, raw)
+    names = tuple(dict.fromkeys(names))
     if spec.switch is not None:
         return _switch_condition(key, names, combinator, spec, spec.switch, values, search)
     exposure = search.exposure

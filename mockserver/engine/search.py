@@ -218,8 +218,19 @@ def _groupings(search: Search, root: _Context, key: str, value: Any) -> None:
             )
         group = Search()
         _build_grouping(group, root, item, key)
-        if group.conditions or group.groups:
-            search.groups.append(group)
+        _add_group(search, group)
+
+
+def _add_group(search: Search, group: Search) -> None:
+    """Keep a grouping that holds anything; one that holds a single condition or group is that
+    part (``any``/``all`` of one item is the item), so ``g[0][g][0]…`` costs one test per row,
+    and a lone condition joins its parent's, where an index can answer it."""
+    while not group.empty and not group.conditions and len(group.groups) == 1:
+        group = group.groups[0]
+    if len(group.conditions) == 1 and not group.groups and not group.empty:
+        search.conditions.append(group.conditions[0])
+    elif group.conditions or group.groups:
+        search.groups.append(group)
 
 
 def _apply(search: Search, root: _Context, key: str, value: Any, where: str) -> None:
