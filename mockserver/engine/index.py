@@ -166,6 +166,22 @@ class Indexes:
 
         return _Plan(self.size, [condition], fetch)  # size unknown until fetched
 
+    def _like(self, condition: Condition, hint: Hint) -> _Plan | None:
+        """Rows holding the rarest of a LIKE pattern's literal pieces (of its four longest):
+        a candidate set only, each candidate is still checked against the pattern."""
+        pieces = [p for p in hint.operand[:4] if "\x00" not in p]
+        if not pieces:
+            return None
+        columns = [self._text[a] for a in hint.attributes]
+        rarest = min(pieces, key=lambda p: sum(c.text.count(p) for c in columns))
+
+        def fetch() -> Positions:
+            if len(columns) == 1:
+                return columns[0].containing(rarest)
+            return sorted({p for column in columns for p in column.containing(rarest)})
+
+        return _Plan(self.size, [], fetch)
+
     def plan(self, search: Search) -> _Plan | None:
         """The cheapest index access for an AND search, or None for a full scan."""
         if search.combinator != "and":
@@ -180,8 +196,10 @@ class Indexes:
                 ranges.setdefault(hint.attributes[0], []).append(condition)
             elif hint.op in ("eq", "in"):
                 plans.append(self._equality(condition, hint))
-            elif hint.op == "contains" and (found := self._contains(condition, hint)):
-                plans.append(found)
+            elif hint.op in ("contains", "like"):
+                text_plan = self._contains if hint.op == "contains" else self._like
+                if found := text_plan(condition, hint):
+                    plans.append(found)
         for attribute, conditions in ranges.items():
             if found := self._ranges(attribute, conditions):
                 plans.append(found)

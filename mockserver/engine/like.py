@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["LikeEscapeError", "like_match", "like_matcher", "like_work"]
+__all__ = ["LikeEscapeError", "like_match", "like_matcher", "like_work", "literal_pieces"]
 
 _TRUE, _FALSE, _ABORT, _PERCENT = 1, 0, -1, 2
 _WILDCARDS = re.compile(r"[%_\\]")
@@ -99,60 +99,102 @@ def like_match(text: str, pattern: str) -> bool:
     return like_work(text, pattern)[0]
 
 
-def _segments(pattern: str) -> list[str] | None:
-    """The literal runs between ``%`` signs, or None when the pattern has a ``_`` wildcard or
-    ends in a lone backslash (those go through ``like_match``)."""
-    runs: list[str] = []
-    current: list[str] = []
+Segment = str | re.Pattern[str]  # a run between % signs: literal text, or a regex when it has _
+
+
+def _segments(pattern: str) -> tuple[list[Segment], list[int]] | None:
+    """The runs between ``%`` signs and their lengths in characters: a string, or (with
+    ``_``) a regex without any repetition; None when the pattern ends in a lone backslash
+    (``like_match`` then raises where PostgreSQL does)."""
+    runs: list[list[str]] = [[]]
+    wild = [False]
     chars = iter(pattern)
     for char in chars:
+        if char == "%":
+            runs.append([])
+            wild.append(False)
+            continue
+        if char == "_" and not wild[-1]:  # from here on this run is a regex
+            wild[-1] = True
         if char == "\\":
             escaped = next(chars, None)
             if escaped is None:
                 return None
-            current.append(escaped)
-        elif char == "%":
-            runs.append("".join(current))
-            current = []
+            char = escaped
         elif char == "_":
-            return None
-        else:
-            current.append(char)
-    runs.append("".join(current))
-    return runs
+            runs[-1].append("")  # "" stands for any one character
+            continue
+        runs[-1].append(char)
+    segments: list[Segment] = [
+        re.compile("".join(re.escape(c) if c else "." for c in run), re.S) if w else "".join(run)
+        for run, w in zip(runs, wild, strict=True)
+    ]
+    return segments, [len(run) for run in runs]
+
+
+def _at(segment: Segment, text: str, at: int) -> bool:
+    if isinstance(segment, str):
+        return text.startswith(segment, at)
+    return segment.match(text, at) is not None
+
+
+def _find(segment: Segment, text: str, at: int, end: int) -> int:
+    if isinstance(segment, str):
+        return text.find(segment, at, end)
+    found = segment.search(text, at, end)
+    return -1 if found is None else found.start()
 
 
 def like_matcher(pattern: str) -> Callable[[str], bool]:
-    """A test of ``text LIKE pattern``, compiled once per pattern: string operations where the
-    pattern has no ``_`` and cannot raise, else ``like_match``."""
-    if not _WILDCARDS.search(pattern):
-        return pattern.__eq__
-    runs = _segments(pattern)
-    if runs is None:
+    """A test of ``text LIKE pattern``, compiled once per pattern: string operations and
+    fixed-length regexes where the pattern cannot raise, else ``like_match``."""
+    parsed = _segments(pattern)
+    if parsed is None:
         return lambda text: like_work(text, pattern)[0]
-    if len(runs) == 1:  # escapes only
-        return runs[0].__eq__
-    if len(runs) == 3 and not runs[0] and not runs[2]:
-        inner = runs[1]
+    segments, lengths = parsed
+    if len(segments) == 1:  # no %: the whole text
+        only = segments[0]
+        if isinstance(only, str):
+            return only.__eq__
+        return lambda text: only.fullmatch(text) is not None
+    if len(segments) == 3 and segments[0] == "" and segments[2] == "" and isinstance(segments[1], str):
+        inner = segments[1]
         return lambda text: inner in text
-    head, *middle, tail = runs
-    if not middle:  # head%tail
-        least = len(head) + len(tail)
-        return lambda text: len(text) >= least and text.startswith(head) and text.endswith(tail)
-    return lambda text: _segments_match(text, head, middle, tail)
+    head, *middle, tail = segments
+    least = sum(lengths)
+    return lambda text: len(text) >= least and _fits(text, head, middle, tail, lengths)
 
 
-def _segments_match(text: str, head: str, middle: list[str], tail: str) -> bool:
-    """head%m1%m2…%tail: the first fit of each middle run, left to right, is the best one."""
-    if not text.startswith(head):
+def _fits(text: str, head: Segment, middle: list[Segment], tail: Segment, lengths: list[int]) -> bool:
+    """head%m1%m2…%tail with fixed-length runs: the first fit of each middle run, left to
+    right, is the best one (it leaves the most text to the rest)."""
+    if not _at(head, text, 0):
         return False
-    at = len(head)
-    end = len(text) - len(tail)
-    if end < at or not text.endswith(tail):
+    at = lengths[0]
+    end = len(text) - lengths[-1]
+    if end < at or not _at(tail, text, end):
         return False
-    for run in middle:
-        found = text.find(run, at, end)
+    for segment, length in zip(middle, lengths[1:-1], strict=True):
+        found = _find(segment, text, at, end)
         if found < 0:
             return False
-        at = found + len(run)
+        at = found + length
     return True
+
+
+def literal_pieces(pattern: str) -> tuple[str, ...]:
+    """The literal texts between wildcards that any text matching ``pattern`` contains,
+    longest first (an index narrows a LIKE search to the rows holding one of them)."""
+    pieces: list[str] = []
+    current: list[str] = []
+    chars = iter(pattern)
+    for char in chars:
+        if char in "%_":
+            pieces.append("".join(current))
+            current = []
+        elif char == "\\":
+            current.append(next(chars, ""))
+        else:
+            current.append(char)
+    pieces.append("".join(current))
+    return tuple(sorted({p for p in pieces if p}, key=len, reverse=True))

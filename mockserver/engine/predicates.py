@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from mockserver.engine import ruby
 from mockserver.engine.casts import NULL_LITERAL, cast_value, out_of_int4, serialize
 from mockserver.engine.exposure import Exposure
-from mockserver.engine.like import LikeEscapeError, like_matcher
+from mockserver.engine.like import LikeEscapeError, like_matcher, literal_pieces
 from mockserver.engine.postgres import collation_key, escape_like, escape_like_17, pg_lower
 from mockserver.engine.rack import ParamValue
 from mockserver.engine.rows import ATTRIBUTES, COLUMN, THROUGH_ASSOCIATION, Row
@@ -344,8 +344,9 @@ class Hint:
     """A condition in a form an index can answer: ``attribute op operand``.
 
     ``op`` is one of eq lt lteq gt gteq (operand: a cast value), ``in`` (operand: a frozenset)
-    or ``contains`` (operand: the lower-cased literal text a plain ``_cont`` looks for).
-    The index only narrows the candidates; every candidate is still checked by ``matches``.
+    or ``contains`` (operand: the lower-cased literal text a plain ``_cont`` looks for): the
+    index answers those exactly. ``like`` (operand: the literal texts a LIKE pattern's match
+    must contain) only narrows the candidates, which are still checked by ``matches``.
     """
 
     attributes: tuple[str, ...]  # OR-ed, as in course_code_or_course_name_cont
@@ -557,4 +558,7 @@ def _hint(names: tuple[str, ...], combinator: str, spec: PredicateSpec, values: 
         and isinstance(value, str)
     ):
         return Hint(names, "contains", pg_lower(value.lower() if spec.pattern is Pattern.ICONT else value))
+    if spec.operator is Operator.MATCHES and spec.pattern is not None and isinstance(value, str):
+        pieces = literal_pieces(pg_lower(_format(spec.pattern, value)))
+        return Hint(names, "like", pieces) if pieces else None
     return None
