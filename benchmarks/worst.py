@@ -41,7 +41,7 @@ CASES: dict[str, Case] = {
         f"{INDEX}?score_gteq={n}",
         [("Accept", ",".join(f"text/*;q=0.{i + n}" for i in range(700))[:8000])] * 100,
     ),
-    "deep g[] (45 levels)": lambda n: (f"{INDEX}?g[0]{_nested(45)}[full_name_cont]=a&score_gteq={n}", []),
+    "deep g[] (45 levels)": lambda n: (f"{INDEX}?g[0]{_nested(45)}[full_name_cont]=zq&score_gteq={n}", []),
     "long _or_ chain (500)": lambda n: (
         f"{INDEX}?{'full_name_or_course_name_or_' * 250}full_name_cont=zq&score_gteq={n}",
         [],

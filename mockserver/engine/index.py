@@ -173,14 +173,15 @@ class Indexes:
         if not pieces:
             return None
         columns = [self._text[a] for a in hint.attributes]
-        rarest = min(pieces, key=lambda p: sum(c.text.count(p) for c in columns))
+        counts = {p: sum(c.text.count(p) for c in columns) for p in pieces}
+        rarest = min(pieces, key=counts.__getitem__)
 
         def fetch() -> Positions:
             if len(columns) == 1:
                 return columns[0].containing(rarest)
             return sorted({p for column in columns for p in column.containing(rarest)})
 
-        return _Plan(self.size, [], fetch)
+        return _Plan(counts[rarest], [], fetch)  # at most that many rows
 
     def plan(self, search: Search) -> _Plan | None:
         """The cheapest index access for an AND search, or None for a full scan."""

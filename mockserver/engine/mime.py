@@ -141,15 +141,19 @@ def parse_accept(header: str) -> list[MimeType]:
         return _trailing_star(parts[0]) or [lookup(parts[0])]
     items: list[tuple[int, int, str]] = []  # (q*100, index, name)
     pieces: dict[str, list[tuple[int, str]]] = {}  # a repeated entry is read once
+    split = _bounded(header).split(",")
+    for piece in split:
+        if piece not in pieces:
+            pieces[piece] = _accept_item(piece)
+    # a repeated item changes nothing (uniq! drops it), unless the +xml rule of
+    # AcceptList.sort! can move it: then the XML types are all kept
+    plus_xml = any(name.endswith("+xml") for read in pieces.values() for _, name in read)
     seen: set[tuple[int, str]] = set()
-    for piece in _bounded(header).split(","):
-        read = pieces.get(piece)
-        if read is None:
-            read = pieces[piece] = _accept_item(piece)
-        for item in read:
-            if item in seen:  # a later equal item changes nothing (uniq! drops it)
+    for piece in split:
+        for item in pieces[piece]:
+            if item in seen:
                 continue
-            if not _XML_SORTED.search(item[1]):  # the XML rules move those: keep each
+            if not plus_xml or not _XML_SORTED.search(item[1]):
                 seen.add(item)
             items.append((item[0], len(items), item[1]))
     items.sort(key=lambda item: (-item[0], item[1]))

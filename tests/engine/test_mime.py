@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, note
+from hypothesis import strategies as st
 
 from mockserver.engine.mime import InvalidMimeTypeError, negotiate, parse_accept
 
@@ -91,3 +93,41 @@ def test_parse_accept_reads_the_entries_within_pumas_header_limit() -> None:
     with pytest.raises(InvalidMimeTypeError):
         parse_accept(head[:-1] + ",bogus")  # starts before the limit
     assert [m.symbol for m in parse_accept(head + filler * 2 + "bogus")] == ["text"]
+
+
+def _reference(header: str) -> list[tuple[str, str | None]]:
+    """Mime::Type.parse step by step, every item kept (the definition parse_accept shortens)."""
+    from mockserver.engine import mime
+
+    items: list[tuple[int, int, str]] = []
+    for piece in header.split(","):
+        for weight, name in mime._accept_item(piece):
+            items.append((weight, len(items), name))
+    items.sort(key=lambda item: (-item[0], item[1]))
+    names = mime._sort_xml([[q, name] for q, _, name in items])
+    return [(m.string, m.symbol) for m in dict.fromkeys(map(mime.lookup, names))]
+
+
+ENTRIES = [
+    "text/*",
+    "text/*;q=0.5",
+    "application/xml",
+    "application/xml;q=0.5",
+    "text/xml",
+    "text/xml;q=0.9",
+    "image/svg+xml",
+    "application/rss+xml;q=0.5",
+    "application/atom+xml",
+    "application/json",
+    "text/html;q=0.5",
+    "*/*",
+    "application/*",
+]
+
+
+@given(st.lists(st.sampled_from(ENTRIES), min_size=2, max_size=12))
+def test_repeated_entries_change_nothing(entries: list[str]) -> None:
+    """Check that parse_accept, which reads a repeated item once, answers as keeping every item."""
+    header = ",".join(entries)
+    note(header)
+    assert [(m.string, m.symbol) for m in parse_accept(header)] == _reference(header)
