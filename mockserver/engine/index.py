@@ -73,6 +73,7 @@ class _Plan:
     size: int
     covers: list[Condition]
     fetch: Any  # () -> ascending positions
+    estimate: Any = None  # () -> a better size than ``size``, worth its cost only to compare
 
 
 class Indexes:
@@ -164,7 +165,9 @@ class Indexes:
                 found.update(column.containing(hint.operand))
             return sorted(found)
 
-        return _Plan(self.size, [condition], fetch)  # size unknown until fetched
+        needle = hint.operand
+        # at most this many rows: one pass in C, paid only when another plan competes
+        return _Plan(self.size, [condition], fetch, lambda: sum(c.text.count(needle) for c in columns))
 
     def _like(self, condition: Condition, hint: Hint) -> _Plan | None:
         """Rows holding the rarest of a LIKE pattern's literal pieces (of its four longest):
@@ -204,6 +207,10 @@ class Indexes:
         for attribute, conditions in ranges.items():
             if found := self._ranges(attribute, conditions):
                 plans.append(found)
+        if len(plans) > 1:
+            for plan in plans:
+                if plan.estimate is not None:
+                    plan.size = plan.estimate()
         return min(plans, key=lambda p: p.size, default=None)
 
     def _rank(self, attribute: str) -> dict[str, int]:
