@@ -243,10 +243,11 @@ def run_indexed(search: Search, rows: Sequence[Row], indexes: Indexes) -> list[R
         return []
     plan = indexes.plan(search)
     if plan is None:
-        matches = search.matches
-        return indexes.order(search, [row for row in rows if matches(row)])
+        parts = len(search.conditions) + len(search.groups)
+        matches = search.conditions[0].test if parts == 1 and search.conditions else search.matches
+        return indexes.order(search, list(filter(matches, rows)))
     covered = {id(c) for c in plan.covers}
-    rest = [c.matches for c in search.conditions if id(c) not in covered]
+    rest = [c.test for c in search.conditions if id(c) not in covered]
     rest += [group.matches for group in search.groups]
     candidates = map(rows.__getitem__, plan.fetch())
     if not rest:

@@ -132,19 +132,6 @@ def _segments(pattern: str) -> tuple[list[Segment], list[int]] | None:
     return segments, [len(run) for run in runs]
 
 
-def _at(segment: Segment, text: str, at: int) -> bool:
-    if isinstance(segment, str):
-        return text.startswith(segment, at)
-    return segment.match(text, at) is not None
-
-
-def _find(segment: Segment, text: str, at: int, end: int) -> int:
-    if isinstance(segment, str):
-        return text.find(segment, at, end)
-    found = segment.search(text, at, end)
-    return -1 if found is None else found.start()
-
-
 def like_matcher(pattern: str) -> Callable[[str], bool]:
     """A test of ``text LIKE pattern``, compiled once per pattern: string operations and
     fixed-length regexes where the pattern cannot raise, else ``like_match``."""
@@ -162,24 +149,23 @@ def like_matcher(pattern: str) -> Callable[[str], bool]:
         return lambda text: inner in text
     head, *middle, tail = segments
     least = sum(lengths)
-    return lambda text: len(text) >= least and _fits(text, head, middle, tail, lengths)
+    if not middle and isinstance(head, str) and isinstance(tail, str):  # head%tail
+        return lambda text: len(text) >= least and text.startswith(head) and text.endswith(tail)
+    regex = _atomic(head, middle, tail)
+    return lambda text: len(text) >= least and regex.match(text) is not None
 
 
-def _fits(text: str, head: Segment, middle: list[Segment], tail: Segment, lengths: list[int]) -> bool:
-    """head%m1%m2…%tail with fixed-length runs: the first fit of each middle run, left to
-    right, is the best one (it leaves the most text to the rest)."""
-    if not _at(head, text, 0):
-        return False
-    at = lengths[0]
-    end = len(text) - lengths[-1]
-    if end < at or not _at(tail, text, end):
-        return False
-    for segment, length in zip(middle, lengths[1:-1], strict=True):
-        found = _find(segment, text, at, end)
-        if found < 0:
-            return False
-        at = found + length
-    return True
+def _source(segment: Segment) -> str:
+    return re.escape(segment) if isinstance(segment, str) else segment.pattern
+
+
+def _atomic(head: Segment, middle: list[Segment], tail: Segment) -> re.Pattern[str]:
+    """head%m1%…%tail as one regex that cannot backtrack into a run it placed: each middle
+    run at its first fit, ``(?>.*?run)`` (an atomic group commits to it), which is the best
+    place, as it leaves the most text to the rest; then the tail at the very end. The work is
+    at most about len(text) * len(pattern), in C."""
+    body = "".join(f"(?>.*?{_source(run)})" for run in middle)
+    return re.compile(f"{_source(head)}{body}.*{_source(tail)}\\Z", re.S)
 
 
 def literal_pieces(pattern: str) -> tuple[str, ...]:

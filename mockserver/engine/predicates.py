@@ -390,6 +390,12 @@ class Condition:
             return all(test(row) for test in self.tests)
         return any(test(row) for test in self.tests)
 
+    @property
+    def test(self) -> Test:
+        """``matches`` as one callable, without a layer for a single attribute (per row, this
+        is the hot path of every scan)."""
+        return self.tests[0] if len(self.tests) == 1 else self.matches
+
 
 def raw_values(spec: PredicateSpec, raw: ParamValue) -> list[ParamValue]:
     """Array(values) for array predicates, [value] otherwise; then the validator's filter."""
