@@ -42,6 +42,7 @@ from urllib.parse import quote_plus
 
 from . import loadgen
 from .ceiling import write_bodies
+from .jsonserver import json_server_lines, phase_json_server
 from .loadgen import Measurement
 from .servers import Server, ServerError, start_ceiling, start_default_mock, start_mock
 from .values import counters, distinct_targets, searches_per_request
@@ -140,6 +141,7 @@ class Report:
     scenarios: list[Scenario] = field(default_factory=list)
     million: list[Scenario] = field(default_factory=list)
     worst: list[dict[str, Any]] = field(default_factory=list)
+    json_server: dict[str, Any] = field(default_factory=dict)
     workers: list[dict[str, Any]] = field(default_factory=list)
     contract: dict[str, Any] = field(default_factory=dict)
     targets: list[dict[str, Any]] = field(default_factory=list)
@@ -151,6 +153,7 @@ class Report:
             "scenarios": [s.as_dict() for s in self.scenarios],
             "million": [s.as_dict() for s in self.million],
             "worst": self.worst,
+            "json_server": self.json_server,
             "workers": self.workers,
             "contract": self.contract,
             "targets": self.targets,
@@ -639,6 +642,7 @@ def print_table(report: Report) -> None:
                 f"{s.mock.rps:7,.0f}/s  searches/request {_premise(s)}  e.g. {s.target}"
             )
     out += worst_lines(report.worst)
+    out += json_server_lines(report.json_server)
     if report.workers:
         out.append("\n--workers 2 vs 1 (1,000 records; wrk shares the 2 cores)")
         for w in report.workers:
@@ -684,7 +688,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--skip",
         action="append",
         default=[],
-        choices=("startup", "throughput", "million", "worst", "workers", "contract"),
+        choices=("startup", "throughput", "million", "worst", "json-server", "workers", "contract"),
     )
     parser.add_argument(
         "--scenario",
@@ -770,6 +774,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if "worst" not in args.skip:
                 say("worst cases over 100,000 records")
                 report.worst = phase_worst(work, caches.get(100_000, work / "cache-100000"))
+            if "json-server" not in args.skip:
+                say("against json-server")
+                report.json_server = phase_json_server(
+                    work, caches.get(1000, work / "cache-1000"), options.seconds, options.connections, tool
+                )
             if options.workers:
                 say("--workers scaling")
                 phase_workers(report, options, work)
