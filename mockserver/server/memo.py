@@ -7,8 +7,8 @@ default 64 MiB; 0 turns both off):
   can depend on, so a repeated request costs a dict lookup instead of a parse, a search and a
   join: the app's *context* (its settings and token map, interned as a small int: two apps may
   share one ``ServerState``), the data generation, today's date (lenient dates read it), the
-  method, the raw target and every value of each request header in ``VARY``, repeated headers
-  included (negotiation joins repeated ``Accept`` headers, so the key holds them all);
+  method, the raw target and each request header in ``VARY`` as the server reads it
+  (negotiation joins repeated ``Accept`` headers, so the key holds them all);
 - **answers by search**: the rows a compiled search (``search.Search``, a value: equal for
   equal params, day and quirks, whatever the spelling) selects in one account's records, with
   the search itself (its notices and touched quirks), so a new spelling of a known query or
@@ -27,7 +27,6 @@ import datetime
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import fields
-from itertools import repeat
 
 from aiohttp import web
 
@@ -48,8 +47,9 @@ __all__ = [
 ]
 
 VARY = ("Authorization", "Accept", "Host", "X-Requested-With")
-"""The request headers an answer may depend on (Host: --paginate writes absolute Link URLs;
-X-Requested-With: negotiation reads it); a view that reads another one adds it here."""
+"""The request headers an answer may depend on, each as the server reads it (the first value;
+repeated Accept headers joined, as negotiation reads them. Host: --paginate writes absolute
+Link URLs; X-Requested-With: negotiation reads it); a view that reads another adds it here."""
 
 MAX_KEY = 4096  # a request whose target and VARY headers are longer is answered afresh
 MAX_BODY = 1 << 20  # larger bodies are answered afresh every time
@@ -106,13 +106,13 @@ class Memo:
         if not self.max_bytes:
             return None
         headers = request.headers
-        vary = tuple(map(tuple, map(headers.getall, VARY, repeat(()))))  # every value, in order
-        size = len(request.raw_path)
-        for values in vary:
-            for value in values:
-                size += len(value)
-        if size > MAX_KEY:
+        authorization, accept, host, requested_with = map(headers.get, VARY)
+        if accept is not None and len(headers.getall("Accept")) > 1:
+            accept = ", ".join(headers.getall("Accept"))  # as negotiation reads it (Rack joins)
+        size = len(request.raw_path) + len(accept or "") + len(authorization or "") + len(host or "")
+        if size + len(requested_with or "") > MAX_KEY:
             return None
+        vary = (authorization, accept, host, requested_with)
         return (context, generation, datetime.date.today(), request.method, request.raw_path, vary)
 
     def get(self, key: Key) -> Answer | None:
@@ -183,5 +183,5 @@ def _text_size(key: Key) -> int:
         if isinstance(part, str):
             size += len(part)
         elif isinstance(part, tuple):
-            size += sum(len(v) for values in part if isinstance(values, tuple) for v in values)
+            size += sum(len(v) for v in part if isinstance(v, str))
     return size
