@@ -16,6 +16,7 @@ from mockserver.engine.exposure import touched_error
 from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query
 from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError, RailsError
+from mockserver.revisions import Revision
 from mockserver.server import pagination
 from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
 from mockserver.server.rendering import (
@@ -97,14 +98,15 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
             if ignored:
                 response[IGNORED] = ignored
             return response
-    response = _answer(request, request.app[SETTINGS].stack)
+    settings = request.app[SETTINGS]
+    response = _answer(request, settings.stack, settings.revision)
     if key is not None and response.status == 200 and isinstance(response.body, bytes):
         memo.put(key, response.body, response.headers, response.get(IGNORED, ()))
     return response
 
 
-def _answer(request: web.Request, stack: Stack) -> web.Response:
-    """Route, parse, authenticate and act, in the Rails stack's order."""
+def _answer(request: web.Request, stack: Stack, revision: Revision) -> web.Response:
+    """Route, parse, authenticate and act, in the Rails stack's order, for the API ``revision``."""
     raw_path, raw_query = raw_target(request)
     found = routing.route(raw_path)
     if found.action is None or request.method not in ("GET", "HEAD"):
