@@ -30,6 +30,7 @@ from mockserver.stacks import DEFAULT_STACK, Quirk, Stack, portability
 __all__ = [
     "JSON_TYPE",
     "PORTABILITY_HEADER",
+    "XML_TYPE",
     "PublicPages",
     "decorate",
     "denied_response",
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 JSON_TYPE = "application/json; charset=utf-8"  # a rendered answer (ActionDispatch::Response)
+XML_TYPE = "application/xml; charset=utf-8"  # render xml: (the 2015-08 revision's XML answers)
 ERROR_CHARSET = "UTF-8"  # PublicExceptions writes the charset in upper case (measured)
 ERROR_HEADER = "X-Mockserver-Error"
 PORTABILITY_HEADER = "X-Mockserver-Portability"  # generations that would answer otherwise, and how
@@ -153,12 +155,14 @@ def etag_of(body: bytes, stack: Stack = DEFAULT_STACK) -> str:
     return f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
-def rendered_headers(body: bytes, stack: Stack = DEFAULT_STACK, etag: str | None = None) -> dict[str, str]:
+def rendered_headers(
+    body: bytes, stack: Stack = DEFAULT_STACK, etag: str | None = None, content_type: str = JSON_TYPE
+) -> dict[str, str]:
     """The headers of a rendered 200 that depend only on its body: built once per remembered
     answer (the memo keeps them), so a repeated request pays for none of them. ``etag``: one
     the caller already knows for this body."""
     return {
-        "Content-Type": JSON_TYPE,
+        "Content-Type": content_type,
         "ETag": etag if etag is not None else etag_of(body, stack),
         "Cache-Control": CACHE_CONTROL,
         **_security_headers(stack),
