@@ -110,7 +110,7 @@ def _answer(request: web.Request, stack: Stack, revision: Revision) -> web.Respo
     """Route, parse, authenticate and act, in the Rails stack's order, for the API ``revision``."""
     raw_path, raw_query = raw_target(request)
     found = routing.route(raw_path)
-    if found.action is None or request.method not in ("GET", "HEAD"):
+    if not found.allows(request.method):
         raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
     rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400 before auth
     _acceptable(request, stack)
