@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mockserver.associations import FOREIGN_KEYS
 from mockserver.model import FIELDS, FILTERS, Kind
-from mockserver.stacks import STACKS, stacks_markdown
+from mockserver.stacks import STACKS, TO_XML_SAME, stacks_markdown
 
 _KIND_TEXT = {
     Kind.ID: "integer",
@@ -85,6 +85,15 @@ def stacks_section() -> str:
         "unit-tested against the cited source lines, as Rails 4.x and Ransack 1.x need Ruby <= 2.6):",
         "",
         stacks_markdown(),
+        "",
+        "XML answers (the `2015-08` API revision, `docs/mock/api-revisions.md`): "
+        + "; ".join(
+            ", ".join(f"`{s.name}`" for s in STACKS if s.to_xml == source) + f": {source}"
+            for source in dict.fromkeys(s.to_xml for s in STACKS)
+        )
+        + ". "
+        + TO_XML_SAME
+        + ".",
     ]
     return "\n".join(lines)
 
