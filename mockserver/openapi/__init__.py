@@ -15,7 +15,8 @@ from mockserver.errors import UsageError
 from mockserver.openapi.api import build_openapi
 from mockserver.openapi.common import API_TAG, CONTROL_TAG, Document
 from mockserver.openapi.control import FAULT_MAX_DELAY_MS, build_control_openapi
-from mockserver.settings import DEFAULT_HOST, DEFAULT_PORT
+from mockserver.revisions import DEFAULT_REVISION, revision_named
+from mockserver.settings import DEFAULT_HOST, DEFAULT_PORT, parse_api_revision
 
 __all__ = [
     "API_TAG",
@@ -49,12 +50,20 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="URL",
         help=f"server URL in the document (default http://{DEFAULT_HOST}:{DEFAULT_PORT})",
     )
+    p.add_argument(
+        "--api-revision",
+        metavar="YYYY-MM",
+        help=f"the API revision to describe (default {DEFAULT_REVISION.name}; as serve --api-revision)",
+    )
     p.set_defaults(run=cmd_openapi)
 
 
 def cmd_openapi(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    build = build_control_openapi if args.control else build_openapi
-    text = render_openapi(build(args.server))
+    if args.control:
+        text = render_openapi(build_control_openapi(args.server))
+    else:
+        name = parse_api_revision(args.api_revision) if args.api_revision else DEFAULT_REVISION.name
+        text = render_openapi(build_openapi(args.server, revision_named(name)))
     if args.out is None or str(args.out) == "-":
         out.write(text)
         return 0

@@ -25,6 +25,7 @@ from typing import Any
 from mockserver import __version__
 from mockserver.model import FILTERS, INT4_MAX, Filter, Kind
 from mockserver.openapi.common import API_TAG, META_TAG, Document, document_path, json_content, ref, servers
+from mockserver.revisions import DEFAULT_REVISION, Feature, Revision
 from mockserver.schemas import load_schema
 from mockserver.settings import DEV_TOKEN
 
@@ -100,7 +101,7 @@ def _filter_parameter(flt: Filter) -> dict[str, Any]:
 
 
 _OTHER_FORMATS = {  # Rails renders an error in the request's format (README: Errors and HTTP headers)
-    "application/xml": {"schema": {"type": "string"}},
+    "application/xml": {"schema": ref("error")},
     "application/x-yaml": {"schema": {"type": "string"}},
     "text/html": {"schema": {"type": "string", "description": "the app's public/<status>.html, or empty"}},
 }
@@ -124,18 +125,35 @@ _INDEX_DESCRIPTION = (
 )
 
 
-def _index_operation(operation_id: str, suffix: str) -> dict[str, Any]:
+_XML_NEGOTIATION = (
+    " In the 2015-08 API revision the answer is Rails' to_xml (application/xml) when the request's "
+    "format is XML: the .xml suffix (whatever the Accept), ?format=xml on a path without suffix, "
+    "or an Accept whose first JSON, XML or */* type is XML (application/xml, text/xml, "
+    "application/*, text/* ...; a browser-like Accept with */* next to a comma is ignored); "
+    "JSON otherwise. The 2015-02 revision answers JSON whatever the format."
+)
+
+
+def _answer_content(schema: str, revision: Revision) -> dict[str, Any]:
+    """JSON, and in a revision with XML answers the same schema's XML form (its ``xml`` keywords)."""
+    content = json_content(ref(schema))
+    if revision.has(Feature.XML):
+        content["application/xml"] = {"schema": ref(schema)}
+    return content
+
+
+def _index_operation(operation_id: str, suffix: str, revision: Revision = DEFAULT_REVISION) -> dict[str, Any]:
     return {
         "tags": [API_TAG],
         "operationId": operation_id,
         "summary": f"List train sessions{suffix}",
-        "description": _INDEX_DESCRIPTION,
+        "description": _INDEX_DESCRIPTION + (_XML_NEGOTIATION if revision.has(Feature.XML) else ""),
         "security": _API_SECURITY,
         "parameters": [{"$ref": f"#/components/parameters/{f.name}"} for f in FILTERS],
         "responses": {
             "200": {
                 "description": "The matching train sessions (possibly none).",
-                "content": json_content(ref("list")),
+                "content": _answer_content("list", revision),
                 "headers": {"X-Mockserver-Ignored": {"$ref": "#/components/headers/MockserverIgnored"}},
             },
             "400": _error(
@@ -153,14 +171,15 @@ def _index_operation(operation_id: str, suffix: str) -> dict[str, Any]:
     }
 
 
-def _show_operation(operation_id: str, suffix: str) -> dict[str, Any]:
+def _show_operation(operation_id: str, suffix: str, revision: Revision = DEFAULT_REVISION) -> dict[str, Any]:
     return {
         "tags": [API_TAG],
         "operationId": operation_id,
         "summary": f"Show one train session{suffix}",
         "description": "ActiveRecord's find: the id segment must start with optional "
         "whitespace, a sign and a digit; it is then cast with to_i "
-        "('3abc' is 3). Sessions of other accounts answer 404, as missing ones.",
+        "('3abc' is 3). Sessions of other accounts answer 404, as missing ones."
+        + (_XML_NEGOTIATION if revision.has(Feature.XML) else ""),
         "security": _API_SECURITY,
         "parameters": [
             {
@@ -173,7 +192,7 @@ def _show_operation(operation_id: str, suffix: str) -> dict[str, Any]:
             }
         ],
         "responses": {
-            "200": {"description": "The train session.", "content": json_content(ref("record"))},
+            "200": {"description": "The train session.", "content": _answer_content("record", revision)},
             "400": _error("Malformed query string or a path segment that is not UTF-8."),
             "401": {"$ref": "#/components/responses/Unauthorized"},
             "404": _error("No such train session for this account (ActiveRecord::RecordNotFound)."),
@@ -181,15 +200,31 @@ def _show_operation(operation_id: str, suffix: str) -> dict[str, Any]:
     }
 
 
-def build_openapi(server_url: str | None = None) -> Document:
+def _paths(revision: Revision) -> dict[str, Any]:
+    """The API's paths in ``revision``: index and show, with ``.xml`` spellings where it has XML."""
+    index, show = _index_operation, _show_operation
+    paths: dict[str, Any] = {
+        "/api/train_sessions": {"get": index("listTrainSessions", "", revision)},
+        "/api/train_sessions.json": {"get": index("listTrainSessionsJson", " (.json)", revision)},
+        "/api/train_sessions/{id}": {"get": show("showTrainSession", "", revision)},
+        "/api/train_sessions/{id}.json": {"get": show("showTrainSessionJson", " (.json)", revision)},
+    }
+    # unassign (Feature.UNASSIGN) and the course player (Feature.PLAYER) are added here, by revision
+    if revision.has(Feature.XML):
+        paths["/api/train_sessions.xml"] = {"get": index("listTrainSessionsXml", " (.xml)", revision)}
+        paths["/api/train_sessions/{id}.xml"] = {"get": show("showTrainSessionXml", " (.xml)", revision)}
+    return paths
+
+
+def build_openapi(server_url: str | None = None, revision: Revision = DEFAULT_REVISION) -> Document:
     """The emulated API's document (served at ``/openapi.json``); ``server_url`` defaults to
     ``mockserver serve``'s address.
 
     It describes the API only: a fuzzer pointed at it (Schemathesis' stateful phase) must not
     find the control API's writes, which would inject faults and replace the data under its
-    own feet. The control API has its own document, ``build_control_openapi``.
+    own feet. The control API has its own document, ``build_control_openapi``. ``revision``: the
+    API revision served (``revisions.py``), which decides the formats and routes listed.
     """
-    index, show = _index_operation, _show_operation
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
@@ -203,8 +238,11 @@ def build_openapi(server_url: str | None = None) -> Document:
                 "in schemas/ by $id (embedded under components/schemas so they resolve offline). "
                 "The mock's control API is described separately, at /__mockserver/openapi.json. "
                 "Bound to loopback, the mock answers 403 to a Host that is no loopback name "
-                "(DNS rebinding) unless started with --allow-host."
+                "(DNS rebinding) unless started with --allow-host. "
+                f"API revision {revision.name} (mockserver serve --api-revision; "
+                "docs/mock/api-revisions.md)."
             ),
+            "x-api-revision": revision.name,
         },
         "servers": [
             *servers(server_url),
@@ -215,10 +253,7 @@ def build_openapi(server_url: str | None = None) -> Document:
             {"name": META_TAG, "description": "Mock only: this document."},
         ],
         "paths": {
-            "/api/train_sessions": {"get": index("listTrainSessions", "")},
-            "/api/train_sessions.json": {"get": index("listTrainSessionsJson", " (.json)")},
-            "/api/train_sessions/{id}": {"get": show("showTrainSession", "")},
-            "/api/train_sessions/{id}.json": {"get": show("showTrainSessionJson", " (.json)")},
+            **_paths(revision),
             "/openapi.json": document_path("openapi", "This document", META_TAG, []),
         },
         "components": {
