@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mockserver.associations import FOREIGN_KEYS
 from mockserver.model import FIELDS, FILTERS, Kind
+from mockserver.revisions import revisions_markdown
 from mockserver.stacks import STACKS, TO_XML_SAME, stacks_markdown
 
 _KIND_TEXT = {
@@ -110,6 +111,11 @@ def main(docs: str = "docs") -> int:
     filters = Path(docs, "mock", "filters.md")
     filters.write_text(
         replace_section(filters.read_text(encoding="utf-8"), "filters", filters_markdown()), encoding="utf-8"
+    )
+    revisions = Path(docs, "mock", "api-revisions.md")
+    revisions.write_text(
+        replace_section(revisions.read_text(encoding="utf-8"), "revisions", revisions_markdown()),
+        encoding="utf-8",
     )
     stacks = Path(docs, "mock", "stack-generations.md")
     stacks.write_text(
