@@ -86,6 +86,8 @@ class Memo:
         if not self.max_bytes or len(request.raw_path) > MAX_TARGET:
             return None
         vary = tuple(map(request.headers.get, VARY))  # C-level: no generator per request
+        if len(request.headers.getall("Accept", ())) > 1:  # Rack joins them; the key holds the first
+            return None
         return (context, generation, datetime.date.today(), request.method, request.raw_path, vary)
 
     def get(self, key: Key) -> Answer | None:

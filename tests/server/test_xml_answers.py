@@ -137,3 +137,19 @@ async def test_memo_keeps_xhr_apart(app_clients: AppClientFactory) -> None:
         headers = accept | ({"X-Requested-With": "XMLHttpRequest"} if xhr else {})
         response = await client.get("/api/train_sessions?id_lt=5", headers=headers)
         assert response.headers["Content-Type"].startswith(f"application/{kind}")
+
+
+async def test_repeated_accept_headers_are_joined_not_memoised(app_clients: AppClientFactory) -> None:
+    """Check that two Accept headers are read joined (as Rack does), whatever was answered before
+    to a request with only the first of them."""
+    from multidict import CIMultiDict
+
+    client = await app_clients(RECORDS)
+    for _ in range(2):
+        single = await client.get("/api/train_sessions?id_lt=5", headers=AUTH | {"Accept": "text/html"})
+        assert single.headers["Content-Type"].startswith("application/json")
+        both = CIMultiDict(AUTH)
+        both.add("Accept", "text/html")
+        both.add("Accept", "application/xml")
+        joined = await client.get("/api/train_sessions?id_lt=5", headers=both)
+        assert joined.headers["Content-Type"].startswith("application/xml")
