@@ -90,7 +90,11 @@ CATEGORIES = (("ascii", 20_000), ("latin", 30_000), ("french", 17_325), ("mixed"
 
 
 def main() -> int:
-    locale.setlocale(locale.LC_COLLATE, "en_US.UTF-8")
+    try:
+        locale.setlocale(locale.LC_COLLATE, "en_US.UTF-8")
+    except locale.Error:
+        print("compare.py: the en_US.UTF-8 locale is missing (localedef -i en_US -f UTF-8 en_US.UTF-8)")
+        return 2
     failed = False
     for category, count in CATEGORIES:
         wrong = disagreements(_pairs(category, count, random.Random(f"{category}-17")), collation_key)

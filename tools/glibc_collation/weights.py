@@ -138,7 +138,12 @@ def pack(table: list[Run]) -> bytes:
 
 
 def main() -> None:
-    locale.setlocale(locale.LC_COLLATE, "en_US.UTF-8")
+    try:
+        locale.setlocale(locale.LC_COLLATE, "en_US.UTF-8")
+    except locale.Error:
+        raise SystemExit(
+            "weights.py: the en_US.UTF-8 locale is missing (localedef -i en_US -f UTF-8 en_US.UTF-8)"
+        ) from None
     plain = levels("a")[1]
     if len(plain) != 1:
         raise SystemExit(f"unexpected level 2 weight of 'a': {plain!r}")
