@@ -189,6 +189,9 @@ def _write(search: Search, root: _Context, key: str, value: Any) -> None:
         root.exposure.touch(Quirk.I_CONT_IGNORED)
     condition = build_condition(key, names, combinator, predicate, value, root, root.today)
     if condition is not None:
+        # Grouping#[]=: a plain key replaces the conditions with its key built before it (a
+        # ``c[0]`` on the same attributes and predicate); a ``c`` after it is only appended
+        search.conditions[:] = [c for c in search.conditions if c.ransack_key != key]
         search.conditions.append(condition)
 
 
@@ -218,19 +221,8 @@ def _groupings(search: Search, root: _Context, key: str, value: Any) -> None:
             )
         group = Search()
         _build_grouping(group, root, item, key)
-        _add_group(search, group)
-
-
-def _add_group(search: Search, group: Search) -> None:
-    """Keep a grouping that holds anything; one that holds a single condition or group is that
-    part (``any``/``all`` of one item is the item), so ``g[0][g][0]…`` costs one test per row,
-    and a lone condition joins its parent's, where an index can answer it."""
-    while not group.empty and not group.conditions and len(group.groups) == 1:
-        group = group.groups[0]
-    if len(group.conditions) == 1 and not group.groups and not group.empty:
-        search.conditions.append(group.conditions[0])
-    elif group.conditions or group.groups:
-        search.groups.append(group)
+        if group.conditions or group.groups:
+            search.groups.append(group)
 
 
 def _apply(search: Search, root: _Context, key: str, value: Any, where: str) -> None:
@@ -393,9 +385,26 @@ def compile_search(params: Params, today: datetime.date, stack: Stack = DEFAULT_
         _build(search, context, params)
     except RailsError as error:
         raise context.exposure.mark(error) from None
+    _flatten(search)
     if context.exposure.touched:
         search.touched = frozenset(context.exposure.touched)
     return search
+
+
+def _flatten(search: Search) -> None:
+    """Once built (Grouping#[]= reads the conditions by level), a grouping of one item is that
+    item: ``any``/``all`` of one item is the item, so ``g[0][g][0]…`` costs one test per row,
+    and a lone condition joins its parent's, where an index can answer it."""
+    groups, search.groups = search.groups, []
+    for group in groups:
+        _flatten(group)
+        if not group.empty and len(group.conditions) + len(group.groups) == 1:
+            if group.conditions:
+                search.conditions.append(group.conditions[0])
+            else:
+                search.groups.append(group.groups[0])
+        else:
+            search.groups.append(group)
 
 
 def _strip_matters(key: str, value: str, stripped: str) -> bool:

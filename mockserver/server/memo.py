@@ -48,8 +48,9 @@ __all__ = [
 
 VARY = ("Authorization", "Accept", "Host", "X-Requested-With")
 """The request headers an answer may depend on, each as the server reads it (the first value;
-repeated Accept headers joined, as negotiation reads them. Host: --paginate writes absolute
-Link URLs; X-Requested-With: negotiation reads it); a view that reads another adds it here."""
+repeated Accept headers joined, as negotiation reads them). Host: --paginate writes absolute
+Link URLs; X-Requested-With: Rails reads a browser-like Accept for an XHR only, and it may pick
+XML in the 2015-08 revision. A view that reads another header adds it here."""
 
 MAX_KEY = 4096  # a request whose target and VARY headers are longer is answered afresh
 MAX_BODY = 1 << 20  # larger bodies are answered afresh every time
