@@ -97,6 +97,8 @@ def test_indexed_search_equals_reference_scan(params: list[str], prefix: str, so
         "course_code_or_course_name_cont=safety&score_eq=0",
         "full_name_cont=e&full_name_cont=a",
         "score_in[]=80&score_in[]=100&percent_complete_eq=100",
+        "s[]=full_name+desc&s[]=status+asc&s[]=cert_expiry+desc",  # every row: ranked
+        "s[]=course_name+asc&s[]=full_name+desc&score_in[]=80&score_in[]=100",  # few: their keys
     ],
 )
 def test_index_plans_match_reference(query: str) -> None:
