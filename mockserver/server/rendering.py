@@ -301,9 +301,17 @@ def request_id(request: web.Request) -> str:
     return _REQUEST_ID.sub("", sent)[:255]
 
 
+_RANDOM_HEX: list[str] = []  # 32 hex digits each, from one os.urandom call per 256 ids
+os.register_at_fork(after_in_child=_RANDOM_HEX.clear)  # --workers: no two processes share one
+
+
 def _uuid4() -> str:
-    """``SecureRandom.uuid``: a random version-4 UUID (a third of ``str(uuid.uuid4())``'s cost)."""
-    h = os.urandom(16).hex()
+    """``SecureRandom.uuid``: a random version-4 UUID. The OS randomness is read 4 KiB at a
+    time (a system call per request was a tenth of a remembered answer's cost)."""
+    if not _RANDOM_HEX:
+        block = os.urandom(16 * 256).hex()
+        _RANDOM_HEX.extend(block[i : i + 32] for i in range(0, len(block), 32))
+    h = _RANDOM_HEX.pop()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
