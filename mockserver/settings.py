@@ -48,6 +48,7 @@ class Settings:
     stack: Stack = DEFAULT_STACK  # the Rails/Ransack generation served (mockserver/stacks.py)
     memo_mb: int = MEMO_MB  # bound of the answer memo in MiB (0: off)
     log_format: str = "text"  # access log lines: text, or one JSON object per request
+    api_revision: str = "2015-08"  # the doc revision served: 2015-08 or 2015-02
 
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""

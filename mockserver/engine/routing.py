@@ -20,6 +20,7 @@ from mockserver.model import INT4_MAX, INT4_MIN
 
 _INDEX = re.compile(r"/api/train_sessions(?:\.([^/.?]+))?\Z")
 _SHOW = re.compile(r"/api/train_sessions/([^/.?]+)(?:\.([^/.?]+))?\Z")
+_UNASSIGN = re.compile(r"/api/train_sessions/unassign(?:\.([^/.?]+))?\Z")  # POST only, matched first
 _ESCAPED = re.compile(rb"%[a-zA-Z0-9]{2}")  # Journey's UriEncoder::ESCAPED: not only hex
 _HEX_PREFIX = re.compile(rb"[0-9A-Fa-f]*")
 _NUMERIC = re.compile(r"[\t\n\v\f\r ]*[+-]?[0-9]")
@@ -77,6 +78,16 @@ def _route(raw_path: bytes) -> Route:
         fmt = match.group(2)
         return Route("show", ident, _unescape(fmt.encode("latin-1"), "format") if fmt else None)
     return Route(None)
+
+
+def unassign_route(raw_path: bytes) -> Route | None:
+    """``post :unassign, on: :collection``: Journey matches the literal segment on the
+    normalised, still escaped path (``unas%73ign`` is not it), before ``show``."""
+    match = _UNASSIGN.match(normalize_path(raw_path).decode("latin-1"))
+    if match is None:
+        return None
+    fmt = match.group(1)
+    return Route("unassign", None, _unescape(fmt.encode("latin-1"), "format") if fmt else None)
 
 
 def cast_id(segment: str) -> int | None:

@@ -66,6 +66,11 @@ class ServerState:
         """Serve ``records`` (validated, ids not yet served) alongside the current ones."""
         self._serve(Store([*self.store.records, *records]))
 
+    def remove_records(self, ids: Iterable[int]) -> None:
+        """Stop serving the records ``ids`` (unassign's destroy_all); ``reset`` restores them."""
+        gone = set(ids)
+        self._serve(Store([r for r in self.store.records if r["id"] not in gone]))
+
     @property
     def uptime(self) -> float:
         return time.monotonic() - self.started

@@ -28,9 +28,11 @@ from mockserver.server.rendering import (
     rendered_headers,
 )
 from mockserver.server.store import Partition
+from mockserver.server.unassign import unassign_action
 from mockserver.stacks import Quirk, Stack, portability
 
 IGNORED_HEADER = "X-Mockserver-Ignored"
+UNASSIGN_REVISION = "2015-08"  # the doc revision that documents unassign and the player
 __all__ = ["IGNORED_HEADER", "dispatch", "raw_target"]
 
 
@@ -63,19 +65,27 @@ def denial_reason(authorization: str | None) -> str:
     return "unknown token: the server does not accept this token (see --token / MOCKSERVER_TOKENS)"
 
 
-def _partition(request: web.Request, stack: Stack) -> tuple[Partition | web.Response, bool]:
-    """The records the caller's token may see, or Rails' 401 answer; and whether the header
-    is one Rails 4.2 would refuse (STRICT_TOKEN_SCHEME)."""
-    store = request.app[STATE].store  # read per request: the control API may replace it
+def _account(request: web.Request, stack: Stack) -> tuple[str | None, web.Response | None, bool]:
+    """The caller's account, or Rails' 401 answer; and whether the header is one Rails 4.2
+    would refuse (STRICT_TOKEN_SCHEME)."""
     if not request.app[SETTINGS].auth:
-        return store.partition(None), False
+        return None, None, False
     authorization = request.headers.get("Authorization")
     ok, account, touched = auth.account_and_touched(authorization, request.app[TOKENS], stack)
     if not ok:
         denied = denied_response(stack, negotiation(request).format)
         denied.headers[ERROR_HEADER] = denial_reason(authorization)
+        return None, denied, False
+    return account, None, touched
+
+
+def _partition(request: web.Request, stack: Stack) -> tuple[Partition | web.Response, bool]:
+    """The records the caller's token may see, or Rails' 401 answer; and whether the header
+    is one Rails 4.2 would refuse (STRICT_TOKEN_SCHEME)."""
+    account, denied, touched = _account(request, stack)
+    if denied is not None:
         return denied, False
-    return store.partition(account), touched
+    return request.app[STATE].store.partition(account), touched  # read per request: may be replaced
 
 
 async def dispatch(request: web.Request) -> web.StreamResponse:
@@ -86,6 +96,11 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     repeated request costs a dict lookup. Journal, faults and the per-request headers
     (``rendering.decorate``) still apply: they wrap this handler.
     """
+    if request.method == "POST" and request.app[SETTINGS].api_revision == UNASSIGN_REVISION:
+        raw_path, raw_query = raw_target(request)
+        if routing.unassign_route(raw_path) is not None:
+            stack = request.app[SETTINGS].stack
+            return await unassign_action(request, raw_query, lambda: _account(request, stack)[:2])
     state = request.app[STATE]
     memo = state.memo
     key = memo.key(request.app[MEMO_CONTEXT], state.generation, request)

@@ -1,0 +1,94 @@
+"""``POST /api/train_sessions/unassign(.:format)``: the vendor's unassign action, for real.
+
+The order of checks is Rails': the route (POST only; anything else is show or no route), the
+query (a malformed one is a 400 before any filter, as for index), a form body Rack cannot
+parse (also before the filters), the token (401), then the action: the JSON or XML body's
+``ParseError`` (400), ``params.require`` (400), the casts (500 for a hash where a code is
+expected), and ``destroy_all`` on the caller's account. Removing is real: the state serves a
+new store without those records (``ServerState.remove_records``), which bumps the data
+generation and empties the memo, so later index/show answers and ETags change; ``reset``
+brings the loaded data back.
+
+With ``--workers N`` (N > 1) each worker process holds its own copy of the data: a session
+removed by one would come back from the others, so unassign answers 409 naming the way out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+from mockserver.engine import rack, unassign
+from mockserver.errors import BadRequestError
+from mockserver.server.keys import SETTINGS, STATE
+from mockserver.server.rendering import (
+    ERROR_HEADER,
+    NO_CACHE,
+    SECURITY_HEADERS,
+    etag_of,
+    header_safe,
+    negotiation,
+    rendered_headers,
+)
+
+__all__ = ["WORKERS_MESSAGE", "unassign_action"]
+
+WORKERS_MESSAGE = (
+    "unassign is not available with --workers {n}: each worker process holds its own copy of "
+    "the data, so a session removed by one worker would come back from the others. Serve with "
+    "--workers 1 (the default) to use unassign"
+)
+NOT_FOUND_BODY = unassign.NOT_FOUND_TEXT.encode()
+_HEAD_TYPES = {"json": "application/json", "xml": "application/xml", "js": "text/javascript"}
+_FORM_TYPES = (unassign.FORM_TYPE, unassign.MULTIPART_TYPE)
+
+
+def _head_ok(request: web.Request) -> web.Response:
+    """``head :ok``: an empty 200 whose Content-Type is the request's format."""
+    fmt = negotiation(request).format
+    content_type = _HEAD_TYPES.get(fmt or "", "text/html")
+    headers = {"Content-Type": content_type, "Cache-Control": NO_CACHE, **SECURITY_HEADERS}
+    return web.Response(status=200, body=b"", headers=headers)
+
+
+def _none_found() -> web.Response:
+    """``render plain:`` the not-found text, with the ETag Rack gives any rendered 200."""
+    headers = rendered_headers(NOT_FOUND_BODY, etag=etag_of(NOT_FOUND_BODY))
+    headers["Content-Type"] = "text/plain; charset=utf-8"
+    return web.Response(status=200, body=NOT_FOUND_BODY, headers=headers)
+
+
+Authenticate = Callable[[], "tuple[str | None, web.Response | None]"]
+
+
+async def unassign_action(request: web.Request, raw_query: bytes, authenticate: Authenticate) -> web.Response:
+    """Answer one unassign request; ``authenticate`` gives the caller's account or Rails' 401."""
+    rack.parse_query_cached(raw_query)  # a malformed query: 400 before auth
+    body = await request.read()
+    content_type = request.headers.get("Content-Type")
+    deferred: BadRequestError | None = None
+    try:
+        params = unassign.request_params(content_type, body, raw_query)
+    except BadRequestError as error:
+        if unassign.media_type(content_type) in _FORM_TYPES:
+            raise  # Rack's own parse errors are raised while the request is logged
+        deferred, params = error, {}  # ParseError: raised when the action reads params
+    account, denied = authenticate()
+    if denied is not None:
+        return denied
+    if deferred is not None:
+        raise deferred
+    wanted = unassign.parse_unassign(params)
+    settings = request.app[SETTINGS]
+    if settings.workers > 1:
+        message = WORKERS_MESSAGE.format(n=settings.workers)
+        response = web.Response(status=409, text=message + "\n", content_type="text/plain")
+        response.headers[ERROR_HEADER] = header_safe(message)
+        return response
+    state = request.app[STATE]
+    ids = wanted.select(r for r in state.store.records if r.get("account") == account)
+    if not ids:
+        return _none_found()
+    state.remove_records(ids)
+    return _head_ok(request)
