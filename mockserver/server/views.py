@@ -16,6 +16,7 @@ from mockserver.engine.exposure import touched_error
 from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query
 from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError, RailsError
+from mockserver.revisions import Feature, Revision
 from mockserver.server import pagination
 from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
 from mockserver.server.rendering import (
@@ -32,7 +33,6 @@ from mockserver.server.unassign import unassign_action
 from mockserver.stacks import Quirk, Stack, portability
 
 IGNORED_HEADER = "X-Mockserver-Ignored"
-UNASSIGN_REVISION = "2015-08"  # the doc revision that documents unassign and the player
 __all__ = ["IGNORED_HEADER", "dispatch", "raw_target"]
 
 
@@ -96,7 +96,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     repeated request costs a dict lookup. Journal, faults and the per-request headers
     (``rendering.decorate``) still apply: they wrap this handler.
     """
-    if request.method == "POST" and request.app[SETTINGS].api_revision == UNASSIGN_REVISION:
+    if request.method == "POST" and request.app[SETTINGS].revision.has(Feature.UNASSIGN):
         raw_path, raw_query = raw_target(request)
         if routing.unassign_route(raw_path) is not None:
             stack = request.app[SETTINGS].stack
@@ -112,14 +112,15 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
             if ignored:
                 response[IGNORED] = ignored
             return response
-    response = _answer(request, request.app[SETTINGS].stack)
+    settings = request.app[SETTINGS]
+    response = _answer(request, settings.stack, settings.revision)
     if key is not None and response.status == 200 and isinstance(response.body, bytes):
         memo.put(key, response.body, response.headers, response.get(IGNORED, ()))
     return response
 
 
-def _answer(request: web.Request, stack: Stack) -> web.Response:
-    """Route, parse, authenticate and act, in the Rails stack's order."""
+def _answer(request: web.Request, stack: Stack, revision: Revision) -> web.Response:
+    """Route, parse, authenticate and act, in the Rails stack's order, for the API ``revision``."""
     raw_path, raw_query = raw_target(request)
     found = routing.route(raw_path)
     if found.action is None or request.method not in ("GET", "HEAD"):
