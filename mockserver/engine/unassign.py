@@ -167,7 +167,7 @@ def _as_text(value: Value) -> str | None:
         return str(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return None  # a nested array: no code equals it
+    return None
 
 
 def _ruby_float(value: float) -> str:
@@ -230,6 +230,17 @@ class Unassign:
         return [record["id"] for record in records if self.matches(record)]
 
 
+def _flatten(values: list[Value]) -> list[Value]:
+    """ActiveRecord's array condition flattens nested arrays (``[["FP"]]`` matches FP)."""
+    flat: list[Value] = []
+    for value in values:
+        if isinstance(value, list):
+            flat.extend(_flatten(value))
+        else:
+            flat.append(value)
+    return flat
+
+
 def parse_unassign(params: Mapping[str, Value]) -> Unassign:
     """The controller's ``require`` calls and ``where`` casts over ``request.parameters``."""
     scope = params
@@ -240,12 +251,12 @@ def parse_unassign(params: Mapping[str, Value]) -> Unassign:
         scope = content
     codes = _require(scope, "course_codes")
     logins = _require(scope, "login_id")
-    code_list = codes if isinstance(codes, list) else [codes]
+    code_list = _flatten(codes) if isinstance(codes, list) else [codes]
     texts = [_as_text(code) for code in code_list]  # a hash among them is a 500 before the query
     if isinstance(logins, dict):
         login_list: list[Value] = []
     else:
-        login_list = logins if isinstance(logins, list) else [logins]
+        login_list = _flatten(logins) if isinstance(logins, list) else [logins]
     login_ids = {_as_login(v) for v in login_list}
     return Unassign(
         frozenset(t for t in texts if t is not None), frozenset(i for i in login_ids if i is not None)

@@ -21,11 +21,13 @@ from aiohttp import web
 
 from mockserver.engine import rack, unassign
 from mockserver.errors import BadRequestError
-from mockserver.server.keys import SETTINGS, STATE
+from mockserver.server.keys import PAGES, SETTINGS, STATE
 from mockserver.server.rendering import (
     ERROR_HEADER,
     NO_CACHE,
     SECURITY_HEADERS,
+    VARY_DECIDED,
+    error_response,
     etag_of,
     header_safe,
     negotiation,
@@ -49,7 +51,9 @@ def _head_ok(request: web.Request) -> web.Response:
     fmt = negotiation(request).format
     content_type = _HEAD_TYPES.get(fmt or "", "text/html")
     headers = {"Content-Type": content_type, "Cache-Control": NO_CACHE, **SECURITY_HEADERS}
-    return web.Response(status=200, body=b"", headers=headers)
+    response = web.Response(status=200, body=b"", headers=headers)
+    response[VARY_DECIDED] = True  # head renders nothing, so Rails sets no Vary
+    return response
 
 
 def _none_found() -> web.Response:
@@ -75,10 +79,18 @@ async def unassign_action(request: web.Request, raw_query: bytes, authenticate: 
             raise  # Rack's own parse errors are raised while the request is logged
         deferred, params = error, {}  # ParseError: raised when the action reads params
     account, denied = authenticate()
+    if deferred is not None:
+        # the body could not be parsed, so params[:format] cannot be read: Accept decides
+        # the error's format and the Vary of any answer
+        unreadable = negotiation(request, params_readable=False)
+        if denied is None:
+            pages = request.app[PAGES]
+            return error_response(deferred, request, pages, request.app[SETTINGS].stack, unreadable)
+        if unreadable.vary is not None:
+            denied.headers["Vary"] = unreadable.vary
+        denied[VARY_DECIDED] = True
     if denied is not None:
         return denied
-    if deferred is not None:
-        raise deferred
     wanted = unassign.parse_unassign(params)
     settings = request.app[SETTINGS]
     if settings.workers > 1:
