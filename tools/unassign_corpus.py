@@ -1,6 +1,7 @@
 """Build and record the unassign replay corpus from the Rails stand-in (STANDIN_API=2015-08).
 
-    ruby $S/load_fixtures.rb tests/data/rails-differential/fixtures.json unassign16   # fresh data
+    python3 tools/unassign_corpus.py --write-fixtures /tmp/unassign-fixtures.json
+    ruby $S/load_fixtures.rb /tmp/unassign-fixtures.json unassign16                  # fresh data
     python3 tools/unassign_corpus.py --rails http://127.0.0.1:29211 --seed 16 \
         --out tests/data/unassign/cases-seed16.jsonl.gz
 
@@ -26,9 +27,72 @@ from typing import Any
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "data" / "rails-differential" / "fixtures.json"
 TOKENS = ["standin-token", "other-token"]
 ODD_LOGINS: list[Any] = [
-    "12abc", 12.5, True, False, "abc", None, "", [], [None], {"a": 1}, {}, 2**40, -1, 0, " 3", "0x1f",
+    "12abc",
+    12.5,
+    True,
+    False,
+    "abc",
+    None,
+    "",
+    [],
+    [None],
+    {"a": 1},
+    {},
+    2**40,
+    -1,
+    0,
+    " 3",
+    "0x1f",
 ]
-ODD_CODES: list[Any] = [None, "", [], [None], {"a": 1}, [{"a": 1}], [["FP"]], 1, True, False, "fp", " FP", "FP "]
+ODD_CODES: list[Any] = [
+    None,
+    "",
+    [],
+    [None],
+    {"a": 1},
+    [{"a": 1}],
+    [["FP"]],
+    1,
+    True,
+    False,
+    "fp",
+    " FP",
+    "FP ",
+    "Côté",
+    "A\u0000B",
+]
+RAW_XML = [  # bodies a generator of dicts cannot write: entities, CDATA, comments, encodings, shapes
+    '<content><course-codes type="array"><course-code><![CDATA[{code}]]></course-code></course-codes>'
+    '<login-id type="integer">{login}</login-id></content>',
+    '<content><!-- a comment --><course-codes type="array">\n  <course-code>{code}</course-code>\n'
+    "</course-codes>"
+    "<login-id>{login}</login-id></content>",
+    '<content><course-codes type="array"><course-code>{code}</course-code><course-code>{code}</course-code>'
+    '</course-codes><login-id type="decimal">{login}.0</login-id></content>',
+    '<content><course-codes type="array"/><login-id type="integer">{login}</login-id></content>',
+    '<content><course-codes type="array"><course-code nil="true"/></course-codes>'
+    "<login-id>{login}</login-id></content>",
+    '<content><course-codes type="string">{code}</course-codes>'
+    '<login-id type="boolean">true</login-id></content>',
+    '<content><course-codes type="array"><course-code>{code}</course-code></course-codes>'
+    '<login-id type="symbol">x</login-id></content>',
+    '<content><course-codes type="array"><x>{code}</x></course-codes>'
+    '<login-id type="float">{login}.7</login-id></content>',
+    '<content course-codes="{code}" login-id="{login}"/>',
+    '<content><course_codes type="array"><c>{code}</c></course_codes><login_id>{login}</login_id></content>',
+    "<content></content>",
+    "<content/>",
+    "   ",
+    '<content><course-codes type="array"><course-code>{code}</course-code></course-codes>'
+    '<login-id type="integer">{login}</login-id></content><extra/>',
+    '<?xml version="1.0" encoding="ISO-8859-1"?><content><course-codes type="array"><course-code>{code}'
+    "</course-code></course-codes><login-id>{login}</login-id></content>",
+    '<content><course-codes type="array"><course-code>{code}&amp;</course-code></course-codes>'
+    "<login-id>&#{login_ord};</login-id></content>",
+    '<content xmlns="urn:x"><course-codes type="array"><course-code>{code}</course-code></course-codes>'
+    "<login-id>{login}</login-id></content>",
+    '<course-codes type="array"><course-code>{code}</course-code></course-codes>',
+]
 
 
 def _logins(records: list[dict[str, Any]]) -> dict[int, list[str]]:
@@ -80,19 +144,48 @@ def _xml(params: dict[str, Any], rng: random.Random) -> str:
     return f"{declaration}<{root}>{inner}</{root}>"
 
 
+def _raw_xml(params: dict[str, Any], rng: random.Random) -> bytes:
+    codes = params.get("course_codes")
+    code = codes[0] if isinstance(codes, list) and codes and isinstance(codes[0], str) else "FP"
+    login = params.get("login_id") if isinstance(params.get("login_id"), int) else 1
+    text = rng.choice(RAW_XML).format(code=code, login=login, login_ord=48 + login % 10)
+    return text.encode("latin-1" if "ISO-8859-1" in text else "utf-8", "replace")
+
+
 def _body(params: dict[str, Any], rng: random.Random) -> tuple[str | None, bytes]:
     kind = rng.choices(
-        ["json", "form", "xml", "multipart", "plain", "none", "badjson", "badxml", "wrapped"],
-        [30, 18, 22, 4, 3, 4, 4, 4, 5],
+        [
+            "json",
+            "form",
+            "xml",
+            "rawxml",
+            "multipart",
+            "plain",
+            "none",
+            "badjson",
+            "badxml",
+            "wrapped",
+            "latin1",
+        ],
+        [26, 16, 18, 12, 4, 3, 4, 4, 4, 5, 4],
     )[0]
     if kind == "json":
-        return rng.choice(["application/json", "application/json; charset=utf-8"]), json.dumps(params).encode()
+        content_type = rng.choice(["application/json", "application/json; charset=utf-8", "text/x-json"])
+        return content_type, json.dumps(params, ensure_ascii=rng.random() < 0.5).encode()
+    if kind == "rawxml":
+        return rng.choice(["application/xml", "text/xml", "application/x-xml"]), _raw_xml(params, rng)
+    if kind == "latin1":
+        text = json.dumps(params, ensure_ascii=False).replace("FP", "F\u00e9P")
+        return rng.choice(["application/json", "application/x-www-form-urlencoded"]), text.encode(
+            "latin-1", "replace"
+        )
     if kind == "wrapped":
         return "application/json", json.dumps({"content": params}).encode()
     if kind == "form":
         return "application/x-www-form-urlencoded", _form(params).encode()
     if kind == "xml":
-        return rng.choice(["application/xml", "text/xml", "application/xml; charset=utf-8"]), _xml(params, rng).encode()
+        content_type = rng.choice(["application/xml", "text/xml", "application/xml; charset=utf-8"])
+        return content_type, _xml(params, rng).encode()
     if kind == "multipart":
         fields = urllib.parse.parse_qsl(_form(params), keep_blank_values=True)
         parts = "".join(
@@ -106,6 +199,11 @@ def _body(params: dict[str, Any], rng: random.Random) -> tuple[str | None, bytes
     if kind == "badjson":
         return "application/json", json.dumps(params).encode()[:-1]
     return "application/xml", _xml(params, rng).encode()[:-3]
+
+
+def corpus_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The corpus' data: the differential fixtures, every fourth record in account ``other``."""
+    return [dict(r, account="other") if r["id"] % 4 == 0 else dict(r) for r in records]
 
 
 def _params(rng: random.Random, logins: dict[int, list[str]], codes: list[str]) -> dict[str, Any]:
@@ -147,8 +245,17 @@ def build_cases(seed: int, count: int, records: list[dict[str, Any]]) -> list[di
         roll = rng.random()
         if roll < 0.08:
             fmt = rng.choice(["", ".xml", ".json"])
-            cases.append({"method": "GET", "target": f"/api/train_sessions{fmt}", "content_type": None,
-                          "body": "", "token": rng.choice(TOKENS), "accept": None, "tag": "index"})
+            cases.append(
+                {
+                    "method": "GET",
+                    "target": f"/api/train_sessions{fmt}",
+                    "content_type": None,
+                    "body": "",
+                    "token": rng.choice(TOKENS),
+                    "accept": None,
+                    "tag": "index",
+                }
+            )
             continue
         if roll < 0.14 and cases:
             repeat = dict(rng.choice(cases))
@@ -163,15 +270,25 @@ def build_cases(seed: int, count: int, records: list[dict[str, Any]]) -> list[di
             target += "?" + _form(params)
         method = rng.choices(["POST", "GET", "PUT", "PATCH", "DELETE"], [90, 4, 2, 2, 2])[0]
         token = rng.choices([*TOKENS, "wrong-token", None], [70, 18, 6, 6])[0]
-        accept = rng.choices([None, "*/*", "application/json", "application/xml", "text/html"], [40, 20, 20, 15, 5])[0]
-        cases.append({"method": method, "target": target, "content_type": content_type,
-                      "body": body.decode("utf-8"), "token": token, "accept": accept, "tag": f"case-{index}"})
+        accepts = [None, "*/*", "application/json", "application/xml", "text/html"]
+        accept = rng.choices(accepts, [40, 20, 20, 15, 5])[0]
+        cases.append(
+            {
+                "method": method,
+                "target": target,
+                "content_type": content_type,
+                "body": body.decode("latin-1"),
+                "token": token,
+                "accept": accept,
+                "tag": f"case-{index}",
+            }
+        )
     return cases
 
 
 def request_bytes(case: dict[str, Any], port: int) -> bytes:
     """The raw request of ``case`` (the replay test sends the same bytes to the mock)."""
-    body = case["body"].encode("utf-8")
+    body = case["body"].encode("latin-1")  # the corpus keeps body bytes as latin-1 text
     lines = [f"{case['method']} {case['target']} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
     if case["token"] is not None:
         lines.append(f'Authorization: Token token="{case["token"]}"')
@@ -227,13 +344,20 @@ COMPARED = ("content-type", "etag", "cache-control", "x-frame-options", "vary")
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rails", required=True, help="the stand-in's base URL (freshly loaded data)")
+    parser.add_argument("--rails", help="the stand-in's base URL (freshly loaded data)")
+    parser.add_argument("--write-fixtures", type=Path, help="write the corpus' fixture file and stop")
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--count", type=int, default=600)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path, default=Path("tests/data/unassign/cases-seed16.jsonl.gz"))
     args = parser.parse_args(argv)
+    if args.write_fixtures:
+        records = corpus_records(json.loads(FIXTURES.read_text(encoding="utf-8")))
+        args.write_fixtures.write_text(json.dumps(records), encoding="utf-8")
+        return 0
+    if not args.rails:
+        parser.error("--rails is required to record")
     url = urllib.parse.urlsplit(args.rails)
-    records = json.loads(FIXTURES.read_text(encoding="utf-8"))
+    records = corpus_records(json.loads(FIXTURES.read_text(encoding="utf-8")))
     cases = build_cases(args.seed, args.count, records)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(args.out, "wt", encoding="utf-8") as out:

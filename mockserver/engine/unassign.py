@@ -111,14 +111,15 @@ def deep_munge(value: Value) -> Value:
     return value
 
 
-def body_params(content_type: str | None, body: bytes) -> dict[str, Value]:
-    """The request's body parameters as Rails parses them (``request.request_parameters``)."""
+def body_params(content_type: str | None, body: bytes, xml: bool = True) -> dict[str, Value]:
+    """The request's body parameters as Rails parses them (``request.request_parameters``);
+    ``xml``: the XML parser is registered (actionpack-xml_parser, the 2015-08 app)."""
     kind = media_type(content_type)
     if not body or kind is None:
         return {}
     if kind in JSON_TYPES:
         parsed = _json_params(body)
-    elif kind in XML_TYPES:
+    elif kind in XML_TYPES and xml:
         parsed = from_xml(body)
     elif kind == FORM_TYPE:
         parsed = _rack(body)
@@ -230,6 +231,16 @@ class Unassign:
         return [record["id"] for record in records if self.matches(record)]
 
 
+def _out_of_range(value: Value) -> bool:
+    """An integer cast ActiveRecord cannot bind (beyond int4): the relation matches nothing."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    number = ruby.to_i(value) if isinstance(value, str) else int(value)
+    return not INT4_MIN <= number <= INT4_MAX
+
+
 def _flatten(values: list[Value]) -> list[Value]:
     """ActiveRecord's array condition flattens nested arrays (``[["FP"]]`` matches FP)."""
     flat: list[Value] = []
@@ -245,12 +256,16 @@ def parse_unassign(params: Mapping[str, Value]) -> Unassign:
     """The controller's ``require`` calls and ``where`` casts over ``request.parameters``."""
     scope = params
     if "content" in params:
+        # (``params.key?``: a key present with a blank value is ParameterMissing)
         content = _require(params, "content")
         if not isinstance(content, dict):
             raise InternalServerError(f"private method `require' called for a {type(content).__name__}")
         scope = content
     codes = _require(scope, "course_codes")
     logins = _require(scope, "login_id")
+    if not isinstance(logins, (list, dict)) and _out_of_range(logins):
+        # an out-of-range scalar makes the condition 1=0: the query never casts the codes
+        return Unassign(frozenset(), frozenset())
     code_list = _flatten(codes) if isinstance(codes, list) else [codes]
     texts = [_as_text(code) for code in code_list]  # a hash among them is a 500 before the query
     if isinstance(logins, dict):

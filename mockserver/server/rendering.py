@@ -44,8 +44,8 @@ __all__ = [
 JSON_TYPE = "application/json; charset=utf-8"  # a rendered answer (ActionDispatch::Response)
 ERROR_CHARSET = "UTF-8"  # PublicExceptions writes the charset in upper case (measured)
 ERROR_HEADER = "X-Mockserver-Error"
-PORTABILITY_HEADER = "X-Mockserver-Portability"
-VARY_DECIDED = web.ResponseKey("vary_decided", bool)  # the handler set Vary (or none) itself  # generations that would answer otherwise, and how
+PORTABILITY_HEADER = "X-Mockserver-Portability"  # generations that would answer otherwise, and how
+VARY_DECIDED = web.ResponseKey("vary_decided", bool)  # the handler set Vary (or none) itself
 CACHE_CONTROL = "max-age=0, private, must-revalidate"  # Rack::ETag, for a 200 with a digest
 NO_CACHE = "no-cache"  # Rack::ETag as Rails configures it, for any other rendered answer
 SECURITY_HEADERS: Mapping[str, str] = {  # action_dispatch.default_headers, Rails 5.2-6.1

@@ -63,6 +63,33 @@ def _none_found() -> web.Response:
     return web.Response(status=200, body=NOT_FOUND_BODY, headers=headers)
 
 
+def unreadable_answer(
+    request: web.Request, error: BadRequestError, denied: web.Response | None
+) -> web.Response:
+    """The answer to a request whose body Rails could not parse: ``params[:format]`` cannot be
+    read, so Accept alone decides the 400's format and the ``Vary`` of a 401 (``denied``)."""
+    unreadable = negotiation(request, params_readable=False)
+    if denied is None:
+        return error_response(error, request, request.app[PAGES], request.app[SETTINGS].stack, unreadable)
+    if unreadable.vary is not None:
+        denied.headers["Vary"] = unreadable.vary
+    denied[VARY_DECIDED] = True
+    return denied
+
+
+async def body_problem(request: web.Request, xml: bool) -> BadRequestError | None:
+    """For GET/HEAD with a body: the error Rails raises when an action reads ``params`` of a
+    JSON (or, with the XML parser, XML) body it cannot parse; None when it parses."""
+    content_type = request.headers.get("Content-Type")
+    if unassign.media_type(content_type) not in (*unassign.JSON_TYPES, *unassign.XML_TYPES, *_FORM_TYPES):
+        return None
+    try:
+        unassign.body_params(content_type, await request.read(), xml)
+    except BadRequestError as error:
+        return error
+    return None
+
+
 Authenticate = Callable[[], "tuple[str | None, web.Response | None]"]
 
 
@@ -76,19 +103,12 @@ async def unassign_action(request: web.Request, raw_query: bytes, authenticate: 
         params = unassign.request_params(content_type, body, raw_query)
     except BadRequestError as error:
         if unassign.media_type(content_type) in _FORM_TYPES:
-            raise  # Rack's own parse errors are raised while the request is logged
+            # Rack's own parse errors are raised while the request is logged, before auth
+            return unreadable_answer(request, error, None)
         deferred, params = error, {}  # ParseError: raised when the action reads params
     account, denied = authenticate()
     if deferred is not None:
-        # the body could not be parsed, so params[:format] cannot be read: Accept decides
-        # the error's format and the Vary of any answer
-        unreadable = negotiation(request, params_readable=False)
-        if denied is None:
-            pages = request.app[PAGES]
-            return error_response(deferred, request, pages, request.app[SETTINGS].stack, unreadable)
-        if unreadable.vary is not None:
-            denied.headers["Vary"] = unreadable.vary
-        denied[VARY_DECIDED] = True
+        return unreadable_answer(request, deferred, denied)
     if denied is not None:
         return denied
     wanted = unassign.parse_unassign(params)

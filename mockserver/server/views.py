@@ -29,7 +29,7 @@ from mockserver.server.rendering import (
     rendered_headers,
 )
 from mockserver.server.store import Partition
-from mockserver.server.unassign import unassign_action
+from mockserver.server.unassign import body_problem, unassign_action, unreadable_answer
 from mockserver.stacks import Quirk, Stack, portability
 
 IGNORED_HEADER = "X-Mockserver-Ignored"
@@ -101,6 +101,11 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         if routing.unassign_route(raw_path) is not None:
             stack = request.app[SETTINGS].stack
             return await unassign_action(request, raw_query, lambda: _account(request, stack)[:2])
+    if request.body_exists and request.method in ("GET", "HEAD"):
+        settings = request.app[SETTINGS]
+        problem = await body_problem(request, settings.revision.has(Feature.XML))
+        if problem is not None:
+            return _answer(request, settings.stack, settings.revision, problem)
     state = request.app[STATE]
     memo = state.memo
     key = memo.key(request.app[MEMO_CONTEXT], state.generation, request)
@@ -119,8 +124,11 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _answer(request: web.Request, stack: Stack, revision: Revision) -> web.Response:
-    """Route, parse, authenticate and act, in the Rails stack's order, for the API ``revision``."""
+def _answer(
+    request: web.Request, stack: Stack, revision: Revision, body_problem: BadRequestError | None = None
+) -> web.Response:
+    """Route, parse, authenticate and act, in the Rails stack's order, for the API ``revision``
+    (``body_problem``: the body's parameters cannot be parsed, a 400 once authenticated)."""
     raw_path, raw_query = raw_target(request)
     found = routing.route(raw_path)
     if found.action is None or request.method not in ("GET", "HEAD"):
@@ -128,6 +136,10 @@ def _answer(request: web.Request, stack: Stack, revision: Revision) -> web.Respo
     rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400 before auth
     _acceptable(request, stack)
     partition, scheme_touched = _partition(request, stack)
+    if body_problem is not None:
+        return unreadable_answer(
+            request, body_problem, partition if isinstance(partition, web.Response) else None
+        )
     if isinstance(partition, web.Response):
         return partition
     touched: frozenset[str] = frozenset({Quirk.STRICT_TOKEN_SCHEME}) if scheme_touched else frozenset()

@@ -1,6 +1,6 @@
 """Replay the unassign corpus recorded from the Rails stand-in against a fresh mock, in order.
 
-``tests/data/unassign/cases-seed16.jsonl.gz`` holds 600 requests drawn with seed 16 by
+``tests/data/unassign/cases-seed16.jsonl.gz`` holds 700 requests drawn with seed 16 by
 ``tools/unassign_corpus.py`` (JSON, form, multipart and ``<content>`` XML bodies, odd and missing
 parameters, every method, both tokens, wrong and missing tokens, repeats, index reads between
 them) and the answers of the stand-in (``STANDIN_API=2015-08``) to the sequence, sent one after
@@ -47,10 +47,18 @@ def _cases() -> list[dict[str, Any]]:
         return [json.loads(line) for line in lines]
 
 
-async def _replay_in_order(cases: list[dict[str, Any]], **options: Any) -> list[dict[str, Any]]:
-    """Send ``cases`` one after the other to one fresh mock serving the corpus' fixtures."""
+def corpus_store(directory: Path) -> Store:
+    """The corpus' data (``unassign_corpus.corpus_records``: two accounts), loaded as a file."""
+    path = directory / "unassign-fixtures.json"
+    records = unassign_corpus.corpus_records(json.loads(FIXTURES.read_text(encoding="utf-8")))
+    path.write_text(json.dumps(records), encoding="utf-8")
+    return Store(load_records(path))
+
+
+async def _replay_in_order(cases: list[dict[str, Any]], store: Store, **options: Any) -> list[dict[str, Any]]:
+    """Send ``cases`` one after the other to one fresh mock serving ``store``."""
     settings = Settings(tokens=TOKENS, access_log=False, host="127.0.0.1", port=0, **options)
-    runner = web.AppRunner(create_app(settings, Store(load_records(FIXTURES))))
+    runner = web.AppRunner(create_app(settings, store))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -70,9 +78,9 @@ async def _replay_in_order(cases: list[dict[str, Any]], **options: Any) -> list[
 
 
 @pytest.fixture(scope="module")
-def replayed() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     cases = _cases()
-    return cases, asyncio.run(_replay_in_order(cases))
+    return cases, asyncio.run(_replay_in_order(cases, corpus_store(tmp_path_factory.mktemp("unassign"))))
 
 
 def test_corpus_is_varied(replayed) -> None:  # type: ignore[no-untyped-def]
