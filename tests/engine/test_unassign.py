@@ -18,7 +18,8 @@ from mockserver.generate import generate_records
 RECORDS = generate_records(16, 80)
 DOC_XML = (
     b"<?xml version='1.0' encoding='UTF-8'?>\n<content>\n  <course-codes type='array'>\n"
-    b"    <course-code>JHSC</course-code> \n  </course-codes>\n  <login-id type='integer'>1</login-id>\n</content>"
+    b"    <course-code>JHSC</course-code> \n  </course-codes>\n"
+    b"  <login-id type='integer'>1</login-id>\n</content>"
 )
 
 

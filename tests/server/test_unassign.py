@@ -70,7 +70,8 @@ async def test_xml_body_in_content(app_clients: MakeClient) -> None:
     login, code, ids = _pair()
     body = (
         "<?xml version='1.0' encoding='UTF-8'?>\n<content><course-codes type='array'>"
-        f"<course-code>{code}</course-code></course-codes><login-id type='integer'>{login}</login-id></content>"
+        f"<course-code>{code}</course-code></course-codes>"
+        f"<login-id type='integer'>{login}</login-id></content>"
     )
     headers = {**AUTH, "Content-Type": "application/xml"}
     response = await client.post(UNASSIGN + ".xml", data=body, headers=headers)
@@ -110,7 +111,7 @@ async def test_wrong_token_is_401_before_a_bad_json_body(app_clients: MakeClient
 
 
 async def test_workers_refuse_unassign(app_clients: MakeClient) -> None:
-    """Check that with --workers 2 unassign answers 409 naming the reason and the way out, removing nothing."""
+    """Check that with --workers 2 unassign answers 409 naming reason and way out, removing nothing."""
     client = await app_clients(RECORDS, workers=2)
     login, code, _ = _pair()
     before = await _index(client)
