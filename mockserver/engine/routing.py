@@ -20,6 +20,7 @@ from mockserver.model import INT4_MAX, INT4_MIN
 
 _INDEX = re.compile(r"/api/train_sessions(?:\.([^/.?]+))?\Z")
 _SHOW = re.compile(r"/api/train_sessions/([^/.?]+)(?:\.([^/.?]+))?\Z")
+_PLAYER = re.compile(r"/api/train_sessions/([^/.?]+)/([^/.?]+)(?:\.([^/.?]+))?\Z")  # the course player
 _UNASSIGN = re.compile(r"/api/train_sessions/unassign(?:\.([^/.?]+))?\Z")  # POST only, matched first
 _ESCAPED = re.compile(rb"%[a-zA-Z0-9]{2}")  # Journey's UriEncoder::ESCAPED: not only hex
 _HEX_PREFIX = re.compile(rb"[0-9A-Fa-f]*")
@@ -33,6 +34,7 @@ class Route:
     action: str | None
     id: str | None = None
     format: str | None = None
+    course: str | None = None  # the player's course code (its ``id`` is the login id)
 
 
 def normalize_path(raw: bytes) -> bytes:
@@ -77,6 +79,11 @@ def _route(raw_path: bytes) -> Route:
         ident = _unescape(match.group(1).encode("latin-1"), "id")
         fmt = match.group(2)
         return Route("show", ident, _unescape(fmt.encode("latin-1"), "format") if fmt else None)
+    if match := _PLAYER.match(path):
+        login = _unescape(match.group(1).encode("latin-1"), "login id")
+        course = _unescape(match.group(2).encode("latin-1"), "course code")
+        fmt = match.group(3)
+        return Route("player", login, _unescape(fmt.encode("latin-1"), "format") if fmt else None, course)
     return Route(None)
 
 

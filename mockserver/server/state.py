@@ -71,6 +71,10 @@ class ServerState:
         gone = set(ids)
         self._serve(Store([r for r in self.store.records if r["id"] not in gone]))
 
+    def update_record(self, record: dict[str, Any]) -> None:
+        """Serve ``record`` in place of the served record with its id (the player's test aid)."""
+        self._serve(Store([record if r["id"] == record["id"] else r for r in self.store.records]))
+
     @property
     def uptime(self) -> float:
         return time.monotonic() - self.started

@@ -19,6 +19,7 @@ from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError
 from mockserver.revisions import Feature, Revision
 from mockserver.server import pagination
 from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
+from mockserver.server.player import player_page
 from mockserver.server.rendering import (
     ERROR_HEADER,
     PORTABILITY_HEADER,
@@ -133,6 +134,11 @@ def _answer(
     found = routing.route(raw_path)
     if found.action is None or request.method not in ("GET", "HEAD"):
         raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
+    if found.action == "player":
+        if not revision.has(Feature.PLAYER):
+            raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
+        rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400
+        return player_page(request, found, raw_query)
     rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400 before auth
     _acceptable(request, stack)
     partition, scheme_touched = _partition(request, stack)
