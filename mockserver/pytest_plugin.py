@@ -121,6 +121,9 @@ class _ServerThread:
             self._app, access_log=None, handler_cancellation=False, shutdown_timeout=1.0
         )
         await self._runner.setup()
+        from mockserver.server.rawtarget import install_raw_targets
+
+        install_raw_targets(self._runner)  # curl's raw UTF-8 queries, as Puma takes them
         await web.SockSite(self._runner, self._sock).start()
 
     def call(self, function: Callable[[], T]) -> T:

@@ -11,6 +11,8 @@ from mockserver.errors import UsageError
 from mockserver.revisions import DEFAULT_REVISION, REVISIONS, Feature, revision_named, revisions_markdown
 from mockserver.settings import Settings, build_settings
 
+pytest_plugins = ["pytester"]
+
 
 def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
@@ -80,3 +82,46 @@ def test_markdown_table_has_a_row_per_feature() -> None:
     for row, feature in zip(rows, Feature, strict=True):
         cells = [c.strip() for c in row.strip("|").split("|")][1:]
         assert cells == ["yes" if r.has(feature) else "·" for r in REVISIONS]
+
+
+PLUGIN_TEST = """
+import urllib.request
+
+def _type(api, path):
+    request = urllib.request.Request(api.url_for(path), headers=api.headers)
+    return urllib.request.urlopen(request, timeout=5).headers["Content-Type"].split(";")[0]
+
+def test_revisions(train_sessions_api, train_sessions_api_factory):
+    print("DEFAULT", _type(train_sessions_api, "/api/train_sessions/3.xml"))
+    old = train_sessions_api_factory(api_revision="2015-02")
+    print("OLD", _type(old, "/api/train_sessions/3.xml"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "ini", "default_type"),
+    [
+        ((), "", "application/xml"),
+        (("--mockserver-api-revision", "2015-02"), "", "application/json"),
+        ((), "mockserver_api_revision = 2015-02", "application/json"),
+        (("--mockserver-api-revision", "2015-08"), "mockserver_api_revision = 2015-02", "application/xml"),
+    ],
+)
+def test_plugin_option_and_factory_choose_the_revision(
+    pytester: pytest.Pytester, args: tuple[str, ...], ini: str, default_type: str
+) -> None:
+    """Check that the plugin's option (CLI over ini) sets the revision; factory(api_revision=) wins."""
+    pytester.makeini(f"[pytest]\nasyncio_default_fixture_loop_scope = function\n{ini}\n")
+    pytester.makepyfile(test_plugin_revision=PLUGIN_TEST)
+    result = pytester.runpytest_inprocess("-s", *args)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*DEFAULT {default_type}", "OLD application/json"])
+
+
+def test_plugin_unknown_revision_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    """Check that an unknown --mockserver-api-revision names the valid revisions."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_x="def test_x(train_sessions_api):\n    pass\n")
+    result = pytester.runpytest_inprocess("--mockserver-api-revision", "2016-01")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*2015-08*2015-02*"])

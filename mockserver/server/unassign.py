@@ -20,7 +20,9 @@ from collections.abc import Callable
 from aiohttp import web
 
 from mockserver.engine import rack, unassign
-from mockserver.errors import BadRequestError
+from mockserver.engine.mime import Negotiation
+from mockserver.engine.routing import Route
+from mockserver.errors import BadRequestError, RailsError
 from mockserver.server.keys import PAGES, SETTINGS, STATE
 from mockserver.server.rendering import (
     ERROR_HEADER,
@@ -30,8 +32,8 @@ from mockserver.server.rendering import (
     error_response,
     etag_of,
     header_safe,
-    negotiation,
     rendered_headers,
+    route_negotiation,
 )
 
 __all__ = ["WORKERS_MESSAGE", "unassign_action"]
@@ -46,13 +48,13 @@ _HEAD_TYPES = {"json": "application/json", "xml": "application/xml", "js": "text
 _FORM_TYPES = (unassign.FORM_TYPE, unassign.MULTIPART_TYPE)
 
 
-def _head_ok(request: web.Request) -> web.Response:
-    """``head :ok``: an empty 200 whose Content-Type is the request's format."""
-    fmt = negotiation(request).format
-    content_type = _HEAD_TYPES.get(fmt or "", "text/html")
+def _head_ok(negotiated: Negotiation) -> web.Response:
+    """``head :ok``: an empty 200 whose Content-Type is the request's format, and no Vary
+    (Rails sets Vary when it renders, and head renders nothing)."""
+    content_type = _HEAD_TYPES.get(negotiated.format or "", "text/html")
     headers = {"Content-Type": content_type, "Cache-Control": NO_CACHE, **SECURITY_HEADERS}
     response = web.Response(status=200, body=b"", headers=headers)
-    response[VARY_DECIDED] = True  # head renders nothing, so Rails sets no Vary
+    response[VARY_DECIDED] = True
     return response
 
 
@@ -63,18 +65,27 @@ def _none_found() -> web.Response:
     return web.Response(status=200, body=NOT_FOUND_BODY, headers=headers)
 
 
+def _with_vary(response: web.Response, negotiated: Negotiation) -> web.Response:
+    """Rails' Vary for a rendered answer (a 200 or a 401), by this route's negotiation."""
+    if negotiated.vary is not None and response.status in (200, 401):
+        response.headers["Vary"] = negotiated.vary
+    response[VARY_DECIDED] = True
+    return response
+
+
+def _error(request: web.Request, error: RailsError, negotiated: Negotiation) -> web.Response:
+    return error_response(error, request, request.app[PAGES], request.app[SETTINGS].stack, negotiated)
+
+
 def unreadable_answer(
-    request: web.Request, error: BadRequestError, denied: web.Response | None
+    request: web.Request, error: BadRequestError, denied: web.Response | None, path_format: str | None = None
 ) -> web.Response:
     """The answer to a request whose body Rails could not parse: ``params[:format]`` cannot be
     read, so Accept alone decides the 400's format and the ``Vary`` of a 401 (``denied``)."""
-    unreadable = negotiation(request, params_readable=False)
+    unreadable = route_negotiation(request, path_format, params_readable=False)
     if denied is None:
-        return error_response(error, request, request.app[PAGES], request.app[SETTINGS].stack, unreadable)
-    if unreadable.vary is not None:
-        denied.headers["Vary"] = unreadable.vary
-    denied[VARY_DECIDED] = True
-    return denied
+        return _error(request, error, unreadable)
+    return _with_vary(denied, unreadable)
 
 
 async def body_problem(request: web.Request, xml: bool) -> BadRequestError | None:
@@ -93,9 +104,15 @@ async def body_problem(request: web.Request, xml: bool) -> BadRequestError | Non
 Authenticate = Callable[[], "tuple[str | None, web.Response | None]"]
 
 
-async def unassign_action(request: web.Request, raw_query: bytes, authenticate: Authenticate) -> web.Response:
+async def unassign_action(
+    request: web.Request, found: Route, raw_query: bytes, authenticate: Authenticate
+) -> web.Response:
     """Answer one unassign request; ``authenticate`` gives the caller's account or Rails' 401."""
-    rack.parse_query_cached(raw_query)  # a malformed query: 400 before auth
+    try:
+        rack.parse_query_cached(raw_query)  # a malformed query: 400 before auth
+    except BadRequestError as error:
+        return _error(request, error, route_negotiation(request, None, params_readable=False))
+    negotiated = route_negotiation(request, found.format)
     body = await request.read()
     content_type = request.headers.get("Content-Type")
     deferred: BadRequestError | None = None
@@ -104,14 +121,17 @@ async def unassign_action(request: web.Request, raw_query: bytes, authenticate: 
     except BadRequestError as error:
         if unassign.media_type(content_type) in _FORM_TYPES:
             # Rack's own parse errors are raised while the request is logged, before auth
-            return unreadable_answer(request, error, None)
+            return unreadable_answer(request, error, None, found.format)
         deferred, params = error, {}  # ParseError: raised when the action reads params
     account, denied = authenticate()
     if deferred is not None:
-        return unreadable_answer(request, deferred, denied)
+        return unreadable_answer(request, deferred, denied, found.format)
     if denied is not None:
-        return denied
-    wanted = unassign.parse_unassign(params)
+        return _with_vary(denied, negotiated)
+    try:
+        wanted = unassign.parse_unassign(params)
+    except RailsError as error:
+        return _error(request, error, negotiated)
     settings = request.app[SETTINGS]
     if settings.workers > 1:
         message = WORKERS_MESSAGE.format(n=settings.workers)
@@ -121,6 +141,6 @@ async def unassign_action(request: web.Request, raw_query: bytes, authenticate: 
     state = request.app[STATE]
     ids = wanted.select(r for r in state.store.records if r.get("account") == account)
     if not ids:
-        return _none_found()
+        return _with_vary(_none_found(), negotiated)
     state.remove_records(ids)
-    return _head_ok(request)
+    return _head_ok(negotiated)

@@ -23,6 +23,7 @@ from mockserver.server.player import player_page
 from mockserver.server.rendering import (
     ERROR_HEADER,
     PORTABILITY_HEADER,
+    XML_TYPE,
     denied_response,
     etag_of,
     header_safe,
@@ -99,9 +100,10 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     """
     if request.method == "POST" and request.app[SETTINGS].revision.has(Feature.UNASSIGN):
         raw_path, raw_query = raw_target(request)
-        if routing.unassign_route(raw_path) is not None:
+        found = routing.unassign_route(raw_path)
+        if found is not None:
             stack = request.app[SETTINGS].stack
-            return await unassign_action(request, raw_query, lambda: _account(request, stack)[:2])
+            return await unassign_action(request, found, raw_query, lambda: _account(request, stack)[:2])
     if request.body_exists and request.method in ("GET", "HEAD"):
         settings = request.app[SETTINGS]
         problem = await body_problem(request, settings.revision.has(Feature.XML))
@@ -132,7 +134,7 @@ def _answer(
     (``body_problem``: the body's parameters cannot be parsed, a 400 once authenticated)."""
     raw_path, raw_query = raw_target(request)
     found = routing.route(raw_path)
-    if found.action is None or request.method not in ("GET", "HEAD"):
+    if not found.allows(request.method):
         raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
     if found.action == "player":
         if not revision.has(Feature.PLAYER):
@@ -149,8 +151,9 @@ def _answer(
     if isinstance(partition, web.Response):
         return partition
     touched: frozenset[str] = frozenset({Quirk.STRICT_TOKEN_SCHEME}) if scheme_touched else frozenset()
+    xml = revision.has(Feature.XML) and negotiation(request).xml
     try:
-        return _act(request, stack, found, raw_query, partition, touched)
+        return _act(request, stack, found, raw_query, partition, touched, xml)
     except RailsError as error:
         error.touched |= touched  # a Bearer header makes any answer differ on Rails 4.2
         raise
@@ -163,8 +166,10 @@ def _act(
     raw_query: bytes,
     partition: Partition,
     touched: frozenset[str],
+    xml: bool = False,
 ) -> web.Response:
-    """The index or show action, for a caller already authenticated."""
+    """The index or show action, for a caller already authenticated; ``xml``: ``respond_to``
+    picked ``format.xml`` (``render xml:``, Rails' ``to_xml``)."""
     if found.action == "index":
         search = compile_query(raw_query, datetime.date.today(), stack)  # the server owns the clock
         touched |= search.touched
@@ -179,12 +184,18 @@ def _act(
             rows, page = pagination.paginate(rows, params, per_page)
             url = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
             page_headers = pagination.headers(page, url, raw_query)
-        body = partition.render(rows)
-        etag = None
-        if body is partition.full_body:  # the unfiltered index: its digest is kept with it
-            md5 = stack.has(Quirk.MD5_ETAG)
-            etag = partition.full_etags.get(md5) or partition.full_etags.setdefault(md5, etag_of(body, stack))
-        headers = rendered_headers(body, stack, etag) | page_headers
+        if xml:
+            body = partition.render_xml(rows)
+            headers = rendered_headers(body, stack, content_type=XML_TYPE) | page_headers
+        else:
+            body = partition.render(rows)
+            etag = None
+            if body is partition.full_body:  # the unfiltered index: its digest is kept with it
+                md5 = stack.has(Quirk.MD5_ETAG)
+                etag = partition.full_etags.get(md5) or partition.full_etags.setdefault(
+                    md5, etag_of(body, stack)
+                )
+            headers = rendered_headers(body, stack, etag) | page_headers
         if notices:
             headers[IGNORED_HEADER] = header_safe("; ".join(notices))
     else:
@@ -193,8 +204,12 @@ def _act(
         row = partition.by_id.get(ident) if ident is not None else None
         if row is None:
             raise NotFoundError(f"Couldn't find TrainSession with 'id'={found.id}")
-        body = partition.bytes_of[row[ID]]
-        headers = rendered_headers(body, stack)
+        if xml:
+            body = partition.record_xml(row)
+            headers = rendered_headers(body, stack, content_type=XML_TYPE)
+        else:
+            body = partition.bytes_of[row[ID]]
+            headers = rendered_headers(body, stack)
     if touched and (note := portability(frozenset(Quirk(q) for q in touched), stack)):
         headers[PORTABILITY_HEADER] = note
     response = web.Response(body=body, headers=headers)

@@ -65,8 +65,11 @@ ROUTE_CASES: list[tuple[bytes, object]] = [
     (b"/api/train_sessions/3%2F", ("show", "3/", None)),
     (b"/api/train_sessions/%2F", ("show", "/", None)),
     (b"/api/train_sessions/%2E", ("show", ".", None)),
-    (b"/api/train_sessions/3/4", None),
-    (b"/api/train_sessions/3/edit", None),
+    # the course player (2015-08; views answer 404 for it under 2015-02): login id, course code
+    (b"/api/train_sessions/3/4", ("player", "3", None, "4")),
+    (b"/api/train_sessions/3/edit", ("player", "3", None, "edit")),
+    (b"/api/train_sessions/3/FP.html", ("player", "3", "html", "FP")),
+    (b"/api/train_sessions/3/4/5", None),
     (b"/api/train_sessions/new", ("show", "new", None)),
     (b"/api/train_sessions/3?x", None),
     (b"/api/train_sessions/%3F", ("show", "?", None)),
@@ -256,8 +259,8 @@ def test_route_only_ever_raises_bad_request(raw: bytes) -> None:
         found = route(raw)
     except BadRequestError:
         return
-    assert found.action in (None, "index", "show")
-    assert (found.id is not None) == (found.action == "show")
+    assert found.action in (None, "index", "show", "player")
+    assert (found.id is not None) == (found.action in ("show", "player"))
     for part in (found.id, found.format):
         assert part is None or (isinstance(part, str) and part != "")
         assert part is None or part.encode("utf-8")  # Rails answers 400 for anything else
