@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from mockserver.generate import generate_records
 from mockserver.pytest_plugin import start_train_sessions_api
+from tests.server.player_paths import is_player_target
 
 RECORDS = generate_records(16, 60)
 JSON = {"Content-Type": "application/json"}
@@ -109,3 +110,19 @@ def test_plugin_actions() -> None:
         assert json.loads(_get(show, api.headers)[1]) == {k: OPEN[k] for k in shown}
     finally:
         api.stop()
+
+
+def test_seed7_two_segment_paths_are_the_player() -> None:
+    """Check that the seed-7 requests the stand-in (no player) answers 404 reach the player under
+    2015-08: every one of them without ?token= gets the Authentication error page."""
+    import asyncio
+
+    from tests.server.test_rails_differential import CASES, _is_class_s, _load, _replay
+
+    cases = [c for c in _load(CASES) if not _is_class_s(c) and is_player_target(c["target"])]
+    assert len(cases) >= 10
+    assert all(c["rails"]["status"] == 404 for c in cases)
+    answers = asyncio.run(_replay(cases, api_revision="2015-08"))
+    for case in cases:
+        expected = 401 if "token=" not in case["target"] and case["method"] in ("GET", "HEAD") else 404
+        assert answers[case["n"]]["status"] == expected, case["target"]
