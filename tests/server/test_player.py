@@ -126,3 +126,37 @@ def test_seed7_two_segment_paths_are_the_player() -> None:
     for case in cases:
         expected = 401 if "token=" not in case["target"] and case["method"] in ("GET", "HEAD") else 404
         assert answers[case["n"]]["status"] == expected, case["target"]
+
+
+async def test_docs_control_api_examples(app_clients: MakeClient) -> None:
+    """Check the control-api.md examples: complete session 1 (packaged data), then fail it (422)."""
+    from mockserver.dataset import load_records
+    from mockserver.resources import default_fixtures_path
+
+    client = await app_clients(load_records(default_fixtures_path()))
+    done = await client.post(
+        "/__mockserver/sessions/1/complete", json={"score": 95, "hours": 1.5}, headers=JSON
+    )
+    record = await done.json()
+    assert (record["status"], record["score"], record["time_spent"], record["assignee_login_id"]) == (
+        "Completed",
+        95,
+        "5.1",
+        39,
+    )
+    refused = await client.post("/__mockserver/sessions/1/fail_quiz", json={"score": 10}, headers=JSON)
+    assert (await refused.json())["message"] == (
+        "session 1 is Completed: it cannot be progressed or failed (assign a new one)"
+    )
+
+
+def test_docs_plugin_example() -> None:
+    """Check the pytest-plugin.md example: an added Assigned session completed through the handle."""
+    api = start_train_sessions_api(records=RECORDS)
+    try:
+        session = api.add(status="Assigned", course_code="WHMIS", assignee_login_username="ada")
+        api.complete(session["id"], score=92)
+        _, body = _get(api.url_for(f"/api/train_sessions/{session['id']}"), api.headers)
+        assert json.loads(body)["status"] == "Completed"
+    finally:
+        api.stop()

@@ -138,3 +138,23 @@ async def test_get_unassign_is_show(app_clients: MakeClient) -> None:
     for method in ("GET", "PUT", "DELETE", "PATCH"):
         response = await client.request(method, UNASSIGN, headers=AUTH)
         assert response.status == 404, method
+
+
+async def test_docs_examples(app_clients: MakeClient) -> None:
+    """Check unassign-and-player.md's two curl examples on the packaged data: removed, then none found."""
+    from mockserver.dataset import load_records
+    from mockserver.resources import default_fixtures_path
+
+    client = await app_clients(load_records(default_fixtures_path()))
+    headers = {**AUTH, "Content-Type": "application/json", "Accept": "*/*"}
+    removed = await client.post(UNASSIGN, data='{"course_codes": ["FP"], "login_id": 39}', headers=headers)
+    assert removed.status == 200 and await removed.read() == b""
+    assert removed.headers["Content-Type"] == "text/html" and removed.headers["Cache-Control"] == "no-cache"
+    body = (
+        "<content><course-codes type='array'><course-code>FP</course-code></course-codes>"
+        "<login-id type='integer'>39</login-id></content>"
+    )
+    again = await client.post(
+        UNASSIGN + ".xml", data=body, headers={**headers, "Content-Type": "application/xml"}
+    )
+    assert await again.text() == "Could not find any corresponding train sessions."
