@@ -9,6 +9,8 @@ import pytest
 
 from mockserver.engine import xml
 from mockserver.generate import generate_records
+from mockserver.server.rendering import etag_of
+from mockserver.stacks import BUILTIN_TO_XML, STACKS, Quirk, stack_named
 
 from ..conftest import AppClientFactory
 
@@ -109,3 +111,18 @@ async def test_memo_keeps_formats_apart(app_clients: AppClientFactory) -> None:
     for accept, kind in [("application/json", "json"), ("application/xml", "xml")] * 2:
         response = await client.get("/api/train_sessions?id_lt=5", headers=AUTH | {"Accept": accept})
         assert response.headers["Content-Type"].startswith(f"application/{kind}")
+
+
+@pytest.mark.parametrize("stack", [s.name for s in STACKS])
+async def test_every_generation_writes_the_same_xml(app_clients: AppClientFactory, stack: str) -> None:
+    """Check stacks.TO_XML_SAME: the body is the same bytes under every generation (Rails 4.2's
+    built-in to_xml and the gem); only the ETag digest follows the generation's Rack."""
+    client = await app_clients(RECORDS, stack=stack_named(stack))
+    response = await client.get("/api/train_sessions.xml?id_lt=9", headers=AUTH)
+    body = await response.read()
+    ordered = sorted((r for r in RECORDS if r["id"] < 9), key=lambda r: -r["id"])
+    assert body == xml.array_document(xml.element(r, 1) for r in ordered)
+    md5 = stack_named(stack).has(Quirk.MD5_ETAG)
+    assert response.headers["ETag"] == etag_of(body, stack_named(stack))
+    assert md5 == ("rails4.2" in stack)  # Rack 1.6's MD5 digest there
+    assert (stack_named(stack).to_xml == BUILTIN_TO_XML) == (stack == "rails4.2-ransack1.7")
