@@ -20,7 +20,6 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,10 +27,10 @@ import fastjsonschema
 import orjson
 from yarl import URL
 
-from mockserver.engine.xmlparams import Value, from_xml
-from mockserver.errors import BadRequestError, UsageError
+from mockserver.errors import UsageError
 from mockserver.schemas import SCHEMA_NAMES, Violation, detect_schema, iter_violations, load_schema
 from mockserver.settings import api_token_from_environment
+from mockserver.tools.bodies import is_xml, xml_document
 from mockserver.tools.upstream import TOKEN_VARIABLE, Upstream, UpstreamError, scrub
 
 PROGRESS_ITEMS = 20_000  # report progress on lists longer than this
@@ -99,48 +98,18 @@ async def _read_url(source: str, token: str | None, timeout: float) -> tuple[byt
 
 
 def parse_document(data: bytes, label: str) -> Any:
-    """The JSON document, or an XML answer (Rails' ``to_xml``) in its JSON form (``xml_document``)."""
-    if data.lstrip()[:1] == b"<":
-        return xml_document(data, label)
+    """The JSON document, or an XML answer (Rails' ``to_xml``) in its JSON form (``bodies``)."""
+    if is_xml(data):
+        try:
+            return xml_document(data)
+        except ValueError as exc:
+            raise UsageError(
+                f"{label} is {exc}" if str(exc).startswith("not ") else f"{label}: {exc}"
+            ) from None
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise UsageError(f"{label} is not JSON: {exc}") from None
-
-
-def _json_form(value: Value) -> Any:
-    """A value Rails' XML parser typed (``type="integer|date|decimal"``) as the JSON writes it."""
-    if isinstance(value, dict):
-        return {k: _json_form(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_form(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def xml_document(data: bytes, label: str) -> Any:
-    """An XML answer read as a client's Rails would read it (``Hash.from_xml``: the ``type``
-    attributes cast, ``nil="true"`` is null), unwrapped from its root: ``<train-sessions
-    type="array">`` (or ``<nil-classes type="array"/>``) is the list, ``<train-session>`` the
-    record, ``<hash>`` the error. A field written without its type stays text, so the schemas
-    report it exactly as they would a JSON string where a number belongs."""
-    try:
-        parsed = from_xml(data)
-    except BadRequestError as exc:
-        raise UsageError(f"{label} is not XML Rails can read: {exc.detail or exc}") from None
-    if len(parsed) != 1:
-        raise UsageError(f"{label}: an XML answer has one root element")
-    [(root, value)] = parsed.items()
-    if root in ("train_sessions", "nil_classes"):
-        return _json_form(value if isinstance(value, list) else [] if value is None else [value])
-    if root in ("train_session", "hash"):
-        return _json_form(value)
-    raise UsageError(
-        f"{label}: XML root <{root.replace('_', '-')}> is none of <train-sessions>, <train-session>, <hash>"
-    )
 
 
 def _shift(violation: Violation, index: int) -> Violation:
