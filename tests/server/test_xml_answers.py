@@ -126,3 +126,30 @@ async def test_every_generation_writes_the_same_xml(app_clients: AppClientFactor
     assert response.headers["ETag"] == etag_of(body, stack_named(stack))
     assert md5 == ("rails4.2" in stack)  # Rack 1.6's MD5 digest there
     assert (stack_named(stack).to_xml == BUILTIN_TO_XML) == (stack == "rails4.2-ransack1.7")
+
+
+async def test_memo_keeps_xhr_apart(app_clients: AppClientFactory) -> None:
+    """Check that an XHR's XML answer for a browser-like Accept is not served to a plain request
+    (Rails reads that Accept only for an XHR; measured on the stand-in)."""
+    client = await app_clients(RECORDS)
+    accept = AUTH | {"Accept": "application/xml, */*"}
+    for xhr, kind in [(True, "xml"), (False, "json")] * 2:
+        headers = accept | ({"X-Requested-With": "XMLHttpRequest"} if xhr else {})
+        response = await client.get("/api/train_sessions?id_lt=5", headers=headers)
+        assert response.headers["Content-Type"].startswith(f"application/{kind}")
+
+
+async def test_repeated_accept_headers_are_joined_not_memoised(app_clients: AppClientFactory) -> None:
+    """Check that two Accept headers are read joined (as Rack does), whatever was answered before
+    to a request with only the first of them."""
+    from multidict import CIMultiDict
+
+    client = await app_clients(RECORDS)
+    for _ in range(2):
+        single = await client.get("/api/train_sessions?id_lt=5", headers=AUTH | {"Accept": "text/html"})
+        assert single.headers["Content-Type"].startswith("application/json")
+        both = CIMultiDict(AUTH)
+        both.add("Accept", "text/html")
+        both.add("Accept", "application/xml")
+        joined = await client.get("/api/train_sessions?id_lt=5", headers=both)
+        assert joined.headers["Content-Type"].startswith("application/xml")
