@@ -235,6 +235,100 @@ def _params(rng: random.Random, logins: dict[int, list[str]], codes: list[str]) 
     return params
 
 
+U = "/api/train_sessions/unassign"
+J = "application/json"
+# Hand-written edges after the drawn cases (none removes anything: course code ZZ): Ruby's JSON
+# comments, entities, Ruby casts, content forms, query overrides, formats, odd paths and methods.
+EDGES: list[tuple[str, str, str, str, str | None]] = [
+    ("POST", U, J, '{"course_codes":["ZZ"],/*c*/"login_id":1}', None),
+    ("POST", U, J, '{"course_codes":["ZZ"],"login_id":"1e3"}', None),
+    (
+        "POST",
+        U,
+        "application/xml",
+        '<!DOCTYPE c [<!ENTITY a "ZZ">]><content><course-codes type="array">'
+        "<course-code>&a;</course-code></course-codes><login-id>1</login-id></content>",
+        None,
+    ),
+    ("POST", U, J, '{"course_codes":["ZZ"],"login_id":" 12"}', None),
+    ("POST", U, J, '{"course_codes":["ZZ"],"login_id":"+12"}', None),
+    ("POST", U, J, '{"course_codes":["ZZ"],"login_id":"1_000"}', None),
+    ("POST", U, J, '{"content":[1],"course_codes":["ZZ"],"login_id":1}', None),
+    ("POST", U + "?login_id=abc", J, '{"course_codes":["ZZ"],"login_id":1}', None),
+    ("POST", U + "?format=xml", J, '{"course_codes":["ZZ"]}', None),
+    ("POST", U, J, '{"course_codes":["ZZ"]}', "application/xml"),
+    ("POST", U, "APPLICATION/JSON", '{"course_codes":["ZZ"]}', None),
+    ("POST", U, "application/vnd.api+json", '{"course_codes":["ZZ"],"login_id":1}', None),
+    ("POST", U, "application/x-www-form-urlencoded", "course_codes=ZZ&course_codes=YY&login_id=1", None),
+    ("POST", U, "application/x-www-form-urlencoded", "_method=delete&course_codes=ZZ&login_id=1", None),
+    (
+        "POST",
+        U,
+        "multipart/form-data; boundary=b",
+        '--b\r\nContent-Disposition: form-data; name="course_codes[]"\r\n\r\nZZ\r\n'
+        '--b\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\nhello\r\n"
+        '--b\r\nContent-Disposition: form-data; name="login_id"\r\n\r\n1\r\n--b--\r\n',
+        None,
+    ),
+    ("POST", U, J, '{"course_codes":"","login_id":1}', "text/html"),
+    ("POST", U, J, '  {"course_codes":["ZZ"],"login_id":1}  ', None),
+    ("POST", U, J, '{"course_codes":["ZZ"],"login_id":1,"login_id":"x"}', None),
+    ("POST", U, J, '"just a string"', None),
+    ("POST", U, J, "null", None),
+    (
+        "POST",
+        U,
+        "text/xml",
+        '<content><course-codes type="array"><course-code>ZZ</course-code></course-codes>'
+        '<login-id type="datetime">2015-01-01T00:00:00Z</login-id></content>',
+        None,
+    ),
+    (
+        "POST",
+        U,
+        "text/xml",
+        '<content><course-codes type="array"><course-code type="integer">12</course-code>'
+        '</course-codes><login-id type="date">2015-01-01</login-id></content>',
+        None,
+    ),
+    (
+        "POST",
+        U,
+        "text/xml",
+        '<content><course-codes type="array">text<course-code>ZZ</course-code></course-codes>'
+        "<login-id>1</login-id></content>",
+        None,
+    ),
+    (
+        "POST",
+        U,
+        "text/xml",
+        '<?xml version="1.0"?>\n<!-- c --><content><course-codes type="array">'
+        "<course-code>ZZ</course-code></course-codes><login-id>1</login-id></content>"
+        "<!-- after -->",
+        None,
+    ),
+    (
+        "POST",
+        U,
+        "text/xml",
+        '<a:content xmlns:a="u"><a:course-codes type="array"><a:course-code>ZZ</a:course-code>'
+        "</a:course-codes><a:login-id>1</a:login-id></a:content>",
+        None,
+    ),
+    ("POST", U, J, '{"course_codes":["ZZ"],"login_id":1}', "application/json, text/javascript, */*; q=0.01"),
+    ("POST", U + ".js", J, '{"course_codes":["ZZ"]}', None),
+    ("POST", U + ".html", J, '{"course_codes":["ZZ"]}', None),
+    ("POST", U + ".foo", J, '{"course_codes":["ZZ"]}', None),
+    ("POST", "/api/train_sessions/unassign/", J, '{"course_codes":["ZZ"],"login_id":1}', None),
+    ("POST", "//api//train_sessions/unassign", J, '{"course_codes":["ZZ"],"login_id":1}', None),
+    ("POST", "/api/train_sessions/UNASSIGN", J, '{"course_codes":["ZZ"],"login_id":1}', None),
+    ("HEAD", U, J, "", None),
+    ("OPTIONS", U, J, "", None),
+]
+
+
 def build_cases(seed: int, count: int, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``count`` requests drawn from ``seed``: mostly unassign, some index reads and repeats."""
     rng = random.Random(seed)
@@ -281,6 +375,31 @@ def build_cases(seed: int, count: int, records: list[dict[str, Any]]) -> list[di
                 "token": token,
                 "accept": accept,
                 "tag": f"case-{index}",
+            }
+        )
+    for number, (method, target, content_type, body, accept) in enumerate(EDGES):
+        encoded = body.encode("utf-8").decode("latin-1")
+        cases.append(
+            {
+                "method": method,
+                "target": target,
+                "content_type": content_type,
+                "body": encoded,
+                "token": "standin-token",
+                "accept": accept,
+                "tag": f"edge-{number}",
+            }
+        )
+    for token in TOKENS:  # what is left at the end, as both accounts see it
+        cases.append(
+            {
+                "method": "GET",
+                "target": "/api/train_sessions",
+                "content_type": None,
+                "body": "",
+                "token": token,
+                "accept": None,
+                "tag": "index",
             }
         )
     return cases

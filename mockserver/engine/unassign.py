@@ -51,10 +51,39 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
 
 
+def strip_json_comments(text: str) -> str:
+    """Ruby's JSON parser skips ``/* ... */`` and ``// ...`` comments wherever whitespace may
+    stand: the same text with them blanked out (strings left alone; an unclosed ``/*`` stays,
+    and fails to parse as it does in Ruby)."""
+    if "/" not in text:
+        return text
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == '"':
+            end = i + 1
+            while end < n and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            out.append(text[i : end + 1])
+            i = end + 1
+        elif text.startswith("/*", i) and (close := text.find("*/", i + 2)) >= 0:
+            out.append(" ")
+            i = close + 2
+        elif text.startswith("//", i):
+            newline = text.find("\n", i)
+            out.append(" ")
+            i = n if newline < 0 else newline
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
 def _json_params(body: bytes) -> dict[str, Value]:
     """ActiveSupport::JSON.decode; a non-object document becomes ``{"_json": ...}``."""
     try:
-        data = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        data = json.loads(strip_json_comments(body.decode("utf-8")), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise BadRequestError(f"JSON body is not valid: {error}") from None
     return data if isinstance(data, dict) else {"_json": data}

@@ -13,7 +13,9 @@ ported here in order:
   ...) and ``type="symbol"``/``"yaml"`` are refused;
 * Rails' deep munge, done by the caller (``unassign.deep_munge``).
 
-Every parse failure is Rails' ``ParseError``: a 400. Pure: no I/O (expat parses in memory).
+Every parse failure is Rails' ``ParseError``: a 400. Internal entities are expanded, as REXML
+does, within REXML's 10,240-character text limit (expat's own amplification guard on top);
+external and parameter entities are refused. Pure: no I/O (expat parses in memory).
 Where expat and REXML could differ (namespaces, processing instructions) the element's local
 name is used, as REXML's ``Element#name`` gives it.
 """
@@ -36,6 +38,7 @@ Value: TypeAlias = (
 __all__ = ["DEPTH", "Value", "from_xml"]
 
 DEPTH = 100  # XmlMini.depth
+ENTITY_TEXT_LIMIT = 10240  # REXML::Security.entity_expansion_text_limit
 CONTENT = "__content__"
 DISALLOWED = ("symbol", "yaml")
 _DIGITS = r"[0-9]+(?:_[0-9]+)*"
@@ -77,17 +80,28 @@ def _parse_document(body: bytes) -> _Node:
         if stack:
             stack[-1].texts.append(data)
 
-    def entity_declaration(*_: object) -> None:
-        # REXML expands internal entities within limits; expat would too, without REXML's
-        # bounds, so a body that declares entities is refused like one REXML cannot expand
-        raise BadRequestError("XML body: entity declarations are not accepted")
+    declared: list[bool] = []
+    expanded = [0]
+
+    def entity_declaration(name: str, is_parameter: int, value: str | None, *rest: object) -> None:
+        # REXML expands internal entities; an external one (no value) it never fetches
+        if is_parameter or value is None:
+            raise BadRequestError(f"XML body: entity {name!r} is external or a parameter entity")
+        declared.append(True)
+
+    def counted_text(data: str) -> None:
+        if declared:  # REXML's entity_expansion_text_limit: a body's text beyond it is refused
+            expanded[0] += len(data)
+            if expanded[0] > ENTITY_TEXT_LIMIT:
+                raise BadRequestError("XML body: entity expansion exceeds REXML's text limit")
+        text(data)
 
     parser = ParserCreate()
     parser.ordered_attributes = True
     parser.buffer_text = True
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
+    parser.CharacterDataHandler = counted_text
     parser.EntityDeclHandler = entity_declaration
     try:
         parser.Parse(body, True)

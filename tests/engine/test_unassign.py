@@ -44,6 +44,7 @@ def test_the_documented_xml_body() -> None:
         (b"<a><b><![CDATA[x&y]]></b></a>", {"a": {"b": "x&y"}}),
         (b"<a x-y='1'/>", {"a": {"x_y": "1"}}),
         (b"<a/>", {"a": None}),
+        (b"<!DOCTYPE a [<!ENTITY e 'FP'>]><a><b>&e;</b></a>", {"a": {"b": "FP"}}),
     ],
 )
 def test_from_xml_table(xml: bytes, expected: dict[str, Any]) -> None:
@@ -58,7 +59,8 @@ def test_from_xml_table(xml: bytes, expected: dict[str, Any]) -> None:
         b"<a><b type='symbol'>x</b></a>",
         b"<a><b>",
         b"   ",
-        b"<!DOCTYPE a [<!ENTITY e 'x'>]><a>&e;</a>",
+        b"<!DOCTYPE a [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><a>&e;</a>",
+        b"<!DOCTYPE a [<!ENTITY e '" + b"x" * 200 + b"'>]><a>" + b"&e;" * 60 + b"</a>",
         b"<a>" * 101 + b"</a>" * 101,
     ],
 )
@@ -77,6 +79,8 @@ def test_body_kinds() -> None:
     assert body_params(None, b"a=1") == {}
     assert body_params("application/xml", b"<a>1</a>", xml=False) == {}
     assert request_params("application/json", b'{"a": 1, "b": 2}', b"a=3") == {"a": "3", "b": 2}
+    commented = b'{"a": /* Ruby skips this */ "/* kept */", // and this\n "b": "//"}'
+    assert body_params("application/json", commented) == {"a": "/* kept */", "b": "//"}
     with pytest.raises(BadRequestError):
         body_params("application/json", b"{")
     with pytest.raises(BadRequestError):

@@ -1,8 +1,9 @@
 """Replay the unassign corpus recorded from the Rails stand-in against a fresh mock, in order.
 
-``tests/data/unassign/cases-seed16.jsonl.gz`` holds 700 requests drawn with seed 16 by
-``tools/unassign_corpus.py`` (JSON, form, multipart and ``<content>`` XML bodies, odd and missing
-parameters, every method, both tokens, wrong and missing tokens, repeats, index reads between
+``tests/data/unassign/cases-seed16.jsonl.gz`` holds 700 requests drawn with seed 16 and 34
+hand-written edges (``EDGES``) by ``tools/unassign_corpus.py`` (JSON, form, multipart and
+``<content>`` XML bodies, odd and missing parameters, every method, both tokens, wrong and
+missing tokens, repeats, index reads between
 them) and the answers of the stand-in (``STANDIN_API=2015-08``) to the sequence, sent one after
 the other to one freshly loaded database. Unassign removes rows, so the sequence is replayed in
 the same order to one mock serving the same fixture file: status, the compared headers and the
@@ -125,3 +126,11 @@ def test_body_digest_is_of_the_bytes() -> None:
     answer = unassign_corpus.answer_of(raw, "GET")
     assert answer["body_sha256"] == hashlib.sha256(body).hexdigest()
     assert unassign_corpus.answer_of(raw[:-2] + b"3]", "GET") != answer
+
+
+def test_corpus_is_what_the_seed_draws(replayed) -> None:  # type: ignore[no-untyped-def]
+    """Check that the recorded requests are exactly what tools/unassign_corpus.py draws from seed 16."""
+    cases, _ = replayed
+    records = unassign_corpus.corpus_records(json.loads(FIXTURES.read_text(encoding="utf-8")))
+    drawn = unassign_corpus.build_cases(16, 700, records)
+    assert [{k: v for k, v in c.items() if k != "rails"} for c in cases] == drawn
