@@ -44,6 +44,7 @@ WORKERS_MESSAGE = (
     "--workers 1 (the default) to use unassign"
 )
 NOT_FOUND_BODY = unassign.NOT_FOUND_TEXT.encode()
+BODY_LIMIT = 4 * 1024 * 1024  # Rack's bytesize limit for form bodies; JSON and XML bodies too here
 _HEAD_TYPES = {"json": "application/json", "xml": "application/xml", "js": "text/javascript"}
 _FORM_TYPES = (unassign.FORM_TYPE, unassign.MULTIPART_TYPE)
 
@@ -88,6 +89,24 @@ def unreadable_answer(
     return _with_vary(denied, unreadable)
 
 
+async def read_body(request: web.Request) -> bytes:
+    """The request body, at most ``BODY_LIMIT`` bytes (a bound of the mock's: parsing a body
+    holds the event loop, so a larger one is refused with 413 before it is read)."""
+    size = request.content_length
+    if size is not None and size > BODY_LIMIT:
+        raise RailsError(
+            413, f"the request body ({size} bytes) is larger than the mock's {BODY_LIMIT}-byte bound"
+        )
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.content.iter_chunked(65536):
+        total += len(chunk)
+        if total > BODY_LIMIT:
+            raise RailsError(413, f"the request body is larger than the mock's {BODY_LIMIT}-byte bound")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def body_problem(request: web.Request, xml: bool) -> BadRequestError | None:
     """For GET/HEAD with a body: the error Rails raises when an action reads ``params`` of a
     JSON (or, with the XML parser, XML) body it cannot parse; None when it parses."""
@@ -95,7 +114,7 @@ async def body_problem(request: web.Request, xml: bool) -> BadRequestError | Non
     if unassign.media_type(content_type) not in (*unassign.JSON_TYPES, *unassign.XML_TYPES, *_FORM_TYPES):
         return None
     try:
-        unassign.body_params(content_type, await request.read(), xml)
+        unassign.body_params(content_type, await read_body(request), xml)
     except BadRequestError as error:
         return error
     return None
@@ -113,7 +132,10 @@ async def unassign_action(
     except BadRequestError as error:
         return _error(request, error, route_negotiation(request, None, params_readable=False))
     negotiated = route_negotiation(request, found.format)
-    body = await request.read()
+    try:
+        body = await read_body(request)
+    except RailsError as error:
+        return _error(request, error, negotiated)
     content_type = request.headers.get("Content-Type")
     deferred: BadRequestError | None = None
     try:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -158,3 +159,23 @@ async def test_docs_examples(app_clients: MakeClient) -> None:
         UNASSIGN + ".xml", data=body, headers={**headers, "Content-Type": "application/xml"}
     )
     assert await again.text() == "Could not find any corresponding train sessions."
+
+
+async def test_a_body_beyond_the_bound_is_refused(app_clients: MakeClient) -> None:
+    """Check that a body over 4 MiB is a 413 naming the bound (declared or chunked), removing nothing."""
+    from mockserver.server.unassign import BODY_LIMIT
+
+    client = await app_clients(RECORDS)
+    before = await _index(client)
+    huge = b'{"course_codes": ["' + b"x" * BODY_LIMIT + b'"], "login_id": 1}'
+    headers = {**AUTH, "Content-Type": "application/json", "Accept": "application/json"}
+    declared = await client.post(UNASSIGN, data=io.BytesIO(huge), headers=headers)
+    assert declared.status == 413 and "bound" in declared.headers["X-Mockserver-Error"]
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for start in range(0, len(huge), 1 << 20):
+            yield huge[start : start + (1 << 20)]
+
+    chunked = await client.post(UNASSIGN, data=chunks(), headers=headers)
+    assert chunked.status == 413
+    assert await _index(client) == before
