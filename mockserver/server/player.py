@@ -41,8 +41,7 @@ LOOPBACK_ANCESTORS = (
     "http://*.localhost:*",
     "http://127.0.0.1:*",
     "https://127.0.0.1:*",
-    "http://[::1]:*",
-)
+)  # CSP's host-source has no IPv6 literal form: a page on [::1] cannot be listed
 PLAYER_SCRIPT = b"""// mockserver's course-player test aid (not part of LearningLogin's player)
 for (const form of document.querySelectorAll("form[data-action]")) {
   form.addEventListener("submit", async (event) => {
