@@ -55,7 +55,23 @@ def _tag(name: str) -> str:
     return name.replace("_", "-")
 
 
-_TAGS = tuple((f.name, _tag(f.name), f.kind.xml_type) for f in XML_FIELDS)
+def _typed(name: str, xml_type: str | None) -> str:
+    """The tag's name and its ``type`` attribute, if any: ``score type="integer"``."""
+    return _tag(name) + (f' type="{xml_type}"' if xml_type else "")
+
+
+# per field: name, "<tag type=...>", "</tag>", the nil element, and whether its text needs escaping
+# (integers, dates and decimals never do: the fixture format fixes their characters)
+_PLAN = tuple(
+    (
+        f.name,
+        f"<{_typed(f.name, f.kind.xml_type)}>",
+        f"</{_tag(f.name)}>\n",
+        f'<{_typed(f.name, f.kind.xml_type)} nil="true"/>\n',
+        f.kind.xml_type is None,
+    )
+    for f in XML_FIELDS
+)
 
 
 def element(record: Mapping[str, object], depth: int = 0) -> bytes:
@@ -63,13 +79,12 @@ def element(record: Mapping[str, object], depth: int = 0) -> bytes:
     pad = "  " * depth
     inner = pad + "  "
     lines = [f"{pad}<{RESOURCE}>\n"]
-    for name, tag, xml_type in _TAGS:
+    for name, opening, closing, nil, text in _PLAN:
         value = record.get(name)
-        typed = f' type="{xml_type}"' if xml_type else ""
         if value is None:
-            lines.append(f'{inner}<{tag}{typed} nil="true"/>\n')
+            lines.append(inner + nil)
         else:
-            lines.append(f"{inner}<{tag}{typed}>{escape(str(value))}</{tag}>\n")
+            lines.append(f"{inner}{opening}{escape(str(value)) if text else value}{closing}")
     lines.append(f"{pad}</{RESOURCE}>\n")
     return "".join(lines).encode()
 

@@ -83,22 +83,32 @@ class SearchAnswers:
 
 class XmlElements:
     """Each record's ``<train-session>`` element as the index nests it, rendered when first asked
-    for and kept with the store: at most one per served record, freed with the store."""
+    for and kept with the store up to ``KEEP_BYTES`` in all (then rendered afresh), freed with
+    the store. The id lookup is built on the first XML request, so a JSON-only server never
+    pays for it."""
 
-    __slots__ = ("_elements", "_records")
+    KEEP_BYTES = 32 << 20
+    __slots__ = ("_by_id", "_elements", "_kept", "_records")
 
-    def __init__(self, records: dict[int, Record]) -> None:
+    def __init__(self, records: list[Record]) -> None:
         self._records = records
+        self._by_id: dict[int, Record] | None = None
         self._elements: dict[int, bytes] = {}
+        self._kept = 0
 
     def __getitem__(self, ident: int) -> bytes:
         found = self._elements.get(ident)
         if found is None:
-            found = self._elements[ident] = xml.element(self._records[ident], 1)
+            found = xml.element(self.record(ident), 1)
+            if self._kept + len(found) <= self.KEEP_BYTES:
+                self._elements[ident] = found
+                self._kept += len(found)
         return found
 
     def record(self, ident: int) -> Record:
-        return self._records[ident]
+        if self._by_id is None:
+            self._by_id = {r["id"]: r for r in self._records}
+        return self._by_id[ident]
 
 
 class Partition:
@@ -129,7 +139,7 @@ class Partition:
     ) -> None:
         self.rows = rows
         self.bytes_of = bytes_of
-        self.xml_of = xml_of if xml_of is not None else XmlElements({})
+        self.xml_of = xml_of if xml_of is not None else XmlElements([])
         self._full_xml: bytes | None = None
         self.by_id = {row[ID]: row for row in rows}
         self.indexes = Indexes(rows)
@@ -154,13 +164,16 @@ class Partition:
             return self.full_body
         return self._join(rows)
 
+    FULL_XML_KEEP_BYTES = 16 << 20
+
     def render_xml(self, rows: list[Row]) -> bytes:
-        """The index answer in XML (``to_xml``); the unfiltered one is kept once rendered."""
+        """The index answer in XML (``to_xml``); the unfiltered one is kept once rendered, up
+        to ``FULL_XML_KEEP_BYTES``."""
         if rows is self.rows and self._full_xml is not None:
             return self._full_xml
         xml_of = self.xml_of
         body = xml.array_document([xml_of[row[ID]] for row in rows])
-        if rows is self.rows:
+        if rows is self.rows and len(body) <= self.FULL_XML_KEEP_BYTES:
             self._full_xml = body
         return body
 
@@ -195,7 +208,7 @@ class Store:
         for record in ordered:
             by_account.setdefault(record.get("account"), []).append(prepare_row(record))
         self.answers = SearchAnswers()  # shared by the partitions: one bound per store
-        xml_of = XmlElements({r["id"]: r for r in ordered})
+        xml_of = XmlElements(ordered)
         self.partitions = {
             account: Partition(rows, bytes_of, self.answers, xml_of) for account, rows in by_account.items()
         }

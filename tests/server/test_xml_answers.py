@@ -153,3 +153,26 @@ async def test_repeated_accept_headers_are_joined_not_memoised(app_clients: AppC
         both.add("Accept", "application/xml")
         joined = await client.get("/api/train_sessions?id_lt=5", headers=both)
         assert joined.headers["Content-Type"].startswith("application/xml")
+
+
+@pytest.mark.parametrize("revision", ["2015-08", "2015-02"])
+@pytest.mark.parametrize(
+    ("method", "target", "accept", "media"),
+    [
+        ("POST", "/api/train_sessions.xml", "application/json", "application/json"),
+        ("DELETE", "/api/train_sessions/3.xml", "application/json", "application/json"),
+        ("PUT", "/api/train_sessions.xml", "*/*", "text/html"),
+        ("PATCH", "/api/train_sessions.json", "application/xml", "application/xml"),
+        ("POST", "/api/train_sessions.xml?format=json", "application/xml", "application/json"),
+        ("GET", "/api/train_sessions/3/4.xml", "application/json", "application/json"),
+    ],
+)
+async def test_no_route_takes_its_format_from_accept_not_the_suffix(
+    app_clients: AppClientFactory, revision: str, method: str, target: str, accept: str, media: str
+) -> None:
+    """Check that a method no route has reads no path format: ?format=, else Accept, decides the
+    404's format (measured on the stand-in in both modes)."""
+    client = await app_clients(RECORDS, api_revision=revision)
+    response = await client.request(method, target, headers=AUTH | {"Accept": accept})
+    assert response.status == 404
+    assert response.headers["Content-Type"] == f"{media}; charset=UTF-8"
