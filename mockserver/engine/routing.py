@@ -93,12 +93,19 @@ def _route(raw_path: bytes) -> Route:
         ident = _unescape(match.group(1).encode("latin-1"), "id")
         fmt = match.group(2)
         return Route("show", ident, _unescape(fmt.encode("latin-1"), "format") if fmt else None)
-    if match := _PLAYER.match(path):
-        login = _unescape(match.group(1).encode("latin-1"), "login id")
-        course = _unescape(match.group(2).encode("latin-1"), "course code")
-        fmt = match.group(3)
-        return Route("player", login, _unescape(fmt.encode("latin-1"), "format") if fmt else None, course)
     return Route(None)
+
+
+def player_route(raw_path: bytes) -> Route | None:
+    """The course player's ``/api/train_sessions/:login_id/:course_code(.:format)`` (2015-08
+    only, so not part of ``route``: without it the path has no route and no path format)."""
+    match = _PLAYER.match(normalize_path(raw_path).decode("latin-1"))
+    if match is None:
+        return None
+    login = _unescape(match.group(1).encode("latin-1"), "login id")
+    course = _unescape(match.group(2).encode("latin-1"), "course code")
+    fmt = match.group(3)
+    return Route("player", login, _unescape(fmt.encode("latin-1"), "format") if fmt else None, course)
 
 
 def unassign_route(raw_path: bytes) -> Route | None:

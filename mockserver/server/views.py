@@ -134,13 +134,13 @@ def _answer(
     (``body_problem``: the body's parameters cannot be parsed, a 400 once authenticated)."""
     raw_path, raw_query = raw_target(request)
     found = routing.route(raw_path)
+    if found.action is None and revision.has(Feature.PLAYER):
+        player = routing.player_route(raw_path)
+        if player is not None and player.allows(request.method):
+            rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400
+            return player_page(request, player, raw_query)
     if not found.allows(request.method):
         raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
-    if found.action == "player":
-        if not revision.has(Feature.PLAYER):
-            raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
-        rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400
-        return player_page(request, found, raw_query)
     rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400 before auth
     _acceptable(request, stack)
     partition, scheme_touched = _partition(request, stack)
