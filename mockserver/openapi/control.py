@@ -69,6 +69,58 @@ def _control(
     return operation
 
 
+def _test_aid_paths() -> dict[str, Any]:
+    """The course player's test aid (docs/mock/unassign-and-player.md): its actions and script."""
+    action = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "percent": {"type": "integer", "minimum": 1, "maximum": 99, "description": "progress only"},
+            "score": {"type": "integer", "minimum": 0, "maximum": 100, "description": "fail_quiz, complete"},
+            "hours": {"type": "number", "minimum": 0, "maximum": 1000, "description": "added to time_spent"},
+        },
+    }
+    parameters = [
+        {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}},
+        {
+            "name": "action",
+            "in": "path",
+            "required": True,
+            "schema": {"enum": ["progress", "fail_quiz", "complete"]},
+        },
+    ]
+    return {
+        "/__mockserver/sessions/{id}/{action}": {
+            "post": _control(
+                "Advance a session (the course player's test aid)",
+                "progress (percent), fail_quiz (score below the course's pass mark) or complete "
+                "(score at or above it), each adding hours to time_spent; answers the updated record.",
+                {
+                    "200": ok("The updated record, in the fixture format.", {"type": "object"}),
+                    "404": _control_error("No session with that id, or no such action."),
+                    "422": _control_error("A value the course does not allow, or a Completed session."),
+                    **_BODY_ERRORS,
+                },
+                body=action,
+                parameters=parameters,
+            )
+        },
+        "/__mockserver/player.js": {
+            "get": _control(
+                "The player page's script",
+                "Sends the test aid's forms to the endpoint above as JSON.",
+                {
+                    "200": {
+                        "description": "JavaScript.",
+                        "content": {"text/javascript": {"schema": {"type": "string"}}},
+                    },
+                    **_CONTROL_ERRORS,
+                },
+            )
+        },
+    }
+
+
 def _control_paths() -> dict[str, Any]:
     local = "#/components/schemas/"
     count = {"type": "object", "properties": {"records": {"type": "integer"}}, "required": ["records"]}
@@ -318,6 +370,7 @@ def build_control_openapi(server_url: str | None = None) -> Document:
         "tags": [{"name": CONTROL_TAG, "description": "Mock only: the control API."}],
         "paths": {
             **_control_paths(),
+            **_test_aid_paths(),
             "/__mockserver/openapi.json": document_path(
                 "controlOpenapi", "This document", CONTROL_TAG, _CONTROL_SECURITY
             ),
