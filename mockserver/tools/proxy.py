@@ -7,6 +7,13 @@ against ``error`` (Rails' plain-text 401 is allowed). A violation never changes 
 logged as one JSON line and counted in the proxy's own ``/__mockserver/health``. When the
 upstream cannot be reached or is too slow, the proxy says so (502/504 with the reason) rather
 than inventing an answer, and logs it too.
+
+The proxy adds the developer's token, so it must not act for a web page (a confused deputy):
+a request with a foreign ``Origin`` or ``Sec-Fetch-Site: cross-site`` is refused with 403
+(``guard.origin_middleware``, the control API's rule), and only GET and HEAD are forwarded;
+the API revision's one write, ``POST /api/train_sessions/unassign``, only with
+``--allow-writes``. Every other method, a CORS preflight ``OPTIONS`` included, is 403 and
+reaches nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from mockserver.errors import UsageError
 from mockserver.network import is_loopback
 from mockserver.schemas import iter_violations
 from mockserver.server import serving
-from mockserver.server.guard import host_middleware
+from mockserver.server.guard import forbidden, host_middleware, origin_middleware
 from mockserver.server.redaction import redact
 from mockserver.settings import api_token_from_environment
 from mockserver.tools.upstream import (
@@ -72,6 +79,8 @@ HOP_BY_HOP = frozenset(
 INDEX_PATH = re.compile(r"/api/train_sessions(?:\.json)?/?\Z")
 SHOW_PATH = re.compile(r"/api/train_sessions/[^/]+?(?:\.json)?\Z")
 XML_PATH = re.compile(r"/api/train_sessions(?:/[^/]+)?\.xml\Z")
+UNASSIGN_PATH = re.compile(r"/api/train_sessions/unassign(?:\.json|\.xml)?\Z")
+READS = frozenset({"GET", "HEAD"})
 
 
 @dataclass
@@ -92,6 +101,8 @@ class ProxyConfig:
     token: str | None = None  # injected when the client sends no Authorization
     timeout: float = 30.0
     access_log: bool = True
+    allow_origins: tuple[str, ...] = ()  # web pages that may use the proxy (loopback ones always may)
+    allow_writes: bool = False  # forward POST /api/train_sessions/unassign too
 
 
 @dataclass(frozen=True)
@@ -227,12 +238,41 @@ def _gateway_error(status: int, reason: str) -> web.Response:
     )
 
 
+def _method_refusal(request: web.Request, config: ProxyConfig) -> web.Response | None:
+    """403 for a method the proxy does not forward (see the module docstring), else None."""
+    if request.method in READS:
+        return None
+    if request.method == "POST" and UNASSIGN_PATH.match(request.path):
+        if config.allow_writes:
+            return None
+        return forbidden(
+            "method",
+            f"POST {request.path} changes data: the proxy forwards it only when started with "
+            "--allow-writes (it exists to validate reads)",
+        )
+    if request.method == "OPTIONS":
+        return forbidden(
+            "method",
+            "OPTIONS (a CORS preflight) is not forwarded: the proxy answers no web page "
+            "with the developer's token; it forwards GET and HEAD only",
+        )
+    return forbidden(
+        "method",
+        f"{request.method} is not forwarded: the proxy forwards GET and HEAD only "
+        "(and POST /api/train_sessions/unassign with --allow-writes)",
+    )
+
+
 async def forward(request: web.Request) -> web.StreamResponse:
     """Pass one request to the upstream and its answer back, checking the answer on the way."""
     config, stats, emit = request.app[CONFIG], request.app[STATS], request.app[EMIT]
     stats.requests += 1
     started = time.perf_counter()
     shown = scrub(f"{request.method} {redact(request.raw_path)}", config.token)
+    refusal = _method_refusal(request, config)
+    if refusal is not None:
+        _access(config, shown, 403, started, "refused: method not forwarded")
+        return refusal
     try:
         target = forward_url(config.upstream, request.raw_path)
     except TargetError as exc:
@@ -320,11 +360,12 @@ def create_proxy_app(
 ) -> web.Application:
     """The proxy as an aiohttp application; ``emit`` receives each log record (a dict).
 
-    ``middlewares`` is the hook for request checks that run before anything is forwarded
-    (e.g. the server's Host-header check against DNS rebinding, so a rebinding page cannot
-    reach the live API with the proxy's token); ``cmd_proxy`` passes ``guard.host_middleware``.
+    The origin rule always applies. ``middlewares`` is the hook for further request checks that
+    run before anything is forwarded (e.g. the server's Host-header check against DNS
+    rebinding, which depends on the bind address); ``cmd_proxy`` passes ``guard.host_middleware``.
     """
-    app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=[_origin_form_only, *middlewares])
+    front = [_origin_form_only, origin_middleware(config.allow_origins, "the proxy"), *middlewares]
+    app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=front)
     app[CONFIG] = config
     app[STATS] = ProxyStats()
     app[EMIT] = emit
@@ -366,7 +407,14 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 log_file = open(args.violations_log, "a", encoding="utf-8")  # noqa: SIM115
             except OSError as exc:
                 raise UsageError(f"--violations-log {args.violations_log}: {exc.strerror or exc}") from None
-        config = ProxyConfig(base, token, args.timeout, access_log=not args.quiet)
+        config = ProxyConfig(
+            base,
+            token,
+            args.timeout,
+            access_log=not args.quiet,
+            allow_origins=tuple(args.allow_origins or ()),
+            allow_writes=args.allow_writes,
+        )
         # the server's DNS-rebinding rule: on loopback, only loopback Host names reach the live API
         app = create_proxy_app(config, json_lines(log_file or err), [host_middleware(args.host)])
         host = f"[{args.host}]" if ":" in args.host else args.host
@@ -382,6 +430,8 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     f"mockserver: adding the token from {source} to requests that carry no "
                     "Authorization header"
                 )
+            if args.allow_writes:
+                yield "mockserver: warning: --allow-writes: POST .../unassign reaches the live API"
             if not is_loopback(args.host):
                 yield f"mockserver: warning: bound to {args.host}, reachable from other machines"
 
@@ -403,9 +453,10 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "proxy",
         help="a validating proxy in front of the live API",
-        description="Forward every request to URL and its answer back unchanged, checking "
-        "each answer against schemas/. Violations are logged as JSON lines and "
-        f"counted at {HEALTH_PATH}; upstream failures answer 502/504 with the reason.",
+        description="Forward GET and HEAD requests to URL and their answers back unchanged, "
+        "checking each answer against schemas/. Violations are logged as JSON lines and "
+        f"counted at {HEALTH_PATH}; upstream failures answer 502/504 with the reason. Requests "
+        "from other sites' pages (Origin, Sec-Fetch-Site) and other methods are refused (403).",
     )
     p.add_argument(
         "--upstream", required=True, metavar="URL", help="the API's origin, e.g. https://learninglogin.com"
@@ -434,4 +485,16 @@ def register(subparsers: Any) -> None:
         help="upstream timeout per request; then 504 (default 30)",
     )
     p.add_argument("--quiet", action="store_true", help="no access log line per request")
+    p.add_argument(
+        "--allow-origin",
+        dest="allow_origins",
+        action="append",
+        metavar="ORIGIN",
+        help="let web pages from ORIGIN use the proxy (repeatable; loopback origins always may)",
+    )
+    p.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="also forward POST /api/train_sessions/unassign (default: GET and HEAD only)",
+    )
     p.set_defaults(run=cmd_proxy)

@@ -1,0 +1,151 @@
+"""``mockserver proxy`` against hostile pages, upstreams and headers: the proxy adds the
+developer's token, so it must act for no web page, inflate no bomb, and leak no token.
+
+An echo upstream keeps every request it receives, so a test can assert what reached it (and
+that nothing did).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from mockserver.tools.proxy import ProxyConfig, create_proxy_app, upstream_base
+
+TOKEN = "deputy-secret-77c1"
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
+ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
+EVIL = "http://evil.example"
+FORM = "application/x-www-form-urlencoded"
+
+
+class Echo:
+    """An upstream that keeps (method, path, headers) of each request and answers ``[]``,
+    or whatever ``answer`` is set to."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, dict[str, str]]] = []
+        self.answer: Callable[[web.Request], web.StreamResponse] = lambda r: web.json_response([])
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        await request.read()
+        self.seen.append((request.method, request.path, dict(request.headers)))
+        return self.answer(request)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+
+async def proxy_for(
+    echo: Echo,
+    aiohttp_server: ServerFactory,
+    aiohttp_client: ClientFactory,
+    entries: list[dict[str, Any]],
+    **config: Any,
+) -> TestClient[Any, Any]:
+    server = await aiohttp_server(echo.app())
+    base = upstream_base(str(server.make_url("/")))
+    app = create_proxy_app(ProxyConfig(base, TOKEN, 5.0, access_log=False, **config), entries.append)
+    return await aiohttp_client(app)
+
+
+async def refused(response: Any, rule: str, *words: str) -> None:
+    assert response.status == 403, await response.text()
+    body = await response.json()
+    assert body["status"] == 403 and body["rule"] == rule
+    for word in words:
+        assert word in body["message"], body["message"]
+
+
+# --- item 1: a confused deputy ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "rule", "word"),
+    [
+        ("POST", "/api/users/1/destroy", {"Content-Type": FORM}, "method", "GET"),
+        ("DELETE", "/api/train_sessions/3", {"Origin": EVIL}, "origin", EVIL),
+        ("DELETE", "/api/train_sessions/3", {}, "method", "DELETE"),
+        ("PUT", "/api/train_sessions/3", {}, "method", "PUT"),
+        ("PATCH", "/api/train_sessions/3", {}, "method", "PATCH"),
+        ("OPTIONS", "/api/train_sessions", {"Access-Control-Request-Method": "PUT"}, "method", "preflight"),
+        ("OPTIONS", "/api/train_sessions", {"Origin": EVIL}, "origin", EVIL),
+        ("GET", "/api/train_sessions", {"Origin": EVIL}, "origin", "--allow-origin"),
+        ("GET", "/api/train_sessions", {"Origin": "null"}, "origin", "'null'"),
+        ("GET", "/api/train_sessions", {"Sec-Fetch-Site": "cross-site"}, "origin", "cross-site"),
+        ("HEAD", "/api/train_sessions", {"Sec-Fetch-Site": "Cross-Site"}, "origin", ""),
+        ("POST", "/api/train_sessions/unassign", {}, "method", "--allow-writes"),
+        ("POST", "/api/train_sessions/unassign.xml", {}, "method", "--allow-writes"),
+    ],
+)
+async def test_a_web_page_cannot_use_the_token(
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    rule: str,
+    word: str,
+    aiohttp_server: ServerFactory,
+    aiohttp_client: ClientFactory,
+) -> None:
+    """Check that cross-site requests and methods other than GET/HEAD are refused with a 403
+    naming the rule, and that nothing reaches the upstream."""
+    echo = Echo()
+    client = await proxy_for(echo, aiohttp_server, aiohttp_client, [])
+    response = await client.request(method, path, headers=headers, data=b"a=1" if method != "GET" else None)
+    if method == "HEAD":
+        assert response.status == 403
+    else:
+        await refused(response, rule, word)
+    assert echo.seen == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "allow"),
+    [
+        ({}, ()),
+        ({"Origin": "http://localhost:5173"}, ()),
+        ({"Origin": "http://127.0.0.1:8080", "Sec-Fetch-Site": "cross-site"}, ()),  # loopback: trusted
+        ({"Sec-Fetch-Site": "same-origin"}, ()),
+        ({"Sec-Fetch-Site": "none"}, ()),  # typed in the address bar
+        ({"Origin": "http://App.test:8080", "Sec-Fetch-Site": "cross-site"}, ("http://app.test:8080/",)),
+    ],
+)
+async def test_reads_from_this_machine_are_forwarded_with_the_token(
+    headers: dict[str, str],
+    allow: tuple[str, ...],
+    aiohttp_server: ServerFactory,
+    aiohttp_client: ClientFactory,
+) -> None:
+    """Check that GET and HEAD from loopback pages, tools and --allow-origin pages reach the
+    upstream with the token."""
+    echo = Echo()
+    client = await proxy_for(echo, aiohttp_server, aiohttp_client, [], allow_origins=allow)
+    assert (await client.get("/api/train_sessions", headers=headers)).status == 200
+    assert (await client.head("/api/train_sessions", headers=headers)).status == 200
+    assert [m for m, _, _ in echo.seen] == ["GET", "HEAD"]
+    assert all(h["Authorization"] == f'Token token="{TOKEN}"' for _, _, h in echo.seen)
+
+
+async def test_unassign_is_forwarded_only_with_allow_writes(
+    aiohttp_server: ServerFactory, aiohttp_client: ClientFactory
+) -> None:
+    """Check that --allow-writes forwards the documented write (body included) and nothing else."""
+    echo = Echo()
+    client = await proxy_for(echo, aiohttp_server, aiohttp_client, [], allow_writes=True)
+    body = b'{"login_id": 7, "course_codes": ["A1"]}'
+    sent = await client.post(
+        "/api/train_sessions/unassign", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert sent.status == 200
+    await refused(await client.delete("/api/train_sessions/3"), "method", "DELETE")
+    await refused(await client.post("/api/train_sessions/unassign/x", data=b"{}"), "method", "POST")
+    await refused(
+        await client.post("/api/train_sessions/unassign", data=body, headers={"Origin": EVIL}), "origin", EVIL
+    )
+    assert [(m, p) for m, p, _ in echo.seen] == [("POST", "/api/train_sessions/unassign")]
