@@ -212,9 +212,12 @@ async def get_requests(request: web.Request, state: ServerState) -> web.Response
     raw_limit = request.query.get("limit")
     limit = None
     if raw_limit is not None:
-        if not raw_limit.isdigit():
-            raise ControlError(400, f"limit={raw_limit!r}: expected a non-negative integer")
-        limit = int(raw_limit)
+        if not (raw_limit.isascii() and raw_limit.isdigit()):  # '²'.isdigit() is True
+            raise ControlError(
+                400, f"limit={raw_limit[:40]!r}: expected a non-negative integer (ASCII digits)"
+            )
+        digits = raw_limit.lstrip("0")
+        limit = int(digits or "0") if len(digits) <= 18 else None  # past any journal: all of it
     return _json(_journal_json(state, limit))
 
 

@@ -36,7 +36,7 @@ __all__ = ["HarLog", "read_har", "records_from_har"]
 
 Record = dict[str, Any]
 INDEX = re.compile(r"/api/train_sessions(?:\.json)?/?\Z")
-SHOW = re.compile(r"/api/train_sessions/(\d+)(?:\.json)?\Z")
+SHOW = re.compile(r"/api/train_sessions/([0-9]+)(?:\.json)?\Z")
 
 
 def _pairs(headers: Mapping[str, str], token: str | None) -> list[dict[str, str]]:

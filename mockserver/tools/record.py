@@ -75,7 +75,9 @@ def _index_id(data: Any) -> Any:
 
     def id_of(pointer: str) -> Any:
         head = pointer.split("/")[1] if pointer.count("/") >= 1 and pointer != "" else ""
-        if head.isdigit() and int(head) < len(data) and isinstance(data[int(head)], dict):
+        if not (isinstance(data, list) and head.isascii() and head.isdigit()):
+            return None
+        if int(head) < len(data) and isinstance(data[int(head)], dict):
             return data[int(head)].get("id")
         return None
 

@@ -160,7 +160,7 @@ def retry_delay(value: str | None, attempt: int, backoff: float = 0.5) -> float:
     date) when given, else exponential backoff from ``backoff``."""
     if value:
         value = value.strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # '²'.isdigit() is True, float('²') raises
             return float(value)
         try:
             when = email.utils.parsedate_to_datetime(value)

@@ -242,6 +242,27 @@ async def test_journal_is_bounded_and_clearable(client: TestClient) -> None:
     assert (await (await client.get("/__mockserver/requests")).json())["requests"] == []
 
 
+@pytest.mark.parametrize("raw", ["%C2%B2", "%D9%A3", "%EF%BC%91", "1%C2%B2", "-1", "+1", "%201", ""])
+async def test_journal_limit_takes_ascii_digits_only(client: TestClient, raw: str) -> None:
+    """Check that ?limit with other digits ('²'.isdigit() is True), signs or spaces is a 400
+    naming the value, and no bug is kept."""
+    from yarl import URL
+
+    response = await client.get(URL(f"/__mockserver/requests?limit={raw}", encoded=True))
+    body = await response.json()
+    assert response.status == 400 and "ASCII digits" in body["message"], body
+    assert (await (await client.get("/__mockserver/health")).json())["errors"] == 0
+
+
+async def test_journal_limit_past_any_journal_is_all_of_it(client: TestClient) -> None:
+    """Check that a limit of 5,000 digits (past int()'s 4,300) answers the whole journal."""
+    await client.get("/api/train_sessions", headers=AUTH)
+    response = await client.get("/__mockserver/requests?limit=" + "9" * 5000)
+    assert response.status == 200 and len((await response.json())["requests"]) == 1
+    zero = await client.get("/__mockserver/requests?limit=" + "0" * 5000)
+    assert zero.status == 200 and (await zero.json())["requests"] == []
+
+
 async def test_journal_keeps_undecodable_bytes_readable(client: TestClient) -> None:
     """Check that a request target with invalid UTF-8 is journaled and rendered as JSON."""
     from yarl import URL
