@@ -274,8 +274,9 @@ def _control_paths() -> dict[str, Any]:
     local = "#/components/schemas/"
     count = {"type": "object", "properties": {"records": {"type": "integer"}}, "required": ["records"]}
     invalid = _control_error(
-        "Invalid records: `problems` lists each one with the record's "
-        "index, id, field and what was expected. Nothing was changed."
+        "Invalid records: `problems` lists the first 100 with the record's index, id, field "
+        "and what was expected, `problem_count` how many were found (checking stops at "
+        "1,000). Nothing was changed."
     )
     conflict = _control_error(
         "Ids that clash (repeated in the body, or already served for POST): `problems` names "
@@ -402,7 +403,8 @@ def _control_schemas() -> dict[str, Any]:
                 "error": {"type": "string"},
                 "rule": {"enum": ["host", "origin", "content-type"]},
                 "message": {"type": "string"},
-                "problems": {"type": "array", "items": {}},
+                "problems": {"type": "array", "items": {}, "maxItems": 100},
+                "problem_count": {"type": "integer", "minimum": 0},
             },
             "required": ["status", "error", "message"],
         },

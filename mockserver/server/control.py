@@ -36,7 +36,11 @@ from mockserver.templates import complete_all
 __all__ = ["CONTROL_PREFIX", "ENDPOINTS", "add_control_routes", "is_loopback"]
 
 CONTROL_PREFIX = "/__mockserver/"
-MAX_BODY = 256 * 1024 * 1024  # a replacement dataset may be large; the API itself reads no body
+# A control write's body: 16 MiB holds about 40,000 records (~420 bytes each). Parsing is what
+# costs: 14 MiB of `[{},{},...]` takes 460 MB to parse, 256 MiB took gigabytes. Larger data
+# sets load at start (--fixtures, --count), where no request can send them.
+MAX_BODY = 16 * 1024 * 1024
+MAX_LISTED = 100  # problems listed in a 422/409 body; problem_count says how many were found
 
 ControlHandler = Callable[[web.Request, ServerState], Awaitable[web.Response]]
 
@@ -50,12 +54,14 @@ class ControlError(Exception):
         message: str,
         problems: list[Any] | None = None,
         headers: dict[str, str] | None = None,
+        problem_count: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.problems = problems
         self.headers = headers or {}
+        self.problem_count = problem_count
 
     def response(self) -> web.Response:
         body: dict[str, Any] = {
@@ -64,7 +70,8 @@ class ControlError(Exception):
             "message": self.message,
         }
         if self.problems is not None:
-            body["problems"] = self.problems
+            body["problems"] = self.problems[:MAX_LISTED]
+            body["problem_count"] = len(self.problems) if self.problem_count is None else self.problem_count
         return _json(body, self.status, self.headers)
 
 
@@ -138,10 +145,15 @@ def _validated(data: object, source: str, served: Sequence[dict[str, Any]] = ())
         # ids that clash are a conflict between valid records (409), not a broken record: a
         # schema cannot say "unique across the array", so schema-driven clients send them
         clash_only = all(p.clash for p in exc.problems)
+        count = f"{len(exc.problems)} problem(s)"
+        if not exc.complete:
+            count = f"at least {count}: checking stopped there"
+        listed = f", the first {MAX_LISTED} listed" if len(exc.problems) > MAX_LISTED else ""
         raise ControlError(
             409 if clash_only else 422,
-            f"the records break the fixture format ({len(exc.problems)} problem(s)); nothing was changed",
-            [_problem_json(p) for p in exc.problems],
+            f"the records break the fixture format ({count}{listed}); nothing was changed",
+            [_problem_json(p) for p in exc.problems[:MAX_LISTED]],
+            problem_count=len(exc.problems),
         ) from None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -168,6 +170,38 @@ async def test_invalid_records_are_422_with_problems(client: TestClient) -> None
     problems = {(p["index"], p["id"], p["field"]) for p in body["problems"]}
     assert problems == {(0, 8001, "score"), (1, 8002, "scor")}
     assert any("did you mean 'score'" in p["message"] for p in body["problems"])
+    assert len(await _ids(client)) == len(RECORDS)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [{}] * 5000,  # each record misses every field
+        [{f"k{i}": 1 for i in range(5000)}],  # one record of unknown keys
+        [{**RECORDS[0], "id": 8000 + i, "score": "high"} for i in range(3000)],
+    ],
+    ids=["empty-records", "unknown-keys", "one-bad-field-each"],
+)
+async def test_a_422_is_bounded(client: TestClient, bad: list[dict[str, Any]]) -> None:
+    """Check that a 422 lists the first 100 problems and how many were found, that checking
+    stops at 1,000 problems and says so, and that the answer stays small."""
+    sent = io.BytesIO(json.dumps(bad).encode())  # aiohttp warns about large bytes bodies
+    response = await client.put("/__mockserver/records", data=sent, headers=JSON)
+    assert response.status == 422
+    raw = await response.read()
+    body = await response.json()
+    assert len(body["problems"]) == 100 and body["problem_count"] == 1000, body["message"]
+    assert "at least 1000 problem(s)" in body["message"] and "the first 100 listed" in body["message"]
+    assert len(raw) < 64 * 1024
+    assert len(await _ids(client)) == len(RECORDS)
+
+
+async def test_a_control_body_over_16_mib_is_413(client: TestClient) -> None:
+    """Check that a control write larger than 16 MiB is refused (413) without being parsed."""
+    body = io.BytesIO(b"[" + b" " * (16 * 1024 * 1024) + b"]")
+    response = await client.put("/__mockserver/records", data=body, headers=JSON)
+    assert response.status == 413
+    assert str(16 * 1024 * 1024) in (await response.json())["message"]
     assert len(await _ids(client)) == len(RECORDS)
 
 
