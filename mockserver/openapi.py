@@ -226,8 +226,8 @@ _CONTROL_ERRORS = {
         "Refused: the server listens on a non-loopback interface without "
         "--admin-token, or the X-Mockserver-Admin-Token header is missing "
         "or wrong; or (rule host, origin, content-type) the Host is no loopback name, "
-        "the Origin no loopback origin, or a change was sent without "
-        "Content-Type: application/json."
+        "the Origin no loopback origin (or Sec-Fetch-Site: cross-site without one), or a "
+        "change was sent without Content-Type: application/json."
     ),
 }
 _MUTATION_ERRORS = {
@@ -239,7 +239,8 @@ _MUTATION_ERRORS = {
 _BODY_ERRORS = {
     **_MUTATION_ERRORS,
     "400": _control_error("The body is not JSON."),
-    "413": _control_error("The body is too large."),
+    "408": _control_error("The body did not arrive within --header-timeout seconds."),
+    "413": _control_error("The body is larger than 16 MiB."),
 }
 
 

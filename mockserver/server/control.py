@@ -12,6 +12,7 @@ the ``X-Mockserver-Admin-Token`` header. Every answer, errors included, is JSON.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -72,7 +73,10 @@ class ControlError(Exception):
         if self.problems is not None:
             body["problems"] = self.problems[:MAX_LISTED]
             body["problem_count"] = len(self.problems) if self.problem_count is None else self.problem_count
-        return _json(body, self.status, self.headers)
+        response = _json(body, self.status, self.headers)
+        if self.status == 408:  # the rest of the body may still come: the connection cannot be reused
+            response.force_close()
+        return response
 
 
 _json = json_response  # the one JSON renderer (server/rendering)
@@ -115,8 +119,17 @@ def _single_worker(settings: Settings) -> None:
 
 
 async def _body(request: web.Request) -> object:
+    # a deadline as for headers (limits.py): a body sent a byte a second would hold the
+    # connection as long as the client liked (the API route reads no body: aiohttp discards
+    # it for at most 10 s after the answer, then closes)
+    deadline = request.app[SETTINGS].header_timeout
     try:
-        raw = await request.read()
+        async with asyncio.timeout(deadline):
+            raw = await request.read()
+    except TimeoutError:
+        raise ControlError(
+            408, f"the request body did not arrive within {deadline:g}s (--header-timeout); send it at once"
+        ) from None
     except web.HTTPRequestEntityTooLarge:
         raise ControlError(413, f"the request body is larger than {MAX_BODY} bytes") from None
     except (ConnectionError, HttpProcessingError) as exc:

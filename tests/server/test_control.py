@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import time
@@ -202,6 +203,26 @@ async def test_a_control_body_over_16_mib_is_413(client: TestClient) -> None:
     response = await client.put("/__mockserver/records", data=body, headers=JSON)
     assert response.status == 413
     assert str(16 * 1024 * 1024) in (await response.json())["message"]
+    assert len(await _ids(client)) == len(RECORDS)
+
+
+async def test_a_slow_control_body_is_408(make_client: MakeClient) -> None:
+    """Check that a control write whose body trickles in past --header-timeout answers 408
+    (saying the connection closes: aiohttp then discards the rest for at most 10 s, as after
+    any answer that left a body unread), rather than being held as long as the client likes."""
+    client = await make_client(header_timeout=0.3)
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(
+        b"PUT /__mockserver/records HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n["
+    )
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    body = await reader.readexactly(length)
+    writer.close()
+    assert head.startswith(b"HTTP/1.1 408 "), head
+    assert b"connection: close" in head.lower() and b"--header-timeout" in body
     assert len(await _ids(client)) == len(RECORDS)
 
 
