@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import aiohttp
+import brotli  # type: ignore[import-untyped]  # ships no type hints
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from multidict import CIMultiDict
@@ -81,6 +82,8 @@ SHOW_PATH = re.compile(r"/api/train_sessions/[^/]+?(?:\.json)?\Z")
 XML_PATH = re.compile(r"/api/train_sessions(?:/[^/]+)?\.xml\Z")
 UNASSIGN_PATH = re.compile(r"/api/train_sessions/unassign(?:\.json|\.xml)?\Z")
 READS = frozenset({"GET", "HEAD"})
+MAX_ANSWER = 64 * 1024 * 1024  # bytes read of one upstream answer; past it: 502
+MAX_DECODED = 64 * 1024 * 1024  # bytes a compressed answer may inflate to for its check; past it: unchecked
 
 
 @dataclass
@@ -91,6 +94,7 @@ class ProxyStats:
     checked: int = 0  # answers a schema applied to
     violations: int = 0
     upstream_errors: int = 0
+    unchecked: int = 0  # answers a schema applied to but that were too large to decode
 
 
 @dataclass(frozen=True)
@@ -142,21 +146,47 @@ def _schema_for(method: str, path: str, status: int, content_type: str) -> str |
     return None
 
 
-def _decoded(body: bytes, encoding: str) -> bytes:
-    if encoding in ("gzip", "x-gzip"):
-        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
-    if encoding == "deflate":
-        try:
-            return zlib.decompress(body)
-        except zlib.error:
-            return zlib.decompress(body, -zlib.MAX_WBITS)
+class UncheckedError(Exception):
+    """An answer a schema applies to but that cannot be checked within the bounds."""
+
+
+def _inflate(body: bytes, wbits: int, limit: int) -> bytes:
+    inflater = zlib.decompressobj(wbits)
+    out = inflater.decompress(body, limit + 1)
+    if len(out) <= limit and not inflater.eof:
+        raise zlib.error("incomplete or truncated stream")
+    return out
+
+
+def _decoded(body: bytes, encodings: str, limit: int) -> bytes:
+    """``body`` without its content codings (``gzip``, ``deflate``, ``br``, applied in the
+    order listed), never more than ``limit`` bytes of output: ``UncheckedError`` past it;
+    ``ValueError``, ``zlib.error`` or ``brotli.error`` when a coding is broken or unknown."""
+    for coding in reversed([c.strip().lower() for c in encodings.split(",") if c.strip()]):
+        if coding in ("gzip", "x-gzip"):
+            body = _inflate(body, 16 + zlib.MAX_WBITS, limit)
+        elif coding == "deflate":  # zlib-wrapped as RFC 9110 says, or raw as some servers send
+            try:
+                body = _inflate(body, zlib.MAX_WBITS, limit)
+            except zlib.error:
+                body = _inflate(body, -zlib.MAX_WBITS, limit)
+        elif coding == "br":
+            decoder = brotli.Decompressor()
+            body = decoder.process(body, output_buffer_limit=limit + 1)
+            if len(body) <= limit and not decoder.is_finished():
+                raise ValueError("incomplete or truncated brotli stream")
+        elif coding != "identity":
+            raise ValueError(f"unknown content coding {coding!r}")
+        if len(body) > limit:
+            raise UncheckedError(f"the body inflates to more than {limit} bytes ({coding}); not checked")
     return body
 
 
 def check_answer(
     method: str, path: str, status: int, headers: Any, body: bytes
 ) -> tuple[str | None, list[Finding]]:
-    """The schema an answer must follow and how it breaks it (empty when it conforms)."""
+    """The schema an answer must follow and how it breaks it (empty when it conforms);
+    ``UncheckedError`` when its body inflates past ``MAX_DECODED`` bytes."""
     content_type = (headers.get("Content-Type") or "").lower()
     schema = _schema_for(method, path, status, content_type)
     if schema is None:
@@ -166,10 +196,9 @@ def check_answer(
         findings.append(
             Finding("", "content-type", f"expected application/json, got {content_type or 'none'!r}")
         )
-    encoding = (headers.get("Content-Encoding") or "identity").strip().lower()
     try:
-        instance = json.loads(_decoded(body, encoding))
-    except (ValueError, zlib.error) as exc:
+        instance = json.loads(_decoded(body, headers.get("Content-Encoding") or "", MAX_DECODED))
+    except (ValueError, zlib.error, brotli.error) as exc:
         excerpt = body[:60].decode("utf-8", "replace")
         findings.append(Finding("", "json", f"the body is not JSON ({exc}); starts {excerpt!r}"))
         return schema, findings
@@ -287,20 +316,26 @@ async def forward(request: web.Request) -> web.StreamResponse:
             data=data or None,
             allow_redirects=False,
         ) as answer:
-            body = await answer.read()
+            body = await _read_bounded(answer)
             status, reason, raw_headers = answer.status, answer.reason, answer.headers
-    except (TimeoutError, aiohttp.ClientError) as exc:
+    except (TimeoutError, aiohttp.ClientError, AnswerTooLargeError) as exc:
         stats.upstream_errors += 1
         status = 504 if isinstance(exc, TimeoutError) else 502
-        why = (
-            f"no answer within {config.timeout:g}s"
-            if status == 504
-            else scrub(client_error_reason(exc), config.token)
-        )
+        if status == 504:
+            why = f"no answer within {config.timeout:g}s"
+        elif isinstance(exc, AnswerTooLargeError):
+            why = str(exc)
+        else:
+            why = scrub(client_error_reason(exc), config.token)
         emit({"time": _now(), "kind": "upstream_error", "request": shown, "status": status, "upstream": why})
         _access(config, shown, status, started, f"upstream error: {why}")
         return _gateway_error(status, why)
-    schema, findings = check_answer(request.method, request.path, status, raw_headers, body)
+    try:
+        schema, findings = check_answer(request.method, request.path, status, raw_headers, body)
+    except UncheckedError as exc:
+        schema, findings = None, []
+        stats.unchecked += 1
+        emit({"time": _now(), "kind": "unchecked", "request": shown, "status": status, "reason": str(exc)})
     if schema is not None:
         stats.checked += 1
     for finding in findings:
@@ -327,6 +362,24 @@ async def forward(request: web.Request) -> web.StreamResponse:
     return web.Response(status=status, reason=reason, body=body, headers=headers)
 
 
+class AnswerTooLargeError(Exception):
+    """The upstream's answer is longer than ``MAX_ANSWER``: not read further (502)."""
+
+
+async def _read_bounded(answer: aiohttp.ClientResponse) -> bytes:
+    """The answer's body as sent (still encoded), at most ``MAX_ANSWER`` bytes."""
+    declared = answer.content_length if answer.method != "HEAD" else None  # HEAD: the GET's length
+    if declared is not None and declared > MAX_ANSWER:
+        raise AnswerTooLargeError(f"the answer is {declared} bytes, more than the proxy reads ({MAX_ANSWER})")
+    chunks, size = [], 0
+    while chunk := await answer.content.readany():
+        size += len(chunk)
+        if size > MAX_ANSWER:
+            raise AnswerTooLargeError(f"the answer is longer than the proxy reads ({MAX_ANSWER} bytes)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _access(config: ProxyConfig, shown: str, status: int, started: float, note: str) -> None:
     if config.access_log:
         elapsed = (time.perf_counter() - started) * 1000
@@ -343,6 +396,7 @@ async def health(request: web.Request) -> web.Response:
             "checked": stats.checked,
             "violations": stats.violations,
             "upstream_errors": stats.upstream_errors,
+            "unchecked": stats.unchecked,
         }
     )
 

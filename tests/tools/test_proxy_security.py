@@ -7,13 +7,17 @@ that nothing did).
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import brotli  # type: ignore[import-untyped]
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from mockserver.tools import proxy
 from mockserver.tools.proxy import ProxyConfig, create_proxy_app, upstream_base
 
 TOKEN = "deputy-secret-77c1"
@@ -149,3 +153,91 @@ async def test_unassign_is_forwarded_only_with_allow_writes(
         await client.post("/api/train_sessions/unassign", data=body, headers={"Origin": EVIL}), "origin", EVIL
     )
     assert [(m, p) for m, p, _ in echo.seen] == [("POST", "/api/train_sessions/unassign")]
+
+
+# --- item 4: compressed and long answers ------------------------------------------------------
+
+BAD_INDEX = b'[{"id": 1, "score": "high"}]'
+
+
+def compressed(coding: str, data: bytes) -> bytes:
+    if coding == "gzip":
+        return gzip.compress(data)
+    if coding == "deflate":
+        return zlib.compress(data)
+    if coding == "raw-deflate":
+        packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        return packer.compress(data) + packer.flush()
+    assert coding == "br"
+    return bytes(brotli.compress(data))
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "raw-deflate", "br"])
+async def test_compressed_answers_are_checked_and_passed_unchanged(
+    coding: str, aiohttp_server: ServerFactory, aiohttp_client: ClientFactory
+) -> None:
+    """Check that a gzip, deflate or br answer is decoded for its check (a violation is found
+    in it) and reaches the client as the upstream's bytes."""
+    echo, entries = Echo(), []
+    sent = compressed(coding, BAD_INDEX)
+    header = "deflate" if coding == "raw-deflate" else coding
+    echo.answer = lambda r: web.Response(
+        body=sent, headers={"Content-Type": "application/json", "Content-Encoding": header}
+    )
+    client = await proxy_for(echo, aiohttp_server, aiohttp_client, entries)
+    response = await client.get("/api/train_sessions", auto_decompress=False)
+    assert response.status == 200 and await response.read() == sent
+    assert {e["pointer"] for e in entries if e["kind"] == "violation"} >= {"/0", "/0/score"}, entries
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "br", "gzip, gzip"])
+async def test_a_decompression_bomb_is_passed_unchecked(
+    coding: str, aiohttp_server: ServerFactory, aiohttp_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Check that an answer inflating past MAX_DECODED is not inflated further: it is passed
+    unchanged, logged as unchecked (not as a violation) and counted."""
+    monkeypatch.setattr(proxy, "MAX_DECODED", 1 << 20)
+    bomb = b"[" + b" " * (4 << 20) + b"]"  # 4 MiB of JSON: four times the bound
+    sent = bomb
+    for each in reversed(coding.split(", ")):
+        sent = compressed(each, sent)
+    echo, entries = Echo(), []
+    echo.answer = lambda r: web.Response(
+        body=sent, headers={"Content-Type": "application/json", "Content-Encoding": coding}
+    )
+    client = await proxy_for(echo, aiohttp_server, aiohttp_client, entries)
+    response = await client.get("/api/train_sessions", auto_decompress=False)
+    assert response.status == 200 and await response.read() == sent
+    assert [e["kind"] for e in entries] == ["unchecked"]
+    assert "more than 1048576 bytes" in entries[0]["reason"]
+    counters = await (await client.get("/__mockserver/health")).json()
+    assert (counters["unchecked"], counters["checked"], counters["violations"]) == (1, 0, 0)
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_an_answer_longer_than_the_bound_is_a_502(
+    chunked: bool,
+    aiohttp_server: ServerFactory,
+    aiohttp_client: ClientFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Check that an answer longer than MAX_ANSWER, declared or chunked, is not read past the
+    bound: 502 naming the bound, logged as an upstream error."""
+    monkeypatch.setattr(proxy, "MAX_ANSWER", 1 << 20)
+    long = b"[" + b" " * (2 << 20) + b"]"
+
+    def answer(request: web.Request) -> web.StreamResponse:
+        response = web.Response(body=long, content_type="application/json")
+        if chunked:
+            response.enable_chunked_encoding()
+        return response
+
+    echo, entries = Echo(), []
+    echo.answer = answer
+    client = await proxy_for(echo, aiohttp_server, aiohttp_client, entries)
+    response = await client.get("/api/train_sessions")
+    body = await response.json()
+    assert response.status == 502 and "1048576" in body["upstream"], body
+    assert [e["kind"] for e in entries] == ["upstream_error"]
+    head = await client.head("/api/train_sessions")  # HEAD: the GET's Content-Length, no body
+    assert head.status == 200
