@@ -30,7 +30,7 @@ from mockserver.errors import UsageError
 from mockserver.model import PUBLIC_FIELDS
 from mockserver.schemas import iter_violations
 from mockserver.server.redaction import redact, redact_headers
-from mockserver.tools.upstream import Exchange, scrub
+from mockserver.tools.upstream import TOKEN_VARIABLE, Exchange, scrub
 
 __all__ = ["HarLog", "read_har", "records_from_har"]
 
@@ -39,8 +39,19 @@ INDEX = re.compile(r"/api/train_sessions(?:\.json)?/?\Z")
 SHOW = re.compile(r"/api/train_sessions/([0-9]+)(?:\.json)?\Z")
 
 
-def _pairs(headers: Mapping[str, str], token: str | None) -> list[dict[str, str]]:
-    return [{"name": k, "value": scrub(v, token)} for k, v in redact_headers(headers).items()]
+def _pairs(headers: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"name": k, "value": v} for k, v in redact_headers(headers).items()]
+
+
+def _scrubbed(value: Any, token: str | None) -> Any:
+    """``value`` (a HAR entry) with the token scrubbed from every string in it, names included."""
+    if isinstance(value, str):
+        return scrub(value, token)
+    if isinstance(value, dict):
+        return {_scrubbed(k, token): _scrubbed(v, token) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v, token) for v in value]
+    return value
 
 
 def _iso(epoch: float) -> str:
@@ -64,11 +75,14 @@ class HarLog:
         mime = answer.headers.get("Content-Type", "")
         content: dict[str, Any] = {"size": len(answer.body), "mimeType": mime}
         try:
-            content["text"] = scrub(answer.body.decode("utf-8"), self.token)
-        except UnicodeDecodeError:
-            content["text"] = base64.b64encode(answer.body).decode("ascii")
+            content["text"] = answer.body.decode("utf-8")
+        except UnicodeDecodeError:  # scrubbed before encoding: base64 would hide the token
+            body = answer.body
+            if self.token:
+                body = body.replace(self.token.encode("utf-8", "surrogateescape"), TOKEN_VARIABLE.encode())
+            content["text"] = base64.b64encode(body).decode("ascii")
             content["encoding"] = "base64"
-        self.entries.append(
+        entry = _scrubbed(
             {
                 "startedDateTime": _iso(exchange.started),
                 "time": round(exchange.elapsed_ms, 3),
@@ -77,7 +91,7 @@ class HarLog:
                     "url": url,
                     "httpVersion": exchange.http_version,
                     "cookies": [],
-                    "headers": _pairs(exchange.request_headers, self.token),
+                    "headers": _pairs(exchange.request_headers),
                     "queryString": query,
                     "headersSize": -1,
                     "bodySize": 0,
@@ -87,16 +101,18 @@ class HarLog:
                     "statusText": "",
                     "httpVersion": exchange.http_version,
                     "cookies": [],
-                    "headers": _pairs(answer.headers, self.token),
+                    "headers": _pairs(answer.headers),
                     "content": content,
-                    "redirectURL": answer.headers.get("Location", ""),
+                    "redirectURL": redact(answer.headers.get("Location", "")),
                     "headersSize": -1,
                     "bodySize": len(answer.body),
                 },
                 "cache": {},
                 "timings": {"send": 0, "wait": round(exchange.elapsed_ms, 3), "receive": 0},
-            }
+            },
+            self.token,
         )
+        self.entries.append(entry)
 
     def document(self) -> dict[str, Any]:
         return {

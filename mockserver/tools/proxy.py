@@ -38,17 +38,19 @@ from aiohttp.typedefs import Handler, Middleware
 from multidict import CIMultiDict
 from yarl import URL
 
+from mockserver.engine.auth import token_from_header
 from mockserver.errors import UsageError
 from mockserver.network import is_loopback
 from mockserver.schemas import iter_violations
 from mockserver.server import serving
 from mockserver.server.guard import forbidden, host_middleware, origin_middleware
-from mockserver.server.redaction import redact
+from mockserver.server.redaction import REDACTED, redact
 from mockserver.settings import api_token_from_environment
 from mockserver.tools.upstream import (
     TOKEN_VARIABLE,
     TargetError,
     client_error_reason,
+    excerpt,
     forward_url,
     origin_url,
     passthrough_session,
@@ -183,7 +185,7 @@ def _decoded(body: bytes, encodings: str, limit: int) -> bytes:
 
 
 def check_answer(
-    method: str, path: str, status: int, headers: Any, body: bytes
+    method: str, path: str, status: int, headers: Any, body: bytes, hide: Callable[[str], str] | None = None
 ) -> tuple[str | None, list[Finding]]:
     """The schema an answer must follow and how it breaks it (empty when it conforms);
     ``UncheckedError`` when its body inflates past ``MAX_DECODED`` bytes."""
@@ -199,8 +201,8 @@ def check_answer(
     try:
         instance = json.loads(_decoded(body, headers.get("Content-Encoding") or "", MAX_DECODED))
     except (ValueError, zlib.error, brotli.error) as exc:
-        excerpt = body[:60].decode("utf-8", "replace")
-        findings.append(Finding("", "json", f"the body is not JSON ({exc}); starts {excerpt!r}"))
+        start = excerpt(body, 60, hide)  # scrubbed before the cut: a cut token escapes the log's scrubber
+        findings.append(Finding("", "json", f"the body is not JSON ({exc}); starts {start!r}"))
         return schema, findings
     for violation in iter_violations(instance, schema):
         findings.append(Finding(violation.json_pointer, violation.rule, violation.message))
@@ -292,9 +294,29 @@ def _method_refusal(request: web.Request, config: ProxyConfig) -> web.Response |
     )
 
 
+def _hider(request: web.Request, config: ProxyConfig) -> Callable[[str], str]:
+    """What makes a text safe to log: the proxy's token and the one the client sent scrubbed
+    (an upstream may reflect ``Authorization`` in a body, which findings quote)."""
+    sent = request.headers.get("Authorization", "")
+    client = {token_from_header(sent), sent.strip().partition(" ")[2].strip()}
+    secrets = [(config.token, TOKEN_VARIABLE)] + [(token, REDACTED) for token in client if token]
+
+    def hide(text: str) -> str:
+        for token, name in secrets:
+            text = scrub(text, token, name)
+        return text
+
+    return hide
+
+
 async def forward(request: web.Request) -> web.StreamResponse:
     """Pass one request to the upstream and its answer back, checking the answer on the way."""
-    config, stats, emit = request.app[CONFIG], request.app[STATS], request.app[EMIT]
+    config, stats = request.app[CONFIG], request.app[STATS]
+    hide, emit_raw = _hider(request, config), request.app[EMIT]
+
+    def emit(entry: dict[str, Any]) -> None:  # every text field of every log record scrubbed
+        emit_raw({key: hide(value) if isinstance(value, str) else value for key, value in entry.items()})
+
     stats.requests += 1
     started = time.perf_counter()
     shown = scrub(f"{request.method} {redact(request.raw_path)}", config.token)
@@ -326,12 +348,12 @@ async def forward(request: web.Request) -> web.StreamResponse:
         elif isinstance(exc, AnswerTooLargeError):
             why = str(exc)
         else:
-            why = scrub(client_error_reason(exc), config.token)
+            why = hide(client_error_reason(exc))
         emit({"time": _now(), "kind": "upstream_error", "request": shown, "status": status, "upstream": why})
         _access(config, shown, status, started, f"upstream error: {why}")
         return _gateway_error(status, why)
     try:
-        schema, findings = check_answer(request.method, request.path, status, raw_headers, body)
+        schema, findings = check_answer(request.method, request.path, status, raw_headers, body, hide)
     except UncheckedError as exc:
         schema, findings = None, []
         stats.unchecked += 1

@@ -33,6 +33,7 @@ from mockserver.tools.upstream import (
     Upstream,
     UpstreamAnswer,
     UpstreamError,
+    excerpt,
     index_url,
     scrub,
 )
@@ -51,13 +52,13 @@ class Recording:
     problems: list[str] = field(default_factory=list)
 
 
-def _json(answer: UpstreamAnswer, recording: Recording) -> Any:
+def _json(answer: UpstreamAnswer, recording: Recording, token: str | None) -> Any:
     try:
         return json.loads(answer.body)
     except ValueError as exc:
-        excerpt = answer.body[:80].decode("utf-8", "replace")
+        start = excerpt(answer.body, 80, lambda text: scrub(text, token))
         recording.problems.append(
-            f"GET {answer.target}: (document): the body is not JSON ({exc}; starts {excerpt!r}) [json]"
+            f"GET {answer.target}: (document): the body is not JSON ({exc}; starts {start!r}) [json]"
         )
         return None
 
@@ -115,9 +116,9 @@ async def record(upstream: Upstream, err: TextIO, concurrency: int = 4) -> Recor
             if index.status == 401
             else "is the URL right?"
         )
-        excerpt = scrub(index.body[:120].decode("utf-8", "replace"), upstream.token)
-        raise UsageError(f"GET {index.target} answered {index.status} {excerpt!r}; {hint}")
-    data = _json(index, recording)
+        start = excerpt(index.body, 120, lambda text: scrub(text, upstream.token))
+        raise UsageError(f"GET {index.target} answered {index.status} {start!r}; {hint}")
+    data = _json(index, recording, upstream.token)
     if data is None:
         return recording
     recording.problems.extend(_violations(data, "list", index.target, _index_id(data)))
@@ -157,7 +158,7 @@ async def _show(upstream: Upstream, item: Record, recording: Recording) -> Any:
             "index lists it (changed while recording? run record again) [show status]"
         )
         return None
-    data = _json(answer, recording)
+    data = _json(answer, recording, upstream.token)
     if data is None:
         return None
     found = list(_violations(data, "record", answer.target, lambda _: item["id"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from collections.abc import Callable
@@ -156,3 +157,34 @@ def test_record_needs_a_source(tmp_path: Path) -> None:
     """Check that record without --upstream or --from-har says which to give."""
     code, _, err = run("record", "--out", str(tmp_path / "o.json"))
     assert code == 2 and "--upstream" in err and "--from-har" in err
+
+
+def test_har_scrubs_the_token_from_every_field() -> None:
+    """Check that a token the upstream reflects (Location, a header name and value, a JSON or
+    a binary body, the Content-Type) appears nowhere in the HAR, base64 content included."""
+    from multidict import CIMultiDict, CIMultiDictProxy
+    from yarl import URL
+
+    from mockserver.tools.har import HarLog
+    from mockserver.tools.upstream import Exchange, UpstreamAnswer
+
+    headers = CIMultiDictProxy(
+        CIMultiDict(
+            {
+                "Location": f"https://x.example/login?next=/a&t={TOKEN}",
+                "Content-Type": f"application/json; echo={TOKEN}",
+                f"X-Echo-{TOKEN}": f"Token token={TOKEN}",
+            }
+        )
+    )
+    har = HarLog(TOKEN)
+    for body in (json.dumps({"token": TOKEN}).encode(), b"\xff\xfe" + TOKEN.encode() + b"\x80"):
+        answer = UpstreamAnswer(302, headers, body, "/api/train_sessions")
+        url = URL(f"http://127.0.0.1:1/api/train_sessions?q={TOKEN}")
+        har.add(Exchange(url, {"Authorization": f'Token token="{TOKEN}"'}, answer, 0.0, 1.0, "HTTP/1.1"))
+    text = json.dumps(har.document())
+    assert TOKEN not in text
+    entries = har.document()["log"]["entries"]
+    assert entries[0]["response"]["redirectURL"].startswith("https://x.example/login?next=/a&t=")
+    binary = entries[1]["response"]["content"]
+    assert binary["encoding"] == "base64" and TOKEN.encode() not in base64.b64decode(binary["text"])

@@ -8,6 +8,7 @@ that nothing did).
 from __future__ import annotations
 
 import gzip
+import json
 import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -241,3 +242,32 @@ async def test_an_answer_longer_than_the_bound_is_a_502(
     assert [e["kind"] for e in entries] == ["upstream_error"]
     head = await client.head("/api/train_sessions")  # HEAD: the GET's Content-Length, no body
     assert head.status == 200
+
+
+# --- item 5: tokens quoted by the upstream ----------------------------------------------------
+
+
+@pytest.mark.parametrize("own", [False, True], ids=["proxy-token", "client-token"])
+async def test_tokens_reflected_by_the_upstream_are_scrubbed_from_the_log(
+    own: bool, aiohttp_server: ServerFactory, aiohttp_client: ClientFactory
+) -> None:
+    """Check that an upstream echoing Authorization (raw, JSON-escaped, in a violation message
+    or a non-JSON excerpt) leaves neither the proxy's token nor the client's in any log record."""
+    secret = 'client-secret-\\u00e9"42' if own else TOKEN
+    echo, entries = Echo(), []
+
+    def reflect(request: web.Request) -> web.StreamResponse:
+        sent = request.headers.get("Authorization", "")
+        if request.path.endswith("/3"):
+            return web.Response(status=500, text=sent + " was refused", content_type="application/json")
+        return web.json_response({"status": sent, "error": sent}, status=500)
+
+    echo.answer = reflect
+    client = await proxy_for(echo, aiohttp_server, aiohttp_client, entries)
+    headers = {"Authorization": f"Token token={secret}"} if own else {}
+    for target in ("/api/train_sessions", "/api/train_sessions/3"):
+        assert (await client.get(target, headers=headers)).status == 500
+    assert {e["rule"] for e in entries} >= {"json"} and len(entries) >= 2, entries
+    logged = json.dumps(entries) + json.dumps(entries, ensure_ascii=False)
+    assert secret not in logged and json.dumps(secret)[1:-1] not in logged
+    assert ("[REDACTED]" if own else "$MOCKSERVER_API_TOKEN") in logged
