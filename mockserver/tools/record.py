@@ -199,20 +199,31 @@ def _write(out_path: Path, records: list[Record]) -> None:
 
 def _from_har(args: argparse.Namespace, err: TextIO) -> int:
     """``record --from-har FILE --out PATH``: a fixture file from a HAR capture."""
-    if args.upstream or args.har:
-        raise UsageError("--from-har reads a capture: give neither --upstream nor --har with it")
-    records, problems, used = records_from_har(read_har(args.from_har))
-    if problems:
-        return _report_problems(problems, None, args.out, err)
-    if not used:
+    if args.har:
+        raise UsageError("--from-har reads a capture: --har writes one of a live recording; give one of them")
+    origin = str(index_url(args.upstream).origin()) if args.upstream else None
+    found = records_from_har(read_har(args.from_har), origin)
+    if found.skipped:  # a devtools capture holds other sites' traffic too
+        others = ", ".join(f"{host} ({n})" for host, n in found.skipped.most_common(3))
+        more = f" and {len(found.skipped) - 3} more origins" if len(found.skipped) > 3 else ""
+        print(
+            f"mockserver: record: read only {found.origin}; skipped {found.skipped.total()} API "
+            f"answers of other origins: {others}{more} (--upstream URL picks the origin)",
+            file=err,
+        )
+    if found.problems:
+        return _report_problems(found.problems, None, args.out, err)
+    if not found.used:
         raise UsageError(
             f"--from-har {args.from_har}: no 200 answer of GET /api/train_sessions or "
-            f"/api/train_sessions/ID in it; nothing written to {args.out}"
+            f"/api/train_sessions/ID{' from ' + origin if origin else ''} in it; "
+            f"nothing written to {args.out}"
         )
-    _write(args.out, records)
+    _write(args.out, found.records)
     print(
-        f"mockserver: record: wrote {len(records)} records to {args.out} from {used} answers in "
-        f"{args.from_har}; replay with: mockserver serve --fixtures {args.out}",
+        f"mockserver: record: wrote {len(found.records)} records to {args.out} from {found.used} answers "
+        f"of {found.origin or 'the capture'} in {args.from_har}; "
+        f"replay with: mockserver serve --fixtures {args.out}",
         file=err,
     )
     return 0
@@ -308,7 +319,8 @@ def register(subparsers: Any) -> None:
         "--from-har",
         type=Path,
         metavar="FILE",
-        help="build the fixture file from a HAR capture (e.g. a browser's devtools) instead of --upstream",
+        help="build the fixture file from a HAR capture (e.g. a browser's devtools); reads the "
+        "answers of one origin: --upstream's, else the first API answer's",
     )
     p.add_argument(
         "--api-token", metavar="TOKEN", help=f"API token (default: {TOKEN_VARIABLE}, which ps cannot see)"
