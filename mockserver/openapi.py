@@ -28,6 +28,7 @@ from typing import Any, TextIO
 
 from mockserver import __version__
 from mockserver.errors import UsageError
+from mockserver.generate import write_atomically
 from mockserver.model import FILTERS, INT4_MAX, Filter, Kind
 from mockserver.schemas import load_schema, schema_id
 from mockserver.settings import DEFAULT_HOST, DEFAULT_PORT, DEV_TOKEN
@@ -687,7 +688,7 @@ def cmd_openapi(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(text)
         return 0
     try:
-        args.out.write_text(text, encoding="utf-8")
+        write_atomically(args.out, [text.encode("utf-8")])
     except OSError as exc:
         raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     print(f"mockserver: wrote the OpenAPI document to {args.out}", file=err)

@@ -357,3 +357,16 @@ def test_control_document_allows_partial_records_and_bounds_faults() -> None:
     assert not validator.is_valid({"scor": 7})
     fault = CONTROL_DOC["components"]["schemas"]["Fault"]["properties"]
     assert fault["delay_ms"]["maximum"] == 3_600_000
+
+
+def test_openapi_out_replaces_a_symlink(tmp_path: Path) -> None:
+    """Check that --out planted as a symlink is replaced by the document, its target untouched."""
+    from mockserver.cli import main
+
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    out = tmp_path / "openapi.json"
+    out.symlink_to(victim)
+    assert main(["openapi", "--out", str(out)]) == 0
+    assert victim.read_text() == "keep me" and not out.is_symlink()
+    assert json.loads(out.read_text())["openapi"].startswith("3.1")

@@ -30,6 +30,7 @@ from yarl import URL
 
 from mockserver import __version__
 from mockserver.errors import UsageError
+from mockserver.generate import write_atomically
 from mockserver.model import PUBLIC_FIELDS
 from mockserver.schemas import iter_violations
 from mockserver.server.redaction import redact, redact_headers
@@ -127,7 +128,9 @@ class HarLog:
         }
 
     def write(self, path: Path) -> None:
-        path.write_text(json.dumps(self.document(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        """Write the log atomically, replacing (never following) a symlink at ``path``."""
+        text = json.dumps(self.document(), indent=1, ensure_ascii=False) + "\n"
+        write_atomically(path, [text.encode("utf-8", "surrogatepass")])
 
 
 def read_har(path: Path) -> list[Any]:

@@ -21,8 +21,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import errno
 import json
 import logging
+import os
 import re
 import time
 import zlib
@@ -468,6 +470,19 @@ def json_lines(stream: TextIO) -> Callable[[dict[str, Any]], None]:
     return emit
 
 
+def _append_only(path: Path) -> TextIO:
+    """The violations log, opened to append: a log grows, so it cannot be replaced atomically
+    as output files are; a symlink at ``path`` is refused instead of followed."""
+    flags = (
+        os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    )
+    try:
+        return open(os.open(path, flags, 0o600), "a", encoding="utf-8")
+    except OSError as exc:
+        why = "a symlink (refused: it would redirect the log)" if exc.errno == errno.ELOOP else exc.strerror
+        raise UsageError(f"--violations-log {path}: {why or exc}") from None
+
+
 def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     base = upstream_base(args.upstream)
     if args.timeout <= 0:
@@ -479,10 +494,7 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     log_file: TextIO | None = None
     try:
         if args.violations_log is not None:
-            try:
-                log_file = open(args.violations_log, "a", encoding="utf-8")  # noqa: SIM115
-            except OSError as exc:
-                raise UsageError(f"--violations-log {args.violations_log}: {exc.strerror or exc}") from None
+            log_file = _append_only(args.violations_log)
         config = ProxyConfig(
             base,
             token,

@@ -309,3 +309,25 @@ def test_har_scrubs_the_token_from_every_field() -> None:
     assert entries[0]["response"]["redirectURL"].startswith("https://x.example/login?next=/a&t=")
     binary = entries[1]["response"]["content"]
     assert binary["encoding"] == "base64" and TOKEN.encode() not in base64.b64decode(binary["text"])
+
+
+def test_har_and_out_replace_a_symlink_instead_of_writing_through_it(
+    train_sessions_api_factory: Factory, tmp_path: Path
+) -> None:
+    """Check that --har and --out planted as symlinks to another file are replaced by regular
+    files, and the file they pointed to is untouched (the write is a rename, never through)."""
+    upstream = train_sessions_api_factory(records=generate_records(22, 5), tokens={TOKEN: None})
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    fixture, har = tmp_path / "rec.json", tmp_path / "rec.har"
+    fixture.symlink_to(victim)
+    har.symlink_to(victim)
+    code, _, err = run(
+        "record", "--upstream", upstream.url, "--api-token", TOKEN, "--out", str(fixture),
+        "--har", str(har), "--rate", "0",
+    )  # fmt: skip
+    assert code == 0, err
+    assert victim.read_text() == "keep me"
+    assert not har.is_symlink() and json.loads(har.read_text())["log"]["version"] == "1.2"
+    assert not fixture.is_symlink() and len(json.loads(fixture.read_text())) == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.har", "rec.json", "victim.txt"]

@@ -271,3 +271,24 @@ async def test_tokens_reflected_by_the_upstream_are_scrubbed_from_the_log(
     logged = json.dumps(entries) + json.dumps(entries, ensure_ascii=False)
     assert secret not in logged and json.dumps(secret)[1:-1] not in logged
     assert ("[REDACTED]" if own else "$MOCKSERVER_API_TOKEN") in logged
+
+
+# --- item 9: files written through links ------------------------------------------------------
+
+
+def test_violations_log_refuses_a_symlink(tmp_path: Any) -> None:
+    """Check that a --violations-log path that is a symlink is refused (one line, exit 2) and
+    the file it points to is untouched; a regular file is appended to."""
+    import io
+
+    from mockserver.cli import main
+
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    link = tmp_path / "v.jsonl"
+    link.symlink_to(victim)
+    err = io.StringIO()
+    argv = ["proxy", "--upstream", "http://127.0.0.1:9", "--port", "0", "--violations-log", str(link)]
+    assert main(argv, out=io.StringIO(), err=err) == 2
+    assert err.getvalue().startswith("mockserver: error: --violations-log") and "symlink" in err.getvalue()
+    assert victim.read_text() == "keep me"
