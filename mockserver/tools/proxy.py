@@ -236,6 +236,26 @@ def _answer_headers(headers: Any) -> CIMultiDict[str]:
     )
 
 
+def _undecodable_header(request: web.Request) -> str | None:
+    """The name of a header whose bytes are not UTF-8, or None.
+
+    aiohttp decodes header bytes as UTF-8 with surrogate escapes, and its client encodes header
+    text as UTF-8: the escaped bytes would be dropped (``X-Foo: caf\\xe9`` reached the upstream
+    as ``caf``). Such a request is refused (400) rather than forwarded changed."""
+    for name, value in request.raw_headers:
+        if not (name.isascii() and value.isascii()):
+            try:
+                name.decode("utf-8"), value.decode("utf-8")
+            except UnicodeDecodeError:
+                return repr(name.decode("latin-1"))
+    return None
+
+
+def _bad_request(message: str) -> web.Response:
+    body = {"status": 400, "error": "Bad Request", "message": message}
+    return web.json_response(body, status=400, headers={"X-Mockserver-Proxy": "refused"})
+
+
 def _bad_target(reason: str) -> web.Response:
     body = {
         "status": 400,
@@ -326,6 +346,13 @@ async def forward(request: web.Request) -> web.StreamResponse:
     if refusal is not None:
         _access(config, shown, 403, started, "refused: method not forwarded")
         return refusal
+    undecodable = _undecodable_header(request)
+    if undecodable is not None:
+        _access(config, shown, 400, started, "refused: a header is not UTF-8")
+        return _bad_request(
+            f"the {undecodable} header holds bytes that are not UTF-8: the proxy could not forward "
+            "them unchanged, so it forwards nothing (send the value as UTF-8, or percent-encode it)"
+        )
     try:
         target = forward_url(config.upstream, request.raw_path)
     except TargetError as exc:
