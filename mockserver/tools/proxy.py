@@ -358,7 +358,17 @@ async def forward(request: web.Request) -> web.StreamResponse:
     except TargetError as exc:
         _access(config, shown, 400, started, "refused: not an origin-form target")
         return _bad_target(str(exc))
-    data = await request.read()
+    try:
+        async with asyncio.timeout(config.timeout):  # a body trickled in would hold the request
+            data = await request.read()
+    except TimeoutError:
+        _access(config, shown, 408, started, "refused: the body was too slow")
+        message = f"the request body did not arrive within {config.timeout:g}s (--timeout)"
+        response = web.json_response(
+            {"status": 408, "error": "Request Timeout", "message": message}, status=408
+        )
+        response.force_close()
+        return response
     try:
         async with request.app[SESSION].request(
             request.method,

@@ -57,7 +57,8 @@ async def proxy_for(
 ) -> TestClient[Any, Any]:
     server = await aiohttp_server(echo.app())
     base = upstream_base(str(server.make_url("/")))
-    app = create_proxy_app(ProxyConfig(base, TOKEN, 5.0, access_log=False, **config), entries.append)
+    config = {"timeout": 5.0, **config}
+    app = create_proxy_app(ProxyConfig(base, TOKEN, access_log=False, **config), entries.append)
     return await aiohttp_client(app)
 
 
@@ -335,3 +336,19 @@ async def test_utf8_header_bytes_pass_unchanged(
     status, _ = await raw_request(client.port, "X-Foo: caf\u00e9 \u2713".encode())
     assert status.startswith(b"HTTP/1.1 200 "), status
     assert echo.seen[0][2]["X-Foo"] == "caf\u00e9 \u2713"
+
+
+async def test_a_request_body_that_trickles_is_408(
+    aiohttp_server: ServerFactory, aiohttp_client: ClientFactory
+) -> None:
+    """Check that a request whose body does not arrive within --timeout is answered 408 and
+    nothing is forwarded."""
+    echo = Echo()
+    client = await proxy_for(echo, aiohttp_server, aiohttp_client, [], timeout=0.3)
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    writer.write(b"GET /api/train_sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{")
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+    writer.close()
+    assert head.split(b" ")[1] == b"408", head
+    assert echo.seen == []
