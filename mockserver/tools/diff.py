@@ -51,6 +51,7 @@ from mockserver.tools.upstream import (
     BudgetExhaustedError,
     Upstream,
     UpstreamError,
+    excerpt,
     index_url,
     scrub,
 )
@@ -359,7 +360,7 @@ class Answer:
     excerpt: str
 
 
-def _answer(status: int, body: bytes) -> Answer:
+def _answer(status: int, body: bytes, token: str | None = None) -> Answer:
     try:
         data = bodies.document(body)  # JSON, or an XML answer in its JSON form
     except ValueError:
@@ -369,7 +370,7 @@ def _answer(status: int, body: bytes) -> Answer:
         if status == 200 and isinstance(data, list)
         else None
     )
-    return Answer(status, ids, body[:100].decode("utf-8", "replace"))
+    return Answer(status, ids, excerpt(body, 100, lambda text: scrub(text, token)))
 
 
 class LocalMock:
@@ -437,7 +438,7 @@ async def _compare(
         raise UpstreamError(
             f"GET {answer.target}: still {answer.status} after the retries; lower --rate or try later"
         )
-    theirs = _answer(answer.status, answer.body)
+    theirs = _answer(answer.status, answer.body, upstream.token)
     if mine.status != theirs.status or (mine.ids is None) != (theirs.ids is None):
         return Disagreement(
             query, note=f"status: mock {mine.status}, upstream {theirs.status} ({theirs.excerpt!r})"
@@ -550,7 +551,7 @@ async def run_diff(
         if index.status != 200:
             hint = f" (check --api-token or {TOKEN_VARIABLE})" if index.status == 401 else ""
             raise UsageError(f"GET {index.target} answered {index.status}{hint}")
-        theirs = _answer(index.status, index.body)
+        theirs = _answer(index.status, index.body, upstream.token)
         report.queries += 1
         if theirs.ids is None:
             raise UsageError(
