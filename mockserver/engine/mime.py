@@ -125,7 +125,7 @@ _STAR_TYPES = {kind: [m for m in SET if m.matches(kind)] for kind in ("text", "a
 
 def _ruby_to_f(text: str) -> float:
     """``String#to_f`` for the q values Rails reads: leading float, else 0.0."""
-    match = re.match(r"\s*[+-]?(?:\d[\d_]*)?(?:\.\d+)?(?:[eE][+-]?\d+)?", text)
+    match = re.match(r"\s*[+-]?(?:\d[\d_]*)?(?:\.\d+)?(?:[eE][+-]?\d+)?", text, re.ASCII)  # Ruby's \d
     try:
         return float(match.group().replace("_", "")) if match and match.group().strip() else 0.0
     except ValueError:
