@@ -24,7 +24,7 @@ else ifneq ($(WANT_PY),$(HAVE_PY))
 REBUILD := rebuild-venv
 endif
 
-.PHONY: serve test lint format docs bench clean image image-test rebuild-venv
+.PHONY: serve test coverage lint format docs bench clean image image-test rebuild-venv
 
 $(VENV)/pyvenv.cfg: $(REBUILD)
 	@test -n "$(WANT_PY)" || { echo "mockserver: error: PYTHON=$(PYTHON) is not a Python interpreter" >&2; exit 2; }
@@ -46,16 +46,28 @@ $(DOCS_STAMP): pyproject.toml $(VENV)/pyvenv.cfg
 serve: $(SERVE_STAMP)
 	$(BIN)/mockserver serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT)) $(if $(DEV_TOKEN),--token $(DEV_TOKEN))
 
+# `make test` is CI's run: lint, types, then every test on both cores with branch coverage, failing
+# under [tool.coverage.report] fail_under. `make test ARGS='tests/engine -x'` runs only that slice
+# (no lint, no coverage); `ARGS='-m "not process"'` is the quick inner loop (docs/development.md).
+ARGS ?=
 test: $(DEV_STAMP)
+ifeq ($(strip $(ARGS)),)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict mockserver
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/mypy --strict mockserver contract_tests benchmarks
+	$(BIN)/python -m pytest -n 2 --cov --cov-report=term:skip-covered
+else
+	$(BIN)/python -m pytest $(ARGS)
+endif
+
+# The coverage report of the full run: a summary on the terminal, the HTML under htmlcov/.
+coverage: $(DEV_STAMP)
+	$(BIN)/python -m pytest -n 2 --cov --cov-report=term:skip-covered --cov-report=html
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict mockserver
+	$(BIN)/mypy --strict mockserver contract_tests benchmarks
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff format .

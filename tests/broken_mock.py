@@ -77,7 +77,7 @@ def _json_response(body: Any, like: web.StreamResponse, **headers: str) -> web.R
 
 def _body(response: web.StreamResponse) -> Any:
     assert isinstance(response, web.Response) and response.body is not None
-    return json.loads(bytes(response.body))  # type: ignore[arg-type]
+    return json.loads(bytes(response.body))
 
 
 @dataclass

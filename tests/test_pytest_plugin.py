@@ -269,6 +269,7 @@ def test_mock_bug_is_reraised_in_the_test(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*MockServerBugError: the mock failed 1 time(s)*", "*RuntimeError: boom*"])
 
 
+@pytest.mark.process
 def test_off_until_used(pytester: pytest.Pytester) -> None:
     """Check that a session not using the fixtures neither starts a server nor imports aiohttp."""
     pytester.makeini(INI)

@@ -10,6 +10,8 @@ import pytest
 
 from .server_process import MOCK_READY, SpawnError, spawn
 
+pytestmark = pytest.mark.process  # every test here starts a subprocess
+
 
 def test_a_server_that_exits_is_reported_with_its_output(tmp_path: Path) -> None:
     """Check that a child exiting before its ready line raises SpawnError carrying its output."""

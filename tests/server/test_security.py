@@ -279,6 +279,7 @@ async def _leaks(tmp_path: Path, targets: list[str], headers: list[dict[str, str
     return found + [f"log: {line}" for line in logs.splitlines() if SECRET in line]
 
 
+@pytest.mark.process
 async def test_tokens_never_reach_the_logs(tmp_path: Path) -> None:
     """Check that the token, sent right or wrong, in headers or the query, is never logged."""
     targets = [
@@ -307,11 +308,13 @@ async def test_tokens_never_reach_the_logs(tmp_path: Path) -> None:
     assert await _leaks(tmp_path, targets, wrong) == []
 
 
+@pytest.mark.process
 async def test_percent_encoded_token_key_is_redacted(tmp_path: Path) -> None:
     """Check that ?%74oken=SECRET (Rack reads the key as 'token') is redacted too."""
     assert await _leaks(tmp_path, [f"{INDEX}?%74oken={SECRET}", f"{INDEX}?t%6Fken={SECRET}"], []) == []
 
 
+@pytest.mark.process
 async def test_token_like_headers_are_redacted_in_the_journal(tmp_path: Path) -> None:
     """Check that a token a client put in a custom header is not kept in the journal."""
     headers = [{"X-Api-Token": SECRET}, {"X-Auth-Token": SECRET}, {"Api-Key": SECRET}]
@@ -334,6 +337,7 @@ def _probe_values(record: dict[str, object]) -> Iterator[str]:
             yield f"{f.name}={quote(text)}"
 
 
+@pytest.mark.process
 async def test_one_account_never_sees_another(tmp_path: Path) -> None:
     """Check that a token for account a gets none of b's records by any route, filter or sort."""
     fixture = tmp_path / "fixture.json"
@@ -408,6 +412,7 @@ def _read_response(sock: socket.socket, first: bytes) -> tuple[bytes, bytes]:
     return head, b"".join(chunks)
 
 
+@pytest.mark.process
 def test_sigterm_finishes_the_request_in_flight(tmp_path: Path) -> None:
     """Check that SIGTERM during a large response still delivers all of it, then exits 0."""
     count = 30_000  # a ~10 MB index: far more than the socket buffers hold
@@ -426,6 +431,7 @@ def test_sigterm_finishes_the_request_in_flight(tmp_path: Path) -> None:
     assert "shutting down" in server.logs()
 
 
+@pytest.mark.process
 async def test_sigterm_lets_a_delayed_handler_finish(tmp_path: Path) -> None:
     """Check that a request still inside its handler when SIGTERM arrives gets its whole answer
     (slowed down by the control API's latency injection)."""
@@ -502,6 +508,7 @@ def _closed_within(sock: socket.socket, seconds: float) -> bool:
     return True
 
 
+@pytest.mark.process
 def test_the_soft_open_file_limit_is_raised_to_the_hard_one(tmp_path: Path) -> None:
     """Check that a server started with soft limit 256 runs with the hard limit, and says so
     only when even that is low."""
@@ -514,6 +521,7 @@ def test_the_soft_open_file_limit_is_raised_to_the_hard_one(tmp_path: Path) -> N
         assert "open-file limit is 300" in server.logs()
 
 
+@pytest.mark.process
 def test_idle_connections_cannot_lock_clients_out(tmp_path: Path) -> None:
     """Check that idle keep-alive connections filling every descriptor are reported once and
     closed after --idle-timeout, after which new clients are served (they were locked out for
@@ -537,6 +545,7 @@ def test_idle_connections_cannot_lock_clients_out(tmp_path: Path) -> None:
         assert server.logs().count("out of file descriptors") == 1
 
 
+@pytest.mark.process
 def test_idle_and_slow_header_clients_are_cut(tmp_path: Path) -> None:
     """Check that a silent connection closes after --idle-timeout and one trickling its headers
     after --header-timeout (aiohttp kept both for 3,630 s), while a prompt client is served."""
@@ -579,6 +588,7 @@ def _alive(pid: int) -> bool:
     return "\nState:\tZ" not in status  # a zombie serves nothing
 
 
+@pytest.mark.process
 def test_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
     """Check that SIGKILL of 'serve --workers 2' takes its worker down within seconds (the
     orphan kept serving old data on the shared port)."""

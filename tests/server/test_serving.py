@@ -23,6 +23,7 @@ def _answer(family: socket.AddressFamily, address: str, port: int) -> bytes:
         return sock.recv(4096)
 
 
+@pytest.mark.process
 def test_localhost_answers_on_ipv4_and_ipv6(tmp_path: Path) -> None:
     """Check that 'serve --host localhost' answers on 127.0.0.1 and on ::1 (Node 17+ tries ::1
     first; only 127.0.0.1 answered)."""

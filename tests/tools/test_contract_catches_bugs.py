@@ -17,6 +17,8 @@ from mockserver.cli import main
 from ..broken_mock import DEFECTS, NOT_DEFECTS, running
 from ..golden import GOLDEN_PATH
 
+pytestmark = pytest.mark.process  # every test here starts a subprocess
+
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = GOLDEN_PATH
 # A small run: stop at the first failure, fewer examples, a modest budget, and none of the

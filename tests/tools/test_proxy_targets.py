@@ -170,6 +170,7 @@ def test_forward_url_refuses_targets_that_are_not_paths(target: str) -> None:
         forward_url(URL("https://learninglogin.com"), target)
 
 
+@pytest.mark.process
 async def test_cmd_proxy_refuses_a_rebinding_host_before_any_byte_leaves(
     captures: tuple[Capture, Capture], tmp_path: Path
 ) -> None:
