@@ -34,6 +34,7 @@ from mockserver.dataset import load_records
 from mockserver.resources import default_fixtures_path
 from mockserver.server.app import create_app
 from mockserver.settings import Settings
+from mockserver.spawning import spawn
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Record = dict[str, Any]
@@ -638,8 +639,6 @@ async def serve(app: web.Application, port: int) -> None:
 @contextlib.contextmanager
 def running(name: str, fixtures: Path | None = None, timeout: float = 30.0) -> Iterator[str]:
     """Serve defect ``name`` from a child process on a free port; yields the index URL."""
-    from .server_process import spawn  # here: this file also runs as a script, outside the package
-
     command = [sys.executable, str(Path(__file__).resolve()), name, "--port", "0"]
     if fixtures is not None:
         command += ["--fixtures", str(fixtures)]

@@ -58,6 +58,15 @@ def test_contract_tests_import_nothing_from_mockserver() -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+def test_benchmarks_import_nothing_from_the_tests() -> None:
+    """Check that benchmarks/ does not depend on the test tree (the spawn helper is mockserver.spawning)."""
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(i for i in _imports(p) if i == "tests" or i.startswith("tests."))
+        for p in (ROOT / "benchmarks").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
 @pytest.mark.parametrize("path", _modules("engine"), ids=_ids(_modules("engine")))
 def test_engine_is_pure(path: Path) -> None:
     """Check that the engine imports only the stdlib (no I/O modules), model, errors and itself."""

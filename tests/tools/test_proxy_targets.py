@@ -21,10 +21,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from yarl import URL
 
+from mockserver.spawning import spawn
 from mockserver.tools.proxy import ProxyConfig, create_proxy_app, upstream_base
 from mockserver.tools.upstream import TargetError, forward_url
-
-from ..server_process import spawn
 
 TOKEN = "proxy-secret-never-leaves-9f3a"
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
