@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -101,3 +102,12 @@ def test_layer_folders_exist() -> None:
     """Check that the folders exist as ARCHITECTURE.md draws them."""
     for folder in ("engine", "server", "tools"):
         assert (PACKAGE / folder / "__init__.py").is_file(), folder
+
+
+def test_the_tree_names_every_module() -> None:
+    """Check that ARCHITECTURE.md's tree names every module of the package, so it stays true."""
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    tree = text[text.index("## The tree") : text.index("## Import rules")]
+    words = set(re.findall(r"[a-z_]+", tree))
+    modules = {p.stem for p in PACKAGE.rglob("*.py") if p.stem not in ("__init__", "__main__")}
+    assert modules - words == set()
