@@ -149,6 +149,7 @@ BROKEN: dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]] = {
 
 
 @pytest.mark.process
+@pytest.mark.slow
 def test_broken_fixture_files_are_refused(tmp_path: Path) -> None:
     """Check that serve exits 2 on each broken file with one message naming file, record and
     field, and never serves (all kinds at once: one server process each, run concurrently)."""

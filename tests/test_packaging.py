@@ -86,6 +86,7 @@ def test_serve_path_and_tools_import_without_pytest_or_hypothesis() -> None:
 
 
 @pytest.mark.process
+@pytest.mark.slow
 def test_contract_writes_relative_to_the_callers_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

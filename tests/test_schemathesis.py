@@ -21,7 +21,7 @@ import pytest
 
 from .server_process import serve
 
-pytestmark = pytest.mark.process  # every test here starts a subprocess
+pytestmark = [pytest.mark.process, pytest.mark.slow]  # every test here starts a subprocess
 
 RUN = "from schemathesis.cli import schemathesis; schemathesis()"
 

@@ -231,6 +231,7 @@ def request_bytes(
     strict=st.booleans(),
     version=st.sampled_from([b"HTTP/1.1", b"HTTP/1.1", b"HTTP/1.0"]),
 )
+@pytest.mark.slow
 def test_arbitrary_requests_get_clean_answers(
     servers: Servers,
     method: bytes,

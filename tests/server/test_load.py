@@ -21,7 +21,7 @@ from yarl import URL
 
 from ..server_process import serve
 
-pytestmark = pytest.mark.process  # every test here starts a subprocess
+pytestmark = [pytest.mark.process, pytest.mark.slow]  # every test here starts a subprocess
 
 INDEX = "/api/train_sessions"
 REQUESTS = 3000

@@ -52,6 +52,7 @@ def test_a_wrong_token_is_one_usage_error(train_sessions_api_factory: Factory) -
 
 
 @pytest.mark.process
+@pytest.mark.slow
 def test_own_options_after_the_url_are_not_forwarded(train_sessions_api_factory: Factory) -> None:
     """Check that `contract URL --api-token T` (options after URL) reaches the preflight too."""
     api = train_sessions_api_factory(tokens={"right-token": None})
@@ -88,6 +89,7 @@ def test_wait_keeps_trying_for_the_given_time() -> None:
 
 
 @pytest.mark.process
+@pytest.mark.slow
 def test_wait_reaches_an_endpoint_that_starts_late(
     train_sessions_api_factory: Factory, tmp_path: Path
 ) -> None:
@@ -151,6 +153,7 @@ def test_allow_partial_accepts_a_budget_cut_run(train_sessions_api_factory: Fact
 
 
 @pytest.mark.process
+@pytest.mark.slow
 def test_a_full_budget_run_passes(train_sessions_api_factory: Factory) -> None:
     """Check that a run that checked everything it selected still exits 0 (no false partials)."""
     api = train_sessions_api_factory()
@@ -167,6 +170,7 @@ def test_the_wheel_installs_the_suite_under_the_name_contract_finds() -> None:
 
 
 @pytest.mark.process
+@pytest.mark.slow
 def test_installed_suite_runs_beside_a_client_package_named_contract_tests(
     train_sessions_api_factory: Factory, tmp_path: Path
 ) -> None:

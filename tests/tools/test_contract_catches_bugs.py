@@ -18,7 +18,7 @@ from ..broken_defects import DEFECTS, NOT_DEFECTS
 from ..broken_mock import running
 from ..golden import GOLDEN_PATH
 
-pytestmark = pytest.mark.process  # every test here starts a subprocess
+pytestmark = [pytest.mark.process, pytest.mark.slow]  # every test here starts a subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = GOLDEN_PATH

@@ -10,7 +10,7 @@ import pytest
 
 from ..server_process import serve
 
-pytestmark = pytest.mark.process  # every test here starts a subprocess
+pytestmark = [pytest.mark.process, pytest.mark.slow]  # every test here starts a subprocess
 
 SUITE = Path(__file__).resolve().parents[2] / "contract_tests"
 SUBSET = "test_index_matches or test_filter_edge_values or test_doc_sample or test_unknown_parameters"

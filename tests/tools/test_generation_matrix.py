@@ -20,7 +20,7 @@ from mockserver.stacks import STACKS
 
 from ..server_process import serve
 
-pytestmark = pytest.mark.process  # every test here starts a subprocess
+pytestmark = [pytest.mark.process, pytest.mark.slow]  # every test here starts a subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE = ROOT / "contract_tests"
