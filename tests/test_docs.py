@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -73,3 +74,16 @@ def test_a_broken_link_fails_the_strict_build(tmp_path: Path) -> None:
     result = _mkdocs_build(tmp_path / "mkdocs.yml", tmp_path / "site")
     assert result.returncode != 0
     assert "no-such-section" in result.stdout + result.stderr
+
+
+def test_the_cli_reference_names_every_command_and_serve_flag() -> None:
+    """Check that docs/reference/cli.md lists each subcommand and each of serve's flags."""
+    from mockserver.cli import build_parser
+
+    text = (DOCS / "reference" / "cli.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert {name for name in commands.choices if f"`mockserver {name}" not in text} == set()
+    serve = commands.choices["serve"]
+    flags = {s for a in serve._actions for s in a.option_strings if s.startswith("--") and s != "--help"}
+    assert {flag for flag in flags if f"`{flag}" not in text} == set()
