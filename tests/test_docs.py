@@ -39,6 +39,14 @@ def test_readme_stack_generations_are_current() -> None:
     assert replace_section(text, "stacks", stacks_section()) == text
 
 
+def test_api_revisions_table_is_current() -> None:
+    """Check that the revisions page's table equals mockserver/revisions.py (python -m mockserver.docs)."""
+    from mockserver.revisions import revisions_markdown
+
+    text = (DOCS / "mock" / "api-revisions.md").read_text(encoding="utf-8")
+    assert replace_section(text, "revisions", revisions_markdown()) == text
+
+
 def _mkdocs_build(config: Path, site: Path) -> subprocess.CompletedProcess[str]:
     # Not -q: mkdocs counts the warnings that --strict turns into failures only when it logs them.
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
