@@ -116,7 +116,12 @@ class Prober:
             answer = await self.upstream.get(target, query, authorization=auth, headers=headers)
         except UpstreamError as exc:
             raise UsageError(f"cannot reach {self.url}: {scrub(exc.reason, self.token)}") from None
-        return Answer(answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.body)
+        body = answer.body  # the report quotes bodies: a token the endpoint reflects is scrubbed
+        if self.token:
+            body = scrub(body.decode("utf-8", "surrogateescape"), self.token).encode(
+                "utf-8", "surrogateescape"
+            )
+        return Answer(answer.status, {k.lower(): v for k, v in answer.headers.items()}, body)
 
 
 def _q(key: str, value: str) -> str:
