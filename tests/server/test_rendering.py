@@ -176,6 +176,7 @@ def test_public_dir_refuses_pages_that_are_not_small_regular_files(kind: str, tm
     assert "\n" not in message
 
 
+@pytest.mark.process
 def test_serve_with_a_fifo_page_exits_2_at_once(tmp_path: Path) -> None:
     """Check the CLI end to end: a FIFO named 404.html is one error line and exit 2 (it hung)."""
     import os
