@@ -319,4 +319,5 @@ def test_the_plugin_page_shows_the_readme_example() -> None:
     page = root.joinpath("docs", "pytest-plugin.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", section, re.S)
     assert len(blocks) == 2
-    assert re.findall(r"```python\n(.*?)```", page, re.S) == blocks
+    shown = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert any(shown[i : i + 2] == blocks for i in range(len(shown)))
