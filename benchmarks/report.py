@@ -1,12 +1,12 @@
-"""What a benchmark run found: scenarios, the report, the targets and the printed table."""
+"""What a benchmark run found: the report, the targets and the printed table."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from .jsonserver import json_server_lines
-from .loadgen import Measurement
+from .scenarios import DISTINCT_PREMISE, FILTERED, REPEATED_PREMISE, Scenario
 from .worst import worst_lines
 
 # the ratio targets
@@ -14,80 +14,6 @@ SHOW_FULL_RATIO = 0.8
 FILTERED_RATIO = 0.5
 MILLION_P50_MS = 50.0  # "well under 100 ms": half of it
 DEFAULT_RATIO = 0.9  # the default configuration (access log on) against --quiet
-
-
-FILTERED = ("eq", "cont", "range")
-DISTINCT = 60_000  # searches per "distinct" scenario: more than its runs send to one server
-CEILING_BODIES = 64  # the ceiling answers a distinct scenario's targets with these, in turn
-DISTINCT_PREMISE = 0.9  # a distinct run's searches per request, at least
-REPEATED_PREMISE = 0.05  # a repeated run's, at most
-
-
-@dataclass
-class Scenario:
-    """One URL, or many different searches of one kind, to load.
-
-    ``repeated`` sends the same bytes every time, so after the first request the mock answers
-    from its cache; ``distinct`` sends up to DISTINCT different searches drawn from the data
-    (``values.py``), each run starting where the last one on that server stopped, so every
-    request parses, compiles and searches. The ceiling answers a distinct scenario's targets
-    with CEILING_BODIES of the mock's answers in turn (``rows`` and ``body_bytes`` are their
-    means). ``premise``: searches per request in each measured mock run.
-    """
-
-    kind: str  # show, full, eq, cont, range
-    size: int
-    target: str  # raw path and query
-    rows: int
-    body_bytes: int
-    mode: str = "single"  # single (show, full), repeated or distinct
-    targets: list[str] = field(default_factory=list)  # what is sent, round robin
-    mock: Measurement | None = None  # --quiet
-    ceiling: Measurement | None = None
-    default: Measurement | None = None  # the default configuration: access log on
-    rounds: dict[str, list[float]] = field(default_factory=dict)  # requests/s of every run
-    cpu_us: dict[str, float] = field(default_factory=dict)  # server CPU per request, least of runs
-    premise: dict[str, list[float]] = field(default_factory=dict)  # searches per request, per run
-
-    @property
-    def premise_ok(self) -> bool | None:
-        runs = [r for values in self.premise.values() for r in values]
-        if not runs or self.mode == "single":
-            return None
-        if self.mode == "distinct":
-            return min(runs) >= DISTINCT_PREMISE
-        return max(runs) <= REPEATED_PREMISE
-
-    @property
-    def ratio(self) -> float | None:
-        if self.mock is None or self.ceiling is None or not self.ceiling.rps:
-            return None
-        return self.mock.rps / self.ceiling.rps
-
-    @property
-    def default_ratio(self) -> float | None:
-        """Default configuration over --quiet: what the access log costs."""
-        if self.mock is None or self.default is None or not self.mock.rps:
-            return None
-        return self.default.rps / self.mock.rps
-
-    @property
-    def default_cpu_ratio(self) -> float | None:
-        """--quiet's CPU per request over the default configuration's: the same ratio, measured
-        in a way other load on the machine disturbs less."""
-        quiet, default = self.cpu_us.get("mock"), self.cpu_us.get("default")
-        return quiet / default if quiet and default else None
-
-    def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k not in ("mock", "ceiling", "default", "targets")}
-        out["distinct_targets"] = len(self.targets)
-        out["mock"] = self.mock.as_dict() if self.mock else None
-        out["ceiling"] = self.ceiling.as_dict() if self.ceiling else None
-        out["ratio"] = self.ratio
-        out["default"] = self.default.as_dict() if self.default else None
-        out["default_ratio"] = self.default_ratio
-        out["default_cpu_ratio"] = self.default_cpu_ratio
-        return out
 
 
 @dataclass

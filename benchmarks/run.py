@@ -24,29 +24,24 @@ import argparse
 import json
 import os
 import platform
-import random
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
 
 from . import loadgen
-from .ceiling import write_bodies
 from .jsonserver import phase_json_server
 from .loadgen import Measurement
-from .report import CEILING_BODIES, DISTINCT, FILTERED, Report, Scenario, evaluate, fmt, print_table
+from .report import Report, evaluate, fmt, print_table
+from .scenarios import Scenario, build_scenarios, record_bodies
 from .servers import Server, ServerError, start_ceiling, start_default_mock, start_mock
-from .values import counters, distinct_targets, searches_per_request
+from .values import counters, searches_per_request
 from .worst import phase_worst
 
 RESULTS = Path(__file__).parent / "results"
@@ -57,102 +52,6 @@ SEED = 2015
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-# --- scenarios ---------------------------------------------------------------------------------
-
-
-def fetch(base: str, target: str, timeout: float = 120.0) -> tuple[int, bytes]:
-    request = urllib.request.Request(base + target)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-def _records(base: str, size: int, sample: int | None = None) -> list[dict[str, Any]]:
-    """The served records: the whole index, or ``sample`` fetched by random id (a million
-    records' index is too large to fetch for this)."""
-    if sample is None:
-        status, body = fetch(base, INDEX)
-        if status != 200:
-            raise RuntimeError(f"{INDEX} answered {status}")
-        records: list[dict[str, Any]] = json.loads(body)
-        return records
-    rng = random.Random(size)
-    out = []
-    for ident in rng.sample(range(1, size + 1), min(sample, size)):
-        status, body = fetch(base, f"{INDEX}/{ident}")
-        if status == 200:
-            out.append(json.loads(body))
-    return out
-
-
-def _sample_record(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """A record from the middle with a name, a due date and a completion date."""
-    for record in records[len(records) // 2 :]:
-        if record["complete_by"] and record["completion_date"]:
-            return record
-    raise RuntimeError("no record with complete_by and completion_date in the second half")
-
-
-def build_scenarios(
-    base: str,
-    size: int,
-    kinds: Sequence[str],
-    modes: Sequence[str] = ("repeated", "distinct"),
-    sample: int | None = None,
-    floors: bool = True,
-) -> list[Scenario]:
-    """The scenario targets over this server's data, with rows and bytes of the mock's answer;
-    filtered kinds once per mode in ``modes``."""
-    records = _records(base, size, sample)
-    record = _sample_record(records)
-    start = date.fromisoformat(record["completion_date"])
-    targets = {
-        "show": f"{INDEX}/{record['id']}",
-        "full": INDEX,
-        "eq": f"{INDEX}?complete_by_eq={record['complete_by']}",
-        "cont": f"{INDEX}?full_name_cont={quote_plus(record['full_name'].lower())}",
-        "range": (
-            f"{INDEX}?completion_date_gteq={start.isoformat()}"
-            f"&completion_date_lteq={(start + timedelta(days=6)).isoformat()}"
-        ),
-    }
-    scenarios = []
-    for kind in kinds:
-        if kind not in FILTERED:
-            status, body = fetch(base, targets[kind])
-            if status != 200:
-                raise RuntimeError(f"{targets[kind]} answered {status}: {body[:200]!r}")
-            rows = 1 if kind == "show" else len(json.loads(body))
-            scenarios.append(Scenario(kind, size, targets[kind], rows, len(body), targets=[targets[kind]]))
-            continue
-        for mode in modes:
-            sent = (
-                [targets[kind]]
-                if mode == "repeated"
-                else distinct_targets(kind, records, DISTINCT, random.Random(size), floors)
-            )
-            bodies = [fetch(base, t) for t in sent[:CEILING_BODIES]]
-            if any(status != 200 for status, _ in bodies):
-                raise RuntimeError(f"a {kind} target did not answer 200: {sent[:3]}")
-            rows = round(statistics.mean(len(json.loads(b)) for _, b in bodies))
-            size_bytes = round(statistics.mean(len(b) for _, b in bodies))
-            scenarios.append(Scenario(kind, size, sent[0], rows, size_bytes, mode, sent))
-    return scenarios
-
-
-def record_bodies(base: str, scenarios: Sequence[Scenario], directory: Path) -> None:
-    """What the ceiling answers: the mock's body for each target, or for a distinct scenario's
-    many targets CEILING_BODIES of its answers in turn (fetched while building, so cached)."""
-    bodies: dict[str, bytes] = {}
-    for scenario in scenarios:
-        sample = [fetch(base, t)[1] for t in scenario.targets[:CEILING_BODIES]]
-        for n, target in enumerate(scenario.targets):
-            bodies[target] = sample[n % len(sample)]
-    write_bodies(directory, bodies)
 
 
 # --- phases ------------------------------------------------------------------------------------
