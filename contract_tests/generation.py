@@ -18,7 +18,7 @@ from typing import Any
 
 from .checks import ContractViolationError, schemas_dir
 from .client import Client, Query, Response
-from .oracle import Rules
+from .oracle import Rules, pg_lower
 
 AUTO = "auto"
 STACKS_FILE = "stacks.json"
@@ -39,6 +39,7 @@ class Generation:
         """What the oracle and the checks assert on this generation."""
         return Rules(
             strip=not self.has("no_strip"),
+            i_cont=not self.has("i_cont_ignored"),
             underscore_wildcard=self.has("underscore_wildcard"),
             overflow_500=self.has("casted_overflow_500"),
             invalid_utf8_500=self.has("invalid_utf8_500"),
@@ -100,6 +101,14 @@ def _count(response: Response) -> int | None:
     return len(body) if isinstance(body, list) else None
 
 
+def _by_count(quirk: str, response: Response, old: int, modern: int, what: str) -> Observation:
+    """The quirk present when the answer selects the ``old`` number of rows, absent when the
+    ``modern`` one, unknown when the data cannot tell them apart or the answer is neither."""
+    seen = _count(response)
+    present = None if old == modern else True if seen == old else False if seen == modern else None
+    return Observation(quirk, present, f"{what}: {seen} rows ({old} if old, {modern} if modern)", (response,))
+
+
 def _status(quirk: str, response: Response, old: int, modern: int, what: str) -> Observation:
     present = True if response.status == old else False if response.status == modern else None
     return Observation(quirk, present, f"{what}: {response.status}", (response,))
@@ -124,38 +133,19 @@ def observe(client: Client, index: Response, records: list[dict[str, Any]]) -> l
     total = _count(index) or 0
     names = [r["full_name"] for r in records if isinstance(r.get("full_name"), str)]
     wild = client.index(Query.of(("full_name_cont", "_")))
-    seen = _count(wild)
-    known = seen is not None and any("_" not in n for n in names)
-    out.append(
-        Observation(
-            "underscore_wildcard",
-            (seen == total) if known else None,
-            f"full_name_cont=_: {seen} of {total} rows",
-            (wild,),
-        )
-    )
+    # ILIKE '%_%' as a wildcard is any name of one character or more; escaped, a literal `_`
+    anything, literal = sum(n != "" for n in names), sum("_" in n for n in names)
+    out.append(_by_count("underscore_wildcard", wild, anything, literal, "full_name_cont=_"))
     word = next((n[:4] for n in names if len(n) >= 4 and n[:4].isalnum()), None)
     if word is not None:
         padded = client.index(Query.of(("full_name_cont", "\t" + word)))
-        seen = _count(padded)
-        out.append(
-            Observation(
-                "no_strip",
-                None if seen is None else seen == 0,
-                f"full_name_cont=%09{word}: {seen} rows",
-                (padded,),
-            )
-        )
+        low = pg_lower(word)
+        unstripped = sum("\t" + low in pg_lower(n) for n in names)
+        stripped = sum(low in pg_lower(n) for n in names)
+        out.append(_by_count("no_strip", padded, unstripped, stripped, f"full_name_cont=%09{word}"))
     i_cont = client.index(Query.of(("full_name_i_cont", "zzqqnomatch")))
-    seen = _count(i_cont)
-    out.append(
-        Observation(
-            "i_cont_ignored",
-            True if total and seen == total else False if seen == 0 else None,
-            f"full_name_i_cont=zzqqnomatch: {seen} of {total} rows",
-            (i_cont,),
-        )
-    )
+    matching = sum("zzqqnomatch" in pg_lower(n) for n in names)
+    out.append(_by_count("i_cont_ignored", i_cont, total, matching, "full_name_i_cont=zzqqnomatch"))
     missing = client.show("0")
     try:
         body = missing.json()
