@@ -13,30 +13,17 @@ import pytest
 from . import generation as generations
 from .checks import ContractViolationError, Dataset, check_rails_error, check_result
 from .client import Client, Query
-from .generation import Generation, Observation
+from .fingerprint import PROBES, Observation
+from .generation import Generation
 from .oracle import INT4, Expectation, condition, expect, pg_lower
 
-OBSERVED = (
-    "md5_etag",
-    "fewer_security_headers",
-    "no_vary_accept",
-    "underscore_wildcard",
-    "no_strip",
-    "i_cont_ignored",
-    "string_error_status",
-    "strict_token_scheme",
-    "unauthorized_as_format",
-    "bad_accept_ignored",
-    "casted_overflow_500",
-    "invalid_utf8_500",
-    "nul_truncates",
-)
+OBSERVED = tuple(p.quirk for p in PROBES)  # one test per quirk the fingerprint observes
 
 
 @pytest.fixture(scope="module")
 def observations(client: Client, dataset: Dataset) -> dict[str, Observation]:
     """The fingerprint's observations (answered from the client's cache after an auto run)."""
-    return {o.quirk: o for o in generations.observe(client, dataset.response, dataset.records)}
+    return {o.quirk: o for o in generations.observe(client, dataset.response)}
 
 
 @pytest.mark.parametrize("quirk", OBSERVED)

@@ -151,14 +151,57 @@ def record(draw: st.DrawFn, ident: int, account: str | None) -> dict[str, Any]:
 
 
 VIEWS = ("many", "one", "none")  # how many records the suite's token sees
+NULLABLE = (
+    "cert_expiry",
+    "completion_date",
+    "complete_by",
+    "course_name",
+    "assignee_login_username",
+    "last_attempt",
+)
+TIES = (("Adèle Zoë", "ADELE ZOE"), ("Émile O'Brien", "emile o'brien"), ("Zoë Thibodeau", "Zoe thibodeau"))
+
+
+@st.composite
+def traps(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Field overrides every generated set carries on the records its token sees, so that even
+    Hypothesis' simplest example is adversarial: one per trap."""
+    pad = st.sampled_from(PADDING)
+    names = st.sampled_from([n for n in BASE_NAMES if n.strip()])
+    tie = draw(st.sampled_from(TIES))
+    edge = st.sampled_from(EDGE_DATES).map(dt.date.isoformat)
+    return [
+        {"full_name": draw(pad) + draw(names), "course_code": draw(pad) + draw(st.sampled_from(BASE_CODES))},
+        {
+            "full_name": draw(names) + draw(pad),
+            "course_name": draw(pad) + draw(st.sampled_from(COURSE_NAMES)),
+        },
+        {"full_name": "", "course_code": "", "status": "", "course_name": "", "assignee_login_username": ""},
+        dict.fromkeys(NULLABLE),
+        {
+            "score": INT4[0],
+            "percent_complete": INT4[1],
+            "failed_attempts": draw(st.sampled_from(EXTREME_INTS)),
+        },
+        {
+            "cert_expiry": "9999-12-31",
+            "completion_date": "0001-01-01",
+            "complete_by": draw(edge),
+            "last_attempt": draw(edge),
+        },
+        {"full_name": tie[0]},
+        {"full_name": tie[1]},
+    ]
 
 
 @st.composite
 def fixture_sets(draw: st.DrawFn, view: str | None = None, max_records: int = 30) -> FixtureSet:
     """A whole fixture set and the account the suite reads it through: one with ``view`` records
-    visible ("many", "one" or "none"; drawn when None)."""
+    visible ("many", "one" or "none"; drawn when None). The visible records carry every trap
+    (``traps``); the one record of "one" carries the padded name, int4 extremes and calendar edges."""
     view = view or draw(st.sampled_from(VIEWS))
-    size = draw(st.integers(2, max_records))
+    overrides = draw(traps())
+    size = draw(st.integers(len(overrides) + 2, max_records))
     ids = draw(
         st.lists(
             st.one_of(st.integers(1, 3 * max_records), st.sampled_from((1, 2, 3, INT4[1]))),
@@ -169,17 +212,13 @@ def fixture_sets(draw: st.DrawFn, view: str | None = None, max_records: int = 30
     )
     accounts = draw(st.lists(st.sampled_from((None, *ACCOUNTS)), min_size=size, max_size=size))
     records = [draw(record(i, a)) for i, a in zip(ids, accounts, strict=True)]
-    duplicates = draw(st.lists(st.sampled_from(records), max_size=3))
+    seen_by = {"many": draw(st.sampled_from((None, *ACCOUNTS))), "one": "solo", "none": "nobody"}[view]
+    if view == "many":
+        for target, change in zip(records, overrides, strict=False):
+            target.update(change, account=seen_by)
+    elif view == "one":
+        records[0].update(overrides[0], **overrides[4], **overrides[5], account="solo")
+    duplicates = draw(st.lists(st.sampled_from(records), min_size=1, max_size=3))
     free = (i for i in range(3 * max_records + 1, 4 * max_records + 10) if i not in ids)
-    records += [{**copy, "id": next(free)} for copy in duplicates]  # the same record twice
-    if view == "none":
-        return FixtureSet(tuple(records), "nobody")  # an account that holds no record
-    if view == "one":
-        alone = draw(st.sampled_from(records))
-        alone["account"] = "solo"
-        return FixtureSet(tuple(records), "solo")
-    held = [r.get("account") for r in records]
-    busiest = max((None, *ACCOUNTS), key=held.count)
-    if held.count(busiest) < 2:  # make sure "many" is at least two
-        records[0]["account"], records[1]["account"] = busiest, busiest
-    return FixtureSet(tuple(records), busiest)
+    duplicates = [{**copy, "id": next(free)} for copy in duplicates if copy.get("account") != "solo"]
+    return FixtureSet(tuple(records + duplicates), seen_by)  # the same record twice
