@@ -27,6 +27,7 @@ from mockserver.engine.auth import token_header
 from mockserver.errors import FixtureError, UsageError
 from mockserver.network import is_loopback
 from mockserver.resources import default_fixtures_path
+from mockserver.revisions import DEFAULT_REVISION, REVISIONS
 from mockserver.server import serving
 from mockserver.server.app import create_app
 from mockserver.server.limits import low_limit_notice, raise_open_file_limit
@@ -38,6 +39,7 @@ from mockserver.settings import (
     LOG_FORMATS,
     Settings,
     build_settings,
+    parse_api_revision,
     parse_stack,
     parse_token,
 )
@@ -184,6 +186,13 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         help=f"the Rails/Ransack generation to emulate (default {DEFAULT_STACK.name}; "
         "env MOCKSERVER_STACK); 'list' prints them",
     )
+    p.add_argument(
+        "--api-revision",
+        metavar="YYYY-MM",
+        help=f"the revision of the vendor's doc to serve (default {DEFAULT_REVISION.name}: XML, unassign, "
+        "the course player; 2015-02: JSON index and show only; env MOCKSERVER_API_REVISION); "
+        "'list' prints them",
+    )
     p.set_defaults(run=cmd_serve)
 
 
@@ -260,6 +269,8 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
     )
     print(f"mockserver: serving {len(store)} train sessions from {source}", file=out)
     print(f"mockserver: listening on {base}  (Ctrl-C to stop)", file=out)
+    if settings.api_revision != DEFAULT_REVISION.name:
+        print(f"mockserver: serving the {settings.api_revision} revision of the API doc", file=out)
     if settings.stack != DEFAULT_STACK:
         stack = settings.stack
         print(f"mockserver: emulating {stack.name} (Rails {stack.rails}, Ransack {stack.ransack})", file=out)
@@ -351,9 +362,19 @@ def _print_stacks(out: TextIO) -> None:
         print(f"{s.name:<{width}}  {versions}" + (f"  ({s.note})" if s.note else ""), file=out)
 
 
+def _print_revisions(out: TextIO) -> None:
+    """``serve --api-revision list``: one line per revision of the vendor's doc, the default first."""
+    for r in REVISIONS:
+        served = ", ".join(sorted(r.features)) or "json only"
+        print(f"{r.name}  {served}  (doc {r.commits}; {r.note})", file=out)
+
+
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.stack is not None and args.stack.strip() == "list":
         _print_stacks(out)
+        return 0
+    if args.api_revision is not None and args.api_revision.strip() == "list":
+        _print_revisions(out)
         return 0
     tokens = dict(args.tokens) if args.tokens else None
     settings = build_settings(
@@ -379,6 +400,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "stack": parse_stack(args.stack) if args.stack is not None else None,
             "memo_mb": args.memo_mb,
             "log_format": args.log_format,
+            "api_revision": parse_api_revision(args.api_revision) if args.api_revision is not None else None,
         }
     )
     _refuse_unsupported(settings)

@@ -16,6 +16,8 @@ Fixtures, after pytest-httpserver's design:
 Every server the fixtures start emulates the stack generation named by ``--mockserver-stack``
 (or the ini option ``mockserver_stack``; default the measured Rails 6.1/Ransack 4.1 stack);
 ``train_sessions_api_factory(stack="rails4.2-ransack1.7")`` starts one of another generation.
+Likewise ``--mockserver-api-revision`` / ``mockserver_api_revision`` /
+``train_sessions_api_factory(api_revision="2015-02")`` choose the revision of the vendor's doc.
 
 The server runs in a background thread with its own event loop, in the test's process, rather
 than in a subprocess driven through the control API: start-up takes milliseconds instead of an
@@ -119,6 +121,9 @@ class _ServerThread:
             self._app, access_log=None, handler_cancellation=False, shutdown_timeout=1.0
         )
         await self._runner.setup()
+        from mockserver.server.rawtarget import install_raw_targets
+
+        install_raw_targets(self._runner)  # curl's raw UTF-8 queries, as Puma takes them
         await web.SockSite(self._runner, self._sock).start()
 
     def call(self, function: Callable[[], T]) -> T:
@@ -225,6 +230,37 @@ class TrainSessionsAPI:
         records = load_records(path)
         self._server.call(lambda: self._server.state.replace_records(records))
 
+    # --- the course player's test aid (the mock's own; see docs/mock/unassign-and-player.md) ----
+
+    def player_url(self, login_id: int, course_code: str) -> str:
+        """The course player's URL for ``login_id`` and ``course_code``, with this mock's token."""
+        from urllib.parse import quote, urlencode
+
+        query = "" if self.token is None else "?" + urlencode({"token": self.token})
+        return f"{self.url}/api/train_sessions/{login_id}/{quote(course_code, safe='')}{query}"
+
+    def progress(self, session_id: int, percent: int, hours: float = 0.1) -> dict[str, Any]:
+        """Advance session ``session_id`` to ``percent`` (1-99) In Progress; returns the record."""
+        return self._advance(session_id, "progress", {"percent": percent, "hours": hours})
+
+    def fail_quiz(self, session_id: int, score: int, hours: float = 0.1) -> dict[str, Any]:
+        """Fail the final quiz with ``score`` (below the pass mark): Failed, one more failed attempt."""
+        return self._advance(session_id, "fail_quiz", {"score": score, "hours": hours})
+
+    def complete(self, session_id: int, score: int, hours: float = 0.1) -> dict[str, Any]:
+        """Complete with ``score`` (at or above the pass mark): Completed today, certificate issued."""
+        return self._advance(session_id, "complete", {"score": score, "hours": hours})
+
+    def _advance(self, session_id: int, action: str, values: dict[str, Any]) -> dict[str, Any]:
+        import datetime
+
+        from mockserver.server.player import session_action
+
+        state = self._server.state
+        return self._server.call(
+            lambda: session_action(state, str(session_id), action, values, datetime.date.today())
+        )
+
     def reset(self) -> None:
         """Back to the data the server started with; empties the journal, removes faults."""
         self._added = itertools.count()
@@ -318,16 +354,20 @@ def start_train_sessions_api(
     strict: bool = False,
     journal_size: int = 10_000,
     stack: str | Stack | None = None,
+    api_revision: str | None = None,
 ) -> TrainSessionsAPI:
     """Start a mock on a free loopback port; stop it with ``.stop()``.
 
     Data: ``records``, else the ``fixtures`` file, else the packaged dataset that ``mockserver
     serve`` uses. ``tokens`` maps token -> account (default: one random token for the default
     account); ``.token`` is the first one. ``stack`` is a generation's name (``mockserver
-    serve --stack list``) or a ``Stack``; default the measured one.
+    serve --stack list``) or a ``Stack``; default the measured one. ``api_revision`` is the
+    revision of the vendor's doc served (``mockserver serve --api-revision list``; default
+    ``2015-08``, with XML answers; ``2015-02`` answers JSON whatever the format).
     """
     from mockserver.dataset import load_records, validate_records
     from mockserver.resources import default_fixtures_path
+    from mockserver.revisions import DEFAULT_REVISION, revision_named
     from mockserver.server.app import create_app
     from mockserver.server.state import ServerState
     from mockserver.server.store import Store
@@ -335,6 +375,7 @@ def start_train_sessions_api(
     from mockserver.stacks import DEFAULT_STACK, Stack, stack_named
 
     served = stack if isinstance(stack, Stack) else stack_named(stack) if stack else DEFAULT_STACK
+    revision = revision_named(api_revision) if api_revision else DEFAULT_REVISION
     if records is not None:
         data = validate_records([dict(r) for r in records], "start_train_sessions_api(records=)")
     else:
@@ -348,6 +389,7 @@ def start_train_sessions_api(
         strict=strict,
         access_log=False,
         stack=served,
+        api_revision=revision.name,
     )
     store = Store(data)
     state = ServerState(store, journal_size=journal_size)
@@ -359,14 +401,22 @@ def start_train_sessions_api(
 
 _STACK_OPTION = "--mockserver-stack"
 _STACK_INI = "mockserver_stack"
+_REVISION_OPTION = "--mockserver-api-revision"
+_REVISION_INI = "mockserver_api_revision"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockserver", "train-sessions API mock")
     help_text = "the Rails/Ransack generation the mock fixtures emulate (mockserver serve --stack list)"
-    parser.getgroup("mockserver", "train-sessions API mock").addoption(
+    group.addoption(
         _STACK_OPTION, default=None, metavar="NAME", help=f"{help_text}; overrides the ini option"
     )
     parser.addini(_STACK_INI, help_text, default="")
+    help_text = "the API doc revision the mock fixtures serve (mockserver serve --api-revision list)"
+    group.addoption(
+        _REVISION_OPTION, default=None, metavar="YYYY-MM", help=f"{help_text}; overrides the ini option"
+    )
+    parser.addini(_REVISION_INI, help_text, default="")
 
 
 def _configured_stack(config: pytest.Config) -> str | None:
@@ -383,14 +433,30 @@ def _configured_stack(config: pytest.Config) -> str | None:
     return str(name)
 
 
+def _configured_revision(config: pytest.Config) -> str | None:
+    """The API revision named on the command line, else in the ini file (None: the default)."""
+    name = config.getoption(_REVISION_OPTION) or config.getini(_REVISION_INI)
+    if not name:
+        return None
+    from mockserver.revisions import revision_named
+
+    try:
+        revision_named(name)
+    except KeyError as exc:
+        raise pytest.UsageError(f"{_REVISION_OPTION}/{_REVISION_INI}: {exc.args[0]}") from None
+    return str(name)
+
+
 @pytest.fixture(scope="session")
 def train_sessions_api_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., TrainSessionsAPI]]:
     """Start mocks with ``start_train_sessions_api``'s options; all stop after the session."""
     started: list[TrainSessionsAPI] = []
     default_stack = _configured_stack(pytestconfig)
+    default_revision = _configured_revision(pytestconfig)
 
     def start(**options: Any) -> TrainSessionsAPI:
         options.setdefault("stack", default_stack)
+        options.setdefault("api_revision", default_revision)
         api = start_train_sessions_api(**options)
         started.append(api)
         return api
@@ -411,7 +477,9 @@ def train_sessions_api_session(
 @pytest.fixture(scope="module")
 def train_sessions_api_module(pytestconfig: pytest.Config) -> Iterator[TrainSessionsAPI]:
     """A mock of this module's own, stopped after the module; never reset automatically."""
-    api = start_train_sessions_api(stack=_configured_stack(pytestconfig))
+    api = start_train_sessions_api(
+        stack=_configured_stack(pytestconfig), api_revision=_configured_revision(pytestconfig)
+    )
     yield api
     api.stop()
 

@@ -12,6 +12,7 @@ the ``X-Mockserver-Admin-Token`` header. Every answer, errors included, is JSON.
 
 from __future__ import annotations
 
+import datetime
 import hmac
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -28,6 +29,7 @@ from mockserver.network import is_loopback
 from mockserver.openapi import FAULT_MAX_DELAY_MS, build_control_openapi
 from mockserver.server.faults import FaultRule
 from mockserver.server.keys import SETTINGS, STATE
+from mockserver.server.player import PLAYER_SCRIPT, session_action
 from mockserver.server.rendering import json_response
 from mockserver.server.state import ADMIN_TOKEN_HEADER, ServerState
 from mockserver.settings import Settings
@@ -292,6 +294,27 @@ async def delete_faults(request: web.Request, state: ServerState) -> web.Respons
     return _json({"faults": [r.to_json() for r in state.faults.rules]})
 
 
+async def post_session_action(request: web.Request, state: ServerState) -> web.Response:
+    """The course player's test aid: advance one session (``progress.py``), answer the record."""
+    _single_worker(request.app[SETTINGS])
+    data = await _body(request)
+    try:
+        record = session_action(
+            state, request.match_info["id"], request.match_info["action"], data, datetime.date.today()
+        )
+    except KeyError as exc:
+        raise ControlError(404, str(exc.args[0])) from None
+    except ValueError as exc:
+        raise ControlError(422, str(exc)) from None
+    return _json(record)
+
+
+async def get_player_script(request: web.Request, state: ServerState) -> web.Response:
+    """The script of the player's test aid (served here so the page's policy allows only 'self')."""
+    headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+    return web.Response(body=PLAYER_SCRIPT, content_type="text/javascript", headers=headers)
+
+
 _DOCUMENT: dict[str, Any] = {}
 
 
@@ -309,6 +332,8 @@ ENDPOINTS: dict[str, dict[str, ControlHandler]] = {
     "requests": {"GET": get_requests, "DELETE": delete_requests},
     "faults": {"GET": get_faults, "POST": post_faults, "DELETE": delete_faults},
     "openapi.json": {"GET": get_openapi},
+    "sessions/{id}/{action}": {"POST": post_session_action},
+    "player.js": {"GET": get_player_script},
 }
 """Every control endpoint: name under the prefix -> method -> handler."""
 

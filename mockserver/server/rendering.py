@@ -30,6 +30,7 @@ from mockserver.stacks import DEFAULT_STACK, Quirk, Stack, portability
 __all__ = [
     "JSON_TYPE",
     "PORTABILITY_HEADER",
+    "XML_TYPE",
     "PublicPages",
     "decorate",
     "denied_response",
@@ -42,9 +43,11 @@ __all__ = [
 ]
 
 JSON_TYPE = "application/json; charset=utf-8"  # a rendered answer (ActionDispatch::Response)
+XML_TYPE = "application/xml; charset=utf-8"  # render xml: (the 2015-08 revision's XML answers)
 ERROR_CHARSET = "UTF-8"  # PublicExceptions writes the charset in upper case (measured)
 ERROR_HEADER = "X-Mockserver-Error"
 PORTABILITY_HEADER = "X-Mockserver-Portability"  # generations that would answer otherwise, and how
+VARY_DECIDED = web.ResponseKey("vary_decided", bool)  # the handler set Vary (or none) itself
 CACHE_CONTROL = "max-age=0, private, must-revalidate"  # Rack::ETag, for a 200 with a digest
 NO_CACHE = "no-cache"  # Rack::ETag as Rails configures it, for any other rendered answer
 SECURITY_HEADERS: Mapping[str, str] = {  # action_dispatch.default_headers, Rails 5.2-6.1
@@ -153,21 +156,24 @@ def etag_of(body: bytes, stack: Stack = DEFAULT_STACK) -> str:
     return f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
-def rendered_headers(body: bytes, stack: Stack = DEFAULT_STACK, etag: str | None = None) -> dict[str, str]:
+def rendered_headers(
+    body: bytes, stack: Stack = DEFAULT_STACK, etag: str | None = None, content_type: str = JSON_TYPE
+) -> dict[str, str]:
     """The headers of a rendered 200 that depend only on its body: built once per remembered
     answer (the memo keeps them), so a repeated request pays for none of them. ``etag``: one
     the caller already knows for this body."""
     return {
-        "Content-Type": JSON_TYPE,
+        "Content-Type": content_type,
         "ETag": etag if etag is not None else etag_of(body, stack),
         "Cache-Control": CACHE_CONTROL,
         **_security_headers(stack),
     }
 
 
-def _format_param(raw_path: bytes, raw_query: bytes) -> tuple[str | None, bool, bool]:
+def _format_param(raw_path: bytes, raw_query: bytes, method: str = "GET") -> tuple[str | None, bool, bool]:
     """``params[:format]`` (path suffix over ``?format=``), whether the params are readable,
-    and whether reading them hits Rack's limits (the failsafe)."""
+    and whether reading them hits Rack's limits (the failsafe). A path no route matches for
+    ``method`` has no path parameters: only ``?format=`` counts."""
     try:
         found = routing.route(raw_path)
         params = rack.parse_query_cached(raw_query)
@@ -175,29 +181,57 @@ def _format_param(raw_path: bytes, raw_query: bytes) -> tuple[str | None, bool, 
         return None, False, True
     except RailsError:
         return None, False, False
-    if found.format is not None:
+    if found.format is not None and found.allows(method):
         return found.format, True, False
     value = params.get("format")
     return (value if isinstance(value, str) or value is None else repr(value)), True, False
 
 
-def negotiation(request: web.Request) -> mime.Negotiation:
-    """What Rails' ``request.formats`` decides for this request."""
+def _accept(request: web.Request) -> str | None:
     headers = request.headers
     accept = headers.get("Accept")
     if accept is not None and len(headers.getall("Accept")) > 1:
         accept = ", ".join(headers.getall("Accept"))  # Rack joins repeated headers
-    return _negotiate(request.raw_path, accept, headers.get("X-Requested-With"))
+    return accept
+
+
+def negotiation(request: web.Request) -> mime.Negotiation:
+    """What Rails' ``request.formats`` decides for this request."""
+    return _negotiate(
+        request.raw_path, _accept(request), request.headers.get("X-Requested-With"), request.method
+    )
+
+
+def route_negotiation(
+    request: web.Request, path_format: str | None, params_readable: bool = True
+) -> mime.Negotiation:
+    """``request.formats`` for a request a route other than index/show matched (unassign): its
+    ``:format`` is ``path_format``, else ``?format=``; ``params_readable`` False: the body could
+    not be parsed, so ``params[:format]`` cannot be read and Accept decides."""
+    path, _, query = request.raw_path.partition("#")[0].partition("?")
+    fmt: str | None = None
+    if params_readable:
+        value = (
+            path_format
+            if path_format is not None
+            else rack.parse_query_cached(query.encode("utf-8", "surrogateescape")).get("format")
+        )
+        fmt = value if isinstance(value, str) or value is None else repr(value)
+    return mime.negotiate(
+        fmt, params_readable, _accept(request), path, request.headers.get("X-Requested-With")
+    )
 
 
 @functools.lru_cache(maxsize=4096)
-def _negotiate(raw_path: str, accept: str | None, requested_with: str | None) -> mime.Negotiation:
+def _negotiate(
+    raw_path: str, accept: str | None, requested_with: str | None, method: str = "GET"
+) -> mime.Negotiation:
     """``negotiation`` on the raw target and the two headers it reads: memoised, as the hot
     path asks twice per request (the 406 check, then ``Vary``)."""
     target = raw_path.encode("utf-8", "surrogateescape")
     path, _, query = target.partition(b"?")
     path, query = path.partition(b"#")[0], query.partition(b"#")[0]
-    fmt, readable, _ = _format_param(path, query)
+    fmt, readable, _ = _format_param(path, query, method)
     return mime.negotiate(fmt, readable, accept, path.decode("latin-1"), requested_with)
 
 
@@ -220,6 +254,7 @@ def error_response(
     request: web.Request | None = None,
     pages: PublicPages | None = None,
     stack: Stack = DEFAULT_STACK,
+    negotiated: mime.Negotiation | None = None,
 ) -> web.Response:
     """The body Rails renders for ``error`` in the request's format; JSON without a request.
 
@@ -228,7 +263,7 @@ def error_response(
     as the string it took from the path. With a request, the generations that would answer
     otherwise (``error.touched``, and the status string) are named in ``X-Mockserver-Portability``.
     """
-    response = _error_response(error, request, pages, stack)
+    response = _error_response(error, request, pages, stack, negotiated)
     if request is not None:
         touched = error.touched
         if response.content_type in ("application/json", "application/xml", "application/x-yaml"):
@@ -239,7 +274,11 @@ def error_response(
 
 
 def _error_response(
-    error: RailsError, request: web.Request | None, pages: PublicPages | None, stack: Stack
+    error: RailsError,
+    request: web.Request | None,
+    pages: PublicPages | None,
+    stack: Stack,
+    negotiated: mime.Negotiation | None = None,
 ) -> web.Response:
     headers: dict[str, str] = {}
     if error.detail:
@@ -248,7 +287,10 @@ def _error_response(
     if isinstance(error, QueryLimitError):
         headers["Content-Type"] = "text/plain"
         return web.Response(status=500, body=FAILSAFE_BODY, headers=headers)
-    fmt = "json" if request is None else negotiation(request).format
+    if negotiated is not None:
+        fmt = negotiated.format
+    else:
+        fmt = "json" if request is None else negotiation(request).format
     shown: int | str = str(status) if stack.has(Quirk.STRING_ERROR_STATUS) else status
     if fmt == "json":
         data: dict[str, object] = {"status": shown, "error": phrase}
@@ -296,7 +338,11 @@ def decorate(
     into a bodiless 304.
     """
     status = response.status
-    if (status == 200 or status == 401) and not stack.has(Quirk.NO_VARY_ACCEPT):  # rails@5745a3c0928
+    if (
+        (status == 200 or status == 401)
+        and not stack.has(Quirk.NO_VARY_ACCEPT)  # rails@5745a3c0928
+        and VARY_DECIDED not in response
+    ):
         vary = negotiation(request).vary
         if vary is not None:
             response.headers["Vary"] = vary

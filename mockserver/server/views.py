@@ -16,11 +16,14 @@ from mockserver.engine.exposure import touched_error
 from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query
 from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError, RailsError
+from mockserver.revisions import Feature, Revision
 from mockserver.server import pagination
 from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
+from mockserver.server.player import player_page
 from mockserver.server.rendering import (
     ERROR_HEADER,
     PORTABILITY_HEADER,
+    XML_TYPE,
     denied_response,
     etag_of,
     header_safe,
@@ -28,6 +31,7 @@ from mockserver.server.rendering import (
     rendered_headers,
 )
 from mockserver.server.store import Partition
+from mockserver.server.unassign import body_problem, unassign_action, unreadable_answer
 from mockserver.stacks import Quirk, Stack, portability
 
 IGNORED_HEADER = "X-Mockserver-Ignored"
@@ -63,19 +67,27 @@ def denial_reason(authorization: str | None) -> str:
     return "unknown token: the server does not accept this token (see --token / MOCKSERVER_TOKENS)"
 
 
-def _partition(request: web.Request, stack: Stack) -> tuple[Partition | web.Response, bool]:
-    """The records the caller's token may see, or Rails' 401 answer; and whether the header
-    is one Rails 4.2 would refuse (STRICT_TOKEN_SCHEME)."""
-    store = request.app[STATE].store  # read per request: the control API may replace it
+def _account(request: web.Request, stack: Stack) -> tuple[str | None, web.Response | None, bool]:
+    """The caller's account, or Rails' 401 answer; and whether the header is one Rails 4.2
+    would refuse (STRICT_TOKEN_SCHEME)."""
     if not request.app[SETTINGS].auth:
-        return store.partition(None), False
+        return None, None, False
     authorization = request.headers.get("Authorization")
     ok, account, touched = auth.account_and_touched(authorization, request.app[TOKENS], stack)
     if not ok:
         denied = denied_response(stack, negotiation(request).format)
         denied.headers[ERROR_HEADER] = denial_reason(authorization)
+        return None, denied, False
+    return account, None, touched
+
+
+def _partition(request: web.Request, stack: Stack) -> tuple[Partition | web.Response, bool]:
+    """The records the caller's token may see, or Rails' 401 answer; and whether the header
+    is one Rails 4.2 would refuse (STRICT_TOKEN_SCHEME)."""
+    account, denied, touched = _account(request, stack)
+    if denied is not None:
         return denied, False
-    return store.partition(account), touched
+    return request.app[STATE].store.partition(account), touched  # read per request: may be replaced
 
 
 async def dispatch(request: web.Request) -> web.StreamResponse:
@@ -86,6 +98,17 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     repeated request costs a dict lookup. Journal, faults and the per-request headers
     (``rendering.decorate``) still apply: they wrap this handler.
     """
+    if request.method == "POST" and request.app[SETTINGS].revision.has(Feature.UNASSIGN):
+        raw_path, raw_query = raw_target(request)
+        found = routing.unassign_route(raw_path)
+        if found is not None:
+            stack = request.app[SETTINGS].stack
+            return await unassign_action(request, found, raw_query, lambda: _account(request, stack)[:2])
+    if request.body_exists and request.method in ("GET", "HEAD"):
+        settings = request.app[SETTINGS]
+        problem = await body_problem(request, settings.revision.has(Feature.XML))
+        if problem is not None:
+            return _answer(request, settings.stack, settings.revision, problem)
     state = request.app[STATE]
     memo = state.memo
     key = memo.key(request.app[MEMO_CONTEXT], state.generation, request)
@@ -97,26 +120,40 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
             if ignored:
                 response[IGNORED] = ignored
             return response
-    response = _answer(request, request.app[SETTINGS].stack)
+    settings = request.app[SETTINGS]
+    response = _answer(request, settings.stack, settings.revision)
     if key is not None and response.status == 200 and isinstance(response.body, bytes):
         memo.put(key, response.body, response.headers, response.get(IGNORED, ()))
     return response
 
 
-def _answer(request: web.Request, stack: Stack) -> web.Response:
-    """Route, parse, authenticate and act, in the Rails stack's order."""
+def _answer(
+    request: web.Request, stack: Stack, revision: Revision, body_problem: BadRequestError | None = None
+) -> web.Response:
+    """Route, parse, authenticate and act, in the Rails stack's order, for the API ``revision``
+    (``body_problem``: the body's parameters cannot be parsed, a 400 once authenticated)."""
     raw_path, raw_query = raw_target(request)
     found = routing.route(raw_path)
-    if found.action is None or request.method not in ("GET", "HEAD"):
+    if found.action is None and revision.has(Feature.PLAYER):
+        player = routing.player_route(raw_path)
+        if player is not None and player.allows(request.method):
+            rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400
+            return player_page(request, player, raw_query)
+    if not found.allows(request.method):
         raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
     rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400 before auth
     _acceptable(request, stack)
     partition, scheme_touched = _partition(request, stack)
+    if body_problem is not None:
+        return unreadable_answer(
+            request, body_problem, partition if isinstance(partition, web.Response) else None
+        )
     if isinstance(partition, web.Response):
         return partition
     touched: frozenset[str] = frozenset({Quirk.STRICT_TOKEN_SCHEME}) if scheme_touched else frozenset()
+    xml = revision.has(Feature.XML) and negotiation(request).xml
     try:
-        return _act(request, stack, found, raw_query, partition, touched)
+        return _act(request, stack, found, raw_query, partition, touched, xml)
     except RailsError as error:
         error.touched |= touched  # a Bearer header makes any answer differ on Rails 4.2
         raise
@@ -129,8 +166,10 @@ def _act(
     raw_query: bytes,
     partition: Partition,
     touched: frozenset[str],
+    xml: bool = False,
 ) -> web.Response:
-    """The index or show action, for a caller already authenticated."""
+    """The index or show action, for a caller already authenticated; ``xml``: ``respond_to``
+    picked ``format.xml`` (``render xml:``, Rails' ``to_xml``)."""
     if found.action == "index":
         search = compile_query(raw_query, datetime.date.today(), stack)  # the server owns the clock
         touched |= search.touched
@@ -145,12 +184,18 @@ def _act(
             rows, page = pagination.paginate(rows, params, per_page)
             url = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
             page_headers = pagination.headers(page, url, raw_query)
-        body = partition.render(rows)
-        etag = None
-        if body is partition.full_body:  # the unfiltered index: its digest is kept with it
-            md5 = stack.has(Quirk.MD5_ETAG)
-            etag = partition.full_etags.get(md5) or partition.full_etags.setdefault(md5, etag_of(body, stack))
-        headers = rendered_headers(body, stack, etag) | page_headers
+        if xml:
+            body = partition.render_xml(rows)
+            headers = rendered_headers(body, stack, content_type=XML_TYPE) | page_headers
+        else:
+            body = partition.render(rows)
+            etag = None
+            if body is partition.full_body:  # the unfiltered index: its digest is kept with it
+                md5 = stack.has(Quirk.MD5_ETAG)
+                etag = partition.full_etags.get(md5) or partition.full_etags.setdefault(
+                    md5, etag_of(body, stack)
+                )
+            headers = rendered_headers(body, stack, etag) | page_headers
         if notices:
             headers[IGNORED_HEADER] = header_safe("; ".join(notices))
     else:
@@ -159,8 +204,12 @@ def _act(
         row = partition.by_id.get(ident) if ident is not None else None
         if row is None:
             raise NotFoundError(f"Couldn't find TrainSession with 'id'={found.id}")
-        body = partition.bytes_of[row[ID]]
-        headers = rendered_headers(body, stack)
+        if xml:
+            body = partition.record_xml(row)
+            headers = rendered_headers(body, stack, content_type=XML_TYPE)
+        else:
+            body = partition.bytes_of[row[ID]]
+            headers = rendered_headers(body, stack)
     if touched and (note := portability(frozenset(Quirk(q) for q in touched), stack)):
         headers[PORTABILITY_HEADER] = note
     response = web.Response(body=body, headers=headers)

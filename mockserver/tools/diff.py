@@ -44,6 +44,7 @@ from mockserver.model import FILTERS, FILTERS_BY_NAME, PUBLIC_FIELDS, Filter, Ki
 from mockserver.server.app import create_app
 from mockserver.server.store import Store
 from mockserver.settings import Settings, api_token_from_environment
+from mockserver.tools import bodies
 from mockserver.tools.upstream import (
     RETRY_STATUSES,
     TOKEN_VARIABLE,
@@ -360,7 +361,7 @@ class Answer:
 
 def _answer(status: int, body: bytes) -> Answer:
     try:
-        data = json.loads(body)
+        data = bodies.document(body)  # JSON, or an XML answer in its JSON form
     except ValueError:
         data = None
     ids = (
@@ -590,7 +591,7 @@ async def run_diff(
 
 def _rendered(body: bytes) -> Any:
     try:
-        data = json.loads(body)
+        data = bodies.document(body)
     except ValueError:
         return None
     return sorted(data, key=lambda r: r.get("id", 0)) if isinstance(data, list) else None

@@ -30,13 +30,14 @@ from mockserver.errors import UsageError
 from mockserver.model import PUBLIC_FIELDS
 from mockserver.schemas import iter_violations
 from mockserver.server.redaction import redact, redact_headers
+from mockserver.tools import bodies
 from mockserver.tools.upstream import Exchange, scrub
 
 __all__ = ["HarLog", "read_har", "records_from_har"]
 
 Record = dict[str, Any]
-INDEX = re.compile(r"/api/train_sessions(?:\.json)?/?\Z")
-SHOW = re.compile(r"/api/train_sessions/(\d+)(?:\.json)?\Z")
+INDEX = re.compile(r"/api/train_sessions(?:\.(?:json|xml))?/?\Z")
+SHOW = re.compile(r"/api/train_sessions/(\d+)(?:\.(?:json|xml))?\Z")
 
 
 def _pairs(headers: Mapping[str, str], token: str | None) -> list[dict[str, str]]:
@@ -167,11 +168,14 @@ def records_from_har(entries: list[dict[str, Any]]) -> tuple[list[Record], list[
         where = f"entry {number} (GET {url.path_qs})"
         body = _body(entry)
         try:
-            data = json.loads(body) if body is not None else None
+            data = bodies.document(body) if body is not None else None
         except ValueError:
             data = None
         if data is None:
-            problems.append(f"{where}: the body is missing or not JSON (save the HAR with content) [json]")
+            problems.append(
+                f"{where}: the body is missing or neither JSON nor Rails XML "
+                "(save the HAR with content) [json]"
+            )
             continue
         used += 1
         schema = "list" if index else "record"

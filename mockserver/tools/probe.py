@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from mockserver.errors import UsageError
 from mockserver.tools import fingerprint
+from mockserver.tools import revision as revisions
 from mockserver.tools.upstream import Answer, Upstream, UpstreamError, index_url, scrub
 
 AGREES, DIFFERS, UNKNOWN = "as Ransack", "DIFFERS", "inconclusive"
@@ -316,7 +317,7 @@ SURVEY_PROBES: tuple[SurveyProbe, ...] = (
 # Every GET probe may send, in order, one label each: the help's count comes from here, and
 # ``Prober.get`` refuses a label not listed, so the two cannot drift apart.
 SURVEY: tuple[str, ...] = ("unfiltered index", *(p.label for p in SURVEY_PROBES))
-PROBES: tuple[str, ...] = SURVEY + fingerprint.LABELS
+PROBES: tuple[str, ...] = SURVEY + fingerprint.LABELS + revisions.PROBES
 
 
 class Prober:
@@ -360,6 +361,7 @@ class Report:
     observations: list[fingerprint.Observation]
     ranking: list[fingerprint.Ranked]
     pagination: fingerprint.Pagination | None
+    revision: revisions.RevisionFinding | None = None  # the doc revision served (tools/revision.py)
 
 
 async def run_probes(prober: Prober, allow_errors: bool = False) -> Report:
@@ -380,7 +382,10 @@ async def run_probes(prober: Prober, allow_errors: bool = False) -> Report:
             survey.answers[probe.label] = answer
             findings += probe.judge(answer, survey)
     observations = await fingerprint.observe(prober.get, index, prober.token, allow_errors)
-    return Report(findings, observations, fingerprint.rank(observations), fingerprint.pagination_of(index))
+    code = next((r["course_code"] for r in survey.records if isinstance(r.get("course_code"), str)), "WHMIS")
+    revision = await revisions.detect(prober.get, quote(code, safe=""))
+    ranking = fingerprint.rank(observations)
+    return Report(findings, observations, ranking, fingerprint.pagination_of(index), revision)
 
 
 def render_table(findings: list[Finding]) -> str:
@@ -417,6 +422,7 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "findings": [asdict(f) for f in findings],
                     **fingerprint.as_json(report.observations, report.ranking),
                     "pagination": asdict(report.pagination) if report.pagination else None,
+                    "api_revision": report.revision.as_json() if report.revision else None,
                 },
                 indent=2,
                 ensure_ascii=False,
@@ -434,6 +440,8 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "(page=N selects a page; the survey above read only the first)",
             file=out,
         )
+        if report.revision is not None:
+            print(report.revision.render(), file=out)
         print(
             f"\nmockserver: {len(findings)} behaviours, {differs} differ from Ransack "
             f"({prober.sent} GET requests, {time.monotonic() - started:.1f}s)",

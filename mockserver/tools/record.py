@@ -27,6 +27,7 @@ from mockserver.generate import write_fixture
 from mockserver.model import PUBLIC_FIELDS
 from mockserver.schemas import iter_violations
 from mockserver.settings import api_token_from_environment
+from mockserver.tools import bodies
 from mockserver.tools.har import HarLog, read_har, records_from_har
 from mockserver.tools.upstream import (
     TOKEN_VARIABLE,
@@ -52,8 +53,9 @@ class Recording:
 
 
 def _json(answer: UpstreamAnswer, recording: Recording) -> Any:
+    """The body as data (JSON, or an XML answer in its JSON form), else a problem noted."""
     try:
-        return json.loads(answer.body)
+        return bodies.document(answer.body)
     except ValueError as exc:
         excerpt = answer.body[:80].decode("utf-8", "replace")
         recording.problems.append(

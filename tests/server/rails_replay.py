@@ -9,6 +9,7 @@ instead of agreeing with a request Rails answered 500 to.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import json
 from dataclasses import dataclass
@@ -88,6 +89,8 @@ def parse_answer(raw: bytes, method: str) -> dict[str, Any]:
         "www_authenticate": [v for k, v in headers if k.lower() == "www-authenticate"] or None,
         "canon": canonical(body),
         "body": body[:200],
+        "vary": named.get("vary"),
+        "etag": named.get("etag"),
     }
 
 
@@ -103,12 +106,17 @@ def differs(case: dict[str, Any], answer: dict[str, Any]) -> str | None:
         return f"body {answer['body']!r} != {rails['body'] or rails['ids']!r}"
     if rails["status"] == 401 and answer["www_authenticate"] != rails["www_authenticate"]:
         return "WWW-Authenticate differs"
+    for header in ("vary", "etag"):
+        if header in rails and answer[header] != rails[header]:
+            return f"{header} {answer[header]!r} != {rails[header]!r}"
     return None
 
 
-async def _replay(cases: list[dict[str, Any]], stack: Stack) -> Replayed:
-    settings = Settings(tokens=TOKENS, access_log=False, host="127.0.0.1", port=0, stack=stack)
-    store = Store(load_records(FIXTURES))
+async def _replay(cases: list[dict[str, Any]], stack: Stack, fixtures: Path, api_revision: str) -> Replayed:
+    settings = Settings(
+        tokens=TOKENS, access_log=False, host="127.0.0.1", port=0, stack=stack, api_revision=api_revision
+    )
+    store = Store(load_records(fixtures))
     state = ServerState(store, memo_bytes=settings.memo_mb << 20)
     runner = web.AppRunner(create_app(settings, store, state=state))
     await runner.setup()
@@ -134,6 +142,19 @@ async def _replay(cases: list[dict[str, Any]], stack: Stack) -> Replayed:
     return Replayed(answers, [f"{type(e).__name__}: {e}" for e in state.bugs])
 
 
-def replay(cases: list[dict[str, Any]], stack: Stack = DEFAULT_STACK) -> Replayed:
-    """Send every case to the mock serving ``FIXTURES`` as ``stack``, on a fresh connection each."""
-    return asyncio.run(_replay(cases, stack))
+def replay(
+    cases: list[dict[str, Any]],
+    stack: Stack = DEFAULT_STACK,
+    *,
+    fixtures: Path = FIXTURES,
+    api_revision: str = "2015-08",
+) -> Replayed:
+    """Send every case to the mock serving ``fixtures`` as ``stack`` and ``api_revision``, on a
+    fresh connection each."""
+    return asyncio.run(_replay(cases, stack, fixtures, api_revision))
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    """The cases of a gzipped JSON-lines file."""
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
