@@ -382,7 +382,8 @@ async def run_probes(prober: Prober, allow_errors: bool = False) -> Report:
             survey.answers[probe.label] = answer
             findings += probe.judge(answer, survey)
     observations = await fingerprint.observe(prober.get, index, prober.token, allow_errors)
-    code = next((r["course_code"] for r in survey.records if isinstance(r.get("course_code"), str)), "WHMIS")
+    codes = [r.get("course_code") for r in survey.records]  # one that is a path segment ("" is none)
+    code = next((c for c in codes if isinstance(c, str) and c not in ("", ".", "..")), "WHMIS")
     revision = await revisions.detect(prober.get, quote(code, safe=""))
     ranking = fingerprint.rank(observations)
     return Report(findings, observations, ranking, fingerprint.pagination_of(index), revision)
