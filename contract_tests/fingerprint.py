@@ -56,6 +56,7 @@ class Baseline:
     headers: Callable[[str], str | None]
     first_page: bytes  # the body the ETag is computed over
     records: Sequence[Any]
+    source: Any = None  # the answer itself, the evidence of the observations read from it
 
     @property
     def names(self) -> list[str]:
@@ -104,7 +105,8 @@ class Probe:
 
     def observe(self, answer: Answer | None, baseline: Baseline) -> Observation:
         present, evidence = self.judge(answer, baseline)
-        return Observation(self.quirk, present, evidence, (answer,) if answer is not None else ())
+        seen = answer if answer is not None else baseline.source
+        return Observation(self.quirk, present, evidence, (seen,) if seen is not None else ())
 
 
 def count(answer: Answer) -> int | None:

@@ -88,7 +88,8 @@ def baseline_of(index: Response) -> fingerprint.Baseline:
     except ValueError:
         body = []
     page = (index.pages[0] if index.pages else index).body
-    return fingerprint.Baseline(index.status, index.header, page, body if isinstance(body, list) else [])
+    records = body if isinstance(body, list) else []
+    return fingerprint.Baseline(index.status, index.header, page, records, index)
 
 
 def observe(client: Client, index: Response) -> list[Observation]:
