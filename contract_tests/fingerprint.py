@@ -69,7 +69,7 @@ class Baseline:
     @property
     def total(self) -> int:
         total = self.headers("Total") or ""
-        return int(total) if total.isdigit() else len(self.records)
+        return int(total) if total.isascii() and total.isdigit() else len(self.records)
 
     @property
     def complete(self) -> bool:
@@ -112,7 +112,7 @@ class Probe:
 def count(answer: Answer) -> int | None:
     """Rows selected: the ``Total`` header when paginated, else the JSON body's length."""
     total = answer.header("Total") or ""
-    if answer.status == 200 and total.isdigit():
+    if answer.status == 200 and total.isascii() and total.isdigit():
         return int(total)
     try:
         body = json.loads(answer.body) if answer.status == 200 else None

@@ -362,6 +362,19 @@ def test_control_document_allows_partial_records_and_bounds_faults() -> None:
     assert fault["delay_ms"]["maximum"] == 3_600_000
 
 
+def test_openapi_out_replaces_a_symlink(tmp_path: Path) -> None:
+    """Check that --out planted as a symlink is replaced by the document, its target untouched."""
+    from mockserver.cli import main
+
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    out = tmp_path / "openapi.json"
+    out.symlink_to(victim)
+    assert main(["openapi", "--out", str(out)]) == 0
+    assert victim.read_text() == "keep me" and not out.is_symlink()
+    assert json.loads(out.read_text())["openapi"].startswith("3.1")
+
+
 def test_xml_is_documented_in_the_2015_08_revision_only() -> None:
     """Check that the default document offers application/xml (the schemas' XML form) and the
     .xml paths, and the 2015-02 one neither."""

@@ -31,8 +31,8 @@ _CONTROL_ERRORS = {
         "Refused: the server listens on a non-loopback interface without "
         "--admin-token, or the X-Mockserver-Admin-Token header is missing "
         "or wrong; or (rule host, origin, content-type) the Host is no loopback name, "
-        "the Origin no loopback origin, or a change was sent without "
-        "Content-Type: application/json."
+        "the Origin no loopback origin (or Sec-Fetch-Site: cross-site without one), or a "
+        "change was sent without Content-Type: application/json."
     ),
 }
 _MUTATION_ERRORS = {
@@ -44,7 +44,8 @@ _MUTATION_ERRORS = {
 _BODY_ERRORS = {
     **_MUTATION_ERRORS,
     "400": _control_error("The body is not JSON."),
-    "413": _control_error("The body is too large."),
+    "408": _control_error("The body did not arrive within --header-timeout seconds."),
+    "413": _control_error("The body is larger than 16 MiB."),
 }
 
 
@@ -125,8 +126,9 @@ def _control_paths() -> dict[str, Any]:
     local = "#/components/schemas/"
     count = {"type": "object", "properties": {"records": {"type": "integer"}}, "required": ["records"]}
     invalid = _control_error(
-        "Invalid records: `problems` lists each one with the record's "
-        "index, id, field and what was expected. Nothing was changed."
+        "Invalid records: `problems` lists the first 100 with the record's index, id, field "
+        "and what was expected, `problem_count` how many were found (checking stops at "
+        "1,000). Nothing was changed."
     )
     conflict = _control_error(
         "Ids that clash (repeated in the body, or already served for POST): `problems` names "
@@ -253,7 +255,8 @@ def _control_schemas() -> dict[str, Any]:
                 "error": {"type": "string"},
                 "rule": {"enum": ["host", "origin", "content-type"]},
                 "message": {"type": "string"},
-                "problems": {"type": "array", "items": {}},
+                "problems": {"type": "array", "items": {}, "maxItems": 100},
+                "problem_count": {"type": "integer", "minimum": 0},
             },
             "required": ["status", "error", "message"],
         },

@@ -16,6 +16,7 @@ import functools
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -97,12 +98,46 @@ class PublicPages:
             return
         if not directory.is_dir():
             raise UsageError(f"--public-dir {directory}: not a directory")
-        for page in directory.glob("*.html"):
-            if page.stem.isdigit():
-                self.pages[int(page.stem)] = page.read_bytes()
+        problems: list[str] = []
+        for page in sorted(directory.glob("*.html")):
+            stem = page.name.removesuffix(".html")
+            if not (stem.isascii() and stem.isdigit()):  # '²'.isdigit() is True: not a status
+                continue
+            try:
+                self.pages[int(stem)] = _page_bytes(page)
+            except (OSError, ValueError) as exc:
+                problems.append(f"{page.name}: {exc.strerror if isinstance(exc, OSError) else exc}")
+        if problems:
+            raise UsageError(f"--public-dir {directory}: {'; '.join(problems[:10])}")
 
     def page(self, status: int) -> bytes:
         return self.pages.get(status, b"")
+
+
+MAX_PAGE = 1 << 20  # bytes of one --public-dir page: read once, kept, sent with every such error
+
+
+def _page_bytes(path: Path) -> bytes:
+    """A page's bytes: a regular file of at most ``MAX_PAGE`` bytes, else ``ValueError`` (a
+    directory would raise at read, a FIFO would block start-up: opened non-blocking, checked
+    on the descriptor so a swap after the check changes nothing)."""
+    status = os.stat(path)
+    if not stat.S_ISREG(status.st_mode):
+        raise ValueError(f"not a regular file ({_file_kind(status.st_mode)})")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as fh:
+        status = os.fstat(fh.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise ValueError(f"not a regular file ({_file_kind(status.st_mode)})")
+        data = fh.read(MAX_PAGE + 1)
+    if len(data) > MAX_PAGE:
+        raise ValueError(f"larger than {MAX_PAGE} bytes")
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "a device or special file")
 
 
 def json_response(data: object, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:

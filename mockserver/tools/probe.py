@@ -350,7 +350,13 @@ class Prober:
             answer = await self.upstream.get(target, query, authorization=auth, headers=headers)
         except UpstreamError as exc:
             raise UsageError(f"cannot reach {self.url}: {scrub(exc.reason, self.token)}") from None
-        return Answer.of(answer)
+        found = Answer.of(answer)
+        if not self.token:
+            return found
+        # the report quotes bodies: a token the endpoint reflects is scrubbed
+        text = scrub(found.body.decode("utf-8", "surrogateescape"), self.token)
+        body = text.encode("utf-8", "surrogateescape")
+        return Answer(found.status, found.headers, body)
 
 
 @dataclass

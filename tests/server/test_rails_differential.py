@@ -87,6 +87,7 @@ def test_vendored_copy_matches_the_shared_spec(name: str) -> None:
     assert (DATA / name).read_bytes() == (SHARED / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_replay_agrees_with_rails_outside_class_s(replayed: tuple[list[dict[str, Any]], Replayed]) -> None:
     """Check every request outside class S gets Rails' status, content type and body, and that
     no answer came from an exception in the mock."""

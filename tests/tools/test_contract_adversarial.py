@@ -27,7 +27,6 @@ from ..fixture_sets import VIEWS, FixtureSet, fixture_sets
 from ..server_process import serve
 from .test_generation_matrix import UNUSED_PLUGINS
 
-# pytestmark = [pytest.mark.process, pytest.mark.slow]: once those markers are declared.
 ROOT = Path(__file__).resolve().parents[2]
 SUITE = ROOT / "contract_tests"
 TOKEN = "adversarial-token"
@@ -80,6 +79,8 @@ def _serve_and_run(fixtures: FixtureSet, path: Path, stack: str) -> tuple[int, s
     phases=[Phase.generate],  # a failure is reported with its fixture file, not shrunk for minutes
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
+@pytest.mark.process
+@pytest.mark.slow
 @pytest.mark.parametrize("view", VIEWS)
 @given(data=st.data())
 def test_whole_suite_passes_on_generated_data(

@@ -11,6 +11,7 @@ from mockserver.cli import main
 from ..broken_mock import running
 
 
+@pytest.mark.process
 def test_probe_real_mock_agrees_with_ransack(capsys: pytest.CaptureFixture[str]) -> None:
     """Check that every probed behaviour of the real mock is Ransack's (exit 0) and the table names them."""
     with running("none") as url:
@@ -37,6 +38,7 @@ def test_probe_real_mock_agrees_with_ransack(capsys: pytest.CaptureFixture[str])
         ("bearer_refused", "auth header Bearer T", "401"),
     ],
 )
+@pytest.mark.process
 def test_probe_json_reports_a_difference(
     defect: str, behaviour: str, seen: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -53,3 +55,40 @@ def test_probe_unreachable_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     """Check that an endpoint that cannot be reached is a one-line error, exit 2."""
     assert main(["probe", "http://127.0.0.1:9/api/train_sessions", "--timeout", "2"]) == 2
     assert capsys.readouterr().err.startswith("mockserver: error: cannot reach")
+
+
+@pytest.mark.parametrize("index_status", [200, 500])
+def test_probe_scrubs_a_token_the_endpoint_reflects(
+    index_status: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Check that a token an endpoint echoes in its bodies reaches neither the report (table
+    or JSON) nor the error line."""
+    from aiohttp import web
+
+    from mockserver.pytest_plugin import _ServerThread
+    from mockserver.server.state import ServerState
+    from mockserver.server.store import Store
+
+    token = "probe-secret-31c9"
+
+    async def reflect(request: web.Request) -> web.Response:
+        sent = request.headers.get("Authorization", "")
+        if request.path == "/api/train_sessions" and index_status == 200:
+            return web.json_response([{"id": 1, "echo": sent}])
+        return web.json_response(
+            {"status": 404, "error": sent}, status=index_status if index_status != 200 else 404
+        )
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", reflect)
+    server = _ServerThread(app, ServerState(Store([])))
+    try:
+        url = f"http://127.0.0.1:{server.port}/api/train_sessions"
+        for extra in ([], ["--json"]):
+            code = main(["probe", url, "--api-token", token, "--timeout", "5", *extra])
+            captured = capsys.readouterr()
+            assert code in (1, 2) and token not in captured.out + captured.err
+            if extra or index_status != 200:  # the table's cells are too narrow to show it
+                assert "$MOCKSERVER_API" in captured.out + captured.err
+    finally:
+        server.stop()

@@ -37,6 +37,7 @@ def run_into_closed_pipe(*argv: str) -> subprocess.CompletedProcess[str]:
         os.close(write)
 
 
+@pytest.mark.process
 def test_probe_into_a_closed_pipe_exits_quietly_with_its_code(train_sessions_api_factory: Factory) -> None:
     """Check that `probe URL | head -1` ends without a BrokenPipeError traceback and with probe's exit 0."""
     api = train_sessions_api_factory()
@@ -45,6 +46,7 @@ def test_probe_into_a_closed_pipe_exits_quietly_with_its_code(train_sessions_api
     assert result.returncode == 0
 
 
+@pytest.mark.process
 def test_validate_into_a_closed_pipe_keeps_the_check_code(tmp_path: Path) -> None:
     """Check that `validate BAD | head -1` exits 1 (violations), not with a traceback."""
     bad = tmp_path / "bad.json"
@@ -118,3 +120,27 @@ def test_one_index_url_function() -> None:
     """Check that only tools/upstream.py turns a user's URL into the index URL."""
     appending = re.compile(r"""(\+=|\)\s*\+)\s*["']/api/train_sessions["']""")
     assert [name for name, text in _sources().items() if appending.search(text)] == ["tools/upstream.py"]
+
+
+@pytest.mark.parametrize("offset", [0, 10, 55, 59, 60])
+def test_excerpts_are_scrubbed_before_the_cut(offset: int) -> None:
+    """Check that a token starting anywhere inside an excerpt is replaced whole, never left
+    half-cut (a cut token would escape scrub), whatever its offset."""
+    from mockserver.tools.upstream import excerpt, scrub
+
+    token = "tok-" + "x" * 40
+    body = ("a" * offset + token + " tail").encode()
+    shown = excerpt(body, 60, lambda text: scrub(text, token))
+    assert len(shown) == min(60, len(body) - len(token) + len("$MOCKSERVER_API_TOKEN"))
+    assert "tok-" not in shown and "xxxx" not in shown
+
+
+def test_scrub_replaces_escaped_forms_of_the_token() -> None:
+    """Check that a token reflected JSON-escaped or repr()-escaped is scrubbed too."""
+    import json
+
+    from mockserver.tools.upstream import scrub
+
+    token = 'we"ird\\tok\u00e9n'
+    for text in (token, json.dumps(token), json.dumps(token, ensure_ascii=False), repr(token)):
+        assert "we" not in scrub(text, token).replace("$MOCKSERVER_API_TOKEN", "")
