@@ -281,7 +281,7 @@ def _format(pattern: Pattern, text: str, underscore_wildcard: bool = False) -> s
     """
     escape = escape_like_17 if underscore_wildcard else escape_like
     if pattern is Pattern.ICONT:
-        return f"%{escape(text.lower())}%"
+        return f"%{escape(ruby.downcase(text))}%"
     if pattern is Pattern.CONT:
         return f"%{escape(text)}%"
     if pattern is Pattern.START:
