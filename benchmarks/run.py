@@ -119,8 +119,8 @@ def _side_by_side(
                     server, scenario, replace(options, seconds=options.warmup), work, False, False, sent[name]
                 )
                 sent[name] += warm.requests
-            mock = name != "ceiling"
-            health = counters(server.base) if mock else None
+            is_mock = name != "ceiling"
+            health = counters(server.base) if is_mock else None
             before = server.cpu_seconds()
             measured = _measure(server, scenario, options, work, warmup=False, offset=sent[name])
             after = server.cpu_seconds()
