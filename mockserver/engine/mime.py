@@ -11,7 +11,6 @@ ignored, ``text/*`` expands to every registered type naming ``text``. Pure: no I
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -254,26 +253,7 @@ def _blank(value: str | None) -> bool:
     return value is None or _BLANK.match(value) is not None
 
 
-NEGOTIATE_KEY_MAX = 2048  # an Accept (or X-Requested-With) longer than this is not remembered
-
-
 def negotiate(
-    format_param: str | None,
-    params_readable: bool,
-    accept: str | None,
-    path: str,
-    requested_with: str | None = None,
-) -> Negotiation:
-    """``request.formats.first`` and the ``Vary`` header for one request (``_negotiate``),
-    remembered for short arguments only: no cache keeps a key over a few KiB."""
-    size = len(format_param or "") + len(accept or "") + len(path) + len(requested_with or "")
-    if size > NEGOTIATE_KEY_MAX:
-        return _negotiate.__wrapped__(format_param, params_readable, accept, path, requested_with)
-    return _negotiate(format_param, params_readable, accept, path, requested_with)
-
-
-@functools.lru_cache(maxsize=1024)  # keys of at most NEGOTIATE_KEY_MAX characters: <= 2 MiB
-def _negotiate(
     format_param: str | None,
     params_readable: bool,
     accept: str | None,
