@@ -156,7 +156,7 @@ def player_page(request: web.Request, found: Route, raw_query: bytes) -> web.Res
     """The player for ``found`` (login id and course code); ``?token=`` names the account."""
     settings = request.app[SETTINGS]
     headers = _headers(settings)
-    token = remembered(request, rack.parse_query, raw_query).get("token")
+    token = remembered(request, rack.parse_query, raw_query, rack.NO_QUIRKS).get("token")
     tokens = request.app[TOKENS]
     if settings.auth and (not isinstance(token, str) or token not in tokens):
         body = _page(

@@ -213,7 +213,7 @@ def _format_param(
     ``method`` has no path parameters: only ``?format=`` counts."""
     try:
         found = remembered(request, routing.route, raw_path)
-        params = remembered(request, rack.parse_query, raw_query)
+        params = remembered(request, rack.parse_query, raw_query, rack.NO_QUIRKS)
     except QueryLimitError:
         return None, False, True
     except RailsError:
@@ -256,7 +256,9 @@ def route_negotiation(
         value = (
             path_format
             if path_format is not None
-            else remembered(request, rack.parse_query, query.encode("utf-8", "surrogateescape")).get("format")
+            else remembered(
+                request, rack.parse_query, query.encode("utf-8", "surrogateescape"), rack.NO_QUIRKS
+            ).get("format")
         )
         fmt = value if isinstance(value, str) or value is None else repr(value)
     accept, requested_with = joined_accept(request.headers), request.headers.get("X-Requested-With")

@@ -129,7 +129,7 @@ async def unassign_action(
 ) -> web.Response:
     """Answer one unassign request; ``authenticate`` gives the caller's account or Rails' 401."""
     try:
-        remembered(request, rack.parse_query, raw_query)  # a malformed query: 400 before auth
+        remembered(request, rack.parse_query, raw_query, rack.NO_QUIRKS)  # a malformed query: 400 before auth
     except BadRequestError as error:
         return _error(request, error, route_negotiation(request, None, params_readable=False))
     negotiated = route_negotiation(request, found.format)
