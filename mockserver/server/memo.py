@@ -235,9 +235,11 @@ def remembered(request: web.Request | None, function: Callable[..., T], *args: H
 
 def _text_size(key: tuple[Hashable, ...]) -> int:
     size = 0
-    for part in key:
+    for part in key:  # a plain loop: this runs for every request part read afresh
         if isinstance(part, (str, bytes)):
             size += len(part)
         elif isinstance(part, tuple):
-            size += sum(len(v) for v in part if isinstance(v, (str, bytes)))
+            for value in part:
+                if isinstance(value, (str, bytes)):
+                    size += len(value)
     return size
