@@ -41,7 +41,7 @@ from mockserver.settings import (
     parse_stack,
     parse_token,
 )
-from mockserver.stacks import DEFAULT_STACK, STACKS
+from mockserver.stacks import DEFAULT_STACK, stacks_listing
 
 PROG = "mockserver"
 log = logging.getLogger("mockserver")
@@ -343,17 +343,9 @@ def _refuse_unsupported(settings: Settings) -> None:
         )
 
 
-def _print_stacks(out: TextIO) -> None:
-    """``serve --stack list``: one line per generation, the default first."""
-    width = max(len(s.name) for s in STACKS)
-    for s in STACKS:
-        versions = f"Rails {s.rails}, Ransack {s.ransack}, Rack {s.rack}, pg {s.pg}, Ruby {s.ruby}"
-        print(f"{s.name:<{width}}  {versions}" + (f"  ({s.note})" if s.note else ""), file=out)
-
-
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.stack is not None and args.stack.strip() == "list":
-        _print_stacks(out)
+        print(stacks_listing(), file=out)
         return 0
     tokens = dict(args.tokens) if args.tokens else None
     settings = build_settings(

@@ -83,7 +83,9 @@ def scrub(text: str, token: str | None) -> str:
 
 
 def index_url(url: str, option: str = "--upstream") -> URL:
-    """The index URL for what the user gave; a bare origin gets ``/api/train_sessions``.
+    """The index URL for what the user gave: ``.../api/train_sessions`` (``.json`` and a trailing
+    slash dropped) as is, ``.../api`` gets ``/train_sessions``, and a bare origin (or a gateway's
+    path prefix) gets ``/api/train_sessions``.
 
     Credentials in the URL are refused: they would end up in logs and error messages.
     ``option`` names the argument in those messages.
@@ -96,10 +98,10 @@ def index_url(url: str, option: str = "--upstream") -> URL:
         )
     if parts.username or parts.password:
         raise UsageError(f"{option}: put no credentials in the URL; use --api-token or {TOKEN_VARIABLE}")
-    path = parts.path.rstrip("/")
-    for suffix in (".json",):
-        path = path.removesuffix(suffix)
-    if not path.endswith("/train_sessions"):
+    path = parts.path.rstrip("/").removesuffix(".json")
+    if path.endswith("/api"):  # the API's root: only the resource is missing
+        path += "/train_sessions"
+    elif not path.endswith("/train_sessions"):  # a bare origin, or a gateway's path prefix
         path += "/api/train_sessions"
     return URL(urlunsplit((parts.scheme, parts.netloc, path, "", "")), encoded=True)
 

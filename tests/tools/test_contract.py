@@ -229,3 +229,45 @@ async def test_preflight_leaves_throttling_to_the_suite(
     else:
         with pytest.raises(UsageError, match=f"answered {status}"):
             await preflight(url, "t", "--api-token", wait=0)
+
+
+@pytest.mark.parametrize("suffix", ["/api/train_sessions.json", "/api", "/api/", "/api/train_sessions/"])
+def test_every_url_form_reaches_the_same_index(train_sessions_api_factory: Factory, suffix: str) -> None:
+    """Check that a URL ending in .json or /api runs the suite against the index itself: one
+    normalisation for the preflight and the suite (it used to request .../train_sessions.json/api/...)."""
+    api = train_sessions_api_factory()
+    code, _, err = run(
+        "--api-token", api.token, api.url + suffix, *QUICK, "--max-requests", "40", "--allow-partial"
+    )
+    assert code == 0, err
+    assert f"{api.url_for()} answers" in err
+    targets = {entry.path for entry in api.requests}
+    assert targets and all(path.startswith("/api/train_sessions") for path in targets), targets
+    assert not any("/api/api" in path or ".json/" in path for path in targets)
+
+
+def test_stack_list_prints_the_generations() -> None:
+    """Check that `contract --stack list`, which its help points to, lists the generations."""
+    code, out, err = run("--stack", "list", "http://127.0.0.1:1")
+    assert code == 0 and err == ""
+    assert out.splitlines()[0].startswith("rails6.1-ransack4.1")
+
+
+def test_wait_names_the_wait_it_already_had() -> None:
+    """Check that giving up after --wait 0.5 does not suggest passing --wait SECONDS."""
+    code, _, err = run("--wait", "0.5", f"http://127.0.0.1:{closed_port()}")
+    assert code == 2 and "longer than --wait 0.5" in err and "--wait SECONDS" not in err
+
+
+def test_an_unwritable_junit_file_is_one_line_before_any_request(
+    train_sessions_api_factory: Factory, tmp_path: Path
+) -> None:
+    """Check that --junitxml into a directory that cannot be written stops in one line, exit 2,
+    before the run (pytest would fail at its end, with a traceback), naming the container recipe."""
+    api = train_sessions_api_factory()
+    not_a_dir = tmp_path / "reports"
+    not_a_dir.write_text("a file where the directory should be\n")  # unwritable even as root
+    code, out, err = run("--api-token", api.token, api.url, f"--junitxml={not_a_dir}/contract.xml")
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("mockserver: error: --junitxml") and "--user" in err
+    assert api.requests == [] and out == ""

@@ -118,3 +118,26 @@ def test_one_index_url_function() -> None:
     """Check that only tools/upstream.py turns a user's URL into the index URL."""
     appending = re.compile(r"""(\+=|\)\s*\+)\s*["']/api/train_sessions["']""")
     assert [name for name, text in _sources().items() if appending.search(text)] == ["tools/upstream.py"]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://h.test", "https://h.test/api/train_sessions"),
+        ("https://h.test/", "https://h.test/api/train_sessions"),
+        ("https://h.test/api", "https://h.test/api/train_sessions"),
+        ("https://h.test/api/", "https://h.test/api/train_sessions"),
+        ("https://h.test/api/train_sessions", "https://h.test/api/train_sessions"),
+        ("https://h.test/api/train_sessions.json", "https://h.test/api/train_sessions"),
+        ("https://h.test/api/train_sessions/", "https://h.test/api/train_sessions"),
+        ("https://h.test/gateway", "https://h.test/gateway/api/train_sessions"),
+    ],
+)
+def test_the_suite_and_the_tools_normalise_urls_alike(given: str, expected: str) -> None:
+    """Check that the package's index_url and the contract suite's copy (which may import nothing
+    from the package) agree on every URL form, and never build .../api/api/... or ....json/api/..."""
+    from contract_tests.client import index_url as suite_index_url
+    from mockserver.tools.upstream import index_url
+
+    assert str(index_url(given)) == expected
+    assert suite_index_url(given) == expected
