@@ -33,7 +33,14 @@ import mockserver
 from mockserver.errors import UsageError
 from mockserver.settings import DEV_TOKEN, api_token_from_environment
 from mockserver.stacks import STACKS, stacks_listing
-from mockserver.tools.upstream import RETRY_STATUSES, TOKEN_VARIABLE, Upstream, UpstreamError, index_url
+from mockserver.tools.upstream import (
+    RETRY_STATUSES,
+    TOKEN_VARIABLE,
+    Upstream,
+    UpstreamError,
+    add_client_options,
+    index_url,
+)
 
 AUTO = "auto"  # the suite's --stack default: fingerprint the endpoint first
 INSTALLED_NAME = "mockserver_contract_suite"  # the wheel's name for contract_tests/
@@ -262,11 +269,7 @@ def register(subparsers: Any) -> None:
         "index checks URL and token first (exit 2 when they do not work). A run whose request "
         "budget ran out before every test was checked exits 1 unless --allow-partial.",
     )
-    p.add_argument(
-        "--api-token",
-        metavar="TOKEN",
-        help=f"API token (default: {TOKEN_VARIABLE}, else the mock's {DEV_TOKEN})",
-    )
+    add_client_options(p, token_default=DEV_TOKEN)
     p.add_argument(
         "--wait",
         type=float,

@@ -40,6 +40,7 @@ from mockserver.settings import api_token_from_environment
 from mockserver.tools.upstream import (
     TOKEN_VARIABLE,
     TargetError,
+    add_client_options,
     client_error_reason,
     forward_url,
     origin_url,
@@ -407,15 +408,8 @@ def register(subparsers: Any) -> None:
         "each answer against schemas/. Violations are logged as JSON lines and "
         f"counted at {HEALTH_PATH}; upstream failures answer 502/504 with the reason.",
     )
-    p.add_argument(
-        "--upstream", required=True, metavar="URL", help="the API's origin, e.g. https://learninglogin.com"
-    )
-    p.add_argument(
-        "--api-token",
-        metavar="TOKEN",
-        help="add 'Authorization: Token token=...' to requests without one "
-        f"(default: {TOKEN_VARIABLE} when set)",
-    )
+    # a timed-out upstream request answers 504
+    add_client_options(p, "timeout", upstream=True, token_use=" added to requests that carry none")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
@@ -425,13 +419,6 @@ def register(subparsers: Any) -> None:
         type=Path,
         metavar="PATH",
         help="append violation and upstream-error lines here (default: stderr)",
-    )
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=30.0,
-        metavar="SECONDS",
-        help="upstream timeout per request; then 504 (default 30)",
     )
     p.add_argument("--quiet", action="store_true", help="no access log line per request")
     p.set_defaults(run=cmd_proxy)

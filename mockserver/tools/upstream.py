@@ -19,6 +19,7 @@ the proxy), so every tool agrees on them.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import email.utils
 import os
@@ -35,6 +36,7 @@ from mockserver.engine.auth import token_header
 from mockserver.errors import UsageError
 
 __all__ = [
+    "CLIENT_DEFAULTS",
     "RETRY_STATUSES",
     "TOKEN_VARIABLE",
     "BudgetExhaustedError",
@@ -45,6 +47,7 @@ __all__ = [
     "UpstreamAnswer",
     "UpstreamError",
     "UpstreamTimeoutError",
+    "add_client_options",
     "client_error_reason",
     "forward_url",
     "index_url",
@@ -59,6 +62,49 @@ __all__ = [
 TOKEN_VARIABLE = "$MOCKSERVER_API_TOKEN"
 RETRY_STATUSES = frozenset({429, 503})
 MAX_RETRY_AFTER = 60.0  # seconds; a longer Retry-After is an outage, reported rather than waited out
+CLIENT_DEFAULTS: dict[str, float | int] = {"concurrency": 4, "rate": 10.0, "timeout": 30.0, "retries": 3}
+"""The upstream client's defaults, one table for every command (``add_client_options``)."""
+_CLIENT_HELP = {
+    "concurrency": ("N", int, "requests in flight at once (default {})"),
+    "rate": ("R", float, "at most R requests per second (default {:g}; 0: unlimited)"),
+    "timeout": ("SECONDS", float, "per-request timeout in seconds (default {:g})"),
+    "retries": ("N", int, "retries after 429/503 (honouring Retry-After) or a timeout (default {})"),
+}
+
+
+def add_client_options(
+    parser: argparse.ArgumentParser,
+    *names: str,
+    upstream: bool | None = None,
+    token_default: str | None = None,
+    token_use: str = "",
+    defaults: Mapping[str, float | int] | None = None,
+) -> None:
+    """Add the upstream client's options to a command, one definition for all of them:
+    ``--upstream`` (``upstream``: True required, False optional, None absent), ``--api-token``
+    and each of ``names`` (concurrency, rate, timeout, retries). ``defaults`` overrides a
+    default where a command has a reason to (diff paces more gently than record)."""
+    if upstream is not None:
+        parser.add_argument(
+            "--upstream",
+            required=upstream,
+            metavar="URL",
+            help="the API: its origin, e.g. https://learninglogin.com (/api/train_sessions is "
+            "added), or its index URL",
+        )
+    fallback = f", else {token_default!r}" if token_default else ""
+    parser.add_argument(
+        "--api-token",
+        metavar="TOKEN",
+        help=f"API token{token_use} (default: {TOKEN_VARIABLE}{fallback}; the variable is safer: "
+        "ps shows flags)",
+    )
+    chosen = {**CLIENT_DEFAULTS, **(defaults or {})}
+    for name in names:
+        metavar, kind, text = _CLIENT_HELP[name]
+        parser.add_argument(
+            f"--{name}", type=kind, default=chosen[name], metavar=metavar, help=text.format(chosen[name])
+        )
 
 
 class UpstreamError(Exception):

@@ -141,3 +141,19 @@ def test_the_suite_and_the_tools_normalise_urls_alike(given: str, expected: str)
 
     assert str(index_url(given)) == expected
     assert suite_index_url(given) == expected
+
+
+def test_one_declaration_of_the_upstream_client_options() -> None:
+    """Check that --upstream, --api-token, --concurrency, --rate, --timeout and --retries are
+    declared once (upstream.add_client_options), so their defaults and help cannot drift."""
+    declaring = re.compile(r"""add_argument\(\s*f?["']--(upstream|api-token|concurrency|rate|timeout|retries)""")
+    assert [name for name, text in _sources().items() if declaring.search(text)] == ["tools/upstream.py"]
+    subparsers = next(a for a in build_parser()._actions if a.choices and "record" in a.choices)
+    helps: dict[str, set[str]] = {}
+    for command in ("record", "proxy", "diff", "validate", "probe", "contract"):
+        for action in subparsers.choices[command]._actions:
+            if action.option_strings and action.option_strings[0] == "--api-token":
+                assert action.help and "$MOCKSERVER_API_TOKEN" in action.help, command
+            if action.option_strings and action.option_strings[0] == "--retries":
+                helps.setdefault("retries", set()).add(str(action.help))
+    assert len(helps["retries"]) == 1
