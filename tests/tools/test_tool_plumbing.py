@@ -146,7 +146,8 @@ def test_the_suite_and_the_tools_normalise_urls_alike(given: str, expected: str)
 def test_one_declaration_of_the_upstream_client_options() -> None:
     """Check that --upstream, --api-token, --concurrency, --rate, --timeout and --retries are
     declared once (upstream.add_client_options), so their defaults and help cannot drift."""
-    declaring = re.compile(r"""add_argument\(\s*f?["']--(upstream|api-token|concurrency|rate|timeout|retries)""")
+    names = "upstream|api-token|concurrency|rate|timeout|retries"
+    declaring = re.compile(rf"""add_argument\(\s*f?["']--({names})""")
     assert [name for name, text in _sources().items() if declaring.search(text)] == ["tools/upstream.py"]
     subparsers = next(a for a in build_parser()._actions if a.choices and "record" in a.choices)
     helps: dict[str, set[str]] = {}
