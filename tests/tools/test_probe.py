@@ -68,7 +68,7 @@ def test_probe_reads_the_token_from_the_environment(
     assert main(["probe", api.url]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "answered 401" in err and "$MOCKSERVER_API_TOKEN" in err
-    assert "b'" not in err and "b\"" not in err and "HTTP Token: Access denied." in err
+    assert "b'" not in err and 'b"' not in err and "HTTP Token: Access denied." in err
     monkeypatch.setenv("MOCKSERVER_API_TOKEN", "probe-secret")
     assert main(["probe", api.url]) == 0
     assert "0 differ from Ransack" in capsys.readouterr().out
