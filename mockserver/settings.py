@@ -48,6 +48,9 @@ class Settings:
     stack: Stack = DEFAULT_STACK  # the Rails/Ransack generation served (mockserver/stacks.py)
     memo_mb: int = MEMO_MB  # bound of the answer memo in MiB (0: off)
     log_format: str = "text"  # access log lines: text, or one JSON object per request
+    # where each value that is not a default came from ("flag", "env NAME", a file): for
+    # `mockserver config` and messages; never part of equality
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""
@@ -140,19 +143,79 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("HOME") or Path.home()) / ".cache" / "mockserver"
 
 
-def build_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
-    """Defaults, then environment, then flags (flags set to None are left out)."""
-    settings = replace(Settings(), **from_environment(environ))
-    chosen = {k: v for k, v in flags.items() if v is not None}
-    settings = replace(settings, **chosen)
+DATA_SOURCE = ("fixtures", "seed", "count")
+"""One choice, made as a whole: a layer that names any of these replaces a lower layer's."""
+
+ENVIRONMENT_VARIABLES = {
+    "host": "MOCKSERVER_HOST",
+    "port": "MOCKSERVER_PORT",
+    "fixtures": "MOCKSERVER_FIXTURES",
+    "tokens": "MOCKSERVER_TOKENS",
+    "strict": "MOCKSERVER_STRICT",
+    "admin_token": "MOCKSERVER_ADMIN_TOKEN",
+    "stack": "MOCKSERVER_STACK",
+    "memo_mb": "MOCKSERVER_MEMO_MB",
+    "log_format": "MOCKSERVER_LOG_FORMAT",
+    "auth": "MOCKSERVER_NO_AUTH",
+}
+"""The variable behind each setting ``from_environment`` reads (for messages and ``config``)."""
+
+
+def resolve(
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    file: Mapping[str, Any] | None = None,
+    file_label: str = "the configuration file",
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The chosen values and where each came from: flag > environment > file > default.
+
+    Values set to None are left out of every layer. The data source (``DATA_SOURCE``) is
+    chosen as a whole, so ``--seed 3`` over a file's ``fixtures`` generates rather than clashes.
+    """
+    env = from_environment(environ)
+    layers = [
+        (file_label, dict(file or {})),
+        ("env", env),
+        ("flag", {k: v for k, v in flags.items() if v is not None}),
+    ]
+    chosen: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for label, values in layers:
+        values = {k: v for k, v in values.items() if v is not None}
+        if any(k in values for k in DATA_SOURCE):
+            for k in DATA_SOURCE:
+                chosen.pop(k, None)
+                sources.pop(k, None)
+        for key, value in values.items():
+            chosen[key] = value
+            sources[key] = f"env {ENVIRONMENT_VARIABLES[key]}" if label == "env" else label
+    return chosen, sources
+
+
+def build_settings(
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    file: Mapping[str, Any] | None = None,
+    file_label: str = "the configuration file",
+) -> Settings:
+    """Defaults, then the configuration file, then environment, then flags (None: not set).
+    ``settings.sources`` says where each value that is not a default came from."""
+    chosen, sources = resolve(flags, environ, file, file_label)
+    if chosen.get("fixtures") is not None and (
+        chosen.get("seed") is not None or chosen.get("count") is not None
+    ):
+        given = "--seed" if chosen.get("seed") is not None else "--count"
+        raise UsageError(
+            f"--fixtures {chosen['fixtures']} and {given} are exclusive: serve a file, or generate "
+            f"records with --seed/--count (from: {sources['fixtures']}, {sources[given[2:]]})"
+        )
+    settings = replace(Settings(), **chosen, sources=sources)
     if not 0 <= settings.port <= 65535:
         raise UsageError(f"--port {settings.port}: expected 0..65535")
     if (settings.seed is None) != (settings.count is None) and settings.fixtures is None:
         settings = replace(settings, count=1000) if settings.count is None else replace(settings, seed=0)
     if settings.count is not None and settings.count < 0:
         raise UsageError(f"--count {settings.count}: expected a non-negative number")
-    if settings.fixtures is not None and settings.count is not None:
-        raise UsageError("--fixtures and --seed/--count are exclusive: serve a file or generate")
     if settings.public_dir is not None and not settings.public_dir.is_dir():
         raise UsageError(f"--public-dir {settings.public_dir}: not a directory")
     if settings.memo_mb < 0:
