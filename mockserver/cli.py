@@ -261,7 +261,8 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
     print(f"mockserver: serving {len(store)} train sessions from {source}", file=out)
     if not len(store):
         print(
-            "mockserver: the dataset is empty: every index answers [] (as the live API does for an empty account)",
+            "mockserver: the dataset is empty: every index answers [] "
+            "(as the live API does for an empty account)",
             file=out,
         )
     print(f"mockserver: listening on {base}  (Ctrl-C to stop)", file=out)

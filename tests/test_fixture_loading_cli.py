@@ -208,9 +208,11 @@ def test_an_empty_account_is_served_everywhere(tmp_path: Path, source: str) -> N
         path = tmp_path / "empty.json"
         assert main(["generate", "--count", "0", "--out", str(path)]) == 0
         args = ("--fixtures", str(path))
-    with serve(tmp_path, *args, "--no-auth") as server:
-        with urllib.request.urlopen(server.base + "/api/train_sessions", timeout=10) as answer:
-            assert answer.status == 200 and answer.read() == b"[]"
+    with (
+        serve(tmp_path, *args, "--no-auth") as server,
+        urllib.request.urlopen(server.base + "/api/train_sessions", timeout=10) as answer,
+    ):
+        assert answer.status == 200 and answer.read() == b"[]"
     assert "serving 0 train sessions" in server.logs() and "every index answers []" in server.logs()
 
 
