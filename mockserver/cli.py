@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import gc
 import importlib
 import logging
@@ -18,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from mockserver import __version__, console
 from mockserver import generate as generator
@@ -48,10 +49,42 @@ log = logging.getLogger("mockserver")
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as UsageError (exit 2, one line, no traceback)."""
+    """argparse that reports usage errors as UsageError (exit 2, one line, no traceback).
+
+    Abbreviated flags are refused (``--fixture`` is not ``--fixtures``): an abbreviation that
+    works today breaks when a flag sharing its prefix is added, and the configuration file's
+    keys are the full names. An unknown flag names the subcommand's help and the closest flag.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = self.subcommand(getattr(parsed, "command", None))
+            (command or self).unrecognized(extras)
+        return parsed
+
+    def subcommand(self, name: str | None) -> _Parser | None:
+        """The parser of subcommand ``name`` (None when there is none)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+                found = action.choices[name]
+                return found if isinstance(found, _Parser) else None
+        return None
+
+    def unrecognized(self, extras: list[str]) -> None:
+        """Refuse ``extras``, suggesting the closest flag of this parser for the first one."""
+        flags = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+        first = extras[0].partition("=")[0]
+        close = difflib.get_close_matches(first, flags, n=1, cutoff=0.6) if first.startswith("-") else []
+        hint = f"; did you mean {close[0]}?" if close else ""
+        self.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
 
 
 def _token(value: str) -> tuple[str, str | None]:
@@ -269,22 +302,31 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
     if settings.stack != DEFAULT_STACK:
         stack = settings.stack
         print(f"mockserver: emulating {stack.name} (Rails {stack.rails}, Ransack {stack.ransack})", file=out)
-    if not settings.auth:
-        print(f"  curl -s '{base}?full_name_cont=a'", file=out)
-    elif settings.uses_dev_token:
-        print(f"  curl -s -H 'Authorization: {token_header(DEV_TOKEN)}' '{base}?full_name_cont=a'", file=out)
-    else:
-        # configured tokens are secrets: never echo them
-        print(
-            f'  curl -s -H "Authorization: Token token=\\"$MOCKSERVER_API_TOKEN\\"" '
-            f"'{base}?full_name_cont=a'",
-            file=out,
-        )
+    print(_curl_line(settings, port), file=out)
     if not is_loopback(settings.host):
         print(f"mockserver: warning: bound to {settings.host}, reachable from other machines", file=out)
     if notice := low_limit_notice():
         print(notice, file=out)
     out.flush()
+
+
+def _curl_line(settings: Settings, port: int) -> str:
+    """A curl command that works as pasted: a wildcard bind is asked on loopback (inside a
+    container too), and a configured token, a secret never printed, is read from where it was
+    given: ``$MOCKSERVER_TOKENS``'s first token, else ``$MOCKSERVER_API_TOKEN`` (set it)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    url = f"'http://{f'[{host}]' if ':' in host else host}:{port}/api/train_sessions?full_name_cont=a'"
+    if not settings.auth:
+        return f"  curl -s {url}"
+    if settings.uses_dev_token:
+        return f"  curl -s -H 'Authorization: {token_header(DEV_TOKEN)}' {url}"
+    if settings.sources.get("tokens") == "env MOCKSERVER_TOKENS":
+        variable = "${MOCKSERVER_TOKENS%%[,=]*}"  # the first token of TOKEN[=ACCOUNT],...
+        return f'  curl -s -H "Authorization: Token token=\\"{variable}\\"" {url}'
+    return (
+        "  (tokens are never printed: export MOCKSERVER_API_TOKEN=one of your --token values)\n"
+        f'  curl -s -H "Authorization: Token token=\\"$MOCKSERVER_API_TOKEN\\"" {url}'
+    )
 
 
 def _listen(settings: Settings) -> list[socket.socket]:

@@ -88,3 +88,58 @@ def test_banner_prints_a_ready_to_paste_curl_for_the_dev_token() -> None:
     out = io.StringIO()
     _banner(Settings(tokens={"s3cret": "acme"}), 3000, Store([]), out)
     assert "s3cret" not in out.getvalue() and "$MOCKSERVER_API_TOKEN" in out.getvalue()
+
+
+def _pasted(line: str, env: dict[str, str]) -> list[str]:
+    """The arguments curl would get from the banner's line, pasted into sh (curl replaced by printf)."""
+    import subprocess
+
+    command = line.strip().replace("curl -s", "printf '%s\\n'", 1)
+    done = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, check=True)
+    return done.stdout.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("environ", "flags", "header"),
+    [
+        ({}, {}, 'Authorization: Token token="dev-token"'),
+        ({"MOCKSERVER_TOKENS": "first=acme,second"}, {}, 'Authorization: Token token="first"'),
+        ({"MOCKSERVER_TOKENS": "only"}, {}, 'Authorization: Token token="only"'),
+        ({}, {"tokens": {"flag-secret": None}}, 'Authorization: Token token="from-api-var"'),
+    ],
+)
+def test_the_banner_curl_line_works_as_pasted(
+    environ: dict[str, str], flags: dict[str, object], header: str
+) -> None:
+    """Check that the start-up curl line, pasted into a shell, sends a token the mock accepts
+    (from where the user gave it; never printed) to an address that answers: a wildcard bind, as
+    in the container, is asked on 127.0.0.1."""
+    from mockserver.cli import _banner
+    from mockserver.server.store import Store
+    from mockserver.settings import build_settings
+
+    settings = build_settings({"host": "0.0.0.0", **flags}, environ)
+    out = io.StringIO()
+    _banner(settings, 3000, Store([]), out)
+    [line] = [each for each in out.getvalue().splitlines() if each.strip().startswith("curl ")]
+    assert "first" not in line and "flag-secret" not in line and "only" not in line
+    shell_env = {**environ, "MOCKSERVER_API_TOKEN": "from-api-var", "PATH": "/usr/bin:/bin"}
+    assert _pasted(line, shell_env) == [
+        "-H",
+        header,
+        "http://127.0.0.1:3000/api/train_sessions?full_name_cont=a",
+    ]
+
+
+def test_an_unknown_flag_names_the_subcommand_and_the_closest_flag() -> None:
+    """Check that a mistyped flag points at the subcommand's help and suggests the closest flag,
+    and that abbreviations are refused (documented: --fixture is not --fixtures)."""
+    code, _, err = run("serve", "--prot", "3001")
+    assert code == 2 and err == (
+        "mockserver: error: unrecognized arguments: --prot 3001; did you mean --port? "
+        "(see 'mockserver serve --help')\n"
+    )
+    code, _, err = run("serve", "--fixture", "x.json")
+    assert code == 2 and "did you mean --fixtures?" in err
+    code, _, err = run("record", "--concurency", "2", "--out", "x.json")
+    assert code == 2 and "did you mean --concurrency?" in err and "'mockserver record --help'" in err
