@@ -45,6 +45,7 @@ from mockserver.settings import (
 from mockserver.stacks import DEFAULT_STACK, stacks_listing
 
 PROG = "mockserver"
+PROGRESS_COUNT = 50_000  # generate says what it is doing from this many records (about 1s of work)
 log = logging.getLogger("mockserver")
 
 
@@ -448,7 +449,14 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.count < 0:
         raise UsageError(f"--count {args.count}: expected a non-negative number")
     accounts = tuple(args.accounts) if args.accounts else (None,)
+    started = time.perf_counter()
+    loud = args.count >= PROGRESS_COUNT  # long work says what it is doing (stderr: stdout may be the file)
+    if loud:
+        print(f"mockserver: generating {args.count} records (seed {args.seed})...", file=err, flush=True)
     records = generator.generate_records(args.seed, args.count, accounts=accounts)
+    if loud:
+        took = time.perf_counter() - started
+        print(f"mockserver: generated in {took:.1f}s; writing {args.out}...", file=err, flush=True)
     if str(args.out) == "-":
         out.buffer.write(generator.dumps_fixture(records)) if hasattr(out, "buffer") else out.write(
             generator.dumps_fixture(records).decode()
@@ -458,7 +466,8 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         generator.write_fixture(args.out, records)
     except OSError as exc:
         raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    print(f"mockserver: wrote {len(records)} records to {args.out}", file=err)
+    took = f" in {time.perf_counter() - started:.1f}s" if loud else ""
+    print(f"mockserver: wrote {len(records)} records to {args.out}{took}", file=err)
     return 0
 
 

@@ -143,3 +143,18 @@ def test_an_unknown_flag_names_the_subcommand_and_the_closest_flag() -> None:
     assert code == 2 and "did you mean --fixtures?" in err
     code, _, err = run("record", "--concurency", "2", "--out", "x.json")
     assert code == 2 and "did you mean --concurrency?" in err and "'mockserver record --help'" in err
+
+
+def test_long_generation_reports_progress_on_stderr(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Check that generate says what it is doing before long work (on stderr, as record, diff
+    and validate do) and stays quiet for small files; the threshold is lowered for the test."""
+    monkeypatch.setattr("mockserver.cli.PROGRESS_COUNT", 10)
+    code, out, err = run("generate", "--count", "12", "--out", str(tmp_path / "a.json"))
+    assert code == 0 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == "mockserver: generating 12 records (seed 2015)..."
+    assert lines[1].startswith("mockserver: generated in ") and lines[-1].startswith(
+        "mockserver: wrote 12 records"
+    )
+    code, _, err = run("generate", "--count", "9", "--out", str(tmp_path / "b.json"))
+    assert err.splitlines() == [f"mockserver: wrote 9 records to {tmp_path / 'b.json'}"]
