@@ -466,8 +466,8 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         generator.write_fixture(args.out, records)
     except OSError as exc:
         raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    took = f" in {time.perf_counter() - started:.1f}s" if loud else ""
-    print(f"mockserver: wrote {len(records)} records to {args.out}{took}", file=err)
+    elapsed = f" in {time.perf_counter() - started:.1f}s" if loud else ""
+    print(f"mockserver: wrote {len(records)} records to {args.out}{elapsed}", file=err)
     return 0
 
 
