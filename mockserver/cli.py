@@ -23,6 +23,16 @@ from typing import Any, TextIO
 
 from mockserver import __version__, console
 from mockserver import generate as generator
+from mockserver.config import (
+    SERVE_SETTINGS,
+    check_shared_keys,
+    environment_help,
+    find_config,
+    load_config,
+    option_values,
+    serve_file,
+    serve_values,
+)
 from mockserver.dataset import load_records
 from mockserver.engine.auth import token_header
 from mockserver.errors import FixtureError, UsageError
@@ -39,7 +49,6 @@ from mockserver.settings import (
     LOG_FORMATS,
     Settings,
     build_settings,
-    parse_stack,
     parse_token,
 )
 from mockserver.stacks import DEFAULT_STACK, stacks_listing
@@ -73,11 +82,14 @@ class _Parser(argparse.ArgumentParser):
 
     def subcommand(self, name: str | None) -> _Parser | None:
         """The parser of subcommand ``name`` (None when there is none)."""
+        return self.commands().get(name or "")
+
+    def commands(self) -> dict[str, _Parser]:
+        """Every subcommand's parser, by name."""
         for action in self._actions:
-            if isinstance(action, argparse._SubParsersAction) and name in action.choices:
-                found = action.choices[name]
-                return found if isinstance(found, _Parser) else None
-        return None
+            if isinstance(action, argparse._SubParsersAction):
+                return {n: p for n, p in action.choices.items() if isinstance(p, _Parser)}
+        return {}
 
     def unrecognized(self, extras: list[str]) -> None:
         """Refuse ``extras``, suggesting the closest flag of this parser for the first one."""
@@ -243,6 +255,7 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser]) -> None:
 # Other subcommands live in their own modules, each exposing ``register(subparsers)`` which adds
 # a parser whose ``run`` default is ``(args, out, err) -> int``. Add one line per module here.
 COMMAND_MODULES: tuple[str, ...] = (
+    "mockserver.config",
     "mockserver.openapi",
     "mockserver.tools.validate",
     "mockserver.tools.probe",
@@ -258,12 +271,70 @@ def build_parser() -> _Parser:
         prog=PROG, description="Mock, schemas and contract tests for LearningLogin's train-sessions API."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="the configuration file (default: mockserver.toml, or [tool.mockserver] in "
+        "pyproject.toml, found from the current directory up to the project's root)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     _add_serve(sub)
     _add_generate(sub)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    for name, command in parser.commands().items():
+        command.epilog = environment_help(name)
     return parser
+
+
+def _prescan(argv: Sequence[str]) -> tuple[Path | None, str | None]:
+    """``--config PATH`` and the command name, read before parsing: the file's values become
+    the command's defaults, so they must be known first."""
+    config: Path | None = None
+    items = iter(argv)
+    for item in items:
+        if item == "--config":
+            value = next(items, None)
+            config = Path(value) if value else None
+        elif item.startswith("--config="):
+            config = Path(item.partition("=")[2])
+        elif not item.startswith("-"):
+            return config, item
+    return config, None
+
+
+def parse_arguments(argv: Sequence[str], cwd: Path | None = None) -> argparse.Namespace:
+    """Flags over the configuration file's values (serve adds the environment between them:
+    ``settings.resolve``). ``args.file_values`` holds the file's values: dest -> (value, where)."""
+    parser = build_parser()
+    path, name = _prescan(argv)
+    commands = parser.commands()
+    config = (
+        load_config(path, set(commands))
+        if path is not None
+        else find_config(cwd or Path.cwd(), set(commands))
+    )
+    if path is not None and config is None:
+        raise UsageError(f"--config {path}: no [tool.mockserver] table in it")
+    values: dict[str, tuple[Any, str]] = {}
+    if config is not None:
+        every = {n: option_values(config, n, c) for n, c in commands.items()}
+        check_shared_keys(config, commands)
+        values = every.get(name or "", {})
+        command = commands.get(name or "")
+        if (
+            command is not None and name != "serve"
+        ):  # serve: build_settings puts the environment above the file
+            for action in command._actions:
+                if action.dest in values:
+                    action.required = False  # the file gives it
+            command.set_defaults(**{dest: value for dest, (value, _) in values.items()})
+    args: argparse.Namespace = parser.parse_args(argv)
+    args.config_file = config
+    args.file_values = values
+    args.commands = commands
+    return args
 
 
 # ---------------------------------------------------------------------------------------------
@@ -396,32 +467,11 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.stack is not None and args.stack.strip() == "list":
         print(stacks_listing(), file=out)
         return 0
-    tokens = dict(args.tokens) if args.tokens else None
-    settings = build_settings(
-        {
-            "host": args.host,
-            "port": args.port,
-            "fixtures": args.fixtures,
-            "seed": args.seed,
-            "count": args.count,
-            "tokens": tokens,
-            "auth": args.auth,
-            "strict": args.strict,
-            "access_log": args.access_log,
-            "workers": args.workers,
-            "admin_token": args.admin_token,
-            "allow_hosts": tuple(args.allow_hosts) if args.allow_hosts else None,
-            "allow_origins": tuple(args.allow_origins) if args.allow_origins else None,
-            "cors": tuple(args.cors) if args.cors else None,
-            "idle_timeout": args.idle_timeout,
-            "header_timeout": args.header_timeout,
-            "public_dir": args.public_dir,
-            "paginate": args.paginate,
-            "stack": parse_stack(args.stack) if args.stack is not None else None,
-            "memo_mb": args.memo_mb,
-            "log_format": args.log_format,
-        }
-    )
+    flags = {dest: getattr(args, dest) for dest in SERVE_SETTINGS}
+    file = {
+        dest: (value, where) for dest, (value, where) in args.file_values.items() if dest in SERVE_SETTINGS
+    }
+    settings = build_settings(serve_values(flags), file=serve_file(file))
     _refuse_unsupported(settings)
     raise_open_file_limit()  # before anything opens descriptors; the banner says when it is low
     socks = _listen(settings)
@@ -477,7 +527,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     err = err or sys.stderr
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=err, force=True)
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_arguments(sys.argv[1:] if argv is None else argv)
         run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run
         code = run(args, out, err)
         out.flush()

@@ -1,4 +1,5 @@
-"""The server's settings: defaults, then ``MOCKSERVER_*`` environment, then flags.
+"""The server's settings: defaults, then the configuration file (``mockserver.config``), then
+``MOCKSERVER_*`` environment, then flags.
 
 This is the only module that reads the environment. The result is frozen and passed
 explicitly to whatever needs it.
@@ -129,7 +130,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
 def api_token_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
     """``$MOCKSERVER_API_TOKEN`` for record, proxy and diff: safer than a flag, which ``ps`` shows."""
     env = os.environ if environ is None else environ
-    return env.get("MOCKSERVER_API_TOKEN") or None
+    return env.get(API_TOKEN_VARIABLE) or None
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -160,47 +161,60 @@ ENVIRONMENT_VARIABLES = {
 }
 """The variable behind each setting ``from_environment`` reads (for messages and ``config``)."""
 
+API_TOKEN_VARIABLE = "MOCKSERVER_API_TOKEN"
+CACHE_VARIABLES = ("MOCKSERVER_CACHE_DIR", "XDG_CACHE_HOME", "HOME")
+COMMAND_ENVIRONMENT: dict[str, tuple[str, ...]] = {
+    "serve": (*ENVIRONMENT_VARIABLES.values(), *CACHE_VARIABLES),
+    "record": (API_TOKEN_VARIABLE,),
+    "proxy": (API_TOKEN_VARIABLE,),
+    "diff": (API_TOKEN_VARIABLE,),
+    "validate": (API_TOKEN_VARIABLE,),
+    "probe": (API_TOKEN_VARIABLE,),
+    "contract": (API_TOKEN_VARIABLE,),
+    "config": (*ENVIRONMENT_VARIABLES.values(), API_TOKEN_VARIABLE),
+}
+"""The variables each command reads (every ``--help`` lists its own; a test checks the list)."""
+
 
 def resolve(
     flags: Mapping[str, Any],
     environ: Mapping[str, str] | None = None,
-    file: Mapping[str, Any] | None = None,
-    file_label: str = "the configuration file",
+    file: Mapping[str, tuple[Any, str]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The chosen values and where each came from: flag > environment > file > default.
 
-    Values set to None are left out of every layer. The data source (``DATA_SOURCE``) is
-    chosen as a whole, so ``--seed 3`` over a file's ``fixtures`` generates rather than clashes.
+    ``file`` maps a setting to (value, where in the file). Values set to None are left out of
+    every layer. The data source (``DATA_SOURCE``) is chosen as a whole, so ``--seed 3`` over a
+    file's ``fixtures`` generates rather than clashes.
     """
     env = from_environment(environ)
     layers = [
-        (file_label, dict(file or {})),
-        ("env", env),
-        ("flag", {k: v for k, v in flags.items() if v is not None}),
+        {k: (v, f"file {where}") for k, (v, where) in (file or {}).items()},
+        {k: (v, f"env {ENVIRONMENT_VARIABLES[k]}") for k, v in env.items()},
+        {k: (v, "flag") for k, v in flags.items()},
     ]
     chosen: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for label, values in layers:
-        values = {k: v for k, v in values.items() if v is not None}
+    for layer in layers:
+        values = {k: pair for k, pair in layer.items() if pair[0] is not None}
         if any(k in values for k in DATA_SOURCE):
             for k in DATA_SOURCE:
                 chosen.pop(k, None)
                 sources.pop(k, None)
-        for key, value in values.items():
+        for key, (value, source) in values.items():
             chosen[key] = value
-            sources[key] = f"env {ENVIRONMENT_VARIABLES[key]}" if label == "env" else label
+            sources[key] = source
     return chosen, sources
 
 
 def build_settings(
     flags: Mapping[str, Any],
     environ: Mapping[str, str] | None = None,
-    file: Mapping[str, Any] | None = None,
-    file_label: str = "the configuration file",
+    file: Mapping[str, tuple[Any, str]] | None = None,
 ) -> Settings:
     """Defaults, then the configuration file, then environment, then flags (None: not set).
     ``settings.sources`` says where each value that is not a default came from."""
-    chosen, sources = resolve(flags, environ, file, file_label)
+    chosen, sources = resolve(flags, environ, file)
     if chosen.get("fixtures") is not None and (
         chosen.get("seed") is not None or chosen.get("count") is not None
     ):
