@@ -131,17 +131,21 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         action="append",
         type=_token,
         metavar="TOKEN[=ACCOUNT]",
-        help="accept TOKEN, seeing ACCOUNT's records (repeatable; "
-        f"default: {DEV_TOKEN!r} for the default account)",
+        help="accept TOKEN, seeing ACCOUNT's records (repeatable; env MOCKSERVER_TOKENS="
+        f"TOKEN[=ACCOUNT],... keeps them out of ps; default: {DEV_TOKEN!r} for the default account)",
     )
     p.add_argument(
-        "--no-auth", dest="auth", action="store_false", default=None, help="accept requests without a token"
+        "--no-auth",
+        dest="auth",
+        action="store_false",
+        default=None,
+        help="accept requests without a token (env MOCKSERVER_NO_AUTH=1)",
     )
     p.add_argument(
         "--strict",
         action="store_true",
         default=None,
-        help="answer 400 for parameters the live API silently ignores",
+        help="answer 400 for parameters the live API silently ignores (env MOCKSERVER_STRICT=1)",
     )
     p.add_argument(
         "--paginate",

@@ -158,3 +158,26 @@ def test_long_generation_reports_progress_on_stderr(monkeypatch: pytest.MonkeyPa
     )
     code, _, err = run("generate", "--count", "9", "--out", str(tmp_path / "b.json"))
     assert err.splitlines() == [f"mockserver: wrote 9 records to {tmp_path / 'b.json'}"]
+
+
+def test_every_help_lists_the_environment_variables_its_command_reads() -> None:
+    """Check that each command's --help names every variable it reads (settings' table), and
+    that the table covers every variable settings.py reads: a variable added there without
+    its help fails here."""
+    import re
+
+    import mockserver.settings as settings_module
+    from mockserver.cli import build_parser
+    from mockserver.settings import COMMAND_ENVIRONMENT
+
+    source = Path(settings_module.__file__).read_text(encoding="utf-8")
+    read = set(re.findall(r'"((?:MOCKSERVER|XDG)_[A-Z_]+|HOME)"', source))
+    assert read <= {v for names in COMMAND_ENVIRONMENT.values() for v in names}
+    commands = build_parser().commands()
+    for name, variables in COMMAND_ENVIRONMENT.items():
+        text = " ".join(commands[name].format_help().split())
+        for variable in variables:
+            assert variable in text, (name, variable)
+    serve_help = " ".join(commands["serve"].format_help().split())
+    for variable in ("MOCKSERVER_TOKENS", "MOCKSERVER_NO_AUTH", "MOCKSERVER_STRICT"):
+        assert f"env {variable}" in serve_help  # beside its flag too
