@@ -42,6 +42,7 @@ from mockserver.server import serving
 from mockserver.server.app import create_app
 from mockserver.server.limits import low_limit_notice, raise_open_file_limit
 from mockserver.server.store import Store
+from mockserver.server.watch import POLL_SECONDS
 from mockserver.settings import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -122,6 +123,13 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         type=Path,
         metavar="PATH",
         help="fixture file to serve (default: the packaged dataset; env MOCKSERVER_FIXTURES)",
+    )
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        default=None,
+        help="serve the --fixtures file's new contents when it changes (checked every second; "
+        "a change that does not load keeps the old data and logs why)",
     )
     p.add_argument("--seed", type=int, help="serve generated records with this seed")
     p.add_argument("--count", type=int, help="serve this many generated records")
@@ -375,6 +383,8 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
             file=out,
         )
     print(f"mockserver: listening on {base}  (Ctrl-C to stop)", file=out)
+    if settings.watch:
+        print(f"mockserver: watching {settings.fixtures} for changes (every {POLL_SECONDS:g}s)", file=out)
     if settings.stack != DEFAULT_STACK:
         stack = settings.stack
         print(f"mockserver: emulating {stack.name} (Rails {stack.rails}, Ransack {stack.ransack})", file=out)

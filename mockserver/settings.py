@@ -49,6 +49,7 @@ class Settings:
     stack: Stack = DEFAULT_STACK  # the Rails/Ransack generation served (mockserver/stacks.py)
     memo_mb: int = MEMO_MB  # bound of the answer memo in MiB (0: off)
     log_format: str = "text"  # access log lines: text, or one JSON object per request
+    watch: bool = False  # serve the fixture file's new contents when it changes (server/watch.py)
     # where each value that is not a default came from ("flag", "env NAME", a file): for
     # `mockserver config` and messages; never part of equality
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -230,6 +231,8 @@ def build_settings(
         settings = replace(settings, count=1000) if settings.count is None else replace(settings, seed=0)
     if settings.count is not None and settings.count < 0:
         raise UsageError(f"--count {settings.count}: expected a non-negative number")
+    if settings.watch and settings.fixtures is None:
+        raise UsageError("--watch needs --fixtures FILE: generated and packaged data never change")
     if settings.public_dir is not None and not settings.public_dir.is_dir():
         raise UsageError(f"--public-dir {settings.public_dir}: not a directory")
     if settings.memo_mb < 0:

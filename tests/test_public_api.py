@@ -39,7 +39,18 @@ HANDLE = {
     "token",
     "url",
 }
-SUBCOMMANDS = {"serve", "generate", "openapi", "validate", "probe", "contract", "record", "proxy", "diff", "config"}
+SUBCOMMANDS = {
+    "serve",
+    "generate",
+    "openapi",
+    "validate",
+    "probe",
+    "contract",
+    "record",
+    "proxy",
+    "diff",
+    "config",
+}
 
 
 def test_package_all() -> None:
