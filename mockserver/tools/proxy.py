@@ -37,6 +37,7 @@ from mockserver.server import serving
 from mockserver.server.guard import host_middleware
 from mockserver.server.redaction import redact
 from mockserver.settings import api_token_from_environment
+from mockserver.tools.proxy_record import add_record_options, recorder_from_args
 from mockserver.tools.upstream import (
     TOKEN_VARIABLE,
     TargetError,
@@ -109,6 +110,10 @@ CONFIG = web.AppKey("proxy_config", ProxyConfig)
 Emit = Callable[[dict[str, Any]], None]
 EMIT: web.AppKey[Emit] = web.AppKey("proxy_emit")
 SESSION = web.AppKey("proxy_session", aiohttp.ClientSession)
+# proxy --record/--har (proxy_record.py): (method, upstream URL, headers sent, status, answer
+# headers, decoded body, epoch start, elapsed ms) of each exchange
+Observer = Callable[[str, URL, CIMultiDict[str], int, Any, bytes, float, float], None]
+OBSERVER: web.AppKey[Observer] = web.AppKey("proxy_observer")
 
 
 def upstream_base(url: str) -> URL:
@@ -262,6 +267,8 @@ async def forward(request: web.Request) -> web.StreamResponse:
         _access(config, shown, status, started, f"upstream error: {why}")
         return _gateway_error(status, why)
     schema, findings = check_answer(request.method, request.path, status, raw_headers, body)
+    if (observe := request.app.get(OBSERVER)) is not None:
+        _observe(observe, request, target, status, raw_headers, body, started)
     if schema is not None:
         stats.checked += 1
     for finding in findings:
@@ -286,6 +293,25 @@ async def forward(request: web.Request) -> web.StreamResponse:
             response.headers["Content-Length"] = raw_headers["Content-Length"]
         return response
     return web.Response(status=status, reason=reason, body=body, headers=headers)
+
+
+def _observe(
+    observe: Observer,
+    request: web.Request,
+    target: URL,
+    status: int,
+    headers: Any,
+    body: bytes,
+    started: float,
+) -> None:
+    elapsed = time.perf_counter() - started
+    encoding = (headers.get("Content-Encoding") or "identity").strip().lower()
+    try:
+        decoded = _decoded(body, encoding)
+    except zlib.error:
+        decoded = body
+    sent = _forward_headers(request, request.app[CONFIG].token)
+    observe(request.method, target, sent, status, headers, decoded, time.time() - elapsed, elapsed * 1000)
 
 
 def _access(config: ProxyConfig, shown: str, status: int, started: float, note: str) -> None:
@@ -318,6 +344,7 @@ def create_proxy_app(
     config: ProxyConfig,
     emit: Callable[[dict[str, Any]], None],
     middlewares: Sequence[Middleware] = (),
+    observe: Observer | None = None,
 ) -> web.Application:
     """The proxy as an aiohttp application; ``emit`` receives each log record (a dict).
 
@@ -329,6 +356,8 @@ def create_proxy_app(
     app[CONFIG] = config
     app[STATS] = ProxyStats()
     app[EMIT] = emit
+    if observe is not None:
+        app[OBSERVER] = observe
 
     async def session(app: web.Application) -> AsyncIterator[None]:
         async with passthrough_session(config.timeout) as client:
@@ -359,6 +388,7 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: expected 0..65535")
     token = args.api_token or api_token_from_environment()
+    recorder = recorder_from_args(args, token)  # --record/--har: checked before binding
     sock = serving.listen(args.host, args.port, backlog=256)
     log_file: TextIO | None = None
     try:
@@ -369,7 +399,8 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 raise UsageError(f"--violations-log {args.violations_log}: {exc.strerror or exc}") from None
         config = ProxyConfig(base, token, args.timeout, access_log=not args.quiet)
         # the server's DNS-rebinding rule: on loopback, only loopback Host names reach the live API
-        app = create_proxy_app(config, json_lines(log_file or err), [host_middleware(args.host)])
+        observe = recorder.observe if recorder is not None else None
+        app = create_proxy_app(config, json_lines(log_file or err), [host_middleware(args.host)], observe)
         host = f"[{args.host}]" if ":" in args.host else args.host
         local = f"http://{host}:{sock.getsockname()[1]}"
 
@@ -396,7 +427,7 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         sock.close()
         if log_file is not None:
             log_file.close()
-    return 0
+    return recorder.finish(err) if recorder is not None else 0
 
 
 def register(subparsers: Any) -> None:
@@ -421,4 +452,5 @@ def register(subparsers: Any) -> None:
         help="append violation and upstream-error lines here (default: stderr)",
     )
     p.add_argument("--quiet", action="store_true", help="no access log line per request")
+    add_record_options(p)
     p.set_defaults(run=cmd_proxy)
