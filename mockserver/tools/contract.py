@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import importlib.util
 import json
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,7 @@ from mockserver.tools.upstream import (
 AUTO = "auto"  # the suite's --stack default: fingerprint the endpoint first
 INSTALLED_NAME = "mockserver_contract_suite"  # the wheel's name for contract_tests/
 WAIT_INTERVAL = 0.5  # seconds between preflight attempts under --wait
+REPORT_PLUGIN = "mockserver.tools.contract_report"  # loaded into the suite's pytest by name (-p)
 
 
 def suite_dir() -> Path:
@@ -163,7 +165,7 @@ def _take_own_options(args: argparse.Namespace) -> None:
     items = iter(args.pytest_args)
     for item in items:
         name, eq, value = item.partition("=")
-        if name in ("--api-token", "--wait", "--stack"):
+        if name in ("--api-token", "--wait", "--stack", "--report"):
             if not eq:
                 value = next(items, "")
                 if not value:
@@ -175,6 +177,8 @@ def _take_own_options(args: argparse.Namespace) -> None:
                     raise UsageError(f"--wait {value!r}: expected a number of seconds") from None
             elif name == "--stack":
                 args.stack = value
+            elif name == "--report":
+                args.report = Path(value)
             else:
                 args.api_token = value
         elif item == "--allow-partial":
@@ -226,7 +230,12 @@ def cmd_contract(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     names = [AUTO, *(s.name for s in STACKS)]
     if args.stack not in names:
         raise UsageError(f"--stack {args.stack!r}: unknown generation; one of: {', '.join(names)}, list")
-    for option, path in _output_files(args.pytest_args):
+    outputs = _output_files(args.pytest_args)
+    if args.report is not None:
+        if args.report.suffix not in (".json", ".md"):
+            raise UsageError(f"--report {args.report}: expected a .json or .md file name (the format)")
+        outputs.append(("--report", args.report))
+    for option, path in outputs:
         check_writable(option, path)
     token, source = _token_source(args.api_token)
     url = asyncio.run(preflight(args.url, token, source, args.wait))
@@ -239,6 +248,9 @@ def cmd_contract(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with tempfile.TemporaryDirectory(prefix="mockserver-contract-") as scratch:
         report = Path(scratch) / "unchecked.json"
         command = pytest_command(url, args.api_token, args.pytest_args, report, args.stack)
+        if args.report is not None:  # the summary plugin runs in the suite's process, not in the suite
+            rerun = shlex.join(["mockserver", "contract", url, "--stack", args.stack])
+            command += ["-p", REPORT_PLUGIN, f"--contract-report={args.report}", f"--contract-rerun={rerun}"]
         out.flush()
         # The caller's directory, not the package's: --junitxml and friends are relative to where
         # the user stands, and nothing is written into an installation (the suite path is absolute).
@@ -283,6 +295,13 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="the Rails/Ransack generation whose semantics to assert ('list' prints them); "
         "default auto: fingerprint the endpoint first (mockserver probe does the same)",
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.json|FILE.md",
+        help="also write a per-rule summary (outcome, rule, requests, a rerun command, the failure's "
+        "reproduce lines) as JSON or Markdown (e.g. for $GITHUB_STEP_SUMMARY)",
     )
     p.add_argument(
         "--allow-partial",

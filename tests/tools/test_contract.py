@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import socket
@@ -271,3 +272,47 @@ def test_an_unwritable_junit_file_is_one_line_before_any_request(
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("mockserver: error: --junitxml") and "--user" in err
     assert api.requests == [] and out == ""
+
+
+@pytest.mark.parametrize("suffix", [".json", ".md"])
+def test_report_summarises_each_rule(
+    train_sessions_api_factory: Factory, tmp_path: Path, suffix: str
+) -> None:
+    """Check that --report FILE.json|.md lists each rule run with its outcome, requests and a
+    rerun command, besides pytest's own output."""
+    api = train_sessions_api_factory()
+    report = tmp_path / f"contract{suffix}"
+    code, _, err = run("--api-token", api.token, api.url, "--report", str(report), *QUICK)
+    assert code == 0, err
+    text = report.read_text(encoding="utf-8")
+    if suffix == ".md":
+        assert text.startswith("# Contract suite\n") and "| rule | outcome | requests | test |" in text
+        assert "✅ passed" in text and "❌" not in text
+        return
+    data = json.loads(text)
+    assert data["summary"]["failed"] == 0 and data["summary"]["passed"] == len(data["rules"]) > 0
+    assert data["summary"]["requests"] == sum(r["requests"] for r in data["rules"]) > 0
+    for rule in data["rules"]:
+        assert rule["rule"] and rule["test"].startswith("test_index")
+        assert rule["rerun"].startswith(f"mockserver contract {api.url_for()} --stack auto -k ")
+
+
+def test_report_names_the_failing_rule_and_how_to_reproduce_it(tmp_path: Path) -> None:
+    """Check that a failing rule in --report carries the suite's reproduce (curl) lines, with the
+    token as $MOCKSERVER_API_TOKEN, and the exit code is the suite's."""
+    from ..broken_mock import running
+
+    report = tmp_path / "contract.json"
+    with running("no_auth") as url:
+        code, _, err = run(url, "--report", str(report), "-q", "-p", "no:randomly", "-k", "missing_token")
+    assert code == 1, err
+    data = json.loads(report.read_text(encoding="utf-8"))
+    [failed] = [r for r in data["rules"] if r["outcome"] == "failed"]
+    assert failed["reproduce"] and all(line.startswith("curl ") for line in failed["reproduce"])
+    assert failed["message"] and failed["requests"] >= 1 and "dev-token" not in json.dumps(failed)
+
+
+def test_report_needs_a_known_format() -> None:
+    """Check that --report with another suffix is refused before anything runs."""
+    code, _, err = run("--report", "summary.txt", "http://127.0.0.1:1")
+    assert code == 2 and "expected a .json or .md" in err
