@@ -268,6 +268,7 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser]) -> None:
 # a parser whose ``run`` default is ``(args, out, err) -> int``. Add one line per module here.
 COMMAND_MODULES: tuple[str, ...] = (
     "mockserver.config",
+    "mockserver.completion",
     "mockserver.openapi",
     "mockserver.tools.validate",
     "mockserver.tools.probe",
@@ -346,6 +347,7 @@ def parse_arguments(argv: Sequence[str], cwd: Path | None = None) -> argparse.Na
     args.config_file = config
     args.file_values = values
     args.commands = commands
+    args.parser = parser
     return args
 
 

@@ -50,6 +50,7 @@ SUBCOMMANDS = {
     "proxy",
     "diff",
     "config",
+    "completion",
 }
 
 
