@@ -48,7 +48,7 @@ def test_zsh_and_fish_scripts_name_every_command_and_flag(shell: str) -> None:
     (the scripts come from the parser itself, so a new flag appears without editing them)."""
     text = _script(shell)
     parser = build_parser()
-    for name, command in parser.commands().items():
+    for name in parser.commands():
         assert name in text
     serve = parser.commands()["serve"]
     for flag in (o for a in serve._actions for o in a.option_strings if o.startswith("--")):
