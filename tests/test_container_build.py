@@ -68,7 +68,8 @@ dir=$3
 mkdir -p "$dir/bin"
 cat > "$dir/bin/pip" <<'PIP'
 #!/bin/sh
-echo "pip $* | index=${PIP_INDEX_URL-unset} extra=${PIP_EXTRA_INDEX_URL-unset} cert=${PIP_CERT-unset}" >> "$LOG"
+echo "pip $* | index=${PIP_INDEX_URL-unset} extra=${PIP_EXTRA_INDEX_URL-unset}" \\
+    "cert=${PIP_CERT-unset}" >> "$LOG"
 PIP
 chmod +x "$dir/bin/pip"
 """
