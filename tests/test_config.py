@@ -179,3 +179,32 @@ def test_no_file_leaves_the_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyP
     code, out, _ = run("config")
     assert code == 0 and out.startswith("configuration file: none found")
     assert re.search(r"^  port\s+3000\s+default$", out, re.M)
+
+
+def test_the_documented_example_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check docs/reference/configuration.md's example file: `mockserver config` in a directory
+    below it shows what the page says, and the environment wins over it."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "reference" / "configuration.md").read_text()
+    example = page.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "pyproject.toml").write_text(example)
+    (tmp_path / "tests" / "data").mkdir(parents=True)
+    (tmp_path / "tests" / "data" / "sessions.json").write_text("[]")
+    monkeypatch.chdir(tmp_path / "tests")
+    monkeypatch.delenv("MOCKSERVER_PORT", raising=False)
+    code, out, _ = run("config")
+    table = f"file {tmp_path / 'pyproject.toml'} [tool.mockserver"
+    assert code == 0
+    assert re.search(rf"^  port\s+3001\s+{re.escape(table)}.serve\]$", out, re.M)
+    assert re.search(
+        rf"^  fixtures\s+{tmp_path}/tests/data/sessions.json\s+{re.escape(table)}.serve\]$", out, re.M
+    )
+    assert re.search(rf"^  stack\s+rails6.1-ransack2.4\s+{re.escape(table)}\]$", out, re.M)
+    monkeypatch.setenv("MOCKSERVER_PORT", "4000")
+    assert re.search(r"^  port\s+4000\s+env MOCKSERVER_PORT$", run("config")[1], re.M)
+    args = parse_arguments(["record"])
+    assert (args.upstream, args.rate, args.out) == (
+        "https://learninglogin.com",
+        2.0,
+        tmp_path / "tests/data/sessions.json",
+    )
+    assert parse_arguments(["contract", "http://x.test"]).wait == 30.0
