@@ -323,22 +323,20 @@ def parse_arguments(argv: Sequence[str], cwd: Path | None = None) -> argparse.Na
     parser = build_parser()
     path, name = _prescan(argv)
     commands = parser.commands()
-    config = (
-        load_config(path, set(commands))
-        if path is not None
-        else find_config(cwd or Path.cwd(), set(commands))
-    )
-    if path is not None and config is None:
-        raise UsageError(f"--config {path}: no [tool.mockserver] table in it")
+    names = set(commands)
+    config = None
+    if not {"-h", "--help", "--version"} & set(argv):  # help stays readable with a broken file
+        config = load_config(path, names) if path is not None else find_config(cwd or Path.cwd(), names)
+        if path is not None and config is None:
+            raise UsageError(f"--config {path}: no [tool.mockserver] table in it")
     values: dict[str, tuple[Any, str]] = {}
     if config is not None:
         every = {n: option_values(config, n, c) for n, c in commands.items()}
         check_shared_keys(config, commands)
         values = every.get(name or "", {})
         command = commands.get(name or "")
-        if (
-            command is not None and name != "serve"
-        ):  # serve: build_settings puts the environment above the file
+        # serve: build_settings puts the environment between the file and the flags
+        if command is not None and name != "serve":
             for action in command._actions:
                 if action.dest in values:
                     action.required = False  # the file gives it
