@@ -52,7 +52,7 @@ def test_a_change_is_swapped_in_and_a_broken_one_keeps_the_old_data(
             _write(path, [{**second[0], "score": "high"}], bump=3)
             assert await watcher.check() is False
         assert len(state.store) == 8
-        lines = [r.getMessage() for r in caplog.records]
+        lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
         assert len(lines) == 2 and all("still serving the previous data" in line for line in lines)
         assert "field 'score'" in lines[1]
         _write(path, [], bump=4)  # an empty account is real data
