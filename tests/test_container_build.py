@@ -140,3 +140,13 @@ def test_the_ca_bundle_stays_out_of_the_final_image() -> None:
     where a CA bundle and the wheelhouse are)."""
     final = CONTAINERFILE.rsplit("\nFROM base\n", 1)[1]
     assert re.findall(r"^COPY .*$", final, re.M) == ["COPY --from=build /opt/mockserver /opt/mockserver"]
+
+
+def test_the_documented_report_recipe_is_what_image_test_runs() -> None:
+    """Check that the getting-started recipe for reports out of the container (--user, a mounted
+    directory as the working directory) is the one `make image-test` runs, and the script parses."""
+    page = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    script = (ROOT / "tools" / "image_test.sh").read_text(encoding="utf-8")
+    for part in ('--user "$(id -u):$(id -g)"', "-w /reports", "--report contract.md"):
+        assert part in page and part in script, part
+    subprocess.run(["sh", "-n", str(ROOT / "tools" / "image_test.sh")], check=True)
