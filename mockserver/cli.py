@@ -38,6 +38,7 @@ from mockserver.engine.auth import token_header
 from mockserver.errors import FixtureError, UsageError
 from mockserver.network import is_loopback
 from mockserver.resources import default_fixtures_path
+from mockserver.revisions import DEFAULT_REVISION, REVISIONS
 from mockserver.server import serving
 from mockserver.server.app import create_app
 from mockserver.server.limits import low_limit_notice, raise_open_file_limit
@@ -242,6 +243,13 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         help=f"the Rails/Ransack generation to emulate (default {DEFAULT_STACK.name}; "
         "env MOCKSERVER_STACK); 'list' prints them",
     )
+    p.add_argument(
+        "--api-revision",
+        metavar="YYYY-MM",
+        help=f"the revision of the vendor's doc to serve (default {DEFAULT_REVISION.name}: XML, unassign, "
+        "the course player; 2015-02: JSON index and show only; env MOCKSERVER_API_REVISION); "
+        "'list' prints them",
+    )
     p.set_defaults(run=cmd_serve)
 
 
@@ -385,6 +393,8 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
     print(f"mockserver: listening on {base}  (Ctrl-C to stop)", file=out)
     if settings.watch:
         print(f"mockserver: watching {settings.fixtures} for changes (every {POLL_SECONDS:g}s)", file=out)
+    if settings.api_revision != DEFAULT_REVISION.name:
+        print(f"mockserver: serving the {settings.api_revision} revision of the API doc", file=out)
     if settings.stack != DEFAULT_STACK:
         stack = settings.stack
         print(f"mockserver: emulating {stack.name} (Rails {stack.rails}, Ransack {stack.ransack})", file=out)
@@ -477,9 +487,19 @@ def _refuse_unsupported(settings: Settings) -> None:
         )
 
 
+def _print_revisions(out: TextIO) -> None:
+    """``serve --api-revision list``: one line per revision of the vendor's doc, the default first."""
+    for r in REVISIONS:
+        served = ", ".join(sorted(r.features)) or "json only"
+        print(f"{r.name}  {served}  (doc {r.commits}; {r.note})", file=out)
+
+
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.stack is not None and args.stack.strip() == "list":
         print(stacks_listing(), file=out)
+        return 0
+    if args.api_revision is not None and args.api_revision.strip() == "list":
+        _print_revisions(out)
         return 0
     flags = {dest: getattr(args, dest) for dest in SERVE_SETTINGS}
     file = {

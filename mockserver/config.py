@@ -222,7 +222,7 @@ def environment_help(command: str) -> str:
 SERVE_SETTINGS = (
     "host", "port", "fixtures", "seed", "count", "tokens", "auth", "strict", "access_log", "workers",
     "admin_token", "allow_hosts", "allow_origins", "cors", "idle_timeout", "header_timeout",
-    "public_dir", "paginate", "stack", "memo_mb", "log_format", "watch",
+    "public_dir", "paginate", "stack", "memo_mb", "log_format", "watch", "api_revision",
 )  # fmt: skip
 """serve's flags that are Settings fields (dest == field name)."""
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from mockserver.associations import FOREIGN_KEYS
 from mockserver.model import FIELDS, FILTERS, Kind
-from mockserver.stacks import STACKS, stacks_markdown
+from mockserver.revisions import revisions_markdown
+from mockserver.stacks import STACKS, TO_XML_SAME, stacks_markdown
 
 _KIND_TEXT = {
     Kind.ID: "integer",
@@ -85,6 +86,15 @@ def stacks_section() -> str:
         "unit-tested against the cited source lines, as Rails 4.x and Ransack 1.x need Ruby <= 2.6):",
         "",
         stacks_markdown(),
+        "",
+        "XML answers (the `2015-08` API revision, `docs/mock/api-revisions.md`): "
+        + "; ".join(
+            ", ".join(f"`{s.name}`" for s in STACKS if s.to_xml == source) + f": {source}"
+            for source in dict.fromkeys(s.to_xml for s in STACKS)
+        )
+        + ". "
+        + TO_XML_SAME
+        + ".",
     ]
     return "\n".join(lines)
 
@@ -101,6 +111,11 @@ def main(docs: str = "docs") -> int:
     filters = Path(docs, "mock", "filters.md")
     filters.write_text(
         replace_section(filters.read_text(encoding="utf-8"), "filters", filters_markdown()), encoding="utf-8"
+    )
+    revisions = Path(docs, "mock", "api-revisions.md")
+    revisions.write_text(
+        replace_section(revisions.read_text(encoding="utf-8"), "revisions", revisions_markdown()),
+        encoding="utf-8",
     )
     stacks = Path(docs, "mock", "stack-generations.md")
     stacks.write_text(

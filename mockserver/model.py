@@ -21,6 +21,20 @@ class Kind(StrEnum):
     DATE = "date"  # "YYYY-MM-DD"
     DECIMAL = "decimal"  # a decimal rendered as a string, e.g. "12.5" (Rails renders decimals as strings)
 
+    @property
+    def xml_type(self) -> str | None:
+        """The ``type`` attribute ``to_xml`` writes for a column of this kind (None: a string)."""
+        return _XML_TYPES[self]
+
+
+_XML_TYPES = {
+    Kind.ID: "integer",
+    Kind.INT: "integer",
+    Kind.STR: None,
+    Kind.DATE: "date",
+    Kind.DECIMAL: "decimal",
+}
+
 
 @dataclass(frozen=True)
 class Field:
@@ -34,6 +48,7 @@ class Field:
     minimum: int | None = None
     maximum: int | None = None
     example: object = None
+    column: bool = True  # a column of train_sessions; False: a method (to_xml writes those last)
 
 
 INT4_MAX = 2_147_483_647
@@ -41,7 +56,8 @@ INT4_MIN = -2_147_483_648
 
 FIELDS: tuple[Field, ...] = (
     Field("id", Kind.ID, False, True, "Primary key (int4).", 1, INT4_MAX, 3),
-    Field("course_code", Kind.STR, False, True, "Short code of the course.", example="WHMIS"),
+    # A method (the course's code), not a column: to_xml writes it after the columns.
+    Field("course_code", Kind.STR, False, True, "Short code of the course.", example="WHMIS", column=False),
     # Scores and counts are int4 columns with no CHECK constraint: the real data behind the
     # Ransack reference holds scores of -1, 101 and 800, so only the int4 range is enforced.
     Field(
@@ -151,6 +167,12 @@ FIELDS: tuple[Field, ...] = (
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 PUBLIC_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.public)
 HIDDEN_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if not f.public)
+XML_FIELDS: tuple[Field, ...] = tuple(f for f in FIELDS if f.public and f.column) + tuple(
+    f for f in FIELDS if f.public and not f.column
+)
+"""The public fields in ``to_xml``'s order: the columns in table order, then the methods."""
+RESOURCE = "train-session"
+"""The record's element name in XML (``TrainSession.model_name.element``, dasherized)."""
 DECIMAL_PATTERN = r"^-?[0-9]+\.[0-9]+$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 

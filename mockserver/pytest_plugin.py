@@ -16,6 +16,8 @@ Fixtures, after pytest-httpserver's design:
 Every server the fixtures start emulates the stack generation named by ``--mockserver-stack``
 (or the ini option ``mockserver_stack``; default the measured Rails 6.1/Ransack 4.1 stack);
 ``train_sessions_api_factory(stack="rails4.2-ransack1.7")`` starts one of another generation.
+Likewise ``--mockserver-api-revision`` / ``mockserver_api_revision`` /
+``train_sessions_api_factory(api_revision="2015-02")`` choose the revision of the vendor's doc.
 
 The server runs in a background thread with its own event loop, in the test's process, rather
 than in a subprocess driven through the control API: start-up takes milliseconds instead of an
@@ -119,6 +121,9 @@ class _ServerThread:
             self._app, access_log=None, handler_cancellation=False, shutdown_timeout=1.0
         )
         await self._runner.setup()
+        from mockserver.server.rawtarget import install_raw_targets
+
+        install_raw_targets(self._runner)  # curl's raw UTF-8 queries, as Puma takes them
         await web.SockSite(self._runner, self._sock).start()
 
     def call(self, function: Callable[[], T]) -> T:
@@ -318,6 +323,7 @@ def start_train_sessions_api(
     strict: bool = False,
     journal_size: int = 10_000,
     stack: str | Stack | None = None,
+    api_revision: str | None = None,
     _call: str = "start_train_sessions_api",
 ) -> TrainSessionsAPI:
     """Start a mock on a free loopback port; stop it with ``.stop()``.
@@ -327,10 +333,13 @@ def start_train_sessions_api(
     the packaged dataset that ``mockserver serve`` uses. ``tokens`` maps token -> account
     (default: one random token for the default account); ``.token`` is the first one.
     ``stack`` is a generation's name (``mockserver serve --stack list``) or a ``Stack``;
-    default the measured one.
+    default the measured one. ``api_revision`` is the revision of the vendor's doc served
+    (``mockserver serve --api-revision list``; default ``2015-08``, with XML answers;
+    ``2015-02`` answers JSON whatever the format).
     """
     from mockserver.dataset import load_records
     from mockserver.resources import default_fixtures_path
+    from mockserver.revisions import DEFAULT_REVISION, revision_named
     from mockserver.server.app import create_app
     from mockserver.server.state import ServerState
     from mockserver.server.store import Store
@@ -338,6 +347,7 @@ def start_train_sessions_api(
     from mockserver.stacks import DEFAULT_STACK, Stack
 
     served = stack if isinstance(stack, Stack) else _stack(stack, _call) if stack else DEFAULT_STACK
+    revision = revision_named(api_revision) if api_revision else DEFAULT_REVISION
     if records is not None:
         from mockserver.templates import complete_all
 
@@ -355,6 +365,7 @@ def start_train_sessions_api(
         strict=strict,
         access_log=False,
         stack=served,
+        api_revision=revision.name,
     )
     store = Store(data)
     state = ServerState(store, journal_size=journal_size)
@@ -376,14 +387,22 @@ def _stack(name: str, call: str) -> Stack:
 
 _STACK_OPTION = "--mockserver-stack"
 _STACK_INI = "mockserver_stack"
+_REVISION_OPTION = "--mockserver-api-revision"
+_REVISION_INI = "mockserver_api_revision"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockserver", "train-sessions API mock")
     help_text = "the Rails/Ransack generation the mock fixtures emulate (mockserver serve --stack list)"
-    parser.getgroup("mockserver", "train-sessions API mock").addoption(
+    group.addoption(
         _STACK_OPTION, default=None, metavar="NAME", help=f"{help_text}; overrides the ini option"
     )
     parser.addini(_STACK_INI, help_text, default="")
+    help_text = "the API doc revision the mock fixtures serve (mockserver serve --api-revision list)"
+    group.addoption(
+        _REVISION_OPTION, default=None, metavar="YYYY-MM", help=f"{help_text}; overrides the ini option"
+    )
+    parser.addini(_REVISION_INI, help_text, default="")
 
 
 def _configured_stack(config: pytest.Config) -> str | None:
@@ -393,8 +412,9 @@ def _configured_stack(config: pytest.Config) -> str | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """A bad ``--mockserver-stack``/``mockserver_stack`` is one usage error at session start,
-    not an error in every test that asks for a mock. Costs nothing when neither is set."""
+    """A bad ``--mockserver-stack``/``mockserver_stack`` (or API revision) is one usage error at
+    session start, not an error in every test that asks for a mock. Costs nothing when unset."""
+    _configured_revision(config)
     name = _configured_stack(config)
     if name is None:
         return
@@ -406,14 +426,30 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"{_STACK_OPTION}/{_STACK_INI}: {exc.args[0]}") from None
 
 
+def _configured_revision(config: pytest.Config) -> str | None:
+    """The API revision named on the command line, else in the ini file (None: the default)."""
+    name = config.getoption(_REVISION_OPTION) or config.getini(_REVISION_INI)
+    if not name:
+        return None
+    from mockserver.revisions import revision_named
+
+    try:
+        revision_named(name)
+    except KeyError as exc:
+        raise pytest.UsageError(f"{_REVISION_OPTION}/{_REVISION_INI}: {exc.args[0]}") from None
+    return str(name)
+
+
 @pytest.fixture(scope="session")
 def train_sessions_api_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., TrainSessionsAPI]]:
     """Start mocks with ``start_train_sessions_api``'s options; all stop after the session."""
     started: list[TrainSessionsAPI] = []
     default_stack = _configured_stack(pytestconfig)
+    default_revision = _configured_revision(pytestconfig)
 
     def start(**options: Any) -> TrainSessionsAPI:
         options.setdefault("stack", default_stack)
+        options.setdefault("api_revision", default_revision)
         api = start_train_sessions_api(**options, _call="train_sessions_api_factory")
         started.append(api)
         return api
@@ -434,7 +470,9 @@ def train_sessions_api_session(
 @pytest.fixture(scope="module")
 def train_sessions_api_module(pytestconfig: pytest.Config) -> Iterator[TrainSessionsAPI]:
     """A mock of this module's own, stopped after the module; never reset automatically."""
-    api = start_train_sessions_api(stack=_configured_stack(pytestconfig))
+    api = start_train_sessions_api(
+        stack=_configured_stack(pytestconfig), api_revision=_configured_revision(pytestconfig)
+    )
     yield api
     api.stop()
 

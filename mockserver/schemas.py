@@ -20,7 +20,16 @@ from urllib.parse import unquote, urljoin
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from mockserver.model import DATE_PATTERN, DECIMAL_PATTERN, FIELDS, HIDDEN_FIELDS, Field, Kind
+from mockserver.model import (
+    DATE_PATTERN,
+    DECIMAL_PATTERN,
+    FIELDS,
+    HIDDEN_FIELDS,
+    RESOURCE,
+    XML_FIELDS,
+    Field,
+    Kind,
+)
 from mockserver.resources import schemas_dir
 from mockserver.stacks import DEFAULT_STACK, QUIRKS, STACKS
 
@@ -102,6 +111,25 @@ _LOGIN_NEEDS_ASSIGNEE: Schema = {
 }
 
 
+def _xml_form(record: Schema) -> Schema:
+    """``record`` with the OpenAPI ``xml`` keyword on it and each property: the element names
+    Rails' ``to_xml`` writes (the 2015-08 revision's XML answers)."""
+    properties = {
+        name: schema | {"xml": {"name": name.replace("_", "-")}}
+        for name, schema in record["properties"].items()
+    }
+    return record | {"properties": properties, "xml": {"name": RESOURCE}}
+
+
+_XML_NOTE = (
+    " In XML (`application/xml`, the 2015-08 API revision) a record is Rails' to_xml: the element "
+    f"<{RESOURCE}> holding the same fields as dasherized elements (the `xml` keywords), in the order "
+    + ", ".join(f.name.replace("_", "-") for f in XML_FIELDS)
+    + ', with type="integer", "date" or "decimal" for those columns (none for strings) and '
+    'nil="true" for a null (the type kept: <complete-by type="date" nil="true"/>).'
+)
+
+
 def _header(name: str, title: str, description: str) -> Schema:
     return {
         "$schema": _DIALECT,
@@ -119,19 +147,27 @@ def build_schemas() -> dict[str, Schema]:
         "record",
         "Train session",
         "One train session as the API renders it (GET /api/train_sessions/:id, and each item "
-        "of the index). Properties are listed in render order.",
-    ) | _object_schema(public)
+        "of the index). Properties are listed in render order." + _XML_NOTE,
+    ) | _xml_form(_object_schema(public))
     listing = _header(
         "list",
         "Train session list",
         "The index (GET /api/train_sessions): the train sessions the token's account may see, "
-        "after the search filters.",
-    ) | {"type": "array", "items": {"$ref": schema_id("record")}}
+        f'after the search filters. In XML: <{RESOURCE}s type="array"> around the records; '
+        'no record at all is <nil-classes type="array"/> (Array#to_xml names the root after '
+        "the first element's class).",
+    ) | {
+        "type": "array",
+        "items": {"$ref": schema_id("record")},
+        "xml": {"name": RESOURCE + "s", "wrapped": True},
+    }
     error = _header(
         "error",
         "Rails error",
-        'The JSON body Rails renders for an error in production, e.g. {"status":404,"error":"Not Found"}.',
+        'The JSON body Rails renders for an error in production, e.g. {"status":404,"error":"Not Found"}; '
+        'in XML the same hash: <hash><status type="integer">404</status><error>Not Found</error></hash>.',
     ) | {
+        "xml": {"name": "hash"},
         "type": "object",
         "properties": {
             "status": {

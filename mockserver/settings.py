@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mockserver.errors import UsageError
+from mockserver.revisions import DEFAULT_REVISION, REVISIONS, Revision, revision_named
 from mockserver.stacks import DEFAULT_STACK, STACKS, Stack, stack_named
 
 DEV_TOKEN = "dev-token"
@@ -49,6 +50,7 @@ class Settings:
     stack: Stack = DEFAULT_STACK  # the Rails/Ransack generation served (mockserver/stacks.py)
     memo_mb: int = MEMO_MB  # bound of the answer memo in MiB (0: off)
     log_format: str = "text"  # access log lines: text, or one JSON object per request
+    api_revision: str = DEFAULT_REVISION.name  # the vendor doc revision served (mockserver/revisions.py)
     watch: bool = False  # serve the fixture file's new contents when it changes (server/watch.py)
     # where each value that is not a default came from ("flag", "env NAME", a file): for
     # `mockserver config` and messages; never part of equality
@@ -57,6 +59,11 @@ class Settings:
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""
         return self.tokens or {DEV_TOKEN: None}
+
+    @property
+    def revision(self) -> Revision:
+        """The served ``Revision`` (``api_revision`` is validated by ``build_settings``)."""
+        return revision_named(self.api_revision)
 
     @property
     def uses_dev_token(self) -> bool:
@@ -83,6 +90,16 @@ def parse_stack(name: str, source: str = "--stack") -> Stack:
         names = ", ".join(s.name for s in STACKS)
         sep = "" if source.endswith("=") else " "
         raise UsageError(f"{source}{sep}{name!r}: unknown stack generation; one of: {names}") from None
+
+
+def parse_api_revision(name: str, source: str = "--api-revision") -> str:
+    """The name of the revision called ``name``; a UsageError listing the valid names otherwise."""
+    try:
+        return revision_named(name.strip()).name
+    except KeyError:
+        names = ", ".join(r.name for r in REVISIONS)
+        sep = "" if source.endswith("=") else " "
+        raise UsageError(f"{source}{sep}{name!r}: unknown API revision; one of: {names}") from None
 
 
 def _env_bool(name: str, raw: str) -> bool:
@@ -119,6 +136,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         out["admin_token"] = env["MOCKSERVER_ADMIN_TOKEN"]
     if env.get("MOCKSERVER_STACK"):
         out["stack"] = parse_stack(env["MOCKSERVER_STACK"], "MOCKSERVER_STACK=")
+    if env.get("MOCKSERVER_API_REVISION"):
+        out["api_revision"] = parse_api_revision(env["MOCKSERVER_API_REVISION"], "MOCKSERVER_API_REVISION=")
     if "MOCKSERVER_MEMO_MB" in env:
         out["memo_mb"] = _env_int("MOCKSERVER_MEMO_MB", env["MOCKSERVER_MEMO_MB"])
     if env.get("MOCKSERVER_LOG_FORMAT"):
@@ -159,6 +178,7 @@ ENVIRONMENT_VARIABLES = {
     "memo_mb": "MOCKSERVER_MEMO_MB",
     "log_format": "MOCKSERVER_LOG_FORMAT",
     "auth": "MOCKSERVER_NO_AUTH",
+    "api_revision": "MOCKSERVER_API_REVISION",
 }
 """The variable behind each setting ``from_environment`` reads (for messages and ``config``)."""
 
@@ -235,6 +255,7 @@ def build_settings(
         raise UsageError("--watch needs --fixtures FILE: generated and packaged data never change")
     if settings.public_dir is not None and not settings.public_dir.is_dir():
         raise UsageError(f"--public-dir {settings.public_dir}: not a directory")
+    settings = replace(settings, api_revision=parse_api_revision(settings.api_revision))
     if settings.memo_mb < 0:
         raise UsageError(f"--memo-mb {settings.memo_mb}: expected MiB >= 0 (0 turns the answer memo off)")
     if settings.log_format not in LOG_FORMATS:

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
+    "BUILTIN_TO_XML",
     "DEFAULT_STACK",
+    "GEM_TO_XML",
     "QUIRKS",
     "STACKS",
+    "TO_XML_SAME",
     "Layer",
     "Quirk",
     "QuirkInfo",
@@ -208,6 +211,21 @@ QUIRKS: dict[Quirk, QuirkInfo] = {
 }
 
 
+GEM_TO_XML = "the activemodel-serializers-xml gem (1.0.x; Builder 3.2.4)"
+BUILTIN_TO_XML = "Rails' own ActiveModel::Serializers::Xml (Builder 3.2.2)"
+TO_XML_SAME = (
+    "`to_xml` writes the same bytes in every generation, so XML adds no quirk: Rails 4.2 had it "
+    "built in and rails@f7ebdb1ac51 (v5.0.0) moved it unchanged to the activemodel-serializers-xml "
+    "gem (the one change, `columns_hash[name].type` to `type_for_attribute(name).type`, gives the "
+    "same type for a real column); ActiveSupport's XmlMini types and formatting and Builder's "
+    "escaping (3.2.2 to 3.2.4) are the same for integer, date, decimal and string columns. What "
+    "differs around an XML answer is already a quirk: the error body's string status, the 401's "
+    "content type, Vary and the ETag digest"
+)
+"""The finding behind ``Stack.to_xml`` (checked against the sources: rails v4.2.11 and v6.1.7.10,
+activemodel-serializers-xml 1.0.2, builder 3.2.2 and 3.2.4)."""
+
+
 @dataclass(frozen=True)
 class Stack:
     """One generation: its versions and the quirks it has."""
@@ -220,6 +238,7 @@ class Stack:
     ruby: str
     quirks: frozenset[Quirk]
     note: str = ""
+    to_xml: str = GEM_TO_XML  # where the 2015-08 revision's XML comes from (see TO_XML_SAME)
 
     def has(self, quirk: Quirk) -> bool:
         return bool(self.quirks) and quirk in self.quirks
@@ -297,6 +316,7 @@ STACKS: tuple[Stack, ...] = (
             Quirk.LONG_DATES_PARSED,
         },
         "the 2015 stack the API doc was written against",
+        to_xml=BUILTIN_TO_XML,
     ),
 )
 DEFAULT_STACK = STACKS[0]

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "mockserver"
 # What the pure engine may import from the package besides itself.
-ENGINE_MAY_IMPORT = {"mockserver.model", "mockserver.errors", "mockserver.stacks"}
+ENGINE_MAY_IMPORT = {"mockserver.model", "mockserver.errors", "mockserver.stacks", "mockserver.revisions"}
 # Modules whose import would make the engine do I/O, read a clock or the environment.
 ENGINE_FORBIDDEN_STDLIB = {"os", "socket", "asyncio", "subprocess", "time", "pathlib", "io", "logging"}
 TOP_ONLY = {"mockserver.cli", "mockserver.pytest_plugin"}

@@ -29,3 +29,11 @@ def test_readme_stack_generations_are_current() -> None:
     """Check that the generation tables equal mockserver/stacks.py (run python -m mockserver.docs)."""
     text = STACKS_PAGE.read_text(encoding="utf-8")
     assert replace_section(text, "stacks", stacks_section()) == text
+
+
+def test_api_revisions_table_is_current() -> None:
+    """Check that the revisions page's table equals mockserver/revisions.py (python -m mockserver.docs)."""
+    from mockserver.revisions import revisions_markdown
+
+    text = (DOCS / "mock" / "api-revisions.md").read_text(encoding="utf-8")
+    assert replace_section(text, "revisions", revisions_markdown()) == text

@@ -25,6 +25,8 @@ from mockserver.server.app import create_app
 from mockserver.server.store import Store
 from mockserver.settings import Settings
 
+from .conftest import AppClientFactory
+
 DOC = build_openapi()
 DOC_URI = "urn:mockserver:openapi"
 CONTROL_DOC = build_control_openapi()
@@ -357,3 +359,35 @@ def test_control_document_allows_partial_records_and_bounds_faults() -> None:
     assert not validator.is_valid({"scor": 7})
     fault = CONTROL_DOC["components"]["schemas"]["Fault"]["properties"]
     assert fault["delay_ms"]["maximum"] == 3_600_000
+
+
+def test_xml_is_documented_in_the_2015_08_revision_only() -> None:
+    """Check that the default document offers application/xml (the schemas' XML form) and the
+    .xml paths, and the 2015-02 one neither."""
+    from mockserver.revisions import revision_named
+
+    later, earlier = build_openapi(), build_openapi(revision=revision_named("2015-02"))
+    assert later["info"]["x-api-revision"] == "2015-08" and earlier["info"]["x-api-revision"] == "2015-02"
+    for path in ("/api/train_sessions", "/api/train_sessions/{id}"):
+        content = later["paths"][path]["get"]["responses"]["200"]["content"]
+        assert set(content) == {"application/json", "application/xml"}
+        assert content["application/xml"]["schema"] == content["application/json"]["schema"]
+        assert set(earlier["paths"][path]["get"]["responses"]["200"]["content"]) == {"application/json"}
+    assert {"/api/train_sessions.xml", "/api/train_sessions/{id}.xml"} <= set(later["paths"])
+    assert not any(p.endswith(".xml") for p in earlier["paths"])
+
+
+def test_openapi_command_and_served_document_follow_the_revision(capsys: pytest.CaptureFixture[str]) -> None:
+    """Check 'mockserver openapi --api-revision 2015-02' and that a bad name is one error line."""
+    assert main(["openapi", "--api-revision", "2015-02"]) == 0
+    assert json.loads(capsys.readouterr().out)["info"]["x-api-revision"] == "2015-02"
+    assert main(["openapi", "--api-revision", "1999-01"]) == 2
+    assert capsys.readouterr().err.startswith("mockserver: error: --api-revision '1999-01'")
+
+
+async def test_served_document_names_the_served_revision(app_clients: AppClientFactory) -> None:
+    """Check that GET /openapi.json of a 2015-02 server describes 2015-02."""
+    client = await app_clients([], api_revision="2015-02")
+    document = await (await client.get("/openapi.json")).json()
+    assert document["info"]["x-api-revision"] == "2015-02"
+    assert "/api/train_sessions.xml" not in document["paths"]

@@ -74,8 +74,26 @@ def test_properties_come_from_the_model() -> None:
         assert ("null" in prop["type"]) is field.nullable
         if field.minimum is not None:
             assert prop["minimum"] == field.minimum and prop["maximum"] == field.maximum
-        if field.public:
-            assert record["properties"][field.name] == prop
+        if field.public:  # the same schema, plus the element name to_xml writes for it
+            assert record["properties"][field.name] == prop | {"xml": {"name": field.name.replace("_", "-")}}
+
+
+def test_xml_form_comes_from_the_model() -> None:
+    """Check that the xml keywords name what engine/xml.py writes: root, list wrapper, elements."""
+    import xml.etree.ElementTree as ET
+
+    from mockserver.engine import xml
+    from mockserver.generate import generate_records
+
+    record, listing = load_schema("record"), load_schema("list")
+    assert record["xml"] == {"name": "train-session"}
+    assert listing["xml"] == {"name": "train-sessions", "wrapped": True}
+    rendered = ET.fromstring(xml.array_document([xml.element(generate_records(3, 1)[0], 1)]))
+    assert rendered.tag == listing["xml"]["name"]
+    [item] = list(rendered)
+    assert item.tag == record["xml"]["name"]
+    names = sorted(p["xml"]["name"] for p in record["properties"].values())
+    assert sorted(child.tag for child in item) == names
 
 
 def test_unknown_schema_name() -> None:

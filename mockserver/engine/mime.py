@@ -192,12 +192,14 @@ class Negotiation:
 
     ``format``: the first usable format's symbol (``"json"``, ``"xml"``, ``"yaml"``, ``"*/*"``
     …) or None; ``vary``: the ``Vary`` value a rendered answer carries (None when the format
-    came from a parameter); ``invalid``: the Accept header cannot be parsed (406 in a controller).
+    came from a parameter); ``invalid``: the Accept header cannot be parsed (406 in a controller);
+    ``xml``: ``respond_to`` with json, xml and any (the 2015-08 controller) picks XML.
     """
 
     format: str | None
     vary: str | None
     invalid: bool = False
+    xml: bool = False
 
 
 def _first(formats: list[MimeType]) -> str | None:
@@ -208,6 +210,15 @@ def _first(formats: list[MimeType]) -> str | None:
         if mime.string == "*/*":
             return "*/*"
     return None
+
+
+def _picks_xml(formats: list[MimeType]) -> bool:
+    """``request.negotiate_mime([json, xml, ALL])``: the first of ``formats`` that is JSON, XML or
+    ``*/*`` (which picks the first responder, JSON) decides; none of them: ``format.any``, JSON."""
+    for mime in formats:
+        if mime.symbol in ("json", "xml") or mime.string == "*/*":
+            return mime.symbol == "xml"
+    return False
 
 
 def _blank(value: str | None) -> bool:
@@ -234,17 +245,20 @@ def negotiate(
     vary = ", ".join(vary_parts)
     if params_readable and format_param is not None:
         found = EXTENSION_LOOKUP.get(format_param)
-        return Negotiation(found.symbol if found else None, None)
+        return Negotiation(
+            found.symbol if found else None, None, xml=found is not None and found.symbol == "xml"
+        )
     present = accept is not None and not _blank(accept)
     if present and accept is not None and (xhr or not _BROWSER_LIKE.search(accept)):
         header = accept.strip(" \t\n\v\f\r\x00")
         try:
-            return Negotiation(_first(parse_accept(header) if header else []), vary)
+            formats = parse_accept(header) if header else []
+            return Negotiation(_first(formats), vary, xml=_picks_xml(formats))
         except InvalidMimeTypeError:
             return Negotiation(None, vary, invalid=True)
     extension = re.search(r"\.(\w+)\Z", path, re.ASCII)
     if extension is not None:
         found = EXTENSION_LOOKUP.get(extension.group(1))
         if found is not None:
-            return Negotiation(found.symbol, vary)
+            return Negotiation(found.symbol, vary, xml=found.symbol == "xml")
     return Negotiation("js" if xhr else "html", vary)

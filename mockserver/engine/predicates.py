@@ -395,6 +395,11 @@ class Condition:
     tests: tuple[Test, ...] = ()
     hint: Hint | None = None  # what an index can answer for this condition, if anything
 
+    @property
+    def ransack_key(self) -> str:
+        """``Condition#key``: the attribute names joined by the combinator, then the predicate."""
+        return f"_{self.combinator}_".join(self.attributes) + "_" + self.predicate.name
+
     def matches(self, row: Row) -> bool:
         if self.combinator == "and":
             return all(test(row) for test in self.tests)

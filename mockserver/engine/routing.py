@@ -25,6 +25,10 @@ _HEX_PREFIX = re.compile(rb"[0-9A-Fa-f]*")
 _NUMERIC = re.compile(r"[\t\n\v\f\r ]*[+-]?[0-9]")
 
 
+METHODS: dict[str, tuple[str, ...]] = {"index": ("GET", "HEAD"), "show": ("GET", "HEAD")}
+"""The request methods each action's route matches (HEAD is routed as GET)."""
+
+
 @dataclass(frozen=True)
 class Route:
     """What Rails dispatches a path to: ``index``, ``show`` (with the raw id) or nothing."""
@@ -32,6 +36,11 @@ class Route:
     action: str | None
     id: str | None = None
     format: str | None = None
+
+    def allows(self, method: str) -> bool:
+        """Whether a route matches the path *and* ``method``: otherwise Rails has no route, so
+        no path parameters either (no ``:format`` from a ``.xml`` suffix)."""
+        return self.action is not None and method in METHODS[self.action]
 
 
 def normalize_path(raw: bytes) -> bytes:

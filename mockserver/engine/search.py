@@ -174,6 +174,9 @@ def _write(search: Search, root: _Context, key: str, value: Any) -> None:
         root.exposure.touch(Quirk.I_CONT_IGNORED)
     condition = build_condition(key, names, combinator, predicate, value, root, root.today)
     if condition is not None:
+        # Grouping#[]=: a plain key replaces the conditions with its key built before it (a
+        # ``c[0]`` on the same attributes and predicate); a ``c`` after it is only appended
+        search.conditions[:] = [c for c in search.conditions if c.ransack_key != key]
         search.conditions.append(condition)
 
 

@@ -26,6 +26,7 @@ from aiohttp import web
 
 from mockserver.errors import RailsError
 from mockserver.openapi import build_openapi
+from mockserver.revisions import Revision
 from mockserver.server.accesslog import AccessLog
 from mockserver.server.control import MAX_BODY, add_control_routes
 from mockserver.server.cors import cors_middleware
@@ -195,7 +196,7 @@ def create_app(settings: Settings, store: Store, *, state: ServerState | None = 
         return _wrapped(handler, log, state, api=False)
 
     add_control_routes(app, guard)
-    app.router.add_get("/openapi.json", guard(_openapi_handler()))
+    app.router.add_get("/openapi.json", guard(_openapi_handler(settings.revision)))
     app.router.add_route(
         "*", r"/{tail:[\s\S]*}", _wrapped(dispatch, log, state, api=True, pages=pages, stack=settings.stack)
     )
@@ -204,13 +205,13 @@ def create_app(settings: Settings, store: Store, *, state: ServerState | None = 
     return app
 
 
-def _openapi_handler() -> Handler:
+def _openapi_handler(revision: Revision) -> Handler:
     """``GET /openapi.json``: the document, built once, with this server as its server URL."""
     document: dict[str, Any] = {}
 
     async def openapi(request: web.Request) -> web.StreamResponse:
         if not document:
-            document.update(build_openapi())
+            document.update(build_openapi(revision=revision))
         served = {**document, "servers": [{"url": f"{request.scheme}://{request.host}"}]}
         return json_response(served)
 

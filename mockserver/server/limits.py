@@ -24,6 +24,8 @@ from typing import Any, cast
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
+from mockserver.server.rawtarget import RawTargetHandler
+
 __all__ = [
     "LOW_LIMIT",
     "DescriptorWatch",
@@ -72,9 +74,10 @@ def low_limit_notice() -> str | None:
     )
 
 
-class _HeaderDeadlineHandler(RequestHandler):
-    """aiohttp's connection protocol, plus a deadline from a request's first byte to the end
-    of its headers (aiohttp has none; its keep-alive timer counts from the last answer)."""
+class _HeaderDeadlineHandler(RawTargetHandler):
+    """aiohttp's connection protocol (taking raw non-ASCII targets, ``rawtarget``), plus a
+    deadline from a request's first byte to the end of its headers (aiohttp has none; its
+    keep-alive timer counts from the last answer)."""
 
     __slots__ = ("_header_deadline", "_header_timeout")
 

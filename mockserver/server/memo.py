@@ -33,8 +33,10 @@ from mockserver.settings import Settings
 
 __all__ = ["ENTRY_OVERHEAD", "MAX_BODY", "MAX_ENTRIES", "MAX_TARGET", "VARY", "Answer", "Memo", "context_of"]
 
-VARY = ("Authorization", "Accept", "Host")  # Host: --paginate writes absolute Link URLs
-"""The request headers an answer may depend on; a view that reads another one adds it here."""
+VARY = ("Authorization", "Accept", "Host", "X-Requested-With")
+"""The request headers an answer may depend on; a view that reads another one adds it here
+(Host: --paginate writes absolute Link URLs; X-Requested-With: Rails reads a browser-like
+Accept for an XHR only, and it may pick XML in the 2015-08 revision)."""
 
 MAX_TARGET = 2048  # longer targets are answered afresh every time
 MAX_BODY = 1 << 20  # larger bodies are answered afresh every time
@@ -84,6 +86,8 @@ class Memo:
         if not self.max_bytes or len(request.raw_path) > MAX_TARGET:
             return None
         vary = tuple(map(request.headers.get, VARY))  # C-level: no generator per request
+        if len(request.headers.getall("Accept", ())) > 1:  # Rack joins them; the key holds the first
+            return None
         return (context, generation, datetime.date.today(), request.method, request.raw_path, vary)
 
     def get(self, key: Key) -> Answer | None:

@@ -30,6 +30,7 @@ from mockserver.stacks import DEFAULT_STACK, Quirk, Stack, portability
 __all__ = [
     "JSON_TYPE",
     "PORTABILITY_HEADER",
+    "XML_TYPE",
     "PublicPages",
     "decorate",
     "denied_response",
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 JSON_TYPE = "application/json; charset=utf-8"  # a rendered answer (ActionDispatch::Response)
+XML_TYPE = "application/xml; charset=utf-8"  # render xml: (the 2015-08 revision's XML answers)
 ERROR_CHARSET = "UTF-8"  # PublicExceptions writes the charset in upper case (measured)
 ERROR_HEADER = "X-Mockserver-Error"
 PORTABILITY_HEADER = "X-Mockserver-Portability"  # generations that would answer otherwise, and how
@@ -153,21 +155,24 @@ def etag_of(body: bytes, stack: Stack = DEFAULT_STACK) -> str:
     return f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
-def rendered_headers(body: bytes, stack: Stack = DEFAULT_STACK, etag: str | None = None) -> dict[str, str]:
+def rendered_headers(
+    body: bytes, stack: Stack = DEFAULT_STACK, etag: str | None = None, content_type: str = JSON_TYPE
+) -> dict[str, str]:
     """The headers of a rendered 200 that depend only on its body: built once per remembered
     answer (the memo keeps them), so a repeated request pays for none of them. ``etag``: one
     the caller already knows for this body."""
     return {
-        "Content-Type": JSON_TYPE,
+        "Content-Type": content_type,
         "ETag": etag if etag is not None else etag_of(body, stack),
         "Cache-Control": CACHE_CONTROL,
         **_security_headers(stack),
     }
 
 
-def _format_param(raw_path: bytes, raw_query: bytes) -> tuple[str | None, bool, bool]:
+def _format_param(raw_path: bytes, raw_query: bytes, method: str = "GET") -> tuple[str | None, bool, bool]:
     """``params[:format]`` (path suffix over ``?format=``), whether the params are readable,
-    and whether reading them hits Rack's limits (the failsafe)."""
+    and whether reading them hits Rack's limits (the failsafe). A path no route matches for
+    ``method`` has no path parameters: only ``?format=`` counts."""
     try:
         found = routing.route(raw_path)
         params = rack.parse_query_cached(raw_query)
@@ -175,7 +180,7 @@ def _format_param(raw_path: bytes, raw_query: bytes) -> tuple[str | None, bool, 
         return None, False, True
     except RailsError:
         return None, False, False
-    if found.format is not None:
+    if found.format is not None and found.allows(method):
         return found.format, True, False
     value = params.get("format")
     return (value if isinstance(value, str) or value is None else repr(value)), True, False
@@ -187,17 +192,19 @@ def negotiation(request: web.Request) -> mime.Negotiation:
     accept = headers.get("Accept")
     if accept is not None and len(headers.getall("Accept")) > 1:
         accept = ", ".join(headers.getall("Accept"))  # Rack joins repeated headers
-    return _negotiate(request.raw_path, accept, headers.get("X-Requested-With"))
+    return _negotiate(request.raw_path, accept, headers.get("X-Requested-With"), request.method)
 
 
 @functools.lru_cache(maxsize=4096)
-def _negotiate(raw_path: str, accept: str | None, requested_with: str | None) -> mime.Negotiation:
+def _negotiate(
+    raw_path: str, accept: str | None, requested_with: str | None, method: str = "GET"
+) -> mime.Negotiation:
     """``negotiation`` on the raw target and the two headers it reads: memoised, as the hot
     path asks twice per request (the 406 check, then ``Vary``)."""
     target = raw_path.encode("utf-8", "surrogateescape")
     path, _, query = target.partition(b"?")
     path, query = path.partition(b"#")[0], query.partition(b"#")[0]
-    fmt, readable, _ = _format_param(path, query)
+    fmt, readable, _ = _format_param(path, query, method)
     return mime.negotiate(fmt, readable, accept, path.decode("latin-1"), requested_with)
 
 

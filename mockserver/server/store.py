@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from mockserver.engine import xml
 from mockserver.engine.index import Indexes, run_indexed
 from mockserver.engine.rows import ID, Row, prepare_row
 from mockserver.engine.search import Search
@@ -80,6 +81,36 @@ class SearchAnswers:
             self.kept -= len(dropped) + 1
 
 
+class XmlElements:
+    """Each record's ``<train-session>`` element as the index nests it, rendered when first asked
+    for and kept with the store up to ``KEEP_BYTES`` in all (then rendered afresh), freed with
+    the store. The id lookup is built on the first XML request, so a JSON-only server never
+    pays for it."""
+
+    KEEP_BYTES = 32 << 20
+    __slots__ = ("_by_id", "_elements", "_kept", "_records")
+
+    def __init__(self, records: list[Record]) -> None:
+        self._records = records
+        self._by_id: dict[int, Record] | None = None
+        self._elements: dict[int, bytes] = {}
+        self._kept = 0
+
+    def __getitem__(self, ident: int) -> bytes:
+        found = self._elements.get(ident)
+        if found is None:
+            found = xml.element(self.record(ident), 1)
+            if self._kept + len(found) <= self.KEEP_BYTES:
+                self._elements[ident] = found
+                self._kept += len(found)
+        return found
+
+    def record(self, ident: int) -> Record:
+        if self._by_id is None:
+            self._by_id = {r["id"]: r for r in self._records}
+        return self._by_id[ident]
+
+
 class Partition:
     """The records one account can see, newest id first, with their bytes.
 
@@ -87,11 +118,29 @@ class Partition:
     never changes under a partition (the control API swaps in a new store).
     """
 
-    __slots__ = ("_answers", "by_id", "bytes_of", "full_body", "full_etags", "indexes", "rows")
+    __slots__ = (
+        "_answers",
+        "_full_xml",
+        "by_id",
+        "bytes_of",
+        "full_body",
+        "full_etags",
+        "indexes",
+        "rows",
+        "xml_of",
+    )
 
-    def __init__(self, rows: list[Row], bytes_of: dict[int, bytes], answers: SearchAnswers) -> None:
+    def __init__(
+        self,
+        rows: list[Row],
+        bytes_of: dict[int, bytes],
+        answers: SearchAnswers,
+        xml_of: XmlElements | None = None,
+    ) -> None:
         self.rows = rows
         self.bytes_of = bytes_of
+        self.xml_of = xml_of if xml_of is not None else XmlElements([])
+        self._full_xml: bytes | None = None
         self.by_id = {row[ID]: row for row in rows}
         self.indexes = Indexes(rows)
         self.full_body = self._join(rows)  # the unfiltered index, rendered once
@@ -114,6 +163,23 @@ class Partition:
         if rows is self.rows:
             return self.full_body
         return self._join(rows)
+
+    FULL_XML_KEEP_BYTES = 16 << 20
+
+    def render_xml(self, rows: list[Row]) -> bytes:
+        """The index answer in XML (``to_xml``); the unfiltered one is kept once rendered, up
+        to ``FULL_XML_KEEP_BYTES``."""
+        if rows is self.rows and self._full_xml is not None:
+            return self._full_xml
+        xml_of = self.xml_of
+        body = xml.array_document([xml_of[row[ID]] for row in rows])
+        if rows is self.rows and len(body) <= self.FULL_XML_KEEP_BYTES:
+            self._full_xml = body
+        return body
+
+    def record_xml(self, row: Row) -> bytes:
+        """The show answer in XML for one of this partition's rows."""
+        return xml.record_document(self.xml_of.record(row[ID]))
 
     def _join(self, rows: Iterable[Row]) -> bytes:
         bytes_of = self.bytes_of
@@ -142,8 +208,9 @@ class Store:
         for record in ordered:
             by_account.setdefault(record.get("account"), []).append(prepare_row(record))
         self.answers = SearchAnswers()  # shared by the partitions: one bound per store
+        xml_of = XmlElements(ordered)
         self.partitions = {
-            account: Partition(rows, bytes_of, self.answers) for account, rows in by_account.items()
+            account: Partition(rows, bytes_of, self.answers, xml_of) for account, rows in by_account.items()
         }
         self._empty = Partition([], {}, self.answers)
 

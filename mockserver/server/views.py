@@ -16,11 +16,13 @@ from mockserver.engine.exposure import touched_error
 from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query
 from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError, RailsError
+from mockserver.revisions import Feature, Revision
 from mockserver.server import pagination
 from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
 from mockserver.server.rendering import (
     ERROR_HEADER,
     PORTABILITY_HEADER,
+    XML_TYPE,
     denied_response,
     etag_of,
     header_safe,
@@ -97,17 +99,18 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
             if ignored:
                 response[IGNORED] = ignored
             return response
-    response = _answer(request, request.app[SETTINGS].stack)
+    settings = request.app[SETTINGS]
+    response = _answer(request, settings.stack, settings.revision)
     if key is not None and response.status == 200 and isinstance(response.body, bytes):
         memo.put(key, response.body, response.headers, response.get(IGNORED, ()))
     return response
 
 
-def _answer(request: web.Request, stack: Stack) -> web.Response:
-    """Route, parse, authenticate and act, in the Rails stack's order."""
+def _answer(request: web.Request, stack: Stack, revision: Revision) -> web.Response:
+    """Route, parse, authenticate and act, in the Rails stack's order, for the API ``revision``."""
     raw_path, raw_query = raw_target(request)
     found = routing.route(raw_path)
-    if found.action is None or request.method not in ("GET", "HEAD"):
+    if not found.allows(request.method):
         raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
     rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400 before auth
     _acceptable(request, stack)
@@ -115,8 +118,9 @@ def _answer(request: web.Request, stack: Stack) -> web.Response:
     if isinstance(partition, web.Response):
         return partition
     touched: frozenset[str] = frozenset({Quirk.STRICT_TOKEN_SCHEME}) if scheme_touched else frozenset()
+    xml = revision.has(Feature.XML) and negotiation(request).xml
     try:
-        return _act(request, stack, found, raw_query, partition, touched)
+        return _act(request, stack, found, raw_query, partition, touched, xml)
     except RailsError as error:
         error.touched |= touched  # a Bearer header makes any answer differ on Rails 4.2
         raise
@@ -129,8 +133,10 @@ def _act(
     raw_query: bytes,
     partition: Partition,
     touched: frozenset[str],
+    xml: bool = False,
 ) -> web.Response:
-    """The index or show action, for a caller already authenticated."""
+    """The index or show action, for a caller already authenticated; ``xml``: ``respond_to``
+    picked ``format.xml`` (``render xml:``, Rails' ``to_xml``)."""
     if found.action == "index":
         search = compile_query(raw_query, datetime.date.today(), stack)  # the server owns the clock
         touched |= search.touched
@@ -145,12 +151,18 @@ def _act(
             rows, page = pagination.paginate(rows, params, per_page)
             url = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
             page_headers = pagination.headers(page, url, raw_query)
-        body = partition.render(rows)
-        etag = None
-        if body is partition.full_body:  # the unfiltered index: its digest is kept with it
-            md5 = stack.has(Quirk.MD5_ETAG)
-            etag = partition.full_etags.get(md5) or partition.full_etags.setdefault(md5, etag_of(body, stack))
-        headers = rendered_headers(body, stack, etag) | page_headers
+        if xml:
+            body = partition.render_xml(rows)
+            headers = rendered_headers(body, stack, content_type=XML_TYPE) | page_headers
+        else:
+            body = partition.render(rows)
+            etag = None
+            if body is partition.full_body:  # the unfiltered index: its digest is kept with it
+                md5 = stack.has(Quirk.MD5_ETAG)
+                etag = partition.full_etags.get(md5) or partition.full_etags.setdefault(
+                    md5, etag_of(body, stack)
+                )
+            headers = rendered_headers(body, stack, etag) | page_headers
         if notices:
             headers[IGNORED_HEADER] = header_safe("; ".join(notices))
     else:
@@ -159,8 +171,12 @@ def _act(
         row = partition.by_id.get(ident) if ident is not None else None
         if row is None:
             raise NotFoundError(f"Couldn't find TrainSession with 'id'={found.id}")
-        body = partition.bytes_of[row[ID]]
-        headers = rendered_headers(body, stack)
+        if xml:
+            body = partition.record_xml(row)
+            headers = rendered_headers(body, stack, content_type=XML_TYPE)
+        else:
+            body = partition.bytes_of[row[ID]]
+            headers = rendered_headers(body, stack)
     if touched and (note := portability(frozenset(Quirk(q) for q in touched), stack)):
         headers[PORTABILITY_HEADER] = note
     response = web.Response(body=body, headers=headers)

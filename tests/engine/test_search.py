@@ -312,3 +312,41 @@ def test_spellings_of_one_query_share_a_compiled_search() -> None:
     plain = compile_query(b"full_name_cont=ab&score_eq=1", TODAY)
     assert compile_query(b"full_name_cont=%61b&score%5Feq=1", TODAY) is plain
     assert compile_query(b"score_eq=1&full_name_cont=ab", TODAY) is not plain
+
+
+def _explicit(index: int, name: str, predicate: str, value: int) -> str:
+    return f"c[{index}][a][0][name]={name}&c[{index}][p]={predicate}&c[{index}][v][0][value]={value}"
+
+
+def _scores(query: str) -> set[int]:
+    params = parse_query(query.encode())
+    return {row[ID] for row in run(compile_search(params, TODAY), ROWS)}
+
+
+@given(
+    st.integers(0, 100),
+    st.integers(0, 100),
+    st.sampled_from(["gteq", "lteq", "eq", "gt"]),
+    st.sampled_from(["gteq", "lteq", "eq", "gt"]),
+)
+@settings(max_examples=60)
+def test_plain_key_replaces_an_earlier_explicit_condition(a: int, b: int, p: str, q: str) -> None:
+    """Check Ransack's Grouping#[]=: score_P=B after c[0] (score, P) replaces it; before it, or with
+    another predicate, both conditions apply (measured on the Rails stand-in)."""
+    note(f"c[0]: score_{p}={a}; plain: score_{q}={b}")
+    explicit, plain = _explicit(0, "score", p, a), f"score_{q}={b}"
+    after = _scores(f"{explicit}&{plain}")
+    before = _scores(f"{plain}&{explicit}")
+    both = _scores(plain) & _scores(explicit)
+    assert before == both
+    assert after == (_scores(plain) if p == q else both)
+
+
+def test_plain_key_replaces_every_earlier_condition_with_its_key() -> None:
+    """Check that two c[] conditions with the key are both replaced, a grouping's are not, and
+    an invalid plain value (blank) replaces nothing."""
+    two = f"{_explicit(0, 'score', 'gteq', 90)}&{_explicit(1, 'score', 'gteq', 95)}"
+    assert _scores(f"{two}&score_gteq=50") == _scores("score_gteq=50")
+    grouped = "g[0][c][0][a][0][name]=score&g[0][c][0][p]=gteq&g[0][c][0][v][0][value]=90"
+    assert _scores(f"{grouped}&score_gteq=50") == _scores("score_gteq=90")
+    assert _scores(f"{_explicit(0, 'score', 'gteq', 90)}&score_gteq=") == _scores("score_gteq=90")

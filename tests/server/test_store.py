@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import orjson
+import pytest
 
 from mockserver.engine.rack import parse_query
 from mockserver.engine.rows import ID
@@ -80,3 +81,21 @@ def test_answer_memory_bound_is_shared_by_every_account(monkeypatch) -> None:  #
             assert all(row in store.partition(account).rows for row in rows)
             assert store.answers.kept <= 40
     assert len(store.answers) < 3 * len(store.accounts)
+
+
+def test_xml_elements_are_bounded_and_still_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check that the XML element cache keeps no more than its byte bound, the full XML index
+    is kept only under its bound, and answers are the same bytes either way."""
+    from mockserver.engine import xml
+    from mockserver.generate import generate_records
+    from mockserver.server.store import Partition, Store, XmlElements
+
+    records = generate_records(4, 30)
+    expected = xml.array_document(xml.element(r, 1) for r in sorted(records, key=lambda r: -r["id"]))
+    monkeypatch.setattr(XmlElements, "KEEP_BYTES", 2000)
+    monkeypatch.setattr(Partition, "FULL_XML_KEEP_BYTES", 1000)
+    partition = Store(records).partition(None)
+    for _ in range(2):
+        assert partition.render_xml(partition.rows) == expected
+    assert partition.xml_of._kept <= 2000 and 0 < len(partition.xml_of._elements) < len(records)
+    assert partition._full_xml is None
