@@ -84,6 +84,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "as that generation",
     )
     group.addoption(
+        "--allow-writes",
+        default=None,
+        metavar="LOGIN_ID:COURSE_CODE",
+        help="run the unassign tests (test_unassign.py), which REMOVE that disposable assignment "
+        "(login id and course code) from the endpoint; default: unassign is never sent",
+    )
+    group.addoption(
         "--examples-scale",
         type=float,
         default=1.0,

@@ -228,7 +228,8 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--header-timeout",
         type=float,
         metavar="SECONDS",
-        help="close connections whose request headers take longer than this (default 10)",
+        help="close connections whose request headers take longer than this, and answer 408 to "
+        "a control write whose body does (default 10)",
     )
     p.add_argument(
         "--public-dir",

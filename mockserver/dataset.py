@@ -39,6 +39,7 @@ _Explain = Callable[[object], tuple[object, str | None]]
 _NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 _ALLOWED: frozenset[str] = frozenset(_NAMES)
 _REQUIRED: frozenset[str] = frozenset(f.name for f in FIELDS if f.public)
+MAX_PROBLEMS = 1000  # checking stops here: the CLI prints 20, the control API lists 100
 _DATE = re.compile(DATE_PATTERN)
 _DECIMAL = re.compile(DECIMAL_PATTERN)
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -80,6 +81,8 @@ def validate_records(data: object, source: str = "<records>", served: Sequence[R
     records: list[Record] = []
     index_of_id: dict[int, int] = {}
     for index, raw in enumerate(data):
+        if len(problems) >= MAX_PROBLEMS:  # bounded: a million broken records are not all told
+            raise FixtureError(source, problems[:MAX_PROBLEMS], complete=False)
         if not isinstance(raw, dict):
             message = f"expected an object (a record), got {_describe(raw)}"
             problems.append(FixtureProblem(index, None, None, message))
@@ -109,7 +112,7 @@ def validate_records(data: object, source: str = "<records>", served: Sequence[R
     if not problems:
         link_records(records, problems, served)  # the foreign keys: consistent, then filled
     if problems:
-        raise FixtureError(source, problems)
+        raise FixtureError(source, problems[:MAX_PROBLEMS], complete=len(problems) < MAX_PROBLEMS)
     return records
 
 
@@ -276,6 +279,8 @@ def _check_keys(raw: dict[object, object], index: int, problems: list[FixturePro
     record_id = raw.get("id")
     found = 0
     for key in raw:
+        if len(problems) >= MAX_PROBLEMS:  # a record of a million unknown keys: enough said
+            break
         if key not in _ALLOWED:
             close = difflib.get_close_matches(str(key), _NAMES, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""

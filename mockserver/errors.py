@@ -51,13 +51,18 @@ class FixtureProblem:
 class FixtureError(MockServerError):
     """A fixture file that cannot be served; names the file and every problem found."""
 
-    def __init__(self, path: str, problems: list[FixtureProblem], *, limit: int = 20) -> None:
+    def __init__(
+        self, path: str, problems: list[FixtureProblem], *, limit: int = 20, complete: bool = True
+    ) -> None:
         self.path = path
         self.problems = problems
+        self.complete = complete  # False: checking stopped at a bound, there may be more
         shown = "\n".join(f"  {path}: {p}" for p in problems[:limit])
         more = len(problems) - limit
         tail = f"\n  ... and {more} more" if more > 0 else ""
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        if not complete:
+            count = f"at least {count}; checking stopped there"
         super().__init__(f"invalid fixture file {path} ({count}):\n{shown}{tail}")
 
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import stat
 import tempfile
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
@@ -41,6 +42,7 @@ __all__ = [
     "Course",
     "dumps_fixture",
     "generate_records",
+    "write_atomically",
     "write_fixture",
 ]
 
@@ -395,22 +397,36 @@ def dumps_fixture(records: list[dict[str, object]]) -> bytes:
 
 def write_fixture(path: str | os.PathLike[str], records: list[dict[str, object]]) -> None:
     """Write ``dumps_fixture(records)`` atomically: readers see the old file or the new one."""
+
+    def chunks() -> Iterator[bytes]:
+        batch: list[str] = []
+        for piece in _lines(records):
+            batch.append(piece)
+            if len(batch) >= 10_000:
+                yield "".join(batch).encode("utf-8")
+                batch.clear()
+        yield "".join(batch).encode("utf-8")
+
+    write_atomically(path, chunks())
+
+
+def write_atomically(path: str | os.PathLike[str], chunks: Iterable[bytes]) -> None:
+    """Write every output file this way: a temporary file in the same directory, flushed to
+    disk, then renamed over ``path``. Readers see the old file or the new one, never half; a
+    symlink at ``path`` is replaced, not followed (a planted link cannot redirect the write).
+    A regular file's permissions are kept; a new file gets 0644."""
     target = os.path.abspath(os.fspath(path))
     directory, name = os.path.split(target)
     try:
-        mode = os.stat(target).st_mode & 0o7777
+        existing = os.lstat(target)
+        mode = existing.st_mode & 0o7777 if stat.S_ISREG(existing.st_mode) else 0o644
     except FileNotFoundError:
         mode = 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
-            batch: list[str] = []
-            for piece in _lines(records):
-                batch.append(piece)
-                if len(batch) >= 10_000:
-                    fh.write("".join(batch).encode("utf-8"))
-                    batch.clear()
-            fh.write("".join(batch).encode("utf-8"))
+            for chunk in chunks:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)

@@ -230,6 +230,37 @@ class TrainSessionsAPI:
         records = load_records(path)
         self._server.call(lambda: self._server.state.replace_records(records))
 
+    # --- the course player's test aid (the mock's own; see docs/mock/unassign-and-player.md) ----
+
+    def player_url(self, login_id: int, course_code: str) -> str:
+        """The course player's URL for ``login_id`` and ``course_code``, with this mock's token."""
+        from urllib.parse import quote, urlencode
+
+        query = "" if self.token is None else "?" + urlencode({"token": self.token})
+        return f"{self.url}/api/train_sessions/{login_id}/{quote(course_code, safe='')}{query}"
+
+    def progress(self, session_id: int, percent: int, hours: float = 0.1) -> dict[str, Any]:
+        """Advance session ``session_id`` to ``percent`` (1-99) In Progress; returns the record."""
+        return self._advance(session_id, "progress", {"percent": percent, "hours": hours})
+
+    def fail_quiz(self, session_id: int, score: int, hours: float = 0.1) -> dict[str, Any]:
+        """Fail the final quiz with ``score`` (below the pass mark): Failed, one more failed attempt."""
+        return self._advance(session_id, "fail_quiz", {"score": score, "hours": hours})
+
+    def complete(self, session_id: int, score: int, hours: float = 0.1) -> dict[str, Any]:
+        """Complete with ``score`` (at or above the pass mark): Completed today, certificate issued."""
+        return self._advance(session_id, "complete", {"score": score, "hours": hours})
+
+    def _advance(self, session_id: int, action: str, values: dict[str, Any]) -> dict[str, Any]:
+        import datetime
+
+        from mockserver.server.player import session_action
+
+        state = self._server.state
+        return self._server.call(
+            lambda: session_action(state, str(session_id), action, values, datetime.date.today())
+        )
+
     def reset(self) -> None:
         """Back to the data the server started with; empties the journal, removes faults."""
         self._added = itertools.count()

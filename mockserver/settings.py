@@ -43,7 +43,7 @@ class Settings:
     allow_hosts: tuple[str, ...] = ()  # Host names accepted besides loopback ones (server/guard.py)
     allow_origins: tuple[str, ...] = ()  # Origins accepted by the control API besides loopback ones
     idle_timeout: float = 15.0  # seconds an idle keep-alive connection is kept (aiohttp: 3,630)
-    header_timeout: float = 10.0  # seconds a client may take to send a request's headers
+    header_timeout: float = 10.0  # seconds a client may take to send a request's headers (and a control body)
     cors: tuple[str, ...] = ()  # origins answered with CORS headers on API routes ('*': any)
     public_dir: Path | None = None  # public/<status>.html for HTML error pages; None: Rails 6.1's own
     paginate: int | None = None  # rows per index page (api-pagination's headers); None: no pagination

@@ -590,3 +590,15 @@ def test_an_assignee_without_a_login_keeps_its_id_to_itself() -> None:
         ]
     )
     assert [(r["assignee_id"], r["assignee_login_id"]) for r in records] == [(5, None), (5, None), (6, 1)]
+
+
+def test_checking_stops_at_a_bound() -> None:
+    """Check that 100,000 broken records yield 1,000 problems, marked incomplete, and that a
+    file with few problems is complete."""
+    with pytest.raises(FixtureError) as caught:
+        validate_records([{}] * 100_000, "big.json")
+    assert len(caught.value.problems) == 1000 and not caught.value.complete
+    assert "at least 1000 problems; checking stopped there" in str(caught.value)
+    with pytest.raises(FixtureError) as few:
+        validate_records([{}], "small.json")
+    assert few.value.complete and "at least" not in str(few.value)

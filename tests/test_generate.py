@@ -10,6 +10,7 @@ import json
 import os
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
@@ -280,3 +281,33 @@ def test_committed_default_fixture_is_reproducible() -> None:
     expected = dumps_fixture(generate_records(DEFAULT_SEED, DEFAULT_COUNT))
     assert DEFAULT_FIXTURE.read_bytes() == expected
     assert_valid(json.loads(expected))
+
+
+def test_write_atomically_keeps_mode_replaces_links_and_leaves_no_temporary(tmp_path: Path) -> None:
+    """Check that an output file keeps a regular file's permissions, replaces a symlink (its
+    target untouched), and that a failed write leaves the old file and no temporary file."""
+    import stat
+
+    from mockserver.generate import write_atomically
+
+    target = tmp_path / "out.json"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o640)
+    write_atomically(target, [b"new", b"er"])
+    assert target.read_bytes() == b"newer" and stat.S_IMODE(target.stat().st_mode) == 0o640
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"victim")
+    link = tmp_path / "link.json"
+    link.symlink_to(victim)
+    write_atomically(link, [b"data"])
+    assert not link.is_symlink() and link.read_bytes() == b"data" and victim.read_bytes() == b"victim"
+    assert stat.S_IMODE(link.stat().st_mode) == 0o644
+
+    def broken() -> Iterator[bytes]:
+        yield b"half"
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        write_atomically(target, broken())
+    assert target.read_bytes() == b"newer"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "out.json", "victim"]

@@ -68,9 +68,10 @@ def test_document_is_valid_openapi_31(document: dict[str, Any]) -> None:
 
 def test_api_document_holds_no_control_operation() -> None:
     """Check that /openapi.json offers a fuzzer nothing under /__mockserver/ (its stateful phase
-    injected faults there) and no write at all."""
+    injected faults there) and no write but the vendor's own unassign (2015-08)."""
     assert [p for p in DOC["paths"] if p.startswith("/__mockserver")] == []
-    assert {method for item in DOC["paths"].values() for method in item} == {"get"}
+    writes = {path for path, item in DOC["paths"].items() for method in item if method != "get"}
+    assert writes == {f"/api/train_sessions/unassign{s}" for s in ("", ".json", ".xml")}
     assert "mockserver control" not in json.dumps(DOC)
 
 
@@ -359,6 +360,19 @@ def test_control_document_allows_partial_records_and_bounds_faults() -> None:
     assert not validator.is_valid({"scor": 7})
     fault = CONTROL_DOC["components"]["schemas"]["Fault"]["properties"]
     assert fault["delay_ms"]["maximum"] == 3_600_000
+
+
+def test_openapi_out_replaces_a_symlink(tmp_path: Path) -> None:
+    """Check that --out planted as a symlink is replaced by the document, its target untouched."""
+    from mockserver.cli import main
+
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    out = tmp_path / "openapi.json"
+    out.symlink_to(victim)
+    assert main(["openapi", "--out", str(out)]) == 0
+    assert victim.read_text() == "keep me" and not out.is_symlink()
+    assert json.loads(out.read_text())["openapi"].startswith("3.1")
 
 
 def test_xml_is_documented_in_the_2015_08_revision_only() -> None:

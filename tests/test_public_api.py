@@ -25,9 +25,13 @@ HANDLE = {
     "add",
     "check",
     "clear",
+    "complete",  # the course player's test aid (2015-08)
     "delay",
     "fail_next",
+    "fail_quiz",
     "load",
+    "player_url",
+    "progress",
     "replace",
     "reset",
     "stop",

@@ -121,7 +121,7 @@ def _trailing_star(text: str) -> list[MimeType] | None:
 
 def _ruby_to_f(text: str) -> float:
     """``String#to_f`` for the q values Rails reads: leading float, else 0.0."""
-    match = re.match(r"\s*[+-]?(?:\d[\d_]*)?(?:\.\d+)?(?:[eE][+-]?\d+)?", text)
+    match = re.match(r"\s*[+-]?(?:\d[\d_]*)?(?:\.\d+)?(?:[eE][+-]?\d+)?", text, re.ASCII)  # Ruby's \d
     try:
         return float(match.group().replace("_", "")) if match and match.group().strip() else 0.0
     except ValueError:

@@ -20,12 +20,19 @@ from mockserver.model import INT4_MAX, INT4_MIN
 
 _INDEX = re.compile(r"/api/train_sessions(?:\.([^/.?]+))?\Z")
 _SHOW = re.compile(r"/api/train_sessions/([^/.?]+)(?:\.([^/.?]+))?\Z")
+_PLAYER = re.compile(r"/api/train_sessions/([^/.?]+)/([^/.?]+)(?:\.([^/.?]+))?\Z")  # the course player
+_UNASSIGN = re.compile(r"/api/train_sessions/unassign(?:\.([^/.?]+))?\Z")  # POST only, matched first
 _ESCAPED = re.compile(rb"%[a-zA-Z0-9]{2}")  # Journey's UriEncoder::ESCAPED: not only hex
 _HEX_PREFIX = re.compile(rb"[0-9A-Fa-f]*")
 _NUMERIC = re.compile(r"[\t\n\v\f\r ]*[+-]?[0-9]")
 
 
-METHODS: dict[str, tuple[str, ...]] = {"index": ("GET", "HEAD"), "show": ("GET", "HEAD")}
+METHODS: dict[str, tuple[str, ...]] = {
+    "index": ("GET", "HEAD"),
+    "show": ("GET", "HEAD"),
+    "player": ("GET", "HEAD"),  # the course player (2015-08)
+    "unassign": ("POST",),  # matched by unassign_route, before show (2015-08)
+}
 """The request methods each action's route matches (HEAD is routed as GET)."""
 
 
@@ -36,6 +43,7 @@ class Route:
     action: str | None
     id: str | None = None
     format: str | None = None
+    course: str | None = None  # the player's course code (its ``id`` is the login id)
 
     def allows(self, method: str) -> bool:
         """Whether a route matches the path *and* ``method``: otherwise Rails has no route, so
@@ -86,6 +94,28 @@ def _route(raw_path: bytes) -> Route:
         fmt = match.group(2)
         return Route("show", ident, _unescape(fmt.encode("latin-1"), "format") if fmt else None)
     return Route(None)
+
+
+def player_route(raw_path: bytes) -> Route | None:
+    """The course player's ``/api/train_sessions/:login_id/:course_code(.:format)`` (2015-08
+    only, so not part of ``route``: without it the path has no route and no path format)."""
+    match = _PLAYER.match(normalize_path(raw_path).decode("latin-1"))
+    if match is None:
+        return None
+    login = _unescape(match.group(1).encode("latin-1"), "login id")
+    course = _unescape(match.group(2).encode("latin-1"), "course code")
+    fmt = match.group(3)
+    return Route("player", login, _unescape(fmt.encode("latin-1"), "format") if fmt else None, course)
+
+
+def unassign_route(raw_path: bytes) -> Route | None:
+    """``post :unassign, on: :collection``: Journey matches the literal segment on the
+    normalised, still escaped path (``unas%73ign`` is not it), before ``show``."""
+    match = _UNASSIGN.match(normalize_path(raw_path).decode("latin-1"))
+    if match is None:
+        return None
+    fmt = match.group(1)
+    return Route("unassign", None, _unescape(fmt.encode("latin-1"), "format") if fmt else None)
 
 
 def cast_id(segment: str) -> int | None:

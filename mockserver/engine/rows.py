@@ -42,7 +42,7 @@ def _date_value(text: str) -> int:
 
 def _decimal_value(text: str) -> int:
     whole, _, fraction = text.partition(".")
-    if len(fraction) == 1 and whole.lstrip("-").isdigit() and fraction.isdigit():
+    if len(fraction) == 1 and text.isascii() and whole.lstrip("-").isdigit() and fraction.isdigit():
         scaled = int(whole) * 10
         return scaled - int(fraction) if whole.startswith("-") else scaled + int(fraction)
     return tenths(Decimal(text))

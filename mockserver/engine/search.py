@@ -130,7 +130,7 @@ def _sort_from(value: ParamValue, key: str) -> list[Sort]:
 
 
 _RUBY_SPACE = re.compile(r"[ \t\n\v\f\r]+")
-_MULTIPARAMETER = re.compile(r"\A([^()]*)\((\d*)([a-z]?)\)")
+_MULTIPARAMETER = re.compile(r"\A([^()]*)\((\d*)([a-z]?)\)", re.ASCII)  # Ruby's \d: 0-9 only
 
 
 def _collapse_multiparameter(params: dict[str, Any]) -> dict[str, Any]:

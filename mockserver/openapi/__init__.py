@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mockserver.errors import UsageError
+from mockserver.generate import write_atomically
 from mockserver.openapi.api import build_openapi
 from mockserver.openapi.common import API_TAG, CONTROL_TAG, Document
 from mockserver.openapi.control import FAULT_MAX_DELAY_MS, build_control_openapi
@@ -68,7 +69,7 @@ def cmd_openapi(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         out.write(text)
         return 0
     try:
-        args.out.write_text(text, encoding="utf-8")
+        write_atomically(args.out, [text.encode("utf-8")])
     except OSError as exc:
         raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     print(f"mockserver: wrote the OpenAPI document to {args.out}", file=err)

@@ -25,6 +25,7 @@ from typing import Any
 from mockserver import __version__
 from mockserver.model import FILTERS, INT4_MAX, Filter, Kind
 from mockserver.openapi.common import API_TAG, META_TAG, Document, document_path, json_content, ref, servers
+from mockserver.openapi.unassign import PLAYER_SECURITY, player_paths, unassign_paths
 from mockserver.revisions import DEFAULT_REVISION, Feature, Revision
 from mockserver.schemas import load_schema
 from mockserver.settings import DEV_TOKEN
@@ -209,7 +210,10 @@ def _paths(revision: Revision) -> dict[str, Any]:
         "/api/train_sessions/{id}": {"get": show("showTrainSession", "", revision)},
         "/api/train_sessions/{id}.json": {"get": show("showTrainSessionJson", " (.json)", revision)},
     }
-    # unassign (Feature.UNASSIGN) and the course player (Feature.PLAYER) are added here, by revision
+    if revision.has(Feature.UNASSIGN):
+        paths.update(unassign_paths())
+    if revision.has(Feature.PLAYER):
+        paths.update(player_paths())
     if revision.has(Feature.XML):
         paths["/api/train_sessions.xml"] = {"get": index("listTrainSessionsXml", " (.xml)", revision)}
         paths["/api/train_sessions/{id}.xml"] = {"get": show("showTrainSessionXml", " (.xml)", revision)}
@@ -289,6 +293,7 @@ def build_openapi(server_url: str | None = None, revision: Revision = DEFAULT_RE
                 },
             },
             "securitySchemes": {
+                **(PLAYER_SECURITY if revision.has(Feature.PLAYER) else {}),
                 "tokenAuth": {
                     "type": "apiKey",
                     "in": "header",

@@ -31,8 +31,8 @@ _CONTROL_ERRORS = {
         "Refused: the server listens on a non-loopback interface without "
         "--admin-token, or the X-Mockserver-Admin-Token header is missing "
         "or wrong; or (rule host, origin, content-type) the Host is no loopback name, "
-        "the Origin no loopback origin, or a change was sent without "
-        "Content-Type: application/json."
+        "the Origin no loopback origin (or Sec-Fetch-Site: cross-site without one), or a "
+        "change was sent without Content-Type: application/json."
     ),
 }
 _MUTATION_ERRORS = {
@@ -44,7 +44,8 @@ _MUTATION_ERRORS = {
 _BODY_ERRORS = {
     **_MUTATION_ERRORS,
     "400": _control_error("The body is not JSON."),
-    "413": _control_error("The body is too large."),
+    "408": _control_error("The body did not arrive within --header-timeout seconds."),
+    "413": _control_error("The body is larger than 16 MiB."),
 }
 
 
@@ -69,12 +70,65 @@ def _control(
     return operation
 
 
+def _test_aid_paths() -> dict[str, Any]:
+    """The course player's test aid (docs/mock/unassign-and-player.md): its actions and script."""
+    action = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "percent": {"type": "integer", "minimum": 1, "maximum": 99, "description": "progress only"},
+            "score": {"type": "integer", "minimum": 0, "maximum": 100, "description": "fail_quiz, complete"},
+            "hours": {"type": "number", "minimum": 0, "maximum": 1000, "description": "added to time_spent"},
+        },
+    }
+    parameters = [
+        {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}},
+        {
+            "name": "action",
+            "in": "path",
+            "required": True,
+            "schema": {"enum": ["progress", "fail_quiz", "complete"]},
+        },
+    ]
+    return {
+        "/__mockserver/sessions/{id}/{action}": {
+            "post": _control(
+                "Advance a session (the course player's test aid)",
+                "progress (percent), fail_quiz (score below the course's pass mark) or complete "
+                "(score at or above it), each adding hours to time_spent; answers the updated record.",
+                {
+                    "200": ok("The updated record, in the fixture format.", {"type": "object"}),
+                    "404": _control_error("No session with that id, or no such action."),
+                    "422": _control_error("A value the course does not allow, or a Completed session."),
+                    **_BODY_ERRORS,
+                },
+                body=action,
+                parameters=parameters,
+            )
+        },
+        "/__mockserver/player.js": {
+            "get": _control(
+                "The player page's script",
+                "Sends the test aid's forms to the endpoint above as JSON.",
+                {
+                    "200": {
+                        "description": "JavaScript.",
+                        "content": {"text/javascript": {"schema": {"type": "string"}}},
+                    },
+                    **_CONTROL_ERRORS,
+                },
+            )
+        },
+    }
+
+
 def _control_paths() -> dict[str, Any]:
     local = "#/components/schemas/"
     count = {"type": "object", "properties": {"records": {"type": "integer"}}, "required": ["records"]}
     invalid = _control_error(
-        "Invalid records: `problems` lists each one with the record's "
-        "index, id, field and what was expected. Nothing was changed."
+        "Invalid records: `problems` lists the first 100 with the record's index, id, field "
+        "and what was expected, `problem_count` how many were found (checking stops at "
+        "1,000). Nothing was changed."
     )
     conflict = _control_error(
         "Ids that clash (repeated in the body, or already served for POST): `problems` names "
@@ -201,7 +255,8 @@ def _control_schemas() -> dict[str, Any]:
                 "error": {"type": "string"},
                 "rule": {"enum": ["host", "origin", "content-type"]},
                 "message": {"type": "string"},
-                "problems": {"type": "array", "items": {}},
+                "problems": {"type": "array", "items": {}, "maxItems": 100},
+                "problem_count": {"type": "integer", "minimum": 0},
             },
             "required": ["status", "error", "message"],
         },
@@ -318,6 +373,7 @@ def build_control_openapi(server_url: str | None = None) -> Document:
         "tags": [{"name": CONTROL_TAG, "description": "Mock only: the control API."}],
         "paths": {
             **_control_paths(),
+            **_test_aid_paths(),
             "/__mockserver/openapi.json": document_path(
                 "controlOpenapi", "This document", CONTROL_TAG, _CONTROL_SECURITY
             ),

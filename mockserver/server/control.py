@@ -12,6 +12,8 @@ the ``X-Mockserver-Admin-Token`` header. Every answer, errors included, is JSON.
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 import hmac
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -28,6 +30,7 @@ from mockserver.network import is_loopback
 from mockserver.openapi import FAULT_MAX_DELAY_MS, build_control_openapi
 from mockserver.server.faults import FaultRule
 from mockserver.server.keys import SETTINGS, STATE
+from mockserver.server.player import PLAYER_SCRIPT, session_action
 from mockserver.server.rendering import json_response
 from mockserver.server.state import ADMIN_TOKEN_HEADER, ServerState
 from mockserver.settings import Settings
@@ -36,7 +39,11 @@ from mockserver.templates import complete_all
 __all__ = ["CONTROL_PREFIX", "ENDPOINTS", "add_control_routes", "is_loopback"]
 
 CONTROL_PREFIX = "/__mockserver/"
-MAX_BODY = 256 * 1024 * 1024  # a replacement dataset may be large; the API itself reads no body
+# A control write's body: 16 MiB holds about 40,000 records (~420 bytes each). Parsing is what
+# costs: 14 MiB of `[{},{},...]` takes 460 MB to parse, 256 MiB took gigabytes. Larger data
+# sets load at start (--fixtures, --count), where no request can send them.
+MAX_BODY = 16 * 1024 * 1024
+MAX_LISTED = 100  # problems listed in a 422/409 body; problem_count says how many were found
 
 ControlHandler = Callable[[web.Request, ServerState], Awaitable[web.Response]]
 
@@ -50,12 +57,14 @@ class ControlError(Exception):
         message: str,
         problems: list[Any] | None = None,
         headers: dict[str, str] | None = None,
+        problem_count: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.problems = problems
         self.headers = headers or {}
+        self.problem_count = problem_count
 
     def response(self) -> web.Response:
         body: dict[str, Any] = {
@@ -64,8 +73,12 @@ class ControlError(Exception):
             "message": self.message,
         }
         if self.problems is not None:
-            body["problems"] = self.problems
-        return _json(body, self.status, self.headers)
+            body["problems"] = self.problems[:MAX_LISTED]
+            body["problem_count"] = len(self.problems) if self.problem_count is None else self.problem_count
+        response = _json(body, self.status, self.headers)
+        if self.status == 408:  # the rest of the body may still come: the connection cannot be reused
+            response.force_close()
+        return response
 
 
 _json = json_response  # the one JSON renderer (server/rendering)
@@ -108,8 +121,17 @@ def _single_worker(settings: Settings) -> None:
 
 
 async def _body(request: web.Request) -> object:
+    # a deadline as for headers (limits.py): a body sent a byte a second would hold the
+    # connection as long as the client liked (the API route reads no body: aiohttp discards
+    # it for at most 10 s after the answer, then closes)
+    deadline = request.app[SETTINGS].header_timeout
     try:
-        raw = await request.read()
+        async with asyncio.timeout(deadline):
+            raw = await request.read()
+    except TimeoutError:
+        raise ControlError(
+            408, f"the request body did not arrive within {deadline:g}s (--header-timeout); send it at once"
+        ) from None
     except web.HTTPRequestEntityTooLarge:
         raise ControlError(413, f"the request body is larger than {MAX_BODY} bytes") from None
     except (ConnectionError, HttpProcessingError) as exc:
@@ -138,10 +160,15 @@ def _validated(data: object, source: str, served: Sequence[dict[str, Any]] = ())
         # ids that clash are a conflict between valid records (409), not a broken record: a
         # schema cannot say "unique across the array", so schema-driven clients send them
         clash_only = all(p.clash for p in exc.problems)
+        count = f"{len(exc.problems)} problem(s)"
+        if not exc.complete:
+            count = f"at least {count}: checking stopped there"
+        listed = f", the first {MAX_LISTED} listed" if len(exc.problems) > MAX_LISTED else ""
         raise ControlError(
             409 if clash_only else 422,
-            f"the records break the fixture format ({len(exc.problems)} problem(s)); nothing was changed",
-            [_problem_json(p) for p in exc.problems],
+            f"the records break the fixture format ({count}{listed}); nothing was changed",
+            [_problem_json(p) for p in exc.problems[:MAX_LISTED]],
+            problem_count=len(exc.problems),
         ) from None
 
 
@@ -212,9 +239,12 @@ async def get_requests(request: web.Request, state: ServerState) -> web.Response
     raw_limit = request.query.get("limit")
     limit = None
     if raw_limit is not None:
-        if not raw_limit.isdigit():
-            raise ControlError(400, f"limit={raw_limit!r}: expected a non-negative integer")
-        limit = int(raw_limit)
+        if not (raw_limit.isascii() and raw_limit.isdigit()):  # '²'.isdigit() is True
+            raise ControlError(
+                400, f"limit={raw_limit[:40]!r}: expected a non-negative integer (ASCII digits)"
+            )
+        digits = raw_limit.lstrip("0")
+        limit = int(digits or "0") if len(digits) <= 18 else None  # past any journal: all of it
     return _json(_journal_json(state, limit))
 
 
@@ -292,6 +322,27 @@ async def delete_faults(request: web.Request, state: ServerState) -> web.Respons
     return _json({"faults": [r.to_json() for r in state.faults.rules]})
 
 
+async def post_session_action(request: web.Request, state: ServerState) -> web.Response:
+    """The course player's test aid: advance one session (``progress.py``), answer the record."""
+    _single_worker(request.app[SETTINGS])
+    data = await _body(request)
+    try:
+        record = session_action(
+            state, request.match_info["id"], request.match_info["action"], data, datetime.date.today()
+        )
+    except KeyError as exc:
+        raise ControlError(404, str(exc.args[0])) from None
+    except ValueError as exc:
+        raise ControlError(422, str(exc)) from None
+    return _json(record)
+
+
+async def get_player_script(request: web.Request, state: ServerState) -> web.Response:
+    """The script of the player's test aid (served here so the page's policy allows only 'self')."""
+    headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+    return web.Response(body=PLAYER_SCRIPT, content_type="text/javascript", headers=headers)
+
+
 _DOCUMENT: dict[str, Any] = {}
 
 
@@ -309,6 +360,8 @@ ENDPOINTS: dict[str, dict[str, ControlHandler]] = {
     "requests": {"GET": get_requests, "DELETE": delete_requests},
     "faults": {"GET": get_faults, "POST": post_faults, "DELETE": delete_faults},
     "openapi.json": {"GET": get_openapi},
+    "sessions/{id}/{action}": {"POST": post_session_action},
+    "player.js": {"GET": get_player_script},
 }
 """Every control endpoint: name under the prefix -> method -> handler."""
 

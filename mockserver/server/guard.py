@@ -8,11 +8,13 @@ because the browser believes ``evil.example`` now lives on loopback. Two rules c
   address or name (``127.0.0.0/8``, ``localhost``, ``*.localhost``, ``[::1]``; any port) or one
   listed with ``--allow-host``. A rebinding page always sends its own name, so it is refused.
   A request with no Host header at all (HTTP/1.0) comes from no browser and is let through.
-* **Control writes and origins** (``/__mockserver/`` only, whatever the bind): a request that
-  carries ``Origin`` must come from a loopback origin or one listed with ``--allow-origin``,
-  and anything but GET/HEAD must be ``Content-Type: application/json``, which no form can send
-  and which makes ``fetch`` ask a CORS preflight this server never grants (the control API
-  sends no CORS headers).
+* **Origins** (``/__mockserver/`` only, whatever the bind; every route of ``mockserver proxy``):
+  a request that carries ``Origin`` must come from a loopback origin or one listed with
+  ``--allow-origin``; one without ``Origin`` must not say ``Sec-Fetch-Site: cross-site`` (an
+  ``<img>``, a link or a no-cors ``fetch`` from another site sends no ``Origin``).
+* **Control writes** (``/__mockserver/`` only): anything but GET/HEAD must be
+  ``Content-Type: application/json``, which no form can send and which makes ``fetch`` ask a
+  CORS preflight this server never grants (the control API sends no CORS headers).
 
 Refusals are 403 with a JSON body naming the rule and the flag that widens it. The Host check
 is on the hot path of the API route, so its verdict is memoised per Host header value (in a
@@ -34,8 +36,11 @@ from mockserver.server.control import CONTROL_PREFIX
 __all__ = [
     "HostCheck",
     "Policy",
+    "cross_site_refusal",
+    "forbidden",
     "guard_middleware",
     "host_middleware",
+    "origin_middleware",
 ]
 
 MEMO_SIZE = 256
@@ -49,7 +54,8 @@ def host_of(header: str) -> str:
     if header.startswith("["):
         return header[: header.find("]") + 1] if "]" in header else header
     name, colon, port = header.rpartition(":")
-    return name if colon and port.isdigit() and ":" not in name else header
+    digits = port.isascii() and port.isdigit()  # '²'.isdigit() is True
+    return name if colon and digits and ":" not in name else header
 
 
 class HostCheck:
@@ -95,17 +101,18 @@ class Policy:
         return cls(
             check_host=is_loopback(bind),
             hosts=HostCheck(allow_hosts),
-            origins=frozenset(o.strip().lower().rstrip("/") for o in allow_origins),
+            origins=normalised_origins(allow_origins),
         )
 
 
-def _forbidden(rule: str, message: str) -> web.Response:
+def forbidden(rule: str, message: str) -> web.Response:
+    """A 403 whose JSON body names the ``rule`` that refused the request and why."""
     body = {"status": 403, "error": "Forbidden", "rule": rule, "message": message}
     return web.Response(status=403, body=orjson.dumps(body), content_type="application/json")
 
 
 def _host_refusal(host: str) -> web.Response:
-    return _forbidden(
+    return forbidden(
         "host",
         f"Host {host!r} is not a loopback name: this server listens on loopback and refuses "
         "other names (a DNS-rebinding page sends its own). Start it with --allow-host NAME "
@@ -113,19 +120,46 @@ def _host_refusal(host: str) -> web.Response:
     )
 
 
-def _control_refusal(request: web.Request, policy: Policy) -> web.Response | None:
+def cross_site_refusal(
+    request: web.Request, origins: frozenset[str], what: str = "the control API"
+) -> web.Response | None:
+    """The origin rule: a 403 for a foreign ``Origin``, or for ``Sec-Fetch-Site: cross-site``
+    without one; None when the request may go on. ``origins``: the ``--allow-origin`` values,
+    normalised as ``Policy.build`` does; ``what`` names the guarded thing in the message."""
     origin = request.headers.get("Origin")
-    if origin is not None and not _origin_allowed(origin, policy.origins):
-        return _forbidden(
+    if origin is not None:
+        if _origin_allowed(origin, origins):
+            return None
+        return forbidden(
             "origin",
-            f"Origin {origin!r} may not use the control API: only loopback origins may. "
-            "Start the server with --allow-origin ORIGIN to accept that origin",
+            f"Origin {origin!r} may not use {what}: only loopback origins may. "
+            "Start it with --allow-origin ORIGIN to accept that origin",
         )
+    site = request.headers.get("Sec-Fetch-Site", "").strip().lower()
+    if site == "cross-site":
+        return forbidden(
+            "origin",
+            f"Sec-Fetch-Site: cross-site: a page of another site sent this request to {what} "
+            "(a link, an <img> or a no-cors fetch carries no Origin). Open it from this machine "
+            "(curl, a test) or from an --allow-origin page",
+        )
+    return None
+
+
+def normalised_origins(allow_origins: Iterable[str]) -> frozenset[str]:
+    """``--allow-origin`` values as the origin rule compares them."""
+    return frozenset(o.strip().lower().rstrip("/") for o in allow_origins)
+
+
+def _control_refusal(request: web.Request, policy: Policy) -> web.Response | None:
+    refusal = cross_site_refusal(request, policy.origins)
+    if refusal is not None:
+        return refusal
     if request.method not in _READS:
         media_type = request.headers.get("Content-Type", "").partition(";")[0].strip().lower()
         if media_type != "application/json":
             shown = media_type or "none"
-            return _forbidden(
+            return forbidden(
                 "content-type",
                 f"{request.method} {request.path} needs Content-Type: application/json (got "
                 f"{shown}): a web page's form cannot send it, so the control API requires it "
@@ -179,3 +213,18 @@ def host_middleware(bind: str, allow_hosts: Iterable[str] = ()) -> Middleware:
         return await handler(request)
 
     return host_guard
+
+
+def origin_middleware(allow_origins: Iterable[str] = (), what: str = "this server") -> Middleware:
+    """The origin rule on every route, for another server a web page must not drive
+    (``mockserver proxy``, which adds a token); ``what`` names it in refusals."""
+    origins = normalised_origins(allow_origins)
+
+    @web.middleware
+    async def origin_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        refusal = cross_site_refusal(request, origins, what)
+        if refusal is not None:
+            return refusal
+        return await handler(request)
+
+    return origin_guard

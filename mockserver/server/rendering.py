@@ -16,6 +16,7 @@ import functools
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -47,6 +48,7 @@ XML_TYPE = "application/xml; charset=utf-8"  # render xml: (the 2015-08 revision
 ERROR_CHARSET = "UTF-8"  # PublicExceptions writes the charset in upper case (measured)
 ERROR_HEADER = "X-Mockserver-Error"
 PORTABILITY_HEADER = "X-Mockserver-Portability"  # generations that would answer otherwise, and how
+VARY_DECIDED = web.ResponseKey("vary_decided", bool)  # the handler set Vary (or none) itself
 CACHE_CONTROL = "max-age=0, private, must-revalidate"  # Rack::ETag, for a 200 with a digest
 NO_CACHE = "no-cache"  # Rack::ETag as Rails configures it, for any other rendered answer
 SECURITY_HEADERS: Mapping[str, str] = {  # action_dispatch.default_headers, Rails 5.2-6.1
@@ -96,12 +98,46 @@ class PublicPages:
             return
         if not directory.is_dir():
             raise UsageError(f"--public-dir {directory}: not a directory")
-        for page in directory.glob("*.html"):
-            if page.stem.isdigit():
-                self.pages[int(page.stem)] = page.read_bytes()
+        problems: list[str] = []
+        for page in sorted(directory.glob("*.html")):
+            stem = page.name.removesuffix(".html")
+            if not (stem.isascii() and stem.isdigit()):  # '²'.isdigit() is True: not a status
+                continue
+            try:
+                self.pages[int(stem)] = _page_bytes(page)
+            except (OSError, ValueError) as exc:
+                problems.append(f"{page.name}: {exc.strerror if isinstance(exc, OSError) else exc}")
+        if problems:
+            raise UsageError(f"--public-dir {directory}: {'; '.join(problems[:10])}")
 
     def page(self, status: int) -> bytes:
         return self.pages.get(status, b"")
+
+
+MAX_PAGE = 1 << 20  # bytes of one --public-dir page: read once, kept, sent with every such error
+
+
+def _page_bytes(path: Path) -> bytes:
+    """A page's bytes: a regular file of at most ``MAX_PAGE`` bytes, else ``ValueError`` (a
+    directory would raise at read, a FIFO would block start-up: opened non-blocking, checked
+    on the descriptor so a swap after the check changes nothing)."""
+    status = os.stat(path)
+    if not stat.S_ISREG(status.st_mode):
+        raise ValueError(f"not a regular file ({_file_kind(status.st_mode)})")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as fh:
+        status = os.fstat(fh.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise ValueError(f"not a regular file ({_file_kind(status.st_mode)})")
+        data = fh.read(MAX_PAGE + 1)
+    if len(data) > MAX_PAGE:
+        raise ValueError(f"larger than {MAX_PAGE} bytes")
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "a device or special file")
 
 
 def json_response(data: object, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
@@ -186,13 +222,39 @@ def _format_param(raw_path: bytes, raw_query: bytes, method: str = "GET") -> tup
     return (value if isinstance(value, str) or value is None else repr(value)), True, False
 
 
-def negotiation(request: web.Request) -> mime.Negotiation:
-    """What Rails' ``request.formats`` decides for this request."""
+def _accept(request: web.Request) -> str | None:
     headers = request.headers
     accept = headers.get("Accept")
     if accept is not None and len(headers.getall("Accept")) > 1:
         accept = ", ".join(headers.getall("Accept"))  # Rack joins repeated headers
-    return _negotiate(request.raw_path, accept, headers.get("X-Requested-With"), request.method)
+    return accept
+
+
+def negotiation(request: web.Request) -> mime.Negotiation:
+    """What Rails' ``request.formats`` decides for this request."""
+    return _negotiate(
+        request.raw_path, _accept(request), request.headers.get("X-Requested-With"), request.method
+    )
+
+
+def route_negotiation(
+    request: web.Request, path_format: str | None, params_readable: bool = True
+) -> mime.Negotiation:
+    """``request.formats`` for a request a route other than index/show matched (unassign): its
+    ``:format`` is ``path_format``, else ``?format=``; ``params_readable`` False: the body could
+    not be parsed, so ``params[:format]`` cannot be read and Accept decides."""
+    path, _, query = request.raw_path.partition("#")[0].partition("?")
+    fmt: str | None = None
+    if params_readable:
+        value = (
+            path_format
+            if path_format is not None
+            else rack.parse_query_cached(query.encode("utf-8", "surrogateescape")).get("format")
+        )
+        fmt = value if isinstance(value, str) or value is None else repr(value)
+    return mime.negotiate(
+        fmt, params_readable, _accept(request), path, request.headers.get("X-Requested-With")
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -227,6 +289,7 @@ def error_response(
     request: web.Request | None = None,
     pages: PublicPages | None = None,
     stack: Stack = DEFAULT_STACK,
+    negotiated: mime.Negotiation | None = None,
 ) -> web.Response:
     """The body Rails renders for ``error`` in the request's format; JSON without a request.
 
@@ -235,7 +298,7 @@ def error_response(
     as the string it took from the path. With a request, the generations that would answer
     otherwise (``error.touched``, and the status string) are named in ``X-Mockserver-Portability``.
     """
-    response = _error_response(error, request, pages, stack)
+    response = _error_response(error, request, pages, stack, negotiated)
     if request is not None:
         touched = error.touched
         if response.content_type in ("application/json", "application/xml", "application/x-yaml"):
@@ -246,7 +309,11 @@ def error_response(
 
 
 def _error_response(
-    error: RailsError, request: web.Request | None, pages: PublicPages | None, stack: Stack
+    error: RailsError,
+    request: web.Request | None,
+    pages: PublicPages | None,
+    stack: Stack,
+    negotiated: mime.Negotiation | None = None,
 ) -> web.Response:
     headers: dict[str, str] = {}
     if error.detail:
@@ -255,7 +322,10 @@ def _error_response(
     if isinstance(error, QueryLimitError):
         headers["Content-Type"] = "text/plain"
         return web.Response(status=500, body=FAILSAFE_BODY, headers=headers)
-    fmt = "json" if request is None else negotiation(request).format
+    if negotiated is not None:
+        fmt = negotiated.format
+    else:
+        fmt = "json" if request is None else negotiation(request).format
     shown: int | str = str(status) if stack.has(Quirk.STRING_ERROR_STATUS) else status
     if fmt == "json":
         data: dict[str, object] = {"status": shown, "error": phrase}
@@ -303,7 +373,11 @@ def decorate(
     into a bodiless 304.
     """
     status = response.status
-    if (status == 200 or status == 401) and not stack.has(Quirk.NO_VARY_ACCEPT):  # rails@5745a3c0928
+    if (
+        (status == 200 or status == 401)
+        and not stack.has(Quirk.NO_VARY_ACCEPT)  # rails@5745a3c0928
+        and VARY_DECIDED not in response
+    ):
         vary = negotiation(request).vary
         if vary is not None:
             response.headers["Vary"] = vary

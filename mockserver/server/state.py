@@ -72,6 +72,15 @@ class ServerState:
         """Serve ``records`` (validated, ids not yet served) alongside the current ones."""
         self._serve(Store([*self.store.records, *records]))
 
+    def remove_records(self, ids: Iterable[int]) -> None:
+        """Stop serving the records ``ids`` (unassign's destroy_all); ``reset`` restores them."""
+        gone = set(ids)
+        self._serve(Store([r for r in self.store.records if r["id"] not in gone]))
+
+    def update_record(self, record: dict[str, Any]) -> None:
+        """Serve ``record`` in place of the served record with its id (the player's test aid)."""
+        self._serve(Store([record if r["id"] == record["id"] else r for r in self.store.records]))
+
     @property
     def uptime(self) -> float:
         return time.monotonic() - self.started

@@ -19,6 +19,7 @@ from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError
 from mockserver.revisions import Feature, Revision
 from mockserver.server import pagination
 from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
+from mockserver.server.player import player_page
 from mockserver.server.rendering import (
     ERROR_HEADER,
     PORTABILITY_HEADER,
@@ -30,6 +31,7 @@ from mockserver.server.rendering import (
     rendered_headers,
 )
 from mockserver.server.store import Partition
+from mockserver.server.unassign import body_problem, unassign_action, unreadable_answer
 from mockserver.stacks import Quirk, Stack, portability
 
 IGNORED_HEADER = "X-Mockserver-Ignored"
@@ -65,19 +67,27 @@ def denial_reason(authorization: str | None) -> str:
     return "unknown token: the server does not accept this token (see --token / MOCKSERVER_TOKENS)"
 
 
-def _partition(request: web.Request, stack: Stack) -> tuple[Partition | web.Response, bool]:
-    """The records the caller's token may see, or Rails' 401 answer; and whether the header
-    is one Rails 4.2 would refuse (STRICT_TOKEN_SCHEME)."""
-    store = request.app[STATE].store  # read per request: the control API may replace it
+def _account(request: web.Request, stack: Stack) -> tuple[str | None, web.Response | None, bool]:
+    """The caller's account, or Rails' 401 answer; and whether the header is one Rails 4.2
+    would refuse (STRICT_TOKEN_SCHEME)."""
     if not request.app[SETTINGS].auth:
-        return store.partition(None), False
+        return None, None, False
     authorization = request.headers.get("Authorization")
     ok, account, touched = auth.account_and_touched(authorization, request.app[TOKENS], stack)
     if not ok:
         denied = denied_response(stack, negotiation(request).format)
         denied.headers[ERROR_HEADER] = denial_reason(authorization)
+        return None, denied, False
+    return account, None, touched
+
+
+def _partition(request: web.Request, stack: Stack) -> tuple[Partition | web.Response, bool]:
+    """The records the caller's token may see, or Rails' 401 answer; and whether the header
+    is one Rails 4.2 would refuse (STRICT_TOKEN_SCHEME)."""
+    account, denied, touched = _account(request, stack)
+    if denied is not None:
         return denied, False
-    return store.partition(account), touched
+    return request.app[STATE].store.partition(account), touched  # read per request: may be replaced
 
 
 async def dispatch(request: web.Request) -> web.StreamResponse:
@@ -88,6 +98,17 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     repeated request costs a dict lookup. Journal, faults and the per-request headers
     (``rendering.decorate``) still apply: they wrap this handler.
     """
+    if request.method == "POST" and request.app[SETTINGS].revision.has(Feature.UNASSIGN):
+        raw_path, raw_query = raw_target(request)
+        found = routing.unassign_route(raw_path)
+        if found is not None:
+            stack = request.app[SETTINGS].stack
+            return await unassign_action(request, found, raw_query, lambda: _account(request, stack)[:2])
+    if request.body_exists and request.method in ("GET", "HEAD"):
+        settings = request.app[SETTINGS]
+        problem = await body_problem(request, settings.revision.has(Feature.XML))
+        if problem is not None:
+            return _answer(request, settings.stack, settings.revision, problem)
     state = request.app[STATE]
     memo = state.memo
     key = memo.key(request.app[MEMO_CONTEXT], state.generation, request)
@@ -106,15 +127,27 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _answer(request: web.Request, stack: Stack, revision: Revision) -> web.Response:
-    """Route, parse, authenticate and act, in the Rails stack's order, for the API ``revision``."""
+def _answer(
+    request: web.Request, stack: Stack, revision: Revision, body_problem: BadRequestError | None = None
+) -> web.Response:
+    """Route, parse, authenticate and act, in the Rails stack's order, for the API ``revision``
+    (``body_problem``: the body's parameters cannot be parsed, a 400 once authenticated)."""
     raw_path, raw_query = raw_target(request)
     found = routing.route(raw_path)
+    if found.action is None and revision.has(Feature.PLAYER):
+        player = routing.player_route(raw_path)
+        if player is not None and player.allows(request.method):
+            rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400
+            return player_page(request, player, raw_query)
     if not found.allows(request.method):
         raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
     rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400 before auth
     _acceptable(request, stack)
     partition, scheme_touched = _partition(request, stack)
+    if body_problem is not None:
+        return unreadable_answer(
+            request, body_problem, partition if isinstance(partition, web.Response) else None
+        )
     if isinstance(partition, web.Response):
         return partition
     touched: frozenset[str] = frozenset({Quirk.STRICT_TOKEN_SCHEME}) if scheme_touched else frozenset()

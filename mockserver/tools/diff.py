@@ -44,6 +44,7 @@ from mockserver.model import FILTERS, FILTERS_BY_NAME, PUBLIC_FIELDS, Filter, Ki
 from mockserver.server.app import create_app
 from mockserver.server.store import Store
 from mockserver.settings import Settings, api_token_from_environment
+from mockserver.tools import bodies
 from mockserver.tools.upstream import (
     RETRY_STATUSES,
     TOKEN_VARIABLE,
@@ -51,6 +52,7 @@ from mockserver.tools.upstream import (
     Upstream,
     UpstreamError,
     add_client_options,
+    excerpt,
     index_url,
     scrub,
 )
@@ -359,9 +361,9 @@ class Answer:
     excerpt: str
 
 
-def _answer(status: int, body: bytes) -> Answer:
+def _answer(status: int, body: bytes, token: str | None = None) -> Answer:
     try:
-        data = json.loads(body)
+        data = bodies.document(body)  # JSON, or an XML answer in its JSON form
     except ValueError:
         data = None
     ids = (
@@ -369,7 +371,7 @@ def _answer(status: int, body: bytes) -> Answer:
         if status == 200 and isinstance(data, list)
         else None
     )
-    return Answer(status, ids, body[:100].decode("utf-8", "replace"))
+    return Answer(status, ids, excerpt(body, 100, lambda text: scrub(text, token)))
 
 
 class LocalMock:
@@ -437,7 +439,7 @@ async def _compare(
         raise UpstreamError(
             f"GET {answer.target}: still {answer.status} after the retries; lower --rate or try later"
         )
-    theirs = _answer(answer.status, answer.body)
+    theirs = _answer(answer.status, answer.body, upstream.token)
     if mine.status != theirs.status or (mine.ids is None) != (theirs.ids is None):
         return Disagreement(
             query, note=f"status: mock {mine.status}, upstream {theirs.status} ({theirs.excerpt!r})"
@@ -550,7 +552,7 @@ async def run_diff(
         if index.status != 200:
             hint = f" (check --api-token or {TOKEN_VARIABLE})" if index.status == 401 else ""
             raise UsageError(f"GET {index.target} answered {index.status}{hint}")
-        theirs = _answer(index.status, index.body)
+        theirs = _answer(index.status, index.body, upstream.token)
         report.queries += 1
         if theirs.ids is None:
             raise UsageError(
@@ -591,7 +593,7 @@ async def run_diff(
 
 def _rendered(body: bytes) -> Any:
     try:
-        data = json.loads(body)
+        data = bodies.document(body)
     except ValueError:
         return None
     return sorted(data, key=lambda r: r.get("id", 0)) if isinstance(data, list) else None

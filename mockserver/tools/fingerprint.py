@@ -85,7 +85,7 @@ def pagination_of(baseline: Answer) -> Pagination | None:
 def _count(answer: Answer) -> int | None:
     """Rows the answer selects: the Total header when paginated, else the body's length."""
     total = answer.headers.get("total", "")
-    if answer.status == 200 and total.isdigit():
+    if answer.status == 200 and total.isascii() and total.isdigit():
         return int(total)
     ids = answer.ids()
     return None if ids is None else len(ids)

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from mockserver.errors import UsageError
 from mockserver.settings import DEV_TOKEN, api_token_from_environment
 from mockserver.tools import fingerprint
+from mockserver.tools import revision as revisions
 from mockserver.tools.upstream import (
     TOKEN_VARIABLE,
     Upstream,
@@ -89,7 +90,7 @@ SURVEY: tuple[str, ...] = (
     "auth header Bearer T",
     "lower-case auth scheme",
 )
-PROBES: tuple[str, ...] = SURVEY + fingerprint.SAFE_PROBES + fingerprint.ERROR_PROBES
+PROBES: tuple[str, ...] = SURVEY + fingerprint.SAFE_PROBES + fingerprint.ERROR_PROBES + revisions.PROBES
 AUTH_FORMS = ('Token token="{t}"', "Token token={t}", "Bearer {t}")
 
 
@@ -123,7 +124,12 @@ class Prober:
             answer = await self.upstream.get(target, query, authorization=auth, headers=headers)
         except UpstreamError as exc:
             raise UsageError(f"cannot reach {self.url}: {scrub(exc.reason, self.token)}") from None
-        return Answer(answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.body)
+        body = answer.body  # the report quotes bodies: a token the endpoint reflects is scrubbed
+        if self.token:
+            body = scrub(body.decode("utf-8", "surrogateescape"), self.token).encode(
+                "utf-8", "surrogateescape"
+            )
+        return Answer(answer.status, {k.lower(): v for k, v in answer.headers.items()}, body)
 
 
 def _q(key: str, value: str) -> str:
@@ -142,6 +148,7 @@ class Report:
     observations: list[fingerprint.Observation]
     ranking: list[fingerprint.Ranked]
     pagination: fingerprint.Pagination | None
+    revision: revisions.RevisionFinding | None = None  # the doc revision served (tools/revision.py)
 
 
 async def run_probes(prober: Prober, allow_errors: bool = False) -> Report:
@@ -337,7 +344,11 @@ async def run_probes(prober: Prober, allow_errors: bool = False) -> Report:
         denied(lower),
     )
     observations = await fingerprint.observe(prober.get, index, prober.token, allow_errors)
-    return Report(out, observations, fingerprint.rank(observations), fingerprint.pagination_of(index))
+    code = next((r["course_code"] for r in records if isinstance(r.get("course_code"), str)), "WHMIS")
+    revision = await revisions.detect(prober.get, quote(code, safe=""))
+    return Report(
+        out, observations, fingerprint.rank(observations), fingerprint.pagination_of(index), revision
+    )
 
 
 def render_table(findings: list[Finding]) -> str:
@@ -375,6 +386,7 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     "findings": [asdict(f) for f in findings],
                     **fingerprint.as_json(report.observations, report.ranking),
                     "pagination": asdict(report.pagination) if report.pagination else None,
+                    "api_revision": report.revision.as_json() if report.revision else None,
                 },
                 indent=2,
                 ensure_ascii=False,
@@ -392,6 +404,8 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "(page=N selects a page; the survey above read only the first)",
             file=out,
         )
+        if report.revision is not None:
+            print(report.revision.render(), file=out)
         print(
             f"\nmockserver: {len(findings)} behaviours, {differs} differ from Ransack "
             f"({prober.sent} GET requests, {time.monotonic() - started:.1f}s)",

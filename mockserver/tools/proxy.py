@@ -7,6 +7,13 @@ against ``error`` (Rails' plain-text 401 is allowed). A violation never changes 
 logged as one JSON line and counted in the proxy's own ``/__mockserver/health``. When the
 upstream cannot be reached or is too slow, the proxy says so (502/504 with the reason) rather
 than inventing an answer, and logs it too.
+
+The proxy adds the developer's token, so it must not act for a web page (a confused deputy):
+a request with a foreign ``Origin`` or ``Sec-Fetch-Site: cross-site`` is refused with 403
+(``guard.origin_middleware``, the control API's rule), and only GET and HEAD are forwarded;
+the API revision's one write, ``POST /api/train_sessions/unassign``, only with
+``--allow-writes``. Every other method, a CORS preflight ``OPTIONS`` included, is 403 and
+reaches nothing.
 """
 
 from __future__ import annotations
@@ -14,8 +21,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import errno
 import json
 import logging
+import os
 import re
 import time
 import zlib
@@ -25,24 +34,28 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import aiohttp
+import brotli  # type: ignore[import-untyped]  # ships no type hints
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from multidict import CIMultiDict
 from yarl import URL
 
+from mockserver.engine.auth import token_from_header
 from mockserver.errors import UsageError
 from mockserver.network import is_loopback
 from mockserver.schemas import iter_violations
 from mockserver.server import serving
-from mockserver.server.guard import host_middleware
-from mockserver.server.redaction import redact
+from mockserver.server.guard import forbidden, host_middleware, origin_middleware
+from mockserver.server.redaction import REDACTED, redact
 from mockserver.settings import api_token_from_environment
+from mockserver.tools import bodies
 from mockserver.tools.proxy_record import add_record_options, recorder_from_args
 from mockserver.tools.upstream import (
     TOKEN_VARIABLE,
     TargetError,
     add_client_options,
     client_error_reason,
+    excerpt,
     forward_url,
     origin_url,
     passthrough_session,
@@ -71,9 +84,12 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-INDEX_PATH = re.compile(r"/api/train_sessions(?:\.json)?/?\Z")
-SHOW_PATH = re.compile(r"/api/train_sessions/[^/]+?(?:\.json)?\Z")
-XML_PATH = re.compile(r"/api/train_sessions(?:/[^/]+)?\.xml\Z")
+INDEX_PATH = re.compile(r"/api/train_sessions(?:\.(?:json|xml))?/?\Z")
+SHOW_PATH = re.compile(r"/api/train_sessions/[^/]+?(?:\.(?:json|xml))?\Z")
+UNASSIGN_PATH = re.compile(r"/api/train_sessions/unassign(?:\.json|\.xml)?\Z")
+READS = frozenset({"GET", "HEAD"})
+MAX_ANSWER = 64 * 1024 * 1024  # bytes read of one upstream answer; past it: 502
+MAX_DECODED = 64 * 1024 * 1024  # bytes a compressed answer may inflate to for its check; past it: unchecked
 
 
 @dataclass
@@ -84,6 +100,7 @@ class ProxyStats:
     checked: int = 0  # answers a schema applied to
     violations: int = 0
     upstream_errors: int = 0
+    unchecked: int = 0  # answers a schema applied to but that were too large to decode
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,8 @@ class ProxyConfig:
     token: str | None = None  # injected when the client sends no Authorization
     timeout: float = 30.0
     access_log: bool = True
+    allow_origins: tuple[str, ...] = ()  # web pages that may use the proxy (loopback ones always may)
+    allow_writes: bool = False  # forward POST /api/train_sessions/unassign too
 
 
 @dataclass(frozen=True)
@@ -123,13 +142,13 @@ def upstream_base(url: str) -> URL:
 
 def _schema_for(method: str, path: str, status: int, content_type: str) -> str | None:
     """Which schema an answer must follow (None: not checked)."""
-    if method == "HEAD" or status in (204, 304) or XML_PATH.match(path):
+    if method == "HEAD" or status in (204, 304):
         return None
     if status >= 400:
         if status == 401 and content_type.startswith("text/plain"):
             return None  # Rails' "HTTP Token: Access denied." is plain text by design
         return "error"
-    if 200 <= status < 300:
+    if 200 <= status < 300 and method == "GET":  # unassign's 200s (POST) are empty or plain text
         if INDEX_PATH.match(path):
             return "list"
         if SHOW_PATH.match(path):
@@ -137,36 +156,65 @@ def _schema_for(method: str, path: str, status: int, content_type: str) -> str |
     return None
 
 
-def _decoded(body: bytes, encoding: str) -> bytes:
-    if encoding in ("gzip", "x-gzip"):
-        return zlib.decompress(body, 16 + zlib.MAX_WBITS)
-    if encoding == "deflate":
-        try:
-            return zlib.decompress(body)
-        except zlib.error:
-            return zlib.decompress(body, -zlib.MAX_WBITS)
+class UncheckedError(Exception):
+    """An answer a schema applies to but that cannot be checked within the bounds."""
+
+
+def _inflate(body: bytes, wbits: int, limit: int) -> bytes:
+    inflater = zlib.decompressobj(wbits)
+    out = inflater.decompress(body, limit + 1)
+    if len(out) <= limit and not inflater.eof:
+        raise zlib.error("incomplete or truncated stream")
+    return out
+
+
+def _decoded(body: bytes, encodings: str, limit: int) -> bytes:
+    """``body`` without its content codings (``gzip``, ``deflate``, ``br``, applied in the
+    order listed), never more than ``limit`` bytes of output: ``UncheckedError`` past it;
+    ``ValueError``, ``zlib.error`` or ``brotli.error`` when a coding is broken or unknown."""
+    for coding in reversed([c.strip().lower() for c in encodings.split(",") if c.strip()]):
+        if coding in ("gzip", "x-gzip"):
+            body = _inflate(body, 16 + zlib.MAX_WBITS, limit)
+        elif coding == "deflate":  # zlib-wrapped as RFC 9110 says, or raw as some servers send
+            try:
+                body = _inflate(body, zlib.MAX_WBITS, limit)
+            except zlib.error:
+                body = _inflate(body, -zlib.MAX_WBITS, limit)
+        elif coding == "br":
+            decoder = brotli.Decompressor()
+            body = decoder.process(body, output_buffer_limit=limit + 1)
+            if len(body) <= limit and not decoder.is_finished():
+                raise ValueError("incomplete or truncated brotli stream")
+        elif coding != "identity":
+            raise ValueError(f"unknown content coding {coding!r}")
+        if len(body) > limit:
+            raise UncheckedError(f"the body inflates to more than {limit} bytes ({coding}); not checked")
     return body
 
 
 def check_answer(
-    method: str, path: str, status: int, headers: Any, body: bytes
+    method: str, path: str, status: int, headers: Any, body: bytes, hide: Callable[[str], str] | None = None
 ) -> tuple[str | None, list[Finding]]:
-    """The schema an answer must follow and how it breaks it (empty when it conforms)."""
+    """The schema an answer must follow and how it breaks it (empty when it conforms);
+    ``UncheckedError`` when its body inflates past ``MAX_DECODED`` bytes."""
     content_type = (headers.get("Content-Type") or "").lower()
     schema = _schema_for(method, path, status, content_type)
     if schema is None:
         return None, []
     findings = []
-    if not content_type.startswith("application/json"):
-        findings.append(
-            Finding("", "content-type", f"expected application/json, got {content_type or 'none'!r}")
-        )
-    encoding = (headers.get("Content-Encoding") or "identity").strip().lower()
     try:
-        instance = json.loads(_decoded(body, encoding))
-    except (ValueError, zlib.error) as exc:
-        excerpt = body[:60].decode("utf-8", "replace")
-        findings.append(Finding("", "json", f"the body is not JSON ({exc}); starts {excerpt!r}"))
+        decoded = _decoded(body, headers.get("Content-Encoding") or "", MAX_DECODED)
+    except (ValueError, zlib.error, brotli.error) as exc:
+        findings.append(Finding("", "json", f"the body cannot be decoded ({exc})"))
+        return schema, findings
+    expected = bodies.XML_TYPE if bodies.is_xml(decoded) else "application/json"
+    if not content_type.startswith(expected):
+        findings.append(Finding("", "content-type", f"expected {expected}, got {content_type or 'none'!r}"))
+    try:
+        instance = bodies.document(decoded)  # JSON, or an XML answer (2015-08) in its JSON form
+    except ValueError as exc:
+        start = excerpt(body, 60, hide)  # scrubbed before the cut: a cut token escapes the log's scrubber
+        findings.append(Finding("", "json", f"the body is not JSON ({exc}); starts {start!r}"))
         return schema, findings
     for violation in iter_violations(instance, schema):
         findings.append(Finding(violation.json_pointer, violation.rule, violation.message))
@@ -196,6 +244,26 @@ def _answer_headers(headers: Any) -> CIMultiDict[str]:
         for k, v in headers.items()
         if k.lower() not in HOP_BY_HOP and k.lower() not in named and k.lower() != "content-length"
     )
+
+
+def _undecodable_header(request: web.Request) -> str | None:
+    """The name of a header whose bytes are not UTF-8, or None.
+
+    aiohttp decodes header bytes as UTF-8 with surrogate escapes, and its client encodes header
+    text as UTF-8: the escaped bytes would be dropped (``X-Foo: caf\\xe9`` reached the upstream
+    as ``caf``). Such a request is refused (400) rather than forwarded changed."""
+    for name, value in request.raw_headers:
+        if not (name.isascii() and value.isascii()):
+            try:
+                name.decode("utf-8"), value.decode("utf-8")
+            except UnicodeDecodeError:
+                return repr(name.decode("latin-1"))
+    return None
+
+
+def _bad_request(message: str) -> web.Response:
+    body = {"status": 400, "error": "Bad Request", "message": message}
+    return web.json_response(body, status=400, headers={"X-Mockserver-Proxy": "refused"})
 
 
 def _bad_target(reason: str) -> web.Response:
@@ -233,18 +301,84 @@ def _gateway_error(status: int, reason: str) -> web.Response:
     )
 
 
+def _method_refusal(request: web.Request, config: ProxyConfig) -> web.Response | None:
+    """403 for a method the proxy does not forward (see the module docstring), else None."""
+    if request.method in READS:
+        return None
+    if request.method == "POST" and UNASSIGN_PATH.match(request.path):
+        if config.allow_writes:
+            return None
+        return forbidden(
+            "method",
+            f"POST {request.path} changes data: the proxy forwards it only when started with "
+            "--allow-writes (it exists to validate reads)",
+        )
+    if request.method == "OPTIONS":
+        return forbidden(
+            "method",
+            "OPTIONS (a CORS preflight) is not forwarded: the proxy answers no web page "
+            "with the developer's token; it forwards GET and HEAD only",
+        )
+    return forbidden(
+        "method",
+        f"{request.method} is not forwarded: the proxy forwards GET and HEAD only "
+        "(and POST /api/train_sessions/unassign with --allow-writes)",
+    )
+
+
+def _hider(request: web.Request, config: ProxyConfig) -> Callable[[str], str]:
+    """What makes a text safe to log: the proxy's token and the one the client sent scrubbed
+    (an upstream may reflect ``Authorization`` in a body, which findings quote)."""
+    sent = request.headers.get("Authorization", "")
+    client = {token_from_header(sent), sent.strip().partition(" ")[2].strip()}
+    secrets = [(config.token, TOKEN_VARIABLE)] + [(token, REDACTED) for token in client if token]
+
+    def hide(text: str) -> str:
+        for token, name in secrets:
+            text = scrub(text, token, name)
+        return text
+
+    return hide
+
+
 async def forward(request: web.Request) -> web.StreamResponse:
     """Pass one request to the upstream and its answer back, checking the answer on the way."""
-    config, stats, emit = request.app[CONFIG], request.app[STATS], request.app[EMIT]
+    config, stats = request.app[CONFIG], request.app[STATS]
+    hide, emit_raw = _hider(request, config), request.app[EMIT]
+
+    def emit(entry: dict[str, Any]) -> None:  # every text field of every log record scrubbed
+        emit_raw({key: hide(value) if isinstance(value, str) else value for key, value in entry.items()})
+
     stats.requests += 1
     started = time.perf_counter()
     shown = scrub(f"{request.method} {redact(request.raw_path)}", config.token)
+    refusal = _method_refusal(request, config)
+    if refusal is not None:
+        _access(config, shown, 403, started, "refused: method not forwarded")
+        return refusal
+    undecodable = _undecodable_header(request)
+    if undecodable is not None:
+        _access(config, shown, 400, started, "refused: a header is not UTF-8")
+        return _bad_request(
+            f"the {undecodable} header holds bytes that are not UTF-8: the proxy could not forward "
+            "them unchanged, so it forwards nothing (send the value as UTF-8, or percent-encode it)"
+        )
     try:
         target = forward_url(config.upstream, request.raw_path)
     except TargetError as exc:
         _access(config, shown, 400, started, "refused: not an origin-form target")
         return _bad_target(str(exc))
-    data = await request.read()
+    try:
+        async with asyncio.timeout(config.timeout):  # a body trickled in would hold the request
+            data = await request.read()
+    except TimeoutError:
+        _access(config, shown, 408, started, "refused: the body was too slow")
+        message = f"the request body did not arrive within {config.timeout:g}s (--timeout)"
+        response = web.json_response(
+            {"status": 408, "error": "Request Timeout", "message": message}, status=408
+        )
+        response.force_close()
+        return response
     try:
         async with request.app[SESSION].request(
             request.method,
@@ -253,20 +387,26 @@ async def forward(request: web.Request) -> web.StreamResponse:
             data=data or None,
             allow_redirects=False,
         ) as answer:
-            body = await answer.read()
+            body = await _read_bounded(answer)
             status, reason, raw_headers = answer.status, answer.reason, answer.headers
-    except (TimeoutError, aiohttp.ClientError) as exc:
+    except (TimeoutError, aiohttp.ClientError, AnswerTooLargeError) as exc:
         stats.upstream_errors += 1
         status = 504 if isinstance(exc, TimeoutError) else 502
-        why = (
-            f"no answer within {config.timeout:g}s"
-            if status == 504
-            else scrub(client_error_reason(exc), config.token)
-        )
+        if status == 504:
+            why = f"no answer within {config.timeout:g}s"
+        elif isinstance(exc, AnswerTooLargeError):
+            why = str(exc)
+        else:
+            why = hide(client_error_reason(exc))
         emit({"time": _now(), "kind": "upstream_error", "request": shown, "status": status, "upstream": why})
         _access(config, shown, status, started, f"upstream error: {why}")
         return _gateway_error(status, why)
-    schema, findings = check_answer(request.method, request.path, status, raw_headers, body)
+    try:
+        schema, findings = check_answer(request.method, request.path, status, raw_headers, body, hide)
+    except UncheckedError as exc:
+        schema, findings = None, []
+        stats.unchecked += 1
+        emit({"time": _now(), "kind": "unchecked", "request": shown, "status": status, "reason": str(exc)})
     if (observe := request.app.get(OBSERVER)) is not None:
         _observe(observe, request, target, status, raw_headers, body, started)
     if schema is not None:
@@ -305,13 +445,30 @@ def _observe(
     started: float,
 ) -> None:
     elapsed = time.perf_counter() - started
-    encoding = (headers.get("Content-Encoding") or "identity").strip().lower()
     try:
-        decoded = _decoded(body, encoding)
-    except zlib.error:
-        decoded = body
+        decoded = _decoded(body, headers.get("Content-Encoding") or "", MAX_DECODED)
+    except (ValueError, zlib.error, brotli.error, UncheckedError):
+        decoded = body  # kept as sent: the recording reports it as unreadable
     sent = _forward_headers(request, request.app[CONFIG].token)
     observe(request.method, target, sent, status, headers, decoded, time.time() - elapsed, elapsed * 1000)
+
+
+class AnswerTooLargeError(Exception):
+    """The upstream's answer is longer than ``MAX_ANSWER``: not read further (502)."""
+
+
+async def _read_bounded(answer: aiohttp.ClientResponse) -> bytes:
+    """The answer's body as sent (still encoded), at most ``MAX_ANSWER`` bytes."""
+    declared = answer.content_length if answer.method != "HEAD" else None  # HEAD: the GET's length
+    if declared is not None and declared > MAX_ANSWER:
+        raise AnswerTooLargeError(f"the answer is {declared} bytes, more than the proxy reads ({MAX_ANSWER})")
+    chunks, size = [], 0
+    while chunk := await answer.content.readany():
+        size += len(chunk)
+        if size > MAX_ANSWER:
+            raise AnswerTooLargeError(f"the answer is longer than the proxy reads ({MAX_ANSWER} bytes)")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _access(config: ProxyConfig, shown: str, status: int, started: float, note: str) -> None:
@@ -330,6 +487,7 @@ async def health(request: web.Request) -> web.Response:
             "checked": stats.checked,
             "violations": stats.violations,
             "upstream_errors": stats.upstream_errors,
+            "unchecked": stats.unchecked,
         }
     )
 
@@ -348,11 +506,12 @@ def create_proxy_app(
 ) -> web.Application:
     """The proxy as an aiohttp application; ``emit`` receives each log record (a dict).
 
-    ``middlewares`` is the hook for request checks that run before anything is forwarded
-    (e.g. the server's Host-header check against DNS rebinding, so a rebinding page cannot
-    reach the live API with the proxy's token); ``cmd_proxy`` passes ``guard.host_middleware``.
+    The origin rule always applies. ``middlewares`` is the hook for further request checks that
+    run before anything is forwarded (e.g. the server's Host-header check against DNS
+    rebinding, which depends on the bind address); ``cmd_proxy`` passes ``guard.host_middleware``.
     """
-    app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=[_origin_form_only, *middlewares])
+    front = [_origin_form_only, origin_middleware(config.allow_origins, "the proxy"), *middlewares]
+    app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=front)
     app[CONFIG] = config
     app[STATS] = ProxyStats()
     app[EMIT] = emit
@@ -381,6 +540,19 @@ def json_lines(stream: TextIO) -> Callable[[dict[str, Any]], None]:
     return emit
 
 
+def _append_only(path: Path) -> TextIO:
+    """The violations log, opened to append: a log grows, so it cannot be replaced atomically
+    as output files are; a symlink at ``path`` is refused instead of followed."""
+    flags = (
+        os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    )
+    try:
+        return open(os.open(path, flags, 0o600), "a", encoding="utf-8")
+    except OSError as exc:
+        why = "a symlink (refused: it would redirect the log)" if exc.errno == errno.ELOOP else exc.strerror
+        raise UsageError(f"--violations-log {path}: {why or exc}") from None
+
+
 def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     base = upstream_base(args.upstream)
     if args.timeout <= 0:
@@ -393,11 +565,15 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     log_file: TextIO | None = None
     try:
         if args.violations_log is not None:
-            try:
-                log_file = open(args.violations_log, "a", encoding="utf-8")  # noqa: SIM115
-            except OSError as exc:
-                raise UsageError(f"--violations-log {args.violations_log}: {exc.strerror or exc}") from None
-        config = ProxyConfig(base, token, args.timeout, access_log=not args.quiet)
+            log_file = _append_only(args.violations_log)
+        config = ProxyConfig(
+            base,
+            token,
+            args.timeout,
+            access_log=not args.quiet,
+            allow_origins=tuple(args.allow_origins or ()),
+            allow_writes=args.allow_writes,
+        )
         # the server's DNS-rebinding rule: on loopback, only loopback Host names reach the live API
         observe = recorder.observe if recorder is not None else None
         app = create_proxy_app(config, json_lines(log_file or err), [host_middleware(args.host)], observe)
@@ -414,6 +590,8 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     f"mockserver: adding the token from {source} to requests that carry no "
                     "Authorization header"
                 )
+            if args.allow_writes:
+                yield "mockserver: warning: --allow-writes: POST .../unassign reaches the live API"
             if not is_loopback(args.host):
                 yield f"mockserver: warning: bound to {args.host}, reachable from other machines"
 
@@ -435,9 +613,10 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "proxy",
         help="a validating proxy in front of the live API",
-        description="Forward every request to URL and its answer back unchanged, checking "
-        "each answer against schemas/. Violations are logged as JSON lines and "
-        f"counted at {HEALTH_PATH}; upstream failures answer 502/504 with the reason.",
+        description="Forward GET and HEAD requests to URL and their answers back unchanged, "
+        "checking each answer against schemas/. Violations are logged as JSON lines and "
+        f"counted at {HEALTH_PATH}; upstream failures answer 502/504 with the reason. Requests "
+        "from other sites' pages (Origin, Sec-Fetch-Site) and other methods are refused (403).",
     )
     # a timed-out upstream request answers 504
     add_client_options(p, "timeout", upstream=True, token_use=" added to requests that carry none")
@@ -452,5 +631,17 @@ def register(subparsers: Any) -> None:
         help="append violation and upstream-error lines here (default: stderr)",
     )
     p.add_argument("--quiet", action="store_true", help="no access log line per request")
+    p.add_argument(
+        "--allow-origin",
+        dest="allow_origins",
+        action="append",
+        metavar="ORIGIN",
+        help="let web pages from ORIGIN use the proxy (repeatable; loopback origins always may)",
+    )
+    p.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="also forward POST /api/train_sessions/unassign (default: GET and HEAD only)",
+    )
     add_record_options(p)
     p.set_defaults(run=cmd_proxy)

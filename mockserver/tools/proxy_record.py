@@ -17,9 +17,6 @@ exchanges are still proxied but not kept, and the summary says how many were lef
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -80,11 +77,15 @@ class ProxyRecorder:
                 file=err,
             )
         if self.har_path is not None:
-            _atomic_write(self.har_path, json.dumps(self.har.document(), indent=1, ensure_ascii=False) + "\n")
+            try:
+                self.har.write(self.har_path)  # atomic, as record's --har
+            except OSError as exc:
+                raise UsageError(f"cannot write --har {self.har_path}: {exc.strerror or exc}") from None
             print(f"mockserver: proxy: wrote {len(self.har.entries)} exchanges to {self.har_path}", file=err)
         if self.record_path is None:
             return 0
-        records, problems, used = records_from_har(self.har.entries)
+        found = records_from_har(self.har.entries, source="--record")  # one origin: the upstream
+        records, problems, used = found.records, found.problems, found.used
         if problems:
             return _report_problems(problems, self.token, self.record_path, err)
         if not used:
@@ -101,17 +102,6 @@ class ProxyRecorder:
             file=err,
         )
         return 0
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    directory = path.resolve().parent
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def add_record_options(parser: argparse.ArgumentParser) -> None:

@@ -27,6 +27,7 @@ from mockserver.generate import write_fixture
 from mockserver.model import PUBLIC_FIELDS
 from mockserver.schemas import iter_violations
 from mockserver.settings import api_token_from_environment
+from mockserver.tools import bodies
 from mockserver.tools.har import HarLog, read_har, records_from_har
 from mockserver.tools.upstream import (
     TOKEN_VARIABLE,
@@ -34,6 +35,7 @@ from mockserver.tools.upstream import (
     UpstreamAnswer,
     UpstreamError,
     add_client_options,
+    excerpt,
     index_url,
     scrub,
 )
@@ -52,13 +54,14 @@ class Recording:
     problems: list[str] = field(default_factory=list)
 
 
-def _json(answer: UpstreamAnswer, recording: Recording) -> Any:
+def _json(answer: UpstreamAnswer, recording: Recording, token: str | None) -> Any:
+    """The body as data (JSON, or an XML answer in its JSON form), else a problem noted."""
     try:
-        return json.loads(answer.body)
+        return bodies.document(answer.body)
     except ValueError as exc:
-        excerpt = answer.body[:80].decode("utf-8", "replace")
+        start = excerpt(answer.body, 80, lambda text: scrub(text, token))
         recording.problems.append(
-            f"GET {answer.target}: (document): the body is not JSON ({exc}; starts {excerpt!r}) [json]"
+            f"GET {answer.target}: (document): the body is not JSON ({exc}; starts {start!r}) [json]"
         )
         return None
 
@@ -76,7 +79,9 @@ def _index_id(data: Any) -> Any:
 
     def id_of(pointer: str) -> Any:
         head = pointer.split("/")[1] if pointer.count("/") >= 1 and pointer != "" else ""
-        if head.isdigit() and int(head) < len(data) and isinstance(data[int(head)], dict):
+        if not (isinstance(data, list) and head.isascii() and head.isdigit()):
+            return None
+        if int(head) < len(data) and isinstance(data[int(head)], dict):
             return data[int(head)].get("id")
         return None
 
@@ -114,9 +119,9 @@ async def record(upstream: Upstream, err: TextIO, concurrency: int = 4) -> Recor
             if index.status == 401
             else "is the URL right?"
         )
-        excerpt = scrub(index.body[:120].decode("utf-8", "replace"), upstream.token)
-        raise UsageError(f"GET {index.target} answered {index.status} {excerpt!r}; {hint}")
-    data = _json(index, recording)
+        start = excerpt(index.body, 120, lambda text: scrub(text, upstream.token))
+        raise UsageError(f"GET {index.target} answered {index.status} {start!r}; {hint}")
+    data = _json(index, recording, upstream.token)
     if data is None:
         return recording
     recording.problems.extend(_violations(data, "list", index.target, _index_id(data)))
@@ -156,7 +161,7 @@ async def _show(upstream: Upstream, item: Record, recording: Recording) -> Any:
             "index lists it (changed while recording? run record again) [show status]"
         )
         return None
-    data = _json(answer, recording)
+    data = _json(answer, recording, upstream.token)
     if data is None:
         return None
     found = list(_violations(data, "record", answer.target, lambda _: item["id"]))
@@ -197,20 +202,31 @@ def _write(out_path: Path, records: list[Record]) -> None:
 
 def _from_har(args: argparse.Namespace, err: TextIO) -> int:
     """``record --from-har FILE --out PATH``: a fixture file from a HAR capture."""
-    if args.upstream or args.har:
-        raise UsageError("--from-har reads a capture: give neither --upstream nor --har with it")
-    records, problems, used = records_from_har(read_har(args.from_har))
-    if problems:
-        return _report_problems(problems, None, args.out, err)
-    if not used:
+    if args.har:
+        raise UsageError("--from-har reads a capture: --har writes one of a live recording; give one of them")
+    origin = str(index_url(args.upstream).origin()) if args.upstream else None
+    found = records_from_har(read_har(args.from_har), origin)
+    if found.skipped:  # a devtools capture holds other sites' traffic too
+        others = ", ".join(f"{host} ({n})" for host, n in found.skipped.most_common(3))
+        more = f" and {len(found.skipped) - 3} more origins" if len(found.skipped) > 3 else ""
+        print(
+            f"mockserver: record: read only {found.origin}; skipped {found.skipped.total()} API "
+            f"answers of other origins: {others}{more} (--upstream URL picks the origin)",
+            file=err,
+        )
+    if found.problems:
+        return _report_problems(found.problems, None, args.out, err)
+    if not found.used:
         raise UsageError(
             f"--from-har {args.from_har}: no 200 answer of GET /api/train_sessions or "
-            f"/api/train_sessions/ID in it; nothing written to {args.out}"
+            f"/api/train_sessions/ID{' from ' + origin if origin else ''} in it; "
+            f"nothing written to {args.out}"
         )
-    _write(args.out, records)
+    _write(args.out, found.records)
     print(
-        f"mockserver: record: wrote {len(records)} records to {args.out} from {used} answers in "
-        f"{args.from_har}; replay with: mockserver serve --fixtures {args.out}",
+        f"mockserver: record: wrote {len(found.records)} records to {args.out} from {found.used} answers "
+        f"of {found.origin or 'the capture'} in {args.from_har}; "
+        f"replay with: mockserver serve --fixtures {args.out}",
         file=err,
     )
     return 0
@@ -301,7 +317,8 @@ def register(subparsers: Any) -> None:
         "--from-har",
         type=Path,
         metavar="FILE",
-        help="build the fixture file from a HAR capture (e.g. a browser's devtools) instead of --upstream",
+        help="build the fixture file from a HAR capture (e.g. a browser's devtools); reads the "
+        "answers of one origin: --upstream's, else the first API answer's",
     )
     p.add_argument("--out", required=True, type=Path, metavar="PATH", help="fixture file to write")
     add_client_options(p, "concurrency", "rate", "timeout", "retries", upstream=False)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import email.utils
+import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -49,6 +50,7 @@ __all__ = [
     "UpstreamTimeoutError",
     "add_client_options",
     "client_error_reason",
+    "excerpt",
     "forward_url",
     "index_url",
     "origin_url",
@@ -123,9 +125,26 @@ class BudgetExhaustedError(UpstreamError):
     """``--max-requests`` is spent: no more requests may be sent."""
 
 
-def scrub(text: str, token: str | None) -> str:
-    """``text`` with the token replaced by ``$MOCKSERVER_API_TOKEN``, for messages and logs."""
-    return text.replace(token, TOKEN_VARIABLE) if token else text
+def scrub(text: str, token: str | None, name: str = TOKEN_VARIABLE) -> str:
+    """``text`` with the token replaced by ``name``, for messages and logs: as sent, and as a
+    JSON string or ``repr()`` would escape it (an upstream may reflect it in a JSON body)."""
+    if not token:
+        return text
+    for form in {
+        token,
+        json.dumps(token)[1:-1],
+        json.dumps(token, ensure_ascii=False)[1:-1],
+        repr(token)[1:-1],
+    }:
+        text = text.replace(form, name)
+    return text
+
+
+def excerpt(body: bytes, size: int, hide: Callable[[str], str] | None = None) -> str:
+    """The start of ``body`` for a message, ``size`` characters decoded leniently, ``hide``
+    (a scrubber) applied *before* the cut: a token cut in two would escape it."""
+    text = body[: 4 * size + 4096].decode("utf-8", "replace")  # a token of up to 1,024 characters
+    return (hide(text) if hide is not None else text)[:size]
 
 
 def index_url(url: str, option: str = "--upstream") -> URL:
@@ -208,7 +227,7 @@ def retry_delay(value: str | None, attempt: int, backoff: float = 0.5) -> float:
     date) when given, else exponential backoff from ``backoff``."""
     if value:
         value = value.strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # '²'.isdigit() is True, float('²') raises
             return float(value)
         try:
             when = email.utils.parsedate_to_datetime(value)

@@ -1,4 +1,5 @@
-"""``mockserver validate``: check a JSON document (file, URL or stdin) against ``schemas/``.
+"""``mockserver validate``: check a JSON document (file, URL or stdin) against ``schemas/``; an
+XML answer (2015-08) is read as Rails reads it and checked in its JSON form.
 
 Every violation is printed with its JSON pointer, the offending value and the schema rule.
 Exit codes: 0 valid, 1 violations, 2 unreadable input (missing file, network error, not JSON).
@@ -29,6 +30,7 @@ from yarl import URL
 from mockserver.errors import UsageError
 from mockserver.schemas import SCHEMA_NAMES, Violation, detect_schema, iter_violations, load_schema
 from mockserver.settings import api_token_from_environment
+from mockserver.tools.bodies import is_xml, xml_document
 from mockserver.tools.upstream import TOKEN_VARIABLE, Upstream, UpstreamError, add_client_options, scrub
 
 PROGRESS_ITEMS = 20_000  # report progress on lists longer than this
@@ -96,6 +98,14 @@ async def _read_url(source: str, token: str | None, timeout: float) -> tuple[byt
 
 
 def parse_document(data: bytes, label: str) -> Any:
+    """The JSON document, or an XML answer (Rails' ``to_xml``) in its JSON form (``bodies``)."""
+    if is_xml(data):
+        try:
+            return xml_document(data)
+        except ValueError as exc:
+            raise UsageError(
+                f"{label} is {exc}" if str(exc).startswith("not ") else f"{label}: {exc}"
+            ) from None
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -182,7 +192,7 @@ def register(subparsers: Any) -> None:
     """Add ``validate`` to the CLI."""
     p = subparsers.add_parser(
         "validate",
-        help="validate a JSON document against schemas/",
+        help="validate a JSON (or Rails XML) document against schemas/",
         description="Validate a record, index list, error body or fixture file against the JSON "
         "Schemas. Prints each violation's JSON pointer, value and rule; exit 1 on "
         "violations, 2 on unreadable input.",

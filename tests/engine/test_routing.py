@@ -24,7 +24,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mockserver.engine.routing import Route, cast_id, normalize_path, route
+from mockserver.engine.routing import Route, cast_id, normalize_path, player_route, route
 from mockserver.errors import BadRequestError
 from mockserver.model import INT4_MAX, INT4_MIN
 
@@ -65,7 +65,7 @@ ROUTE_CASES: list[tuple[bytes, object]] = [
     (b"/api/train_sessions/3%2F", ("show", "3/", None)),
     (b"/api/train_sessions/%2F", ("show", "/", None)),
     (b"/api/train_sessions/%2E", ("show", ".", None)),
-    (b"/api/train_sessions/3/4", None),
+    (b"/api/train_sessions/3/4", None),  # the course player's (2015-08): routing.player_route
     (b"/api/train_sessions/3/edit", None),
     (b"/api/train_sessions/new", ("show", "new", None)),
     (b"/api/train_sessions/3?x", None),
@@ -283,3 +283,18 @@ def test_cast_id_is_none_or_an_int4(segment: str) -> None:
     # ActiveModel's NUMERIC_REGEX gate: no leading ASCII-space/sign/digit shape, no id at all
     if not re.match(r"[ \t\n\v\f\r]*[+-]?[0-9]", segment):
         assert value is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"/api/train_sessions/3/4", ("player", "3", None, "4")),
+        (b"//api/train_sessions/3/FP.html/", ("player", "3", "html", "FP")),
+        (b"/api/train_sessions/3/RESP%5FFIT", ("player", "3", None, "RESP_FIT")),
+        (b"/api/train_sessions/3/4/5", None),
+        (b"/api/train_sessions/3", None),
+    ],
+)
+def test_player_route(raw: bytes, expected: tuple[str, ...] | None) -> None:
+    """Check the course player's route (2015-08): login id, course code, format; nothing else."""
+    assert player_route(raw) == (None if expected is None else Route(*expected))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -171,6 +174,58 @@ async def test_invalid_records_are_422_with_problems(client: TestClient) -> None
     assert len(await _ids(client)) == len(RECORDS)
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [{}] * 5000,  # each record misses every field
+        [{f"k{i}": 1 for i in range(5000)}],  # one record of unknown keys
+        [{**RECORDS[0], "id": 8000 + i, "score": "high"} for i in range(3000)],
+    ],
+    ids=["empty-records", "unknown-keys", "one-bad-field-each"],
+)
+async def test_a_422_is_bounded(client: TestClient, bad: list[dict[str, Any]]) -> None:
+    """Check that a 422 lists the first 100 problems and how many were found, that checking
+    stops at 1,000 problems and says so, and that the answer stays small."""
+    sent = io.BytesIO(json.dumps(bad).encode())  # aiohttp warns about large bytes bodies
+    response = await client.put("/__mockserver/records", data=sent, headers=JSON)
+    assert response.status == 422
+    raw = await response.read()
+    body = await response.json()
+    assert len(body["problems"]) == 100 and body["problem_count"] == 1000, body["message"]
+    assert "at least 1000 problem(s)" in body["message"] and "the first 100 listed" in body["message"]
+    assert len(raw) < 64 * 1024
+    assert len(await _ids(client)) == len(RECORDS)
+
+
+async def test_a_control_body_over_16_mib_is_413(client: TestClient) -> None:
+    """Check that a control write larger than 16 MiB is refused (413) without being parsed."""
+    body = io.BytesIO(b"[" + b" " * (16 * 1024 * 1024) + b"]")
+    response = await client.put("/__mockserver/records", data=body, headers=JSON)
+    assert response.status == 413
+    assert str(16 * 1024 * 1024) in (await response.json())["message"]
+    assert len(await _ids(client)) == len(RECORDS)
+
+
+async def test_a_slow_control_body_is_408(make_client: MakeClient) -> None:
+    """Check that a control write whose body trickles in past --header-timeout answers 408
+    (saying the connection closes: aiohttp then discards the rest for at most 10 s, as after
+    any answer that left a body unread), rather than being held as long as the client likes."""
+    client = await make_client(header_timeout=0.3)
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(
+        b"PUT /__mockserver/records HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n["
+    )
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    body = await reader.readexactly(length)
+    writer.close()
+    assert head.startswith(b"HTTP/1.1 408 "), head
+    assert b"connection: close" in head.lower() and b"--header-timeout" in body
+    assert len(await _ids(client)) == len(RECORDS)
+
+
 async def test_post_refuses_ids_already_served(client: TestClient) -> None:
     """Check that adding a record whose id is served is a 409 Conflict naming the id."""
     response = await client.post("/__mockserver/records", json=RECORDS[3])
@@ -240,6 +295,27 @@ async def test_journal_is_bounded_and_clearable(client: TestClient) -> None:
     assert (cleared.status, cleared.content_type) == (200, "application/json")
     assert (await cleared.json())["requests"] == []
     assert (await (await client.get("/__mockserver/requests")).json())["requests"] == []
+
+
+@pytest.mark.parametrize("raw", ["%C2%B2", "%D9%A3", "%EF%BC%91", "1%C2%B2", "-1", "+1", "%201", ""])
+async def test_journal_limit_takes_ascii_digits_only(client: TestClient, raw: str) -> None:
+    """Check that ?limit with other digits ('²'.isdigit() is True), signs or spaces is a 400
+    naming the value, and no bug is kept."""
+    from yarl import URL
+
+    response = await client.get(URL(f"/__mockserver/requests?limit={raw}", encoded=True))
+    body = await response.json()
+    assert response.status == 400 and "ASCII digits" in body["message"], body
+    assert (await (await client.get("/__mockserver/health")).json())["errors"] == 0
+
+
+async def test_journal_limit_past_any_journal_is_all_of_it(client: TestClient) -> None:
+    """Check that a limit of 5,000 digits (past int()'s 4,300) answers the whole journal."""
+    await client.get("/api/train_sessions", headers=AUTH)
+    response = await client.get("/__mockserver/requests?limit=" + "9" * 5000)
+    assert response.status == 200 and len((await response.json())["requests"]) == 1
+    zero = await client.get("/__mockserver/requests?limit=" + "0" * 5000)
+    assert zero.status == 200 and (await zero.json())["requests"] == []
 
 
 async def test_journal_keeps_undecodable_bytes_readable(client: TestClient) -> None:

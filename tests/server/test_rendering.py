@@ -15,7 +15,9 @@ import orjson
 import pytest
 from yarl import URL
 
+from mockserver.errors import UsageError
 from mockserver.generate import generate_records
+from mockserver.server.rendering import MAX_PAGE, PublicPages
 
 RECORDS = generate_records(5, 30)
 AUTH = {"Authorization": 'Token token="dev-token"'}
@@ -132,6 +134,61 @@ async def test_public_dir_serves_a_teams_pages(make_client, tmp_path: Path) -> N
     assert await missing.read() == b"<p>our 404</p>"
     crash = await client.get("/api/train_sessions?score_eq[]=1", headers={**AUTH, "Accept": "*/*"})
     assert (crash.status, await crash.read()) == (500, b"")
+
+
+def test_public_dir_reads_regular_files_with_ascii_digit_names(tmp_path: Path) -> None:
+    """Check that only <ASCII digits>.html regular files are pages: '².html' (isdigit() is
+    True) and other names are not statuses and are left alone."""
+    (tmp_path / "422.html").write_bytes(b"<p>422</p>")
+    for name in ("\u00b2.html", "\u0664\u0660\u0664.html", "index.html", "4o4.html"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "\u00b2\u00b2.html").mkdir()
+    assert PublicPages(tmp_path).pages == {422: b"<p>422</p>"}
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo", "too-large", "socket-link"])
+def test_public_dir_refuses_pages_that_are_not_small_regular_files(kind: str, tmp_path: Path) -> None:
+    """Check that a directory, a FIFO (which would block start-up) or a page over 1 MiB named
+    like a status is a usage error naming each, read without blocking."""
+    import os
+    import socket
+
+    page = tmp_path / "404.html"
+    if kind == "directory":
+        page.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(page)
+    elif kind == "too-large":
+        page.write_bytes(b"x" * (MAX_PAGE + 1))
+    else:  # a symlink to a socket: stat follows the link
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.bind(str(tmp_path / "s"))
+            page.symlink_to(tmp_path / "s")
+    (tmp_path / "500.html").mkdir()
+    with pytest.raises(UsageError) as caught:
+        PublicPages(tmp_path)
+    message = str(caught.value)
+    expected = {
+        "directory": "a directory",
+        "fifo": "a FIFO",
+        "too-large": f"larger than {MAX_PAGE} bytes",
+        "socket-link": "a socket",
+    }[kind]
+    assert "404.html: " in message and expected in message and "500.html: not a regular file" in message
+    assert "\n" not in message
+
+
+def test_serve_with_a_fifo_page_exits_2_at_once(tmp_path: Path) -> None:
+    """Check the CLI end to end: a FIFO named 404.html is one error line and exit 2 (it hung)."""
+    import os
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "404.html")
+    command = [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--public-dir", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("mockserver: error: --public-dir")
 
 
 @pytest.mark.parametrize("accept", ["foo", "json", "application/json ; charset=utf-8"])

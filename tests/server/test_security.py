@@ -127,6 +127,21 @@ async def test_control_reads_from_a_foreign_origin_are_refused(app_clients: AppC
     )
 
 
+async def test_control_requests_from_another_site_without_origin_are_refused(
+    app_clients: AppClientFactory,
+) -> None:
+    """Check that Sec-Fetch-Site: cross-site without an Origin (an <img>, a link) is refused on
+    the control API and nowhere else, while same-site and direct requests are served."""
+    client = await app_clients(RECORDS)
+    cross = {"Sec-Fetch-Site": "cross-site"}
+    await _refused(await client.get("/__mockserver/requests?limit=1", headers=cross), "origin", "cross-site")
+    for site in ("same-site", "same-origin", "none"):
+        response = await client.get("/__mockserver/health", headers={"Sec-Fetch-Site": site})
+        assert response.status == 200, site
+    api = await client.get("/api/train_sessions", headers={**cross, "Authorization": "Token dev-token"})
+    assert api.status == 200  # the API route answers any site, as the live API does
+
+
 async def test_loopback_and_allowed_origins_may_write(app_clients: AppClientFactory) -> None:
     """Check that JSON writes from loopback origins and --allow-origin ones are accepted."""
     client = await app_clients(RECORDS, allow_origins=("http://App.test:8080/",))

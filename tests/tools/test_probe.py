@@ -72,3 +72,40 @@ def test_probe_reads_the_token_from_the_environment(
     monkeypatch.setenv("MOCKSERVER_API_TOKEN", "probe-secret")
     assert main(["probe", api.url]) == 0
     assert "0 differ from Ransack" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("index_status", [200, 500])
+def test_probe_scrubs_a_token_the_endpoint_reflects(
+    index_status: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Check that a token an endpoint echoes in its bodies reaches neither the report (table
+    or JSON) nor the error line."""
+    from aiohttp import web
+
+    from mockserver.pytest_plugin import _ServerThread
+    from mockserver.server.state import ServerState
+    from mockserver.server.store import Store
+
+    token = "probe-secret-31c9"
+
+    async def reflect(request: web.Request) -> web.Response:
+        sent = request.headers.get("Authorization", "")
+        if request.path == "/api/train_sessions" and index_status == 200:
+            return web.json_response([{"id": 1, "echo": sent}])
+        return web.json_response(
+            {"status": 404, "error": sent}, status=index_status if index_status != 200 else 404
+        )
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", reflect)
+    server = _ServerThread(app, ServerState(Store([])))
+    try:
+        url = f"http://127.0.0.1:{server.port}/api/train_sessions"
+        for extra in ([], ["--json"]):
+            code = main(["probe", url, "--api-token", token, "--timeout", "5", *extra])
+            captured = capsys.readouterr()
+            assert code in (1, 2) and token not in captured.out + captured.err
+            if extra or index_status != 200:  # the table's cells are too narrow to show it
+                assert "$MOCKSERVER_API" in captured.out + captured.err
+    finally:
+        server.stop()

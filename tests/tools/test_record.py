@@ -241,6 +241,31 @@ def test_429_and_503_are_retried_after_retry_after(records: list[dict[str, Any]]
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8")) == [good]
 
 
+@pytest.mark.parametrize("value", ["\u00b2", "\u0663", "\uff11", "1\u00b2"])
+def test_retry_after_in_other_digits_is_backoff(
+    value: str, records: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """Check that a Retry-After of non-ASCII digits ('²'.isdigit() is True, float('²') raises)
+    is read as no Retry-After: the run backs off, retries and succeeds, without a traceback."""
+    good = public(records[0])
+    answers = [web.Response(status=503, headers={"Retry-After": value})]
+    app = stub_app(lambda: answers.pop(0) if answers else web.json_response([good]), {good["id"]: good})
+    with serve_stub(app) as url:
+        code, _, stderr = run(
+            "record",
+            "--upstream",
+            url,
+            "--api-token",
+            TOKEN,
+            "--out",
+            str(tmp_path / "r.json"),
+            "--rate",
+            "0",
+        )
+    assert code == 0 and "1 retried" in stderr, stderr
+    assert "Traceback" not in stderr
+
+
 def test_rate_paces_requests(upstream: TrainSessionsAPI, tmp_path: Path) -> None:
     """Check that --rate R keeps the run at R requests per second or fewer."""
     upstream.replace([public(r, account="acme") for r in generate_records(3, 5)])

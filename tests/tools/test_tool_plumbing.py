@@ -158,3 +158,27 @@ def test_one_declaration_of_the_upstream_client_options() -> None:
             if action.option_strings and action.option_strings[0] == "--retries":
                 helps.setdefault("retries", set()).add(str(action.help))
     assert len(helps["retries"]) == 1
+
+
+@pytest.mark.parametrize("offset", [0, 10, 55, 59, 60])
+def test_excerpts_are_scrubbed_before_the_cut(offset: int) -> None:
+    """Check that a token starting anywhere inside an excerpt is replaced whole, never left
+    half-cut (a cut token would escape scrub), whatever its offset."""
+    from mockserver.tools.upstream import excerpt, scrub
+
+    token = "tok-" + "x" * 40
+    body = ("a" * offset + token + " tail").encode()
+    shown = excerpt(body, 60, lambda text: scrub(text, token))
+    assert len(shown) == min(60, len(body) - len(token) + len("$MOCKSERVER_API_TOKEN"))
+    assert "tok-" not in shown and "xxxx" not in shown
+
+
+def test_scrub_replaces_escaped_forms_of_the_token() -> None:
+    """Check that a token reflected JSON-escaped or repr()-escaped is scrubbed too."""
+    import json
+
+    from mockserver.tools.upstream import scrub
+
+    token = 'we"ird\\tok\u00e9n'
+    for text in (token, json.dumps(token), json.dumps(token, ensure_ascii=False), repr(token)):
+        assert "we" not in scrub(text, token).replace("$MOCKSERVER_API_TOKEN", "")
