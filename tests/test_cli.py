@@ -99,6 +99,7 @@ def _pasted(line: str, env: dict[str, str]) -> list[str]:
     return done.stdout.splitlines()
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("environ", "flags", "header"),
     [

@@ -30,6 +30,7 @@ def _bash_complete(script: Path, *words: str) -> list[str]:
     return done.stdout.split()
 
 
+@pytest.mark.process
 def test_bash_completes_commands_flags_and_choices(tmp_path: Path) -> None:
     """Check that the bash script, sourced in bash, completes a command, a flag of it, a choice,
     and the new config and completion commands."""
@@ -42,6 +43,7 @@ def test_bash_completes_commands_flags_and_choices(tmp_path: Path) -> None:
     assert _bash_complete(script, "mockserver", "completion", "") == ["bash", "zsh", "fish"]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("shell", ["zsh", "fish"])
 def test_zsh_and_fish_scripts_name_every_command_and_flag(shell: str) -> None:
     """Check that the zsh and fish scripts hold every subcommand and every long flag of serve

@@ -29,6 +29,7 @@ def _make_image(*variables: str) -> str:
     return build
 
 
+@pytest.mark.process
 def test_make_image_passes_only_the_arguments_given() -> None:
     """Check that `make image` passes INDEX_URL, CA_BUNDLE and WHEELHOUSE as build arguments,
     and none when they are not given (the default build is unchanged)."""
@@ -90,6 +91,7 @@ def _run_install(tmp_path: Path, **arguments: str) -> tuple[int, str, list[str]]
     return done.returncode, done.stderr, calls
 
 
+@pytest.mark.process
 def test_the_default_install_is_from_the_source_with_no_extra_settings(tmp_path: Path) -> None:
     """Check the default build: pip installs the checkout with [contract], and an empty
     argument is unset, never handed to pip as an empty index URL."""
@@ -100,6 +102,7 @@ def test_the_default_install_is_from_the_source_with_no_extra_settings(tmp_path:
     assert calls[-1].startswith("pip uninstall --yes --quiet pip")
 
 
+@pytest.mark.process
 def test_an_index_and_a_ca_bundle_reach_pip(tmp_path: Path) -> None:
     """Check that behind a TLS-intercepting proxy pip gets the index and trusts the bundle."""
     (tmp_path / "src").mkdir()
@@ -111,6 +114,7 @@ def test_an_index_and_a_ca_bundle_reach_pip(tmp_path: Path) -> None:
     assert f"index=https://mirror.test/simple extra=unset cert={tmp_path / 'src' / 'corp-ca.pem'}" in calls[0]
 
 
+@pytest.mark.process
 def test_a_wheelhouse_installs_offline(tmp_path: Path) -> None:
     """Check that WHEELHOUSE installs with no index at all, from the directory."""
     (tmp_path / "src" / "dist" / "wheelhouse").mkdir(parents=True)
@@ -120,6 +124,7 @@ def test_a_wheelhouse_installs_offline(tmp_path: Path) -> None:
     assert f"--no-index --find-links {wheels} learninglogin-mockserver[contract]" in calls[0]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
@@ -142,6 +147,7 @@ def test_the_ca_bundle_stays_out_of_the_final_image() -> None:
     assert re.findall(r"^COPY .*$", final, re.M) == ["COPY --from=build /opt/mockserver /opt/mockserver"]
 
 
+@pytest.mark.process
 def test_the_documented_report_recipe_is_what_image_test_runs() -> None:
     """Check that the getting-started recipe for reports out of the container (--user, a mounted
     directory as the working directory) is the one `make image-test` runs, and the script parses."""

@@ -151,6 +151,8 @@ BROKEN: dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]] = {
 }
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_broken_fixture_files_are_refused(tmp_path: Path) -> None:
     """Check that serve exits 2 on each broken file with one message naming file, record and
     field, and never serves (all kinds at once: one server process each, run concurrently)."""
@@ -171,6 +173,7 @@ def test_broken_fixture_files_are_refused(tmp_path: Path) -> None:
     assert failures == []
 
 
+@pytest.mark.process
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     """Check that a file with several broken records lists each one, not just the first."""
     records = _records(4)
@@ -181,6 +184,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert "record 1" in message and "record 3" in message
 
 
+@pytest.mark.process
 def test_large_file_with_one_bad_record_at_the_end(tmp_path: Path) -> None:
     """Check that a ~50 MB file whose last record is broken is refused whole, naming that record."""
     count = 160_000
@@ -198,6 +202,7 @@ def test_large_file_with_one_bad_record_at_the_end(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("source", ["generated file", "--count 0"])
 def test_an_empty_account_is_served_everywhere(tmp_path: Path, source: str) -> None:
     """Check the one rule for empty data (an empty account is real: the live API answers [])
@@ -216,6 +221,7 @@ def test_an_empty_account_is_served_everywhere(tmp_path: Path, source: str) -> N
     assert "serving 0 train sessions" in server.logs() and "every index answers []" in server.logs()
 
 
+@pytest.mark.process
 def test_port_in_use_is_a_clear_usage_error(tmp_path: Path) -> None:
     """Check that a taken --port exits 2 naming the address, before any data is loaded."""
     with socket.socket() as taken:

@@ -269,6 +269,7 @@ def test_mock_bug_is_reraised_in_the_test(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*MockServerBugError: the mock failed 1 time(s)*", "*RuntimeError: boom*"])
 
 
+@pytest.mark.process
 def test_off_until_used(pytester: pytest.Pytester) -> None:
     """Check that a session not using the fixtures neither starts a server nor imports aiohttp."""
     pytester.makeini(INI)
@@ -341,6 +342,7 @@ def test_factory_fills_partial_records_and_names_the_call(project: pytest.Pytest
     project.runpytest_inprocess("-p", "no:randomly").assert_outcomes(passed=4)
 
 
+@pytest.mark.process
 def test_a_bad_stack_option_is_one_error_at_session_start(pytester: pytest.Pytester) -> None:
     """Check that --mockserver-stack bogus stops the session once, before any test runs (it used
     to be a KeyError in every test that asked for a mock)."""
@@ -367,3 +369,18 @@ def test_fakers_plugin_can_be_left_out(project: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
     plain = project.runpytest_inprocess("--fixtures")
     assert "faker" in plain.stdout.str()  # what the docs warn about: the fixture is there otherwise
+
+
+def test_the_plugin_page_shows_the_readme_example() -> None:
+    """Check that docs/pytest-plugin.md shows the very files the README's tested example runs."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = root.joinpath("README.md").read_text(encoding="utf-8")
+    section = readme.split("## A client test", 1)[1].split("\n## ", 1)[0]
+    page = root.joinpath("docs", "pytest-plugin.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 2
+    shown = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert any(shown[i : i + 2] == blocks for i in range(len(shown)))

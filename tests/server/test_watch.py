@@ -62,6 +62,7 @@ def test_a_change_is_swapped_in_and_a_broken_one_keeps_the_old_data(
     assert watcher.reloads == 2
 
 
+@pytest.mark.process
 def test_serve_watch_serves_the_new_file(tmp_path: Path) -> None:
     """Check serve --watch end to end: the banner says it watches, and an edit of the file is
     served without a restart (polled for up to 20 s: no timing is asserted)."""

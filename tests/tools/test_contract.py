@@ -52,6 +52,8 @@ def test_a_wrong_token_is_one_usage_error(train_sessions_api_factory: Factory) -
     assert out == ""  # the suite never ran
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_own_options_after_the_url_are_not_forwarded(train_sessions_api_factory: Factory) -> None:
     """Check that `contract URL --api-token T` (options after URL) reaches the preflight too."""
     api = train_sessions_api_factory(tokens={"right-token": None})
@@ -87,6 +89,8 @@ def test_wait_keeps_trying_for_the_given_time() -> None:
     assert time.monotonic() - started >= 1.0
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_wait_reaches_an_endpoint_that_starts_late(
     train_sessions_api_factory: Factory, tmp_path: Path
 ) -> None:
@@ -130,6 +134,7 @@ finally:
 """
 
 
+@pytest.mark.process
 def test_a_run_cut_short_by_the_budget_is_not_a_pass(train_sessions_api_factory: Factory) -> None:
     """Check that tests skipped for lack of request budget make the run fail, with their count."""
     api = train_sessions_api_factory()
@@ -140,6 +145,7 @@ def test_a_run_cut_short_by_the_budget_is_not_a_pass(train_sessions_api_factory:
     assert count >= 1
 
 
+@pytest.mark.process
 def test_allow_partial_accepts_a_budget_cut_run(train_sessions_api_factory: Factory) -> None:
     """Check that --allow-partial restores exit 0 for a run cut short by its budget."""
     api = train_sessions_api_factory()
@@ -147,6 +153,8 @@ def test_allow_partial_accepts_a_budget_cut_run(train_sessions_api_factory: Fact
     assert code == 0, err
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_a_full_budget_run_passes(train_sessions_api_factory: Factory) -> None:
     """Check that a run that checked everything it selected still exits 0 (no false partials)."""
     api = train_sessions_api_factory()
@@ -162,6 +170,8 @@ def test_the_wheel_installs_the_suite_under_the_name_contract_finds() -> None:
     assert "contract_tests" not in wheel.get("packages", [])
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_installed_suite_runs_beside_a_client_package_named_contract_tests(
     train_sessions_api_factory: Factory, tmp_path: Path
 ) -> None:
@@ -232,6 +242,7 @@ async def test_preflight_leaves_throttling_to_the_suite(
             await preflight(url, "t", "--api-token", wait=0)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("suffix", ["/api/train_sessions.json", "/api", "/api/", "/api/train_sessions/"])
 def test_every_url_form_reaches_the_same_index(train_sessions_api_factory: Factory, suffix: str) -> None:
     """Check that a URL ending in .json or /api runs the suite against the index itself: one
@@ -274,6 +285,7 @@ def test_an_unwritable_junit_file_is_one_line_before_any_request(
     assert api.requests == [] and out == ""
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("suffix", [".json", ".md"])
 def test_report_summarises_each_rule(
     train_sessions_api_factory: Factory, tmp_path: Path, suffix: str
@@ -297,6 +309,7 @@ def test_report_summarises_each_rule(
         assert rule["rerun"].startswith(f"mockserver contract {api.url_for()} --stack auto -k ")
 
 
+@pytest.mark.process
 def test_report_names_the_failing_rule_and_how_to_reproduce_it(tmp_path: Path) -> None:
     """Check that a failing rule in --report carries the suite's reproduce (curl) lines, with the
     token as $MOCKSERVER_API_TOKEN, and the exit code is the suite's."""

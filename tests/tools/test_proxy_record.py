@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -72,6 +73,7 @@ def test_a_schema_violation_writes_no_fixture_file(tmp_path: Path) -> None:
     assert "nothing written to" in err.getvalue() and "/score" in err.getvalue()
 
 
+@pytest.mark.process
 def test_proxy_record_end_to_end(train_sessions_api_factory: Factory, tmp_path: Path) -> None:
     """Check the CLI: --record and --har are written when the proxy is stopped with SIGTERM."""
     upstream = train_sessions_api_factory(tokens={TOKEN: None})
