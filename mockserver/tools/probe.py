@@ -31,6 +31,7 @@ from mockserver.tools.upstream import (
     Upstream,
     UpstreamError,
     add_client_options,
+    excerpt,
     index_url,
     scrub,
 )
@@ -384,7 +385,7 @@ async def run_probes(prober: Prober, allow_errors: bool = False) -> Report:
     then the fingerprint."""
     index = await prober.get("unfiltered index", headers=fingerprint.JSON_ACCEPT)
     if index.status != 200 or index.ids() is None:
-        body = index.body[:120].decode("utf-8", "replace").strip() or "(empty body)"
+        body = excerpt(index.body, 120, lambda text: scrub(text, prober.token)).strip() or "(empty body)"
         raise UsageError(
             f"the unfiltered index answered {index.status} {body!r}; check the URL and the token "
             f"(--api-token or {TOKEN_VARIABLE})"
