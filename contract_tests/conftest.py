@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -273,8 +274,16 @@ _UNCHECKED = pytest.StashKey[_Unchecked]()
 
 def pytest_configure(config: pytest.Config) -> None:
     _told(config)  # an unknown --stack is a usage error before anything runs
+    config.addinivalue_line("markers", "process: talks to an endpoint (by default the mock, as a subprocess)")
     config.stash[_UNCHECKED] = _Unchecked()
     config.pluginmanager.register(config.stash[_UNCHECKED], "contract-unchecked")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here talks to the endpoint: `pytest -m "not process"` leaves the suite out."""
+    for item in items:
+        if item.path.is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.process)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -69,6 +69,7 @@ print(json.dumps([code, leaked, err.getvalue()]))
 """
 
 
+@pytest.mark.process
 def test_serve_path_and_tools_import_without_pytest_or_hypothesis() -> None:
     """Check that every subcommand loads and the app starts with pytest and hypothesis
     unimportable, and that `contract` then names the extra in one line and exits 2."""
@@ -84,6 +85,8 @@ def test_serve_path_and_tools_import_without_pytest_or_hypothesis() -> None:
     ]
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_contract_writes_relative_to_the_callers_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

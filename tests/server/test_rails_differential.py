@@ -194,7 +194,8 @@ def test_vendored_copy_matches_the_shared_spec(name: str) -> None:
     assert (DATA / name).read_bytes() == (SHARED / name).read_bytes()
 
 
-def test_replay_agrees_with_rails_outside_class_s(replayed) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.slow
+def test_replay_agrees_with_rails_outside_class_s(replayed) -> None:
     """Check every request outside class S gets Rails' status, content type and body."""
     cases, answers = replayed
     problems = _problems(cases, answers)

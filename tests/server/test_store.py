@@ -57,7 +57,7 @@ def test_repeated_search_is_answered_from_memory_with_the_same_rows() -> None:
     assert fresh == first and fresh is not first
 
 
-def test_answer_memory_is_bounded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_answer_memory_is_bounded(monkeypatch) -> None:
     """Check the memory drops the oldest answers once it holds too many row references."""
     monkeypatch.setattr(SearchAnswers, "KEEP_ROWS", 40)
     store = Store(RECORDS)
@@ -70,7 +70,7 @@ def test_answer_memory_is_bounded(monkeypatch) -> None:  # type: ignore[no-untyp
     assert (id(partition), searches[0]) not in store.answers
 
 
-def test_answer_memory_bound_is_shared_by_every_account(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_answer_memory_bound_is_shared_by_every_account(monkeypatch) -> None:
     """Check the row bound holds for the whole store, however many accounts search."""
     monkeypatch.setattr(SearchAnswers, "KEEP_ROWS", 40)
     records = generate_records(5, 200, accounts=tuple(f"acct{n}" for n in range(10)))
