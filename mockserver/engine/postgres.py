@@ -98,7 +98,8 @@ class _Level(dict[int, str]):
     ``_general_key``, and one whose level 2 weight ``strcoll`` may skip (backward, with a level
     2 weight, see ``_second_level``) has U+0001 (never a weight) before its weights. At level 4
     each weight comes after its 'position' count, 1. Table 4 is how ``strcoll`` reads level 2:
-    ``b`` backward, ``f`` forward, ``e`` forward without a level 2 weight."""
+    ``w`` backward with a level 2 weight, ``b`` backward without, ``f`` forward, ``e`` forward
+    without a level 2 weight."""
 
     def __init__(self, level: int) -> None:
         super().__init__()
@@ -110,7 +111,7 @@ class _Level(dict[int, str]):
             first = "\0"
         elif back and second:
             first = "\1" + first
-        runs = "b" if back else "f" if second else "e"
+        runs = ("w" if second else "b") if back else ("f" if second else "e")
         value = (first, second, third, "\1" + fourth, runs)[self.level]
         if len(self) >= _CACHE_LIMIT:
             self.clear()
@@ -129,7 +130,9 @@ def _plain(code: int, element: Element) -> bool:
 
 _ELEMENTS = _Elements()
 # the character strcoll skips at level 2 in a run of backward ones (see ``_second_level``)
-_SKIPPED = re.compile("b(?=b[ef])")
+_SKIPPED = re.compile("w(?=[wb][ef])")
+# a run after a forward character without a level 2 weight: strcoll re-reads it from too early
+_SHIFTED = re.compile("e[wb][wb]")
 _LEVELS = tuple(_Level(level) for level in range(5))
 
 
@@ -161,12 +164,12 @@ def collation_key(text: str) -> str:
     level2 = text.translate(second)
     if "\1" in level1:  # a character whose level 2 weight strcoll may skip
         level1 = level1.replace("\1", "")
-        if "bb" in (runs := text.translate(directions)):
-            if "ebb" in runs:
-                return _general_key(text) + "\0" + text
-            if _SKIPPED.search(runs):
-                kept = _SKIPPED.sub("s", runs)
-                level2 = "".join(c for c, run in zip(text, kept, strict=True) if run != "s").translate(second)
+        runs = text.translate(directions)
+        if "e" in runs and _SHIFTED.search(runs):
+            return _general_key(text) + "\0" + text
+        if _SKIPPED.search(runs):
+            kept = _SKIPPED.sub("s", runs)
+            level2 = "".join(c for c, run in zip(text, kept, strict=True) if run != "s").translate(second)
     return f"{level1}\1{level2}\1{text.translate(third)}\1{text.translate(last)}\0{text}"
 
 
