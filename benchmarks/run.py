@@ -12,8 +12,10 @@ Phases, each bounded:
 5. the contract suite against a running mock: requests per second (each example sends at
    least one request, so this bounds examples per second from below).
 
-Each scenario's query is derived from a record fetched by id, so it hits real data whatever
-the generator draws; the table shows how many rows and bytes it answers.
+Each scenario's query is drawn from the served records, so it hits real data whatever the
+generator draws; the table shows how many rows and bytes it answers. Every mock run reads the
+server's health counters around it and checks the scenario's premise (``values.py``): a
+*distinct* scenario runs about one search per request, a *repeated* one almost none.
 """
 
 from __future__ import annotations
@@ -34,13 +36,17 @@ from pathlib import Path
 from typing import Any
 
 from . import loadgen
+from .jsonserver import phase_json_server
 from .loadgen import Measurement
 from .report import Report, evaluate, fmt, print_table
 from .scenarios import Scenario, build_scenarios, record_bodies
 from .servers import Server, ServerError, start_ceiling, start_default_mock, start_mock
+from .values import counters, searches_per_request
+from .worst import phase_worst
 
 RESULTS = Path(__file__).parent / "results"
 ROOT = Path(__file__).parent.parent
+INDEX = "/api/train_sessions"
 SEED = 2015
 
 
@@ -73,16 +79,22 @@ def _measure(
     work: Path,
     connections: int | None = None,
     warmup: bool = True,
+    offset: int = 0,
 ) -> Measurement:
+    """Load ``server`` with the scenario's targets, starting at ``offset`` (round robin)."""
     conns = connections or options.connections
-    paths = work / f"paths-{scenario.size}-{scenario.kind}-{scenario.mode}.txt"
     seconds = ([options.warmup] if options.warmup and warmup else []) + [options.seconds]
-    results = [
-        loadgen.measure(
-            server.base, scenario.targets, seconds=n, connections=conns, tool=options.tool, paths_file=paths
+    results = []
+    for n in seconds:
+        at = offset % len(scenario.targets)
+        targets = scenario.targets[at:] + scenario.targets[:at]
+        paths = work / f"paths-{scenario.size}-{scenario.kind}-{scenario.mode}-{at}.txt"
+        results.append(
+            loadgen.measure(
+                server.base, targets, seconds=n, connections=conns, tool=options.tool, paths_file=paths
+            )
         )
-        for n in seconds
-    ]
+        offset += results[-1].requests
     return results[-1]
 
 
@@ -99,14 +111,26 @@ def _side_by_side(
     servers = [("mock", mock), ("ceiling", ceiling)] + ([("default", default)] if default else [])
     runs: dict[str, list[Measurement]] = {name: [] for name, _ in servers}
     cpu: dict[str, list[float]] = {name: [] for name, _ in servers}
+    sent = {name: 0 for name, _ in servers}  # where each server's next run starts in the targets
     for n in range(options.rounds):
         for name, server in servers:
             if n == 0 and options.warmup:  # unmeasured, so CPU is read around the measured run only
-                _measure(server, scenario, replace(options, seconds=options.warmup), work, warmup=False)
+                warm = _measure(
+                    server, scenario, replace(options, seconds=options.warmup), work, False, False, sent[name]
+                )
+                sent[name] += warm.requests
+            is_mock = name != "ceiling"
+            health = counters(server.base) if is_mock else None
             before = server.cpu_seconds()
-            measured = _measure(server, scenario, options, work, warmup=False)
+            measured = _measure(server, scenario, options, work, warmup=False, offset=sent[name])
             after = server.cpu_seconds()
+            sent[name] += measured.requests
             runs[name].append(measured)
+            if (
+                health is not None
+                and (ratio := searches_per_request(health, counters(server.base))) is not None
+            ):
+                scenario.premise.setdefault(name, []).append(round(ratio, 3))
             if before is not None and after is not None and measured.requests:
                 cpu[name].append((after - before) / measured.requests * 1e6)
     scenario.cpu_us = {name: round(min(values), 2) for name, values in cpu.items() if values}
@@ -168,7 +192,8 @@ def phase_throughput(report: Report, options: Options, work: Path, caches: dict[
                         f"ceiling {scenario.ceiling.rps:9,.0f}/s  ratio {scenario.ratio:.2f}  "
                         f"default {fmt(scenario.default.rps if scenario.default else None, '9,.0f')}/s  "
                         f"default/quiet {fmt(scenario.default_ratio, '.2f')} "
-                        f"(by CPU per request {fmt(scenario.default_cpu_ratio, '.2f')})"
+                        f"(by CPU per request {fmt(scenario.default_cpu_ratio, '.2f')})  "
+                        f"searches/request {scenario.premise}"
                     )
         report.scenarios.extend(scenarios)
 
@@ -182,12 +207,18 @@ def phase_million(
     cache = caches.get(size, work / f"cache-{size}")
     mock = running or start_mock(SEED, size, cache_dir=cache, log=work / f"mock-{size}.log", timeout=600)
     with mock:
-        scenarios = build_scenarios(mock.base, size, ("show", "eq", "cont", "range"), modes=("distinct",))
+        scenarios = build_scenarios(
+            mock.base, size, ("show", "eq", "cont", "range"), modes=("distinct",), sample=600
+        )
         for scenario in scenarios:
-            scenario.mock = _measure(mock, scenario, options, work, connections=1)
+            health = counters(mock.base)
+            scenario.mock = _measure(mock, scenario, options, work, connections=1, warmup=False)
+            if (ratio := searches_per_request(health, counters(mock.base))) is not None:
+                scenario.premise["mock"] = [round(ratio, 3)]
             say(
                 f"  {size:>9,} {scenario.kind:<6} p50 {scenario.mock.p50_ms:7.2f} ms  "
-                f"p99 {scenario.mock.p99_ms:7.2f} ms  ({scenario.rows} rows)"
+                f"p99 {scenario.mock.p99_ms:7.2f} ms  ({scenario.rows} rows, "
+                f"{len(scenario.targets)} targets, searches/request {scenario.premise.get('mock')})"
             )
     report.million.extend(scenarios)
 
@@ -282,9 +313,6 @@ def phase_contract(report: Report, options: Options, work: Path) -> None:
     say(f"  contract suite: exit {result.returncode}, {elapsed:.1f} s, {requests} requests, {rate}")
 
 
-# --- targets and output ------------------------------------------------------------------------
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=3, help="per measured run (default 3)")
@@ -306,7 +334,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--skip",
         action="append",
         default=[],
-        choices=("startup", "throughput", "million", "workers", "contract"),
+        choices=("startup", "throughput", "million", "worst", "json-server", "workers", "contract"),
     )
     parser.add_argument(
         "--scenario",
@@ -389,6 +417,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             if "throughput" not in args.skip:
                 say("throughput, mock vs ceiling")
                 phase_throughput(report, options, work, caches)
+            if "worst" not in args.skip:
+                say("worst cases over 100,000 records")
+                report.worst = phase_worst(work, caches.get(100_000, work / "cache-100000"))
+            if "json-server" not in args.skip:
+                say("against json-server")
+                report.json_server = phase_json_server(
+                    work, caches.get(1000, work / "cache-1000"), options.seconds, options.connections, tool
+                )
             if options.workers:
                 say("--workers scaling")
                 phase_workers(report, options, work)

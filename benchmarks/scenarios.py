@@ -1,10 +1,11 @@
-"""The benchmark's scenarios: which URLs to load, derived from a record fetched by id so they
-hit real data whatever the generator draws, in one spelling or in many."""
+"""The benchmark's scenarios: which URLs to load, drawn from the served records so they hit
+real data whatever the generator draws: one URL, or many different searches of one kind."""
 
 from __future__ import annotations
 
 import json
 import random
+import statistics
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -15,20 +16,26 @@ from urllib.parse import quote_plus
 
 from .ceiling import write_bodies
 from .loadgen import Measurement
+from .values import distinct_targets
 
 INDEX = "/api/train_sessions"
 FILTERED = ("eq", "cont", "range")
-VARIANTS = 8192  # distinct spellings per "distinct" scenario: twice the mock's query memo
+DISTINCT = 60_000  # searches per "distinct" scenario: more than its runs send to one server
+CEILING_BODIES = 64  # the ceiling answers a distinct scenario's targets with these, in turn
+DISTINCT_PREMISE = 0.9  # a distinct run's searches per request, at least
+REPEATED_PREMISE = 0.05  # a repeated run's, at most
 
 
 @dataclass
 class Scenario:
-    """One URL (or one query in many spellings) to load.
+    """One URL, or many different searches of one kind, to load.
 
     ``repeated`` sends the same bytes every time, so after the first request the mock answers
-    from its per-query memo; ``distinct`` cycles through VARIANTS spellings of the same query
-    (some characters percent-encoded), each new to a memo of half that size, so every request
-    parses, compiles and searches. Both answer the same rows, and the ceiling the same bytes.
+    from its cache; ``distinct`` sends up to DISTINCT different searches drawn from the data
+    (``values.py``), each run starting where the last one on that server stopped, so every
+    request parses, compiles and searches. The ceiling answers a distinct scenario's targets
+    with CEILING_BODIES of the mock's answers in turn (``rows`` and ``body_bytes`` are their
+    means). ``premise``: searches per request in each measured mock run.
     """
 
     kind: str  # show, full, eq, cont, range
@@ -43,6 +50,16 @@ class Scenario:
     default: Measurement | None = None  # the default configuration: access log on
     rounds: dict[str, list[float]] = field(default_factory=dict)  # requests/s of every run
     cpu_us: dict[str, float] = field(default_factory=dict)  # server CPU per request, least of runs
+    premise: dict[str, list[float]] = field(default_factory=dict)  # searches per request, per run
+
+    @property
+    def premise_ok(self) -> bool | None:
+        runs = [r for values in self.premise.values() for r in values]
+        if not runs or self.mode == "single":
+            return None
+        if self.mode == "distinct":
+            return min(runs) >= DISTINCT_PREMISE
+        return max(runs) <= REPEATED_PREMISE
 
     @property
     def ratio(self) -> float | None:
@@ -85,43 +102,44 @@ def fetch(base: str, target: str, timeout: float = 120.0) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-def _sample_record(base: str, size: int) -> dict[str, Any]:
-    """A record from the middle of the id range with a name, a due date and a completion date."""
-    for ident in range(max(1, size // 2), size + 1):
+def _records(base: str, size: int, sample: int | None = None) -> list[dict[str, Any]]:
+    """The served records: the whole index, or ``sample`` fetched by random id (a million
+    records' index is too large to fetch for this)."""
+    if sample is None:
+        status, body = fetch(base, INDEX)
+        if status != 200:
+            raise RuntimeError(f"{INDEX} answered {status}")
+        records: list[dict[str, Any]] = json.loads(body)
+        return records
+    rng = random.Random(size)
+    out = []
+    for ident in rng.sample(range(1, size + 1), min(sample, size)):
         status, body = fetch(base, f"{INDEX}/{ident}")
         if status == 200:
-            record: dict[str, Any] = json.loads(body)
-            if record["complete_by"] and record["completion_date"]:
-                return record
-    raise RuntimeError(f"no record with complete_by and completion_date above id {size // 2}")
-
-
-def spellings(target: str, count: int, rng: random.Random) -> list[str]:
-    """``count`` distinct spellings of ``target``'s query, equal once Rack has decoded them."""
-    path, _, query = target.partition("?")
-    escaped = {i + k for i, c in enumerate(query) if c == "%" for k in range(3)}
-    spots = [i for i, c in enumerate(query) if (c.isalnum() or c in "-_.") and i not in escaped]
-    if 2 ** len(spots) < count:
-        raise RuntimeError(f"{target} cannot be spelled {count} ways")
-    found = {target}
-    out = [target]
-    while len(out) < count:
-        chars = list(query)
-        for i in rng.sample(spots, rng.randint(1, len(spots))):
-            chars[i] = f"%{ord(chars[i]):02X}"
-        spelled = f"{path}?{''.join(chars)}"
-        if spelled not in found:
-            found.add(spelled)
-            out.append(spelled)
+            out.append(json.loads(body))
     return out
 
 
+def _sample_record(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A record from the middle with a name, a due date and a completion date."""
+    for record in records[len(records) // 2 :]:
+        if record["complete_by"] and record["completion_date"]:
+            return record
+    raise RuntimeError("no record with complete_by and completion_date in the second half")
+
+
 def build_scenarios(
-    base: str, size: int, kinds: Sequence[str], modes: Sequence[str] = ("repeated", "distinct")
+    base: str,
+    size: int,
+    kinds: Sequence[str],
+    modes: Sequence[str] = ("repeated", "distinct"),
+    sample: int | None = None,
+    floors: bool = True,
 ) -> list[Scenario]:
     """The scenario targets over this server's data, with rows and bytes of the mock's answer;
     filtered kinds once per mode in ``modes``."""
-    record = _sample_record(base, size)
+    records = _records(base, size, sample)
+    record = _sample_record(records)
     start = date.fromisoformat(record["completion_date"])
     targets = {
         "show": f"{INDEX}/{record['id']}",
@@ -135,30 +153,34 @@ def build_scenarios(
     }
     scenarios = []
     for kind in kinds:
-        status, body = fetch(base, targets[kind])
-        if status != 200:
-            raise RuntimeError(f"{targets[kind]} answered {status}: {body[:200]!r}")
-        rows = 1 if kind == "show" else len(json.loads(body))
         if kind not in FILTERED:
+            status, body = fetch(base, targets[kind])
+            if status != 200:
+                raise RuntimeError(f"{targets[kind]} answered {status}: {body[:200]!r}")
+            rows = 1 if kind == "show" else len(json.loads(body))
             scenarios.append(Scenario(kind, size, targets[kind], rows, len(body), targets=[targets[kind]]))
             continue
         for mode in modes:
             sent = (
                 [targets[kind]]
                 if mode == "repeated"
-                else spellings(targets[kind], VARIANTS, random.Random(size))
+                else distinct_targets(kind, records, DISTINCT, random.Random(size), floors)
             )
-            for probe in random.Random(1).sample(sent, min(3, len(sent))):
-                if fetch(base, probe)[1] != body:
-                    raise RuntimeError(f"{probe} does not answer what {targets[kind]} does")
-            scenarios.append(Scenario(kind, size, targets[kind], rows, len(body), mode, sent))
+            bodies = [fetch(base, t) for t in sent[:CEILING_BODIES]]
+            if any(status != 200 for status, _ in bodies):
+                raise RuntimeError(f"a {kind} target did not answer 200: {sent[:3]}")
+            rows = round(statistics.mean(len(json.loads(b)) for _, b in bodies))
+            size_bytes = round(statistics.mean(len(b) for _, b in bodies))
+            scenarios.append(Scenario(kind, size, sent[0], rows, size_bytes, mode, sent))
     return scenarios
 
 
 def record_bodies(base: str, scenarios: Sequence[Scenario], directory: Path) -> None:
-    """What the ceiling answers: the mock's body for every target a scenario sends."""
+    """What the ceiling answers: the mock's body for each target, or for a distinct scenario's
+    many targets CEILING_BODIES of its answers in turn (fetched while building, so cached)."""
     bodies: dict[str, bytes] = {}
     for scenario in scenarios:
-        body = fetch(base, scenario.target)[1]
-        bodies.update(dict.fromkeys(scenario.targets, body))
+        sample = [fetch(base, t)[1] for t in scenario.targets[:CEILING_BODIES]]
+        for n, target in enumerate(scenario.targets):
+            bodies[target] = sample[n % len(sample)]
     write_bodies(directory, bodies)

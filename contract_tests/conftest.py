@@ -136,9 +136,8 @@ def _fingerprint(client: Client) -> tuple[Generation | None, str]:
     """Fingerprint the endpoint: (the generation, how it was found) or (None, the conflicts)."""
     index = client.index(fresh=True)
     check_status(index, 200, "the unfiltered index with a valid token")
-    body = json_body(index)
-    records = [r for r in body if isinstance(r, dict)] if isinstance(body, list) else []
-    observations = generations.observe(client, index, records)
+    json_body(index)  # a body that is not JSON fails here, with its own message
+    observations = generations.observe(client, index)
     try:
         chosen = generations.choose(observations)
     except ContractViolationError as exc:

@@ -157,7 +157,8 @@ def _add_serve_operation(p: argparse.ArgumentParser) -> None:
         "--memo-mb",
         type=int,
         metavar="N",
-        help="remember successful answers up to N MiB in all (default 64; 0: off; env MOCKSERVER_MEMO_MB)",
+        help="the answer cache (answers by request, rows by search) holds up to N MiB in all "
+        "(default 64; 0: off; env MOCKSERVER_MEMO_MB)",
     )
 
 

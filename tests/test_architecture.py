@@ -59,6 +59,17 @@ def test_contract_tests_import_nothing_from_mockserver() -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+SUITE_NAMES = ("contract_tests", "mockserver_contract_suite")
+
+
+@pytest.mark.parametrize("path", _modules(""), ids=_ids(_modules("")))
+def test_the_suite_is_reached_only_through_tools_suite(path: Path) -> None:
+    """Check that no module imports the contract suite by name: the tools that share its
+    modules (probe runs its fingerprint) load it through tools/suite.py, by path."""
+    imported = {i.split(".")[0] for i in _imports(path)}
+    assert imported & set(SUITE_NAMES) == set()
+
+
 def test_benchmarks_import_nothing_from_the_tests() -> None:
     """Check that benchmarks/ does not depend on the test tree (the spawn helper is mockserver.spawning)."""
     offenders = {

@@ -60,6 +60,8 @@ from mockserver.server.app import create_app
 from mockserver.settings import build_settings
 
 cli.build_parser()  # imports every subcommand's module: serve, generate, validate, probe, ...
+from mockserver.tools import fingerprint
+fingerprint.rank([])  # probe's ranking loads the contract suite's generation module
 settings = build_settings({"port": 0})
 create_app(settings, cli.load_store(settings))
 err = io.StringIO()

@@ -252,7 +252,7 @@ def test_mock_bug_is_reraised_in_the_test(project: pytest.Pytester) -> None:
         def test_triggers_bug(train_sessions_api, monkeypatch):
             def broken(*args):
                 raise RuntimeError("boom")
-            monkeypatch.setattr(mockserver.server.views, "compile_query", broken)
+            monkeypatch.setattr(mockserver.server.views, "compile_search", broken)
             request = urllib.request.Request(train_sessions_api.url_for(),
                                              headers=train_sessions_api.headers)
             try:

@@ -93,10 +93,17 @@ def _to_date(value: ParamValue, today: datetime.date, exposure: Exposure | None 
     return None if parsed is None else date_key(*parsed)
 
 
-@functools.lru_cache(maxsize=8192)
+CACHED_DATE = 256  # longer values are parsed afresh: no cache keeps a key over a few KiB
+
+
 def _string_to_date(value: str, today: datetime.date, limited: bool = True) -> tuple[int, int, int] | None:
-    """Ruby's String#to_date, memoised per value and day (an incomplete date takes today's)."""
-    return ruby_to_date(value, today, limited)
+    """Ruby's String#to_date, memoised per short value and day (an incomplete date takes today's)."""
+    if len(value) > CACHED_DATE:
+        return ruby_to_date(value, today, limited)
+    return _string_to_date_cached(value, today, limited)
+
+
+_string_to_date_cached = functools.lru_cache(maxsize=8192)(ruby_to_date)
 
 
 def _to_decimal(

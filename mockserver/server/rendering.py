@@ -222,19 +222,25 @@ def _format_param(raw_path: bytes, raw_query: bytes, method: str = "GET") -> tup
     return (value if isinstance(value, str) or value is None else repr(value)), True, False
 
 
-def _accept(request: web.Request) -> str | None:
-    headers = request.headers
-    accept = headers.get("Accept")
-    if accept is not None and len(headers.getall("Accept")) > 1:
-        accept = ", ".join(headers.getall("Accept"))  # Rack joins repeated headers
-    return accept
+NEGOTIATION_KEY_MAX = 2048  # longer target + headers are negotiated afresh, not remembered
+_NEGOTIATION = web.RequestKey("negotiation", mime.Negotiation)
 
 
 def negotiation(request: web.Request) -> mime.Negotiation:
-    """What Rails' ``request.formats`` decides for this request."""
-    return _negotiate(
-        request.raw_path, _accept(request), request.headers.get("X-Requested-With"), request.method
-    )
+    """What Rails' ``request.formats`` decides for this request (asked twice per request:
+    the 406 check, then ``Vary``; kept on the request)."""
+    found = request.get(_NEGOTIATION)
+    if found is None:
+        found = request[_NEGOTIATION] = _negotiation(request.raw_path, request.headers, request.method)
+    return found
+
+
+def joined_accept(headers: Mapping[str, str]) -> str | None:
+    """The Accept value Rails reads: repeated headers joined by ``", "`` as Rack does."""
+    accept = headers.get("Accept")
+    if accept is not None and len(values := headers.getall("Accept")) > 1:  # type: ignore[attr-defined]
+        accept = ", ".join(values)
+    return accept
 
 
 def route_negotiation(
@@ -253,16 +259,24 @@ def route_negotiation(
         )
         fmt = value if isinstance(value, str) or value is None else repr(value)
     return mime.negotiate(
-        fmt, params_readable, _accept(request), path, request.headers.get("X-Requested-With")
+        fmt, params_readable, joined_accept(request.headers), path, request.headers.get("X-Requested-With")
     )
 
 
-@functools.lru_cache(maxsize=4096)
+def _negotiation(raw_path: str, headers: Mapping[str, str], method: str) -> mime.Negotiation:
+    accept = joined_accept(headers)
+    requested_with = headers.get("X-Requested-With")
+    size = len(raw_path) + len(accept or "") + len(requested_with or "")
+    if size > NEGOTIATION_KEY_MAX:  # no cache keeps a key over a few KiB
+        return _negotiate.__wrapped__(raw_path, accept, requested_with, method)
+    return _negotiate(raw_path, accept, requested_with, method)
+
+
+@functools.lru_cache(maxsize=4096)  # keys of at most NEGOTIATION_KEY_MAX characters: <= 8 MiB
 def _negotiate(
     raw_path: str, accept: str | None, requested_with: str | None, method: str = "GET"
 ) -> mime.Negotiation:
-    """``negotiation`` on the raw target and the two headers it reads: memoised, as the hot
-    path asks twice per request (the 406 check, then ``Vary``)."""
+    """``negotiation`` on the raw target and the headers it reads, memoised."""
     target = raw_path.encode("utf-8", "surrogateescape")
     path, _, query = target.partition(b"?")
     path, query = path.partition(b"#")[0], query.partition(b"#")[0]
@@ -351,9 +365,17 @@ def request_id(request: web.Request) -> str:
     return _REQUEST_ID.sub("", sent)[:255]
 
 
+_RANDOM_HEX: list[str] = []  # 32 hex digits each, from one os.urandom call per 256 ids
+os.register_at_fork(after_in_child=_RANDOM_HEX.clear)  # --workers: no two processes share one
+
+
 def _uuid4() -> str:
-    """``SecureRandom.uuid``: a random version-4 UUID (a third of ``str(uuid.uuid4())``'s cost)."""
-    h = os.urandom(16).hex()
+    """``SecureRandom.uuid``: a random version-4 UUID. The OS randomness is read 4 KiB at a
+    time (a system call per request was a tenth of a remembered answer's cost)."""
+    if not _RANDOM_HEX:
+        block = os.urandom(16 * 256).hex()
+        _RANDOM_HEX.extend(block[i : i + 32] for i in range(0, len(block), 32))
+    h = _RANDOM_HEX.pop()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 

@@ -77,11 +77,13 @@ def test_an_endpoint_mixing_generations_matches_none(capsys: pytest.CaptureFixtu
 def test_ranking_prefers_fewest_unknowns() -> None:
     """Check that, among generations the observations cannot tell apart, the one assuming the
     fewest unobserved quirks ranks first."""
-    observations = [fingerprint.Observation(Quirk.NO_VARY_ACCEPT, False, "Vary: Accept")]
+    observations = [
+        fingerprint.suite_fingerprint.Observation(str(Quirk.NO_VARY_ACCEPT), False, "Vary: Accept")
+    ]
     ranking = fingerprint.rank(observations)
-    assert ranking[0].stack.name == "rails6.1-ransack4.1"
-    assert ranking[1].stack.name == "rails6.1-ransack2.4" and ranking[1].unknown == 1
-    assert [r.stack.name for r in ranking if not r.consistent] == NAMES[2:]
+    assert ranking[0].generation.name == "rails6.1-ransack4.1"
+    assert ranking[1].generation.name == "rails6.1-ransack2.4" and ranking[1].unknown == 1
+    assert [r.generation.name for r in ranking if not r.consistent] == NAMES[2:]
 
 
 @pytest.mark.process

@@ -89,7 +89,7 @@ async def test_probe_sends_each_listed_probe_once(train_sessions_api_factory: Fa
     safe = Prober(api.url, api.token, 10.0)
     async with safe.upstream:
         await run_probes(safe)
-    assert safe.asked == [p for p in PROBES if p not in fingerprint.ERROR_PROBES]
+    assert safe.asked == [p for p in PROBES if p not in fingerprint.ERROR_LABELS]
 
 
 def test_probe_help_states_the_real_count() -> None:
