@@ -147,8 +147,14 @@ def parse_accept(header: str) -> list[MimeType]:
     # a repeated item changes nothing (uniq! drops it), unless the +xml rule of
     # AcceptList.sort! can move it: then the XML types are all kept
     plus_xml = any(name.endswith("+xml") for read in pieces.values() for _, name in read)
+    # a repeated entry adds nothing once read, unless it holds a type the +xml rule keeps
+    again = {p for p, read in pieces.items() if plus_xml and any(_XML_SORTED.search(n) for _, n in read)}
     seen: set[tuple[int, str]] = set()
+    done: set[str] = set()
     for piece in split:
+        if piece in done and piece not in again:
+            continue
+        done.add(piece)
         for item in pieces[piece]:
             if item in seen:
                 continue
