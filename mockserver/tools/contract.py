@@ -213,7 +213,8 @@ def check_writable(option: str, path: Path) -> None:
         reason = (exc.strerror or str(exc)).lower()
         raise UsageError(
             f"{option} {path}: cannot write it ({reason}); write into a directory you may write "
-            '(in the container: mount one writable by uid 10001, or run with --user "$(id -u):$(id -g)")'
+            '(in the container: mount one writable by uid 10001, or run with --user "$(id -u):$(id -g)", '
+            "and --userns=keep-id under rootless podman)"
         ) from None
     if not existed:
         path.unlink(missing_ok=True)
