@@ -67,6 +67,8 @@ def _to_integer(value: ParamValue, key: str) -> int | None:
             f"{key!r}: an array or hash given to an integer filter raises NoMethodError "
             "(undefined method `to_i') in Rails, which answers 500"
         )
+    if isinstance(value, int):  # a multiparameter (1i) value
+        return value
     return None if ruby.is_blank(value) else ruby.to_i(value or "")
 
 
@@ -76,6 +78,9 @@ def _to_date(value: ParamValue, today: datetime.date, exposure: Exposure | None 
         if not all(isinstance(p, int) or p is None for p in parts) or parts[0] is None:
             return None
         made = ruby_date_new(parts[0], parts[1] or 1, parts[2] or 1)
+        return None if made is None else date_key(*made)
+    if isinstance(value, int):  # an Integer has no to_date: Date.new(value, 1, 1)
+        made = ruby_date_new(value, 1, 1)
         return None if made is None else date_key(*made)
     if not isinstance(value, str) or ruby.is_blank(value):
         return None

@@ -416,7 +416,8 @@ def raw_values(spec: PredicateSpec, raw: ParamValue) -> list[ParamValue]:
         values = [[k, v] for k, v in raw.items()]
     else:
         values = [raw]
-    return [v for v in values if v is not None and len(v) > 0]  # nil and empty are dropped
+    # nil and empty are dropped; a multiparameter (1i) value is an Integer, never empty
+    return [v for v in values if v is not None and (isinstance(v, int) or len(v) > 0)]
 
 
 def _switch_operands(spec: PredicateSpec, switch: Switch, raw: Sequence[ParamValue]) -> PredicateSpec | None:

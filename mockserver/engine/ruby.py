@@ -32,6 +32,8 @@ def is_blank(value: ParamValue) -> bool:
         return True
     if isinstance(value, str):
         return _BLANK.match(value) is not None
+    if isinstance(value, int):  # a multiparameter ``(1i)`` value: Integer#blank? is false
+        return False
     return len(value) == 0
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.engine import ruby
+from mockserver.engine import multiparameter, ruby
 from mockserver.engine.exposure import Exposure
 from mockserver.engine.postgres import collation_key
 from mockserver.engine.predicates import (
@@ -111,6 +111,16 @@ def _sort_from(value: ParamValue, key: str) -> list[Sort]:
                     f"{key!r}: a sort dir that is not a string makes Ransack call downcase on a "
                     f"{_ruby_class(direction)} (NoMethodError); Rails answers 500"
                 )
+        elif item is None:  # only a multiparameter gap (s(2)=...): Rails' deep_munge drops nils
+            raise InternalServerError(
+                f"{key!r}: a gap in a multiparameter sort leaves nil among Ransack's sorts "
+                "(NoMethodError when ordering); Rails answers 500"
+            )
+        elif isinstance(item, int):
+            raise InternalServerError(
+                f"{key!r}: a sort cast with (1i) makes Ransack's Sort.extract call split on an "
+                "Integer (NoMethodError); Rails answers 500"
+            )
         elif isinstance(item, str) and not ruby.is_blank(item):
             # Sort.extract: split(/\s+/, 2), and Ruby's \s is ASCII only
             name, _, direction = " ".join(_RUBY_SPACE.split(item, maxsplit=1)).partition(" ")
@@ -130,27 +140,6 @@ def _sort_from(value: ParamValue, key: str) -> list[Sort]:
 
 
 _RUBY_SPACE = re.compile(r"[ \t\n\v\f\r]+")
-_MULTIPARAMETER = re.compile(r"\A([^()]*)\((\d*)([a-z]?)\)", re.ASCII)  # Ruby's \d: 0-9 only
-
-
-def _collapse_multiparameter(params: dict[str, Any]) -> dict[str, Any]:
-    """Ransack's collapse_multiparameter_attributes!: ``d(1i)=2015&d(2i)=1`` -> ``d=[2015, 1]``."""
-    out: dict[str, Any] = {}
-    for key, value in params.items():
-        match = _MULTIPARAMETER.match(key) if "(" in key else None
-        if match is None:
-            out[key] = _collapse_multiparameter(value) if isinstance(value, dict) else value
-            continue
-        name, index, cast = match.group(1), int(match.group(2) or 0) - 1, match.group(3)
-        if cast == "i":
-            value = None if ruby.is_blank(value) else ruby.to_i(value) if isinstance(value, str) else value
-        slots = out.get(name)
-        if not isinstance(slots, list):
-            slots = out[name] = []
-        while len(slots) <= index:
-            slots.append(None)
-        slots[index if index >= 0 else -1] = value
-    return out
 
 
 def _blank_param(value: Any) -> bool:
@@ -428,7 +417,7 @@ def _build(search: Search, context: _Context, params: Params) -> None:
             )
             continue
         cleaned[key] = value
-    for key, value in _collapse_multiparameter(cleaned).items():
+    for key, value in multiparameter.collapse(cleaned).items():
         if key in ("s", "sorts"):  # only the top level sorts (Search#build)
             search.sorts.extend(_sort_from(value, key))
         else:
