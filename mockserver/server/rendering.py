@@ -230,8 +230,27 @@ def _accept(request: web.Request) -> str | None:
     return accept
 
 
+BODY_FORMAT = web.RequestKey("body_format", str)
+"""A GET/HEAD body's ``format`` parameter (views.py sets it): ``params[:format]`` when
+neither the path nor the query gives one, as Rails merges body parameters under them."""
+
+
 def negotiation(request: web.Request) -> mime.Negotiation:
     """What Rails' ``request.formats`` decides for this request."""
+    body_format = request.get(BODY_FORMAT)
+    if body_format is not None:
+        target = request.raw_path.encode("utf-8", "surrogateescape")
+        path, _, query = target.partition(b"?")
+        path, query = path.partition(b"#")[0], query.partition(b"#")[0]
+        fmt, readable, _ = _format_param(path, query, request.method)
+        if readable and fmt is None:
+            return mime.negotiate(
+                body_format,
+                True,
+                _accept(request),
+                path.decode("latin-1"),
+                request.headers.get("X-Requested-With"),
+            )
     return _negotiate(
         request.raw_path, _accept(request), request.headers.get("X-Requested-With"), request.method
     )

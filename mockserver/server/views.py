@@ -8,19 +8,23 @@ ActiveRecord's 404).
 from __future__ import annotations
 
 import datetime
+from typing import cast
 
 from aiohttp import web
 
 from mockserver.engine import auth, rack, routing
 from mockserver.engine.exposure import touched_error
+from mockserver.engine.rack import Params
 from mockserver.engine.rows import ID
-from mockserver.engine.search import compile_query
+from mockserver.engine.search import compile_query, compile_search
+from mockserver.engine.xmlparams import Value
 from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError, RailsError
 from mockserver.revisions import Feature, Revision
 from mockserver.server import pagination
-from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
+from mockserver.server.keys import BODY_PARAMS, IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
 from mockserver.server.player import player_page
 from mockserver.server.rendering import (
+    BODY_FORMAT,
     ERROR_HEADER,
     PORTABILITY_HEADER,
     XML_TYPE,
@@ -31,7 +35,7 @@ from mockserver.server.rendering import (
     rendered_headers,
 )
 from mockserver.server.store import Partition
-from mockserver.server.unassign import body_problem, unassign_action, unreadable_answer
+from mockserver.server.unassign import get_params, unassign_action, unreadable_answer
 from mockserver.stacks import Quirk, Stack, portability
 
 IGNORED_HEADER = "X-Mockserver-Ignored"
@@ -104,14 +108,21 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         if found is not None:
             stack = request.app[SETTINGS].stack
             return await unassign_action(request, found, raw_query, lambda: _account(request, stack)[:2])
+    in_body: dict[str, Value] = {}
     if request.body_exists and request.method in ("GET", "HEAD"):
         settings = request.app[SETTINGS]
-        problem = await body_problem(request, settings.revision.has(Feature.XML))
+        in_body, problem = await get_params(request, settings.revision.has(Feature.XML))
         if problem is not None:
             return _answer(request, settings.stack, settings.revision, problem)
+        if in_body:
+            request[BODY_PARAMS] = in_body
+            fmt = in_body.get("format")
+            if fmt is not None:
+                request[BODY_FORMAT] = fmt if isinstance(fmt, str) else repr(fmt)
     state = request.app[STATE]
     memo = state.memo
-    key = memo.key(request.app[MEMO_CONTEXT], state.generation, request)
+    # the memo is keyed by the target: an answer that depends on a body's params is not kept
+    key = None if in_body else memo.key(request.app[MEMO_CONTEXT], state.generation, request)
     if key is not None:
         remembered = memo.get(key)
         if remembered is not None:
@@ -171,7 +182,13 @@ def _act(
     """The index or show action, for a caller already authenticated; ``xml``: ``respond_to``
     picked ``format.xml`` (``render xml:``, Rails' ``to_xml``)."""
     if found.action == "index":
-        search = compile_query(raw_query, datetime.date.today(), stack)  # the server owns the clock
+        today = datetime.date.today()  # the server owns the clock
+        body = request.get(BODY_PARAMS)
+        if body:  # Rails' params: the body's, the query's over them (a shallow merge)
+            merged = {**body, **rack.parse_query_cached(raw_query, stack.quirks)}
+            search = compile_search(cast(Params, merged), today, stack)
+        else:
+            search = compile_query(raw_query, today, stack)
         touched |= search.touched
         per_page = request.app[SETTINGS].paginate
         notices = [str(n) for n in search.notices if not (per_page and n.param == pagination.PAGE_KEY)]

@@ -18,7 +18,7 @@ from tests.server.test_rails_differential import _load, _problems, _replay
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "train_sessions.json"
 
 
-@pytest.mark.parametrize("name", ["multiparameter.jsonl.gz"])
+@pytest.mark.parametrize("name", ["multiparameter.jsonl.gz", "bodies.jsonl.gz"])
 def test_params_corpus_agrees_with_the_stand_in(name: str) -> None:
     """Check every recorded multiparameter key / GET body gets the stand-in's answer."""
     cases = _load(DATA / name)
