@@ -82,6 +82,10 @@ def _cast(key: str, cast: str, value: Any) -> Any:
             return None
         if isinstance(value, str):
             return ruby.to_i(value)
+        if isinstance(value, float) and value - value == 0:  # a JSON number: Float#to_i
+            return int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
         method = "to_i"
     elif cast == "s":
         return value if isinstance(value, str) else ruby.inspect(value)
@@ -92,7 +96,7 @@ def _cast(key: str, cast: str, value: Any) -> Any:
     else:
         method = "to_a"
     raise InternalServerError(
-        f"{key!r}: the multiparameter cast calls {method} on a {ruby_class(value)} "
+        f"{key!r}: the multiparameter cast calls {method} on a {ruby.class_name(value)} "
         "(NoMethodError); Rails answers 500"
     )
 
@@ -102,7 +106,7 @@ def _replace_character(key: str, text: str, index: int, value: Any) -> str:
     if not isinstance(value, str):
         raise InternalServerError(
             f"{key!r}: the attribute already holds a String, and String#[]= takes no "
-            f"{ruby_class(value)} (TypeError); Rails answers 500"
+            f"{ruby.class_name(value)} (TypeError); Rails answers 500"
         )
     at = index + len(text) if index < 0 else index
     if not 0 <= at <= len(text):
@@ -111,15 +115,6 @@ def _replace_character(key: str, text: str, index: int, value: Any) -> str:
             "holds (IndexError); Rails answers 500"
         )
     return text[:at] + value + text[at + 1 :]
-
-
-def ruby_class(value: Any) -> str:
-    """The Ruby class of a Rack param value."""
-    if isinstance(value, str):
-        return "String"
-    if isinstance(value, int):
-        return "Integer"
-    return "Array" if isinstance(value, list) else "Hash" if isinstance(value, dict) else "NilClass"
 
 
 def collapse(params: dict[str, Any]) -> dict[str, Any]:

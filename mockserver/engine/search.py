@@ -100,8 +100,13 @@ def _sort_from(value: ParamValue, key: str) -> list[Sort]:
                 f"{key!r}: a non-indexed hash makes Ransack call with_indifferent_access on a "
                 "String (NoMethodError); Rails answers 500"
             )
-    else:
+    elif value is None:
         return []
+    else:  # a JSON body's number or boolean
+        raise InternalServerError(
+            f"{key!r}: Ransack raises ArgumentError (Invalid argument ({ruby.class_name(value)}) "
+            "supplied to sorts=); Rails answers 500"
+        )
     sorts: list[Sort] = []
     for item in items:
         if isinstance(item, dict):
@@ -109,7 +114,7 @@ def _sort_from(value: ParamValue, key: str) -> list[Sort]:
             if direction is not None and not isinstance(direction, str):
                 raise InternalServerError(
                     f"{key!r}: a sort dir that is not a string makes Ransack call downcase on a "
-                    f"{_ruby_class(direction)} (NoMethodError); Rails answers 500"
+                    f"{ruby.class_name(direction)} (NoMethodError); Rails answers 500"
                 )
         elif item is None:  # only a multiparameter gap (s(2)=...): Rails' deep_munge drops nils
             raise InternalServerError(
@@ -143,10 +148,10 @@ _RUBY_SPACE = re.compile(r"[ \t\n\v\f\r]+")
 
 
 def _blank_param(value: Any) -> bool:
-    """Search.new drops a param when ``[*v].all?(&:blank?)``."""
+    """Search.new drops a param when ``[*v].all? { |i| i.blank? && i != false }``."""
     if isinstance(value, list):
-        return all(ruby.is_blank(v) if not isinstance(v, int) else False for v in value)
-    return value is None or ruby.is_blank(value)
+        return all(v is not False and ruby.is_blank(v) for v in value)
+    return value is not False and ruby.is_blank(value)
 
 
 def _write(search: Search, root: _Context, key: str, value: Any) -> None:
@@ -184,14 +189,14 @@ def _groupings(search: Search, root: _Context, key: str, value: Any) -> None:
         items = value
     else:
         raise InternalServerError(
-            f"{key!r}: Ransack raises ArgumentError (Invalid argument ({_ruby_class(value)}) "
+            f"{key!r}: Ransack raises ArgumentError (Invalid argument ({ruby.class_name(value)}) "
             "supplied to groupings=); Rails answers 500"
         )
     for item in items:
         if not isinstance(item, dict):
             raise InternalServerError(
                 f"{key!r}: a grouping must be a hash; Ransack calls with_indifferent_access on "
-                f"a {_ruby_class(item)} (NoMethodError); Rails answers 500"
+                f"a {ruby.class_name(item)} (NoMethodError); Rails answers 500"
             )
         group = Search()
         _build_grouping(group, root, item, key)
@@ -235,7 +240,7 @@ def _explicit_condition(root: _Context, key: str, item: Any) -> Condition | None
     if not isinstance(item, dict):
         raise InternalServerError(
             f"{key!r}: a condition must be a hash; Ransack calls with_indifferent_access on "
-            f"a {_ruby_class(item)} (NoMethodError); Rails answers 500"
+            f"a {ruby.class_name(item)} (NoMethodError); Rails answers 500"
         )
     names: list[str | None] = []
     values: list[Any] = []
@@ -282,7 +287,7 @@ def _condition_attributes(value: Any, key: str) -> list[str | None]:
         names = [v.get("name") for v in value.values()]
     else:
         raise InternalServerError(
-            f"{key!r}: Ransack raises ArgumentError (Invalid argument ({_ruby_class(value)}) "
+            f"{key!r}: Ransack raises ArgumentError (Invalid argument ({ruby.class_name(value)}) "
             "supplied to attributes=); Rails answers 500"
         )
     resolved: list[str | None] = []
@@ -304,7 +309,7 @@ def _condition_values(value: Any, key: str) -> list[Any]:
             )
         return [v.get("value") for v in value.values()]
     raise InternalServerError(
-        f"{key!r}: Ransack raises ArgumentError (Invalid argument ({_ruby_class(value)}) "
+        f"{key!r}: Ransack raises ArgumentError (Invalid argument ({ruby.class_name(value)}) "
         "supplied to values=); Rails answers 500"
     )
 
@@ -324,12 +329,6 @@ def _condition_predicate(value: Any, key: str, exposure: Exposure) -> PredicateS
             "(NoMethodError); Rails answers 500"
         )
     return spec
-
-
-def _ruby_class(value: Any) -> str:
-    return {str: "String", list: "Array", dict: "Hash", type(None): "NilClass"}.get(
-        type(value), type(value).__name__
-    )
 
 
 _COMPILED: OrderedDict[tuple[str, datetime.date, frozenset[Quirk]], Search] = OrderedDict()
