@@ -8,10 +8,11 @@ Rails' 500: no position (``d(``, ``d()``), an index below the array's start (``(
 ``(xi)``, ``(-1i)`` on an empty array), ``to_i``/``to_a`` on a value that has none.
 
 Ruby fills the gap before a large index with nils (``d(100000i)`` builds 100,000 slots). The
-slots are kept sparse here, and a long run of nils is shortened to ``NIL_RUN`` slots when the
-array is handed on: what Ransack does with it (a date reads the first three slots, ``in``
-compares each value, text compares ``inspect``'s ``[nil, nil, ...``, whose every
-``NIL_RUN`` nils already make it longer than any stored value) does not change. An index
+slots are kept sparse here, and the runs of nils are shortened to ``NIL_RUN`` nils in all per
+request (each run keeps one at least) when the arrays are handed on: what Ransack does with
+them does not change (a date reads the first three slots, ``in`` compares each value, text
+compares ``inspect``'s ``[nil, nil, ...``, which ``NIL_RUN`` nils make longer than any stored
+value up to 5 KB). The request's work and memory follow its size, not its positions. An index
 Ruby cannot allocate (``MEMORY_SLOTS`` and beyond) is its NoMemoryError or IndexError: 500.
 """
 
@@ -26,8 +27,8 @@ from mockserver.errors import InternalServerError
 
 __all__ = ["MEMORY_SLOTS", "NIL_RUN", "collapse"]
 
-NIL_RUN = 4096
-"""The nils kept per array in place of Ruby's gaps (``inspect`` of them: 20 KB of text)."""
+NIL_RUN = 1024
+"""The nils kept per request in place of Ruby's gaps (``inspect`` of them: 5 KB of text)."""
 MEMORY_SLOTS = 1 << 31
 """Slots from which Ruby's array no longer fits in memory (16 GiB; it answered 500 at 10**11)."""
 _ARY_MAX_SIZE = ((1 << 63) - 1) // 8  # Ruby's ARY_MAX_SIZE: IndexError ("index too big") beyond
@@ -60,15 +61,16 @@ class _Slots:
         self.values[index] = value
         self.length = max(self.length, index + 1)
 
-    def array(self) -> list[Any]:
-        """The array, its runs of nils shortened to ``NIL_RUN`` nils in all (each run kept)."""
+    def array(self, budget: list[int]) -> list[Any]:
+        """The array, its runs of nils shortened to what is left of the request's ``budget``
+        of nils (each run keeps one)."""
         out: list[Any] = []
-        budget, previous = NIL_RUN, -1
+        previous = -1
         for index in sorted(self.values):
             gap = index - previous - 1
             if gap:
-                kept = max(1, min(gap, budget))
-                budget -= kept
+                kept = max(1, min(gap, budget[0]))
+                budget[0] = max(0, budget[0] - kept)
                 out.extend([None] * kept)
             out.append(self.values[index])
             previous = index
@@ -120,12 +122,16 @@ def _replace_character(key: str, text: str, index: int, value: Any) -> str:
 def collapse(params: dict[str, Any]) -> dict[str, Any]:
     """Ransack's collapse over a copy of ``params``, in Ruby's key order: an attribute new to
     the hash goes to its end; nested hashes (``g``, ``c``) collapse too."""
+    return _collapse(params, [NIL_RUN])
+
+
+def _collapse(params: dict[str, Any], budget: list[int]) -> dict[str, Any]:
     attrs = dict(params)
     slots: dict[str, _Slots] = {}
     for key in params:
         if "(" not in key:
             if isinstance(attrs.get(key), dict):
-                attrs[key] = collapse(attrs[key])
+                attrs[key] = _collapse(attrs[key], budget)
             continue
         parts = _SPLIT.split(key)
         while parts and parts[-1] == "":  # String#split drops trailing empty fields
@@ -150,4 +156,4 @@ def collapse(params: dict[str, Any]) -> dict[str, Any]:
             slots[name] = _Slots(dict(enumerate(existing or [])), len(existing or []))
             attrs[name] = slots[name]
         slots[name].store(key, index, stored)
-    return {k: v.array() if isinstance(v, _Slots) else v for k, v in attrs.items()}
+    return {k: v.array(budget) if isinstance(v, _Slots) else v for k, v in attrs.items()}

@@ -183,10 +183,11 @@ def _act(
     picked ``format.xml`` (``render xml:``, Rails' ``to_xml``)."""
     if found.action == "index":
         today = datetime.date.today()  # the server owns the clock
-        body = request.get(BODY_PARAMS)
-        if body:  # Rails' params: the body's, the query's over them (a shallow merge)
-            merged = {**body, **rack.parse_query_cached(raw_query, stack.quirks)}
-            search = compile_search(cast(Params, merged), today, stack)
+        in_body = request.get(BODY_PARAMS)
+        merged: Params | None = None
+        if in_body:  # Rails' params: the body's, the query's over them (a shallow merge)
+            merged = cast(Params, {**in_body, **rack.parse_query_cached(raw_query, stack.quirks)})
+            search = compile_search(merged, today, stack)
         else:
             search = compile_query(raw_query, today, stack)
         touched |= search.touched
@@ -197,8 +198,8 @@ def _act(
         rows = partition.search(search)
         page_headers: dict[str, str] = {}
         if per_page:
-            params = rack.parse_query_cached(raw_query, stack.quirks)
-            rows, page = pagination.paginate(rows, params, per_page)
+            params = merged if merged is not None else rack.parse_query_cached(raw_query, stack.quirks)
+            rows, page = pagination.paginate(rows, params, per_page)  # a body's page too
             url = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
             page_headers = pagination.headers(page, url, raw_query)
         if xml:

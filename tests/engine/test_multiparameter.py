@@ -39,6 +39,17 @@ def test_many_huge_positions_share_one_budget() -> None:
     assert [v for v in array if v is not None] == list(range(1, 200))
 
 
+def test_the_budget_is_per_request_not_per_array() -> None:
+    """Check that many arrays with huge gaps (nested too) keep NIL_RUN nils in all: the
+    work follows the request's size, not its positions."""
+    params = {"g": {str(n): {f"full_name_cont({10**8})": "x"} for n in range(300)}}
+    params |= {f"a{n}({10**8})": "x" for n in range(300)}
+    out = collapse(params)
+    arrays = [g["full_name_cont"] for g in out["g"].values()] + [out[f"a{n}"] for n in range(300)]
+    assert sum(len(a) for a in arrays) <= NIL_RUN + 2 * 600
+    assert all(a[-1] == "x" and a[0] is None for a in arrays)
+
+
 @given(st.lists(st.integers(1, NIL_RUN), min_size=1, max_size=8))
 def test_small_positions_are_ruby_arrays(positions: list[int]) -> None:
     """Check that positions within NIL_RUN give Ruby's array exactly: the value at

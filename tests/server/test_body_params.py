@@ -74,3 +74,12 @@ async def test_a_body_past_the_bound_is_413_unread(client) -> None:  # type: ign
     """Check a GET body larger than the unassign body bound is refused before it is parsed."""
     response = await client.get(INDEX, data=io.BytesIO(b"a=" + b"x" * BODY_LIMIT), headers=FORM)
     assert response.status == 413
+
+
+async def test_a_body_page_turns_the_page(app_clients) -> None:  # type: ignore[no-untyped-def]
+    """Check that with --paginate a body's page reads as params[:page] does, under the query's."""
+    client = await app_clients(RECORDS, tokens={"t": None}, paginate=10)
+    second = await _ids(client, INDEX, params={"page": "2"})
+    assert second != await _ids(client, INDEX)
+    assert await _ids(client, INDEX, data=b"page=2", headers=FORM) == second
+    assert await _ids(client, INDEX + "?page=2", data=b"page=3", headers=FORM) == second
