@@ -12,8 +12,10 @@ Phases, each bounded:
 5. the contract suite against a running mock: requests per second (each example sends at
    least one request, so this bounds examples per second from below).
 
-Each scenario's query is derived from a record fetched by id, so it hits real data whatever
-the generator draws; the table shows how many rows and bytes it answers.
+Each scenario's query is drawn from the served records, so it hits real data whatever the
+generator draws; the table shows how many rows and bytes it answers. Every mock run reads the
+server's health counters around it and checks the scenario's premise (``values.py``): a
+*distinct* scenario runs about one search per request, a *repeated* one almost none.
 """
 
 from __future__ import annotations
@@ -22,212 +24,34 @@ import argparse
 import json
 import os
 import platform
-import random
 import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
 
 from . import loadgen
-from .ceiling import write_bodies
+from .jsonserver import phase_json_server
 from .loadgen import Measurement
+from .report import Report, evaluate, fmt, print_table
+from .scenarios import Scenario, build_scenarios, record_bodies
 from .servers import Server, ServerError, start_ceiling, start_default_mock, start_mock
+from .values import counters, searches_per_request
+from .worst import phase_worst
 
 RESULTS = Path(__file__).parent / "results"
 ROOT = Path(__file__).parent.parent
 INDEX = "/api/train_sessions"
 SEED = 2015
 
-# (name, target) per scenario kind; the ratio targets of issue 5.
-SHOW_FULL_RATIO = 0.8
-FILTERED_RATIO = 0.5
-MILLION_P50_MS = 50.0  # "well under 100 ms": half of it
-DEFAULT_RATIO = 0.9  # the default configuration (access log on) against --quiet (issue 8)
-
-
-FILTERED = ("eq", "cont", "range")
-VARIANTS = 8192  # distinct spellings per "distinct" scenario: twice the mock's query memo
-
-
-@dataclass
-class Scenario:
-    """One URL (or one query in many spellings) to load.
-
-    ``repeated`` sends the same bytes every time, so after the first request the mock answers
-    from its per-query memo; ``distinct`` cycles through VARIANTS spellings of the same query
-    (some characters percent-encoded), each new to a memo of half that size, so every request
-    parses, compiles and searches. Both answer the same rows, and the ceiling the same bytes.
-    """
-
-    kind: str  # show, full, eq, cont, range
-    size: int
-    target: str  # raw path and query
-    rows: int
-    body_bytes: int
-    mode: str = "single"  # single (show, full), repeated or distinct
-    targets: list[str] = field(default_factory=list)  # what is sent, round robin
-    mock: Measurement | None = None  # --quiet
-    ceiling: Measurement | None = None
-    default: Measurement | None = None  # the default configuration: access log on
-    rounds: dict[str, list[float]] = field(default_factory=dict)  # requests/s of every run
-    cpu_us: dict[str, float] = field(default_factory=dict)  # server CPU per request, least of runs
-
-    @property
-    def ratio(self) -> float | None:
-        if self.mock is None or self.ceiling is None or not self.ceiling.rps:
-            return None
-        return self.mock.rps / self.ceiling.rps
-
-    @property
-    def default_ratio(self) -> float | None:
-        """Default configuration over --quiet: what the access log costs."""
-        if self.mock is None or self.default is None or not self.mock.rps:
-            return None
-        return self.default.rps / self.mock.rps
-
-    @property
-    def default_cpu_ratio(self) -> float | None:
-        """--quiet's CPU per request over the default configuration's: the same ratio, measured
-        in a way other load on the machine disturbs less."""
-        quiet, default = self.cpu_us.get("mock"), self.cpu_us.get("default")
-        return quiet / default if quiet and default else None
-
-    def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k not in ("mock", "ceiling", "default", "targets")}
-        out["distinct_targets"] = len(self.targets)
-        out["mock"] = self.mock.as_dict() if self.mock else None
-        out["ceiling"] = self.ceiling.as_dict() if self.ceiling else None
-        out["ratio"] = self.ratio
-        out["default"] = self.default.as_dict() if self.default else None
-        out["default_ratio"] = self.default_ratio
-        out["default_cpu_ratio"] = self.default_cpu_ratio
-        return out
-
-
-@dataclass
-class Report:
-    meta: dict[str, Any]
-    startup: list[dict[str, Any]] = field(default_factory=list)
-    scenarios: list[Scenario] = field(default_factory=list)
-    million: list[Scenario] = field(default_factory=list)
-    workers: list[dict[str, Any]] = field(default_factory=list)
-    contract: dict[str, Any] = field(default_factory=dict)
-    targets: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "meta": self.meta,
-            "startup": self.startup,
-            "scenarios": [s.as_dict() for s in self.scenarios],
-            "million": [s.as_dict() for s in self.million],
-            "workers": self.workers,
-            "contract": self.contract,
-            "targets": self.targets,
-        }
-
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-# --- scenarios ---------------------------------------------------------------------------------
-
-
-def fetch(base: str, target: str, timeout: float = 120.0) -> tuple[int, bytes]:
-    request = urllib.request.Request(base + target)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-def _sample_record(base: str, size: int) -> dict[str, Any]:
-    """A record from the middle of the id range with a name, a due date and a completion date."""
-    for ident in range(max(1, size // 2), size + 1):
-        status, body = fetch(base, f"{INDEX}/{ident}")
-        if status == 200:
-            record: dict[str, Any] = json.loads(body)
-            if record["complete_by"] and record["completion_date"]:
-                return record
-    raise RuntimeError(f"no record with complete_by and completion_date above id {size // 2}")
-
-
-def spellings(target: str, count: int, rng: random.Random) -> list[str]:
-    """``count`` distinct spellings of ``target``'s query, equal once Rack has decoded them."""
-    path, _, query = target.partition("?")
-    escaped = {i + k for i, c in enumerate(query) if c == "%" for k in range(3)}
-    spots = [i for i, c in enumerate(query) if (c.isalnum() or c in "-_.") and i not in escaped]
-    if 2 ** len(spots) < count:
-        raise RuntimeError(f"{target} cannot be spelled {count} ways")
-    found = {target}
-    out = [target]
-    while len(out) < count:
-        chars = list(query)
-        for i in rng.sample(spots, rng.randint(1, len(spots))):
-            chars[i] = f"%{ord(chars[i]):02X}"
-        spelled = f"{path}?{''.join(chars)}"
-        if spelled not in found:
-            found.add(spelled)
-            out.append(spelled)
-    return out
-
-
-def build_scenarios(
-    base: str, size: int, kinds: Sequence[str], modes: Sequence[str] = ("repeated", "distinct")
-) -> list[Scenario]:
-    """The scenario targets over this server's data, with rows and bytes of the mock's answer;
-    filtered kinds once per mode in ``modes``."""
-    record = _sample_record(base, size)
-    start = date.fromisoformat(record["completion_date"])
-    targets = {
-        "show": f"{INDEX}/{record['id']}",
-        "full": INDEX,
-        "eq": f"{INDEX}?complete_by_eq={record['complete_by']}",
-        "cont": f"{INDEX}?full_name_cont={quote_plus(record['full_name'].lower())}",
-        "range": (
-            f"{INDEX}?completion_date_gteq={start.isoformat()}"
-            f"&completion_date_lteq={(start + timedelta(days=6)).isoformat()}"
-        ),
-    }
-    scenarios = []
-    for kind in kinds:
-        status, body = fetch(base, targets[kind])
-        if status != 200:
-            raise RuntimeError(f"{targets[kind]} answered {status}: {body[:200]!r}")
-        rows = 1 if kind == "show" else len(json.loads(body))
-        if kind not in FILTERED:
-            scenarios.append(Scenario(kind, size, targets[kind], rows, len(body), targets=[targets[kind]]))
-            continue
-        for mode in modes:
-            sent = (
-                [targets[kind]]
-                if mode == "repeated"
-                else spellings(targets[kind], VARIANTS, random.Random(size))
-            )
-            for probe in random.Random(1).sample(sent, min(3, len(sent))):
-                if fetch(base, probe)[1] != body:
-                    raise RuntimeError(f"{probe} does not answer what {targets[kind]} does")
-            scenarios.append(Scenario(kind, size, targets[kind], rows, len(body), mode, sent))
-    return scenarios
-
-
-def record_bodies(base: str, scenarios: Sequence[Scenario], directory: Path) -> None:
-    """What the ceiling answers: the mock's body for every target a scenario sends."""
-    bodies: dict[str, bytes] = {}
-    for scenario in scenarios:
-        body = fetch(base, scenario.target)[1]
-        bodies.update(dict.fromkeys(scenario.targets, body))
-    write_bodies(directory, bodies)
 
 
 # --- phases ------------------------------------------------------------------------------------
@@ -255,16 +79,22 @@ def _measure(
     work: Path,
     connections: int | None = None,
     warmup: bool = True,
+    offset: int = 0,
 ) -> Measurement:
+    """Load ``server`` with the scenario's targets, starting at ``offset`` (round robin)."""
     conns = connections or options.connections
-    paths = work / f"paths-{scenario.size}-{scenario.kind}-{scenario.mode}.txt"
     seconds = ([options.warmup] if options.warmup and warmup else []) + [options.seconds]
-    results = [
-        loadgen.measure(
-            server.base, scenario.targets, seconds=n, connections=conns, tool=options.tool, paths_file=paths
+    results = []
+    for n in seconds:
+        at = offset % len(scenario.targets)
+        targets = scenario.targets[at:] + scenario.targets[:at]
+        paths = work / f"paths-{scenario.size}-{scenario.kind}-{scenario.mode}-{at}.txt"
+        results.append(
+            loadgen.measure(
+                server.base, targets, seconds=n, connections=conns, tool=options.tool, paths_file=paths
+            )
         )
-        for n in seconds
-    ]
+        offset += results[-1].requests
     return results[-1]
 
 
@@ -281,14 +111,26 @@ def _side_by_side(
     servers = [("mock", mock), ("ceiling", ceiling)] + ([("default", default)] if default else [])
     runs: dict[str, list[Measurement]] = {name: [] for name, _ in servers}
     cpu: dict[str, list[float]] = {name: [] for name, _ in servers}
+    sent = {name: 0 for name, _ in servers}  # where each server's next run starts in the targets
     for n in range(options.rounds):
         for name, server in servers:
             if n == 0 and options.warmup:  # unmeasured, so CPU is read around the measured run only
-                _measure(server, scenario, replace(options, seconds=options.warmup), work, warmup=False)
+                warm = _measure(
+                    server, scenario, replace(options, seconds=options.warmup), work, False, False, sent[name]
+                )
+                sent[name] += warm.requests
+            is_mock = name != "ceiling"
+            health = counters(server.base) if is_mock else None
             before = server.cpu_seconds()
-            measured = _measure(server, scenario, options, work, warmup=False)
+            measured = _measure(server, scenario, options, work, warmup=False, offset=sent[name])
             after = server.cpu_seconds()
+            sent[name] += measured.requests
             runs[name].append(measured)
+            if (
+                health is not None
+                and (ratio := searches_per_request(health, counters(server.base))) is not None
+            ):
+                scenario.premise.setdefault(name, []).append(round(ratio, 3))
             if before is not None and after is not None and measured.requests:
                 cpu[name].append((after - before) / measured.requests * 1e6)
     scenario.cpu_us = {name: round(min(values), 2) for name, values in cpu.items() if values}
@@ -348,9 +190,10 @@ def phase_throughput(report: Report, options: Options, work: Path, caches: dict[
                         f"  {size:>7,} {scenario.kind:<6} {scenario.mode:<8} "
                         f"mock {scenario.mock.rps:9,.0f}/s  "
                         f"ceiling {scenario.ceiling.rps:9,.0f}/s  ratio {scenario.ratio:.2f}  "
-                        f"default {_fmt(scenario.default.rps if scenario.default else None, '9,.0f')}/s  "
-                        f"default/quiet {_fmt(scenario.default_ratio, '.2f')} "
-                        f"(by CPU per request {_fmt(scenario.default_cpu_ratio, '.2f')})"
+                        f"default {fmt(scenario.default.rps if scenario.default else None, '9,.0f')}/s  "
+                        f"default/quiet {fmt(scenario.default_ratio, '.2f')} "
+                        f"(by CPU per request {fmt(scenario.default_cpu_ratio, '.2f')})  "
+                        f"searches/request {scenario.premise}"
                     )
         report.scenarios.extend(scenarios)
 
@@ -364,12 +207,18 @@ def phase_million(
     cache = caches.get(size, work / f"cache-{size}")
     mock = running or start_mock(SEED, size, cache_dir=cache, log=work / f"mock-{size}.log", timeout=600)
     with mock:
-        scenarios = build_scenarios(mock.base, size, ("show", "eq", "cont", "range"), modes=("distinct",))
+        scenarios = build_scenarios(
+            mock.base, size, ("show", "eq", "cont", "range"), modes=("distinct",), sample=600
+        )
         for scenario in scenarios:
-            scenario.mock = _measure(mock, scenario, options, work, connections=1)
+            health = counters(mock.base)
+            scenario.mock = _measure(mock, scenario, options, work, connections=1, warmup=False)
+            if (ratio := searches_per_request(health, counters(mock.base))) is not None:
+                scenario.premise["mock"] = [round(ratio, 3)]
             say(
                 f"  {size:>9,} {scenario.kind:<6} p50 {scenario.mock.p50_ms:7.2f} ms  "
-                f"p99 {scenario.mock.p99_ms:7.2f} ms  ({scenario.rows} rows)"
+                f"p99 {scenario.mock.p99_ms:7.2f} ms  ({scenario.rows} rows, "
+                f"{len(scenario.targets)} targets, searches/request {scenario.premise.get('mock')})"
             )
     report.million.extend(scenarios)
 
@@ -464,128 +313,6 @@ def phase_contract(report: Report, options: Options, work: Path) -> None:
     say(f"  contract suite: exit {result.returncode}, {elapsed:.1f} s, {requests} requests, {rate}")
 
 
-# --- targets and output ------------------------------------------------------------------------
-
-
-def evaluate(report: Report) -> None:
-    """PASS/GAP per target; ratios measured with the Python load generator are not judged
-    (the client, on the same cores, caps both servers alike and flatters the ratio)."""
-    targets = report.targets
-    rough = report.meta["tool"] != "wrk"
-    for s in report.scenarios:
-        if s.ratio is None:
-            continue
-        if s.kind in ("show", "full") and (s.kind == "show" or s.size <= 1000):
-            goal = SHOW_FULL_RATIO
-        elif s.kind in FILTERED and s.size >= 100_000 and s.mode == "distinct":
-            goal = FILTERED_RATIO
-        else:
-            continue
-        targets.append(
-            {
-                "target": f"{s.kind}{' (distinct)' if s.mode == 'distinct' else ''} over "
-                f"{s.size:,} >= {goal} x ceiling",
-                "measured": round(s.ratio, 3),
-                "ok": None if rough else (s.ratio >= goal and s.mock is not None and s.mock.errors == 0),
-            }
-        )
-    for s in report.scenarios:
-        if s.default_ratio is None:
-            continue
-        label = s.kind if s.mode == "single" else f"{s.kind} {s.mode}"
-        targets.append(
-            {
-                "target": f"default config {label} over {s.size:,} >= {DEFAULT_RATIO} x --quiet",
-                "measured": round(s.default_ratio, 3),
-                "ok": None if rough else s.default_ratio >= DEFAULT_RATIO,
-            }
-        )
-    for s in report.million:
-        if s.kind == "show" or s.mock is None:
-            continue
-        targets.append(
-            {
-                "target": f"{s.kind} (distinct) over {s.size:,}: p50 < {MILLION_P50_MS:g} ms",
-                "measured": round(s.mock.p50_ms, 2),
-                "ok": s.mock.p50_ms < MILLION_P50_MS and s.mock.errors == 0,
-            }
-        )
-
-
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
-def print_table(report: Report) -> None:
-    out: list[str] = []
-    meta = report.meta
-    out.append(
-        f"\nmockserver benchmark  {meta['date']}  {meta['machine']}  load: {meta['tool']}, "
-        f"{meta['connections']} connections, best of {meta['rounds']} x {meta['seconds']:g} s "
-        f"runs; load average before: {meta['load_average'][0]:.1f}"
-    )
-    if report.startup:
-        out.append("\nstart-up (spawn to listening) and resident memory")
-        out.append(f"  {'records':>9}  {'cold s':>7}  {'warm s':>7}  {'cold MiB':>8}  {'warm MiB':>8}")
-        for r in report.startup:
-            out.append(
-                f"  {r['records']:>9,}  {r['cold_s']:7.2f}  {r['warm_s']:7.2f}  "
-                f"{_fmt(r['cold_rss_mib'], '8,.0f')}  {_fmt(r['warm_rss_mib'], '8,.0f')}"
-            )
-    if report.scenarios:
-        out.append(
-            "\nthroughput, mock vs ceiling (same bytes, no work); repeated: one URL, answered "
-            "from the mock's memo; distinct: 8,192 spellings, each parsed and searched"
-        )
-        out.append(
-            f"  {'records':>7} {'scenario':<15} {'rows':>6} {'bytes':>9} | {'mock/s':>8} "
-            f"{'p50 ms':>7} {'p99 ms':>7} | {'ceil/s':>8} {'p50 ms':>7} {'p99 ms':>7} | "
-            f"{'ratio':>5} {'err':>3} | {'dflt/s':>8} {'dflt/quiet':>10} {'by CPU':>6}"
-        )
-        for s in report.scenarios:
-            m, c = s.mock, s.ceiling
-            assert m is not None and c is not None
-            label = s.kind if s.mode == "single" else f"{s.kind} {s.mode}"
-            out.append(
-                f"  {s.size:>7,} {label:<15} {s.rows:>6,} {s.body_bytes:>9,} | "
-                f"{m.rps:>8,.0f} {m.p50_ms:>7.2f} {m.p99_ms:>7.2f} | {c.rps:>8,.0f} "
-                f"{c.p50_ms:>7.2f} {c.p99_ms:>7.2f} | {_fmt(s.ratio, '5.2f')} "
-                f"{m.errors + c.errors:>3} | {_fmt(s.default.rps if s.default else None, '8,.0f')} "
-                f"{_fmt(s.default_ratio, '10.2f')} {_fmt(s.default_cpu_ratio, '6.2f')}"
-            )
-    if report.million:
-        out.append("\nlatency over 1,000,000 records (1 connection; filters in distinct spellings)")
-        for s in report.million:
-            assert s.mock is not None
-            out.append(
-                f"  {s.kind:<6} {s.rows:>6,} rows {s.body_bytes:>10,} bytes  "
-                f"p50 {s.mock.p50_ms:7.2f} ms  p99 {s.mock.p99_ms:7.2f} ms  "
-                f"{s.mock.rps:7,.0f}/s  {s.target}"
-            )
-    if report.workers:
-        out.append("\n--workers 2 vs 1 (1,000 records; wrk shares the 2 cores)")
-        for w in report.workers:
-            out.append(
-                f"  {w['scenario']:<6} 1 worker {w['rps_1']:>8,.0f}/s   2 workers "
-                f"{w['rps_2']:>8,.0f}/s   x{_fmt(w['scaling'], '.2f')}"
-            )
-    if report.contract:
-        contract = report.contract
-        text = contract.get("status") or (
-            f"exit {contract['exit_code']}, {contract['tests_passed']} tests, "
-            f"{contract['requests']} requests in {contract['seconds']:.1f} s = "
-            f"{_fmt(contract['requests_per_s'], ',.0f')} requests (>= examples)/s "
-            "(pytest start-up included)"
-        )
-        out.append(f"\ncontract suite against the mock: {text}")
-    if report.targets:
-        out.append("\ntargets")
-        for t in report.targets:
-            verdict = {True: "PASS ", False: "GAP  ", None: "ROUGH"}[t["ok"]]
-            out.append(f"  {verdict} {t['target']:<52} measured {t['measured']}")
-    print("\n".join(out), flush=True)
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=3, help="per measured run (default 3)")
@@ -607,7 +334,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--skip",
         action="append",
         default=[],
-        choices=("startup", "throughput", "million", "workers", "contract"),
+        choices=("startup", "throughput", "million", "worst", "json-server", "workers", "contract"),
     )
     parser.add_argument(
         "--scenario",
@@ -690,6 +417,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             if "throughput" not in args.skip:
                 say("throughput, mock vs ceiling")
                 phase_throughput(report, options, work, caches)
+            if "worst" not in args.skip:
+                say("worst cases over 100,000 records")
+                report.worst = phase_worst(work, caches.get(100_000, work / "cache-100000"))
+            if "json-server" not in args.skip:
+                say("against json-server")
+                report.json_server = phase_json_server(
+                    work, caches.get(1000, work / "cache-1000"), options.seconds, options.connections, tool
+                )
             if options.workers:
                 say("--workers scaling")
                 phase_workers(report, options, work)

@@ -15,11 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.server_process import Spawned, SpawnError, spawn  # the one spawn helper, shared with the tests
+from mockserver.spawning import MOCK_READY, Spawned, SpawnError, mock_argv, spawn  # shared with the tests
 
 HOST = "127.0.0.1"
-_MOCK_READY = re.compile(rb"listening on http://127\.0\.0\.1:(\d+)/")
-_CEILING_READY = re.compile(rb"ceiling listening on 127\.0\.0\.1:(\d+)")
+_CEILING_READY = re.compile(rb"ceiling listening on 127\.0\.0\.1:(?P<port>\d+)")
 
 
 class ServerError(RuntimeError):
@@ -81,12 +80,12 @@ def _start(
     log: Path,
     env: Mapping[str, str] | None = None,
 ) -> Server:
-    """Spawn ``argv`` through the tests' one spawn helper; the port is the ready line's group 1."""
+    """Spawn ``argv`` through the one spawn helper; the port is the ready line's ``port`` group."""
     try:
         spawned = spawn(argv, ready, log, timeout=timeout, env=env, name=name)
     except SpawnError as exc:
         raise ServerError(str(exc)) from None
-    return Server(name, spawned.process, int(spawned.ready.group(1)), spawned.startup_s, log, spawned)
+    return Server(name, spawned.process, int(spawned.ready.group("port")), spawned.startup_s, log, spawned)
 
 
 def start_mock(
@@ -103,21 +102,7 @@ def start_mock(
 ) -> Server:
     """``mockserver serve --seed S --count N --quiet --no-auth`` on loopback (``quiet=False``:
     the default configuration, access log on, written to ``log``)."""
-    argv = [
-        sys.executable,
-        "-m",
-        "mockserver",
-        "serve",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--seed",
-        str(seed),
-        "--count",
-        str(count),
-        "--no-auth",
-    ]
+    argv = mock_argv("--seed", str(seed), "--count", str(count), "--no-auth", host=HOST, port=port)
     if quiet:
         argv.append("--quiet")
     if workers > 1:
@@ -126,7 +111,7 @@ def start_mock(
     return _start(
         f"mock({count}{'' if quiet else ', logging'})",
         argv,
-        _MOCK_READY,
+        MOCK_READY,
         timeout,
         log,
         env={"MOCKSERVER_CACHE_DIR": str(cache_dir)},
@@ -141,5 +126,4 @@ def start_ceiling(bodies: Path, *, log: Path, timeout: float = 60.0) -> Server:
 
 def start_default_mock(*, log: Path, timeout: float = 60.0) -> Server:
     """``mockserver serve`` on the packaged fixtures with the development token (auth on)."""
-    argv = [sys.executable, "-m", "mockserver", "serve", "--host", HOST, "--port", "0", "--quiet"]
-    return _start("mock(default)", argv, _MOCK_READY, timeout, log)
+    return _start("mock(default)", mock_argv("--quiet", host=HOST), MOCK_READY, timeout, log)

@@ -6,7 +6,8 @@ Layers (each imports only those above it; nothing here imports ``mockserver``):
     oracle      the documented filters and Ransack's rules, written independently
     checks      schema, error-body and result assertions (reads ``schemas/``)
     strategies  Hypothesis strategies drawing values from the endpoint's own data
-    generation  the Rails/Ransack generations (schemas/stacks.json) and the suite's fingerprint
+    fingerprint the generation fingerprint as a table of probes (mockserver probe runs it too)
+    generation  the Rails/Ransack generations (schemas/stacks.json): told, or fingerprinted
     endpoint    the mock as a subprocess when no --api-url is given
     conftest    options, fixtures and the run summary
     test_*      the properties

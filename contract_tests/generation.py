@@ -2,8 +2,9 @@
 
 The generations and their quirks come from ``schemas/stacks.json`` (generated from the mock's
 table, read here as data: the suite imports nothing from the mock). The fingerprint is the
-suite's own: about twelve read-only GETs (stack-generations.md §7), each observing one quirk
-as present (the old behaviour), absent (today's) or unknown. ``auto`` picks the generation that
+suite's own (``fingerprint.py``, which ``mockserver probe`` runs too): about twelve read-only
+GETs (stack-generations.md §7), each observing one quirk as present (the old behaviour),
+absent (today's) or unknown. ``auto`` picks the generation that
 agrees with every observation, preferring the one assuming the fewest unobserved quirks; when
 none agrees, the endpoint mixes generations and the run fails naming the conflicts.
 """
@@ -11,13 +12,14 @@ none agrees, the endpoint mixes generations and the run fails naming the conflic
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
+from . import fingerprint
 from .checks import ContractViolationError, schemas_dir
-from .client import Client, Query, Response
+from .client import Client, Response
+from .fingerprint import Observation
 from .oracle import Rules
 
 AUTO = "auto"
@@ -39,6 +41,7 @@ class Generation:
         """What the oracle and the checks assert on this generation."""
         return Rules(
             strip=not self.has("no_strip"),
+            i_cont=not self.has("i_cont_ignored"),
             underscore_wildcard=self.has("underscore_wildcard"),
             overflow_500=self.has("casted_overflow_500"),
             invalid_utf8_500=self.has("invalid_utf8_500"),
@@ -75,139 +78,58 @@ def generation_named(name: str) -> Generation:
     raise ValueError(f"--stack {name!r}: unknown generation; one of: {names}")
 
 
-# --- the fingerprint ----------------------------------------------------------------------------
+# --- the fingerprint (its probes are fingerprint.PROBES) ---------------------------------------
 
 
-@dataclass(frozen=True)
-class Observation:
-    """One quirk as the endpoint showed it: present, absent or unknown (None)."""
-
-    quirk: str
-    present: bool | None
-    evidence: str
-    responses: tuple[Response, ...]
-
-
-def _count(response: Response) -> int | None:
-    """Rows selected: the ``Total`` header when paginated, else the body's length."""
-    total = response.header("Total") or ""
-    if response.status == 200 and total.isdigit():
-        return int(total)
+def baseline_of(index: Response) -> fingerprint.Baseline:
+    """The unfiltered index as the fingerprint reads it (the ETag is the first page's)."""
     try:
-        body = response.json() if response.status == 200 else None
+        body = index.json() if index.status == 200 else []
     except ValueError:
-        return None
-    return len(body) if isinstance(body, list) else None
+        body = []
+    page = (index.pages[0] if index.pages else index).body
+    records = body if isinstance(body, list) else []
+    return fingerprint.Baseline(index.status, index.header, page, records, index)
 
 
-def _status(quirk: str, response: Response, old: int, modern: int, what: str) -> Observation:
-    present = True if response.status == old else False if response.status == modern else None
-    return Observation(quirk, present, f"{what}: {response.status}", (response,))
-
-
-def observe(client: Client, index: Response, records: list[dict[str, Any]]) -> list[Observation]:
-    """Every quirk the suite can observe, from the unfiltered ``index`` and one GET each."""
-    out: list[Observation] = []
-    etag = index.header("ETag") or ""
-    page = (index.pages[0] if index.pages else index).body  # the ETag is the first page's
-    md5 = f'W/"{hashlib.md5(page).hexdigest()}"'  # Rack 1.x's digest, not security
-    sha = f'W/"{hashlib.sha256(page).hexdigest()[:32]}"'
-    present = True if etag == md5 else False if etag == sha else None
-    out.append(Observation("md5_etag", present, f"ETag {etag or '(none)'}", (index,)))
-    referrer = index.header("Referrer-Policy")
-    out.append(
-        Observation("fewer_security_headers", referrer is None, f"Referrer-Policy {referrer!r}", (index,))
-    )
-    vary = index.header("Vary") or ""
-    out.append(Observation("no_vary_accept", "accept" not in vary.lower(), f"Vary {vary!r}", (index,)))
-
-    total = _count(index) or 0
-    names = [r["full_name"] for r in records if isinstance(r.get("full_name"), str)]
-    wild = client.index(Query.of(("full_name_cont", "_")))
-    seen = _count(wild)
-    known = seen is not None and any("_" not in n for n in names)
-    out.append(
-        Observation(
-            "underscore_wildcard",
-            (seen == total) if known else None,
-            f"full_name_cont=_: {seen} of {total} rows",
-            (wild,),
-        )
-    )
-    word = next((n[:4] for n in names if len(n) >= 4 and n[:4].isalnum()), None)
-    if word is not None:
-        padded = client.index(Query.of(("full_name_cont", "\t" + word)))
-        seen = _count(padded)
-        out.append(
-            Observation(
-                "no_strip",
-                None if seen is None else seen == 0,
-                f"full_name_cont=%09{word}: {seen} rows",
-                (padded,),
+def observe(client: Client, index: Response) -> list[Observation]:
+    """Every quirk the fingerprint can observe on this data, from the unfiltered ``index``."""
+    baseline = baseline_of(index)
+    out = []
+    for probe, request in fingerprint.plan(baseline):
+        answer = None
+        if request is not None:
+            accept = {} if request.accept == fingerprint.JSON else {"Accept": request.accept}
+            authorization = request.authorization(client.token)
+            answer = client.index(
+                request.query, suffix=request.suffix, authorization=authorization, headers=accept
             )
-        )
-    i_cont = client.index(Query.of(("full_name_i_cont", "zzqqnomatch")))
-    seen = _count(i_cont)
-    out.append(
-        Observation(
-            "i_cont_ignored",
-            True if total and seen == total else False if seen == 0 else None,
-            f"full_name_i_cont=zzqqnomatch: {seen} of {total} rows",
-            (i_cont,),
-        )
-    )
-    missing = client.show("0")
-    try:
-        body = missing.json()
-    except ValueError:
-        body = None
-    status = body.get("status") if isinstance(body, dict) else None
-    out.append(
-        Observation(
-            "string_error_status",
-            True if status == "404" else False if status == 404 else None,
-            f"GET .../0: {missing.status}, status {status!r}",
-            (missing,),
-        )
-    )
-    bearer = client.index(authorization=f"Bearer {client.token}")
-    out.append(_status("strict_token_scheme", bearer, 401, 200, "Authorization: Bearer"))
-    denied = client.index(authorization=None, headers={"Accept": "*/*"})
-    media = (denied.header("Content-Type") or "").split(";")[0].strip().lower()
-    out.append(
-        Observation(
-            "unauthorized_as_format",
-            {"text/html": True, "text/plain": False}.get(media) if denied.status == 401 else None,
-            f"no token, Accept */*: {denied.status} {media or '(no Content-Type)'}",
-            (denied,),
-        )
-    )
-    foo = client.index(headers={"Accept": "foo"})
-    out.append(_status("bad_accept_ignored", foo, 200, 406, "Accept: foo"))
-    overflow = client.index(Query.of(("score_lt", "2147483648")))
-    out.append(_status("casted_overflow_500", overflow, 500, 200, "score_lt=2147483648"))
-    utf8 = client.index("full_name_cont=%FF")
-    out.append(_status("invalid_utf8_500", utf8, 500, 400, "full_name_cont=%FF"))
-    nul = client.index(Query.of(("full_name_cont", "a\x00b")))
-    out.append(_status("nul_truncates", nul, 200, 500, "full_name_cont=a%00b"))
+        out.append(probe.observe(answer, baseline))
     return out
 
 
 @dataclass(frozen=True)
 class Ranked:
+    """One generation scored against the observations."""
+
     generation: Generation
     disagree: tuple[Observation, ...]
-    unknown: int
+    unknown: int  # quirks it has that nothing observed: unverified assumptions
+    agree: int = 0
+
+    @property
+    def consistent(self) -> bool:
+        return not self.disagree
 
 
 def rank(observations: list[Observation]) -> list[Ranked]:
     """Every generation, best first: fewest disagreements, then fewest unobserved quirks."""
     known = [o for o in observations if o.present is not None]
     seen = {o.quirk for o in known}
-    ranked = [
-        Ranked(g, tuple(o for o in known if g.has(o.quirk) != o.present), len(g.quirks - seen))
-        for g in generations()
-    ]
+    ranked = []
+    for g in generations():
+        disagree = tuple(o for o in known if g.has(o.quirk) != o.present)
+        ranked.append(Ranked(g, disagree, len(g.quirks - seen), len(known) - len(disagree)))
     return sorted(ranked, key=lambda r: (len(r.disagree), r.unknown))  # stable: table order breaks ties
 
 

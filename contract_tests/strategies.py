@@ -195,12 +195,20 @@ def date_anchors(dataset: Dataset, attribute: str | None) -> list[dt.date]:
     return sorted(days) or [dt.date(2015, 1, 1), dt.date(2016, 2, 6)]
 
 
+def shift(day: dt.date, days: int) -> dt.date:
+    """``day`` moved by ``days``, kept a day inside the calendar (data may hold 0001-01-01 or
+    9999-12-31; a probe one day off must still be a date)."""
+    low, high = dt.date.min + dt.timedelta(days=1), dt.date.max - dt.timedelta(days=1)
+    limit = (high - day).days if days > 0 else (low - day).days
+    return day + dt.timedelta(days=min(days, limit) if days > 0 else max(days, limit))
+
+
 @st.composite
 def day_near(draw: st.DrawFn, anchors: Sequence[dt.date]) -> dt.date:
     """A date on, just before or after, or some way off a date present in the data."""
     anchor = draw(st.sampled_from(anchors))
     offset = draw(st.one_of(st.sampled_from((0, -1, 1)), st.integers(-800, 800)))
-    return anchor + dt.timedelta(days=offset)
+    return shift(anchor, offset)
 
 
 @st.composite
@@ -279,13 +287,13 @@ def edge_values(dataset: Dataset, spec: oracle.Filter) -> list[str | None]:
     if spec.kind == "date":
         days = date_anchors(dataset, spec.attributes[0])
         middle = days[len(days) // 2]
-        out: list[str | None] = [(middle + dt.timedelta(days=k)).isoformat() for k in (-1, 0, 1)]
+        out: list[str | None] = [shift(middle, k).isoformat() for k in (-1, 0, 1)]
         out += [oracle.format_date(middle, form) for form in oracle.DATE_FORMS[1:]]
         out += [
             f" {middle.isoformat()} ",
             days[0].isoformat(),
             days[-1].isoformat(),
-            (days[-1] + dt.timedelta(days=1)).isoformat(),
+            shift(days[-1], 1).isoformat(),
             "2015-02-30",
             "garbage",
             None,

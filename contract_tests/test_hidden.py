@@ -25,6 +25,7 @@ from .client import Client, Query, Response, short
 from .oracle import DATE_FORMS, FILTERS, condition, expect, format_date, pg_lower
 
 HIDDEN = [f.name for f in FILTERS if not f.rendered]
+COMMON_LETTERS = "etaoinsrhldcumfpgwybvkxjqz"  # probes after the letters of the names
 
 
 def _ids(response: Response) -> list[int]:
@@ -79,10 +80,13 @@ def test_last_attempt_date_forms_agree(client: Client, dataset: Dataset, forall:
             iso,
             "a padded date (Ransack strips the value)",
         )
+        other_day = strategies.shift(day, apart)
+        if other_day == day:  # at the end of the calendar: look back instead
+            other_day = strategies.shift(day, -apart)
         check_disjoint(
             iso,
-            client.index(Query.of(("last_attempt_eq", (day + dt.timedelta(apart)).isoformat()))),
-            f"last_attempt_eq on {day} and {apart} days later",
+            client.index(Query.of(("last_attempt_eq", other_day.isoformat()))),
+            f"last_attempt_eq on {day} and on {other_day}",
         )
 
 
@@ -153,14 +157,18 @@ def test_username_eq_is_exact(scaled: Any, client: Client, dataset: Dataset) -> 
 
 
 def test_course_name_half_is_searched(scaled: Any, client: Client, dataset: Dataset) -> None:
-    """Check that course_code_or_course_name_cont also searches the course name: some probe
-    letter matches records whose code does not contain it (a heuristic: it needs course names
-    with letters that their codes lack, true of any real catalogue)."""
+    """Check that course_code_or_course_name_cont also searches the course name: a probe letter
+    matches records whose code does not contain it. Course names are not rendered; Ransack
+    searches any attribute, so ``course_name_cont`` (when the endpoint answers it) says which
+    records' names hold the letter, and those must be in the OR's answer. When nothing can show
+    it (names null or spelt with their code's letters), the test says so instead of accusing."""
     if not dataset.records:
-        return
+        pytest.skip("no records: the data cannot show the course-name half of the filter")
+    nothing = client.index(Query.of(("course_name_cont", "zzqqnomatch")))
+    searchable = nothing.status == 200 and _ids(nothing) == []  # course_name_cont is a condition
     letters = Counter(c for r in dataset.records for c in pg_lower(r["full_name"]) if c.isalpha())
-    probes = [c for c, _ in letters.most_common() if c.isascii()][: scaled(8)]
-    seen = []
+    common = [c for c, _ in letters.most_common() if c.isascii()]
+    probes = list(dict.fromkeys([*common, *COMMON_LETTERS]))[: scaled(8)]
     for letter in probes:
         query = Query.of(("course_code_or_course_name_cont", letter))
         response = client.index(query)
@@ -169,11 +177,22 @@ def test_course_name_half_is_searched(scaled: Any, client: Client, dataset: Data
         by_code = {r["id"] for r in dataset.records if letter in pg_lower(r["course_code"])}
         if set(_ids(response)) - by_code:
             return
-        seen.append(response)
-    raise ContractViolationError(
-        "course_code_or_course_name_cont never matched a record through its course name",
-        f"for the probes {probes} every answer was exactly the records whose course_code contains "
-        "the letter; the name half of the OR looks ignored (or every course name is null)",
-        seen[:3],
-        "course_code_or_course_name_cont is code ILIKE p OR name ILIKE p",
+        if not searchable:
+            continue
+        by_name = client.index(Query.of(("course_name_cont", letter)))
+        missed = sorted(set(_ids(by_name)) - by_code, reverse=True)
+        if missed:
+            raise ContractViolationError(
+                "course_code_or_course_name_cont never matched a record through its course name",
+                f"course_name_cont={letter!r} selects ids {short(missed)} whose course_code lacks "
+                f"{letter!r}, but course_code_or_course_name_cont={letter!r} left them out: the name "
+                "half of the OR looks ignored",
+                [response, by_name],
+                "course_code_or_course_name_cont is code ILIKE p OR name ILIKE p",
+            )
+    pytest.skip(
+        f"for the probes {probes} no record was shown to hold the letter in its course name but not "
+        "in its code (null names, names spelt like their codes"
+        + ("" if searchable else ", and course_name_cont is not answered as a condition")
+        + "): the data cannot show the name half of the OR"
     )

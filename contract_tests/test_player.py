@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from .checks import ContractViolationError, Dataset, check_status
-from .client import Client
+from .client import Client, encode
 from .revision import EARLIER, api_revision
 
 __all__ = ["api_revision"]  # the fixture, imported for pytest
@@ -19,7 +19,10 @@ def test_player_with_a_wrong_token_says_authentication_error(
     client: Client, dataset: Dataset, api_revision: str
 ) -> None:
     """Check that the player, given a wrong token, shows 'Authentication error' as an HTML page."""
-    code = dataset.records[0]["course_code"] if dataset.records else "WHMIS"
+    # a code from the data, percent-encoded (it may hold spaces, `%`, NBSP); one that is no path
+    # segment ("", ".", "..") would reach another route
+    codes = [r["course_code"] for r in dataset.records if r.get("course_code") not in ("", ".", "..", None)]
+    code = encode(codes[0] if codes else "WHMIS")
     target = f"{client.base_path}/1/{code}?token={WRONG_TOKEN}"
     response = client.request("GET", target, authorization=None, headers={"Accept": "text/html"})
     if api_revision == EARLIER:

@@ -107,6 +107,33 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="paginate the index N rows a page as the api-pagination gem does (?page=N, Link, "
         "Per-Page, Total; an unmerged 2020 vendor doc; default: no pagination, as the seed doc)",
     )
+    _add_serve_operation(p)
+    _add_serve_guards(p)
+    p.add_argument(
+        "--public-dir",
+        type=Path,
+        metavar="DIR",
+        help="serve DIR/<status>.html as the HTML error pages (default: a new Rails 6.1 app's "
+        "public/404.html, 422.html and 500.html)",
+    )
+    p.add_argument(
+        "--stack",
+        metavar="NAME",
+        help=f"the Rails/Ransack generation to emulate (default {DEFAULT_STACK.name}; "
+        "env MOCKSERVER_STACK); 'list' prints them",
+    )
+    p.add_argument(
+        "--api-revision",
+        metavar="YYYY-MM",
+        help=f"the revision of the vendor's doc to serve (default {DEFAULT_REVISION.name}: XML, unassign, "
+        "the course player; 2015-02: JSON index and show only; env MOCKSERVER_API_REVISION); "
+        "'list' prints them",
+    )
+    p.set_defaults(run=cmd_serve)
+
+
+def _add_serve_operation(p: argparse.ArgumentParser) -> None:
+    """serve's options for running it: the access log, workers, the answer memo."""
     p.add_argument(
         "--quiet",
         dest="access_log",
@@ -130,8 +157,13 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--memo-mb",
         type=int,
         metavar="N",
-        help="remember successful answers up to N MiB in all (default 64; 0: off; env MOCKSERVER_MEMO_MB)",
+        help="the answer cache (answers by request, rows by search) holds up to N MiB in all "
+        "(default 64; 0: off; env MOCKSERVER_MEMO_MB)",
     )
+
+
+def _add_serve_guards(p: argparse.ArgumentParser) -> None:
+    """serve's options that widen or tune what it refuses (docs/security.md)."""
     p.add_argument(
         "--admin-token",
         metavar="TOKEN",
@@ -174,27 +206,6 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="close connections whose request headers take longer than this, and answer 408 to "
         "a control write whose body does (default 10)",
     )
-    p.add_argument(
-        "--public-dir",
-        type=Path,
-        metavar="DIR",
-        help="serve DIR/<status>.html as the HTML error pages (default: a new Rails 6.1 app's "
-        "public/404.html, 422.html and 500.html)",
-    )
-    p.add_argument(
-        "--stack",
-        metavar="NAME",
-        help=f"the Rails/Ransack generation to emulate (default {DEFAULT_STACK.name}; "
-        "env MOCKSERVER_STACK); 'list' prints them",
-    )
-    p.add_argument(
-        "--api-revision",
-        metavar="YYYY-MM",
-        help=f"the revision of the vendor's doc to serve (default {DEFAULT_REVISION.name}: XML, unassign, "
-        "the course player; 2015-02: JSON index and show only; env MOCKSERVER_API_REVISION); "
-        "'list' prints them",
-    )
-    p.set_defaults(run=cmd_serve)
 
 
 def _add_generate(sub: argparse._SubParsersAction[_Parser]) -> None:

@@ -82,8 +82,9 @@ def stacks_section() -> str:
     lines += [
         "",
         'What each generation answers differently from the default ("old": this generation has the',
-        'old behaviour; "checked": `stand-in` = measured on a real Rails 6.1 app here, `source` =',
-        "unit-tested against the cited source lines, as Rails 4.x and Ransack 1.x need Ruby <= 2.6):",
+        'old behaviour; "checked": `stand-in` = measured on a real Rails 6.1 + PostgreSQL 15 app',
+        "running that Ransack, `source` = unit-tested against the cited source lines, as Rails 4.x",
+        "and Ransack 1.x need Ruby <= 2.6):",
         "",
         stacks_markdown(),
         "",

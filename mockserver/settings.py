@@ -23,7 +23,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
 MEMO_MB = 64
 LOG_FORMATS = ("text", "json")
-"""Default bound of the answer memo (``server/memo.py``), in MiB; 0 turns it off."""
+"""Default bound of the answer cache (``server/memo.py``), in MiB; 0 turns it off."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""Shared fixtures for the in-process app tests."""
+"""Shared fixtures for the in-process app tests, and the check that keeps the process marker true."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -30,3 +31,17 @@ async def app_clients() -> AsyncIterator[AppClientFactory]:
     yield make
     for client in clients:
         await client.close()
+
+
+@pytest.fixture(autouse=True)
+def _subprocesses_are_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that starts a subprocess must be marked ``process``, so that the inner loop
+    ``pytest -m "not process"`` stays in-process and quick (docs/development.md)."""
+    if request.node.get_closest_marker("process") is not None:
+        return
+    nodeid = request.node.nodeid
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        pytest.fail(f"{nodeid} starts a subprocess: mark it @pytest.mark.process", pytrace=False)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -58,6 +59,26 @@ def test_contract_tests_import_nothing_from_mockserver() -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+SUITE_NAMES = ("contract_tests", "mockserver_contract_suite")
+
+
+@pytest.mark.parametrize("path", _modules(""), ids=_ids(_modules("")))
+def test_the_suite_is_reached_only_through_tools_suite(path: Path) -> None:
+    """Check that no module imports the contract suite by name: the tools that share its
+    modules (probe runs its fingerprint) load it through tools/suite.py, by path."""
+    imported = {i.split(".")[0] for i in _imports(path)}
+    assert imported & set(SUITE_NAMES) == set()
+
+
+def test_benchmarks_import_nothing_from_the_tests() -> None:
+    """Check that benchmarks/ does not depend on the test tree (the spawn helper is mockserver.spawning)."""
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(i for i in _imports(p) if i == "tests" or i.startswith("tests."))
+        for p in (ROOT / "benchmarks").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
 @pytest.mark.parametrize("path", _modules("engine"), ids=_ids(_modules("engine")))
 def test_engine_is_pure(path: Path) -> None:
     """Check that the engine imports only the stdlib (no I/O modules), model, errors and itself."""
@@ -92,3 +113,12 @@ def test_layer_folders_exist() -> None:
     """Check that the folders exist as ARCHITECTURE.md draws them."""
     for folder in ("engine", "server", "tools"):
         assert (PACKAGE / folder / "__init__.py").is_file(), folder
+
+
+def test_the_tree_names_every_module() -> None:
+    """Check that ARCHITECTURE.md's tree names every module of the package, so it stays true."""
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    tree = text[text.index("## The tree") : text.index("## Import rules")]
+    words = set(re.findall(r"[a-z_]+", tree))
+    modules = {p.stem for p in PACKAGE.rglob("*.py") if p.stem not in ("__init__", "__main__")}
+    assert modules - words == set()

@@ -49,4 +49,4 @@ def test_ids_past_int4_take_the_lowest_free_ones() -> None:
     from mockserver.templates import complete_all
 
     filled = complete_all([{}, {}], [INT4_MAX, 1])
-    assert [r["id"] for r in filled] == [2, 3]  # type: ignore[index]
+    assert [r["id"] for r in filled] == [2, 3]

@@ -148,6 +148,8 @@ BROKEN: dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]] = {
 }
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_broken_fixture_files_are_refused(tmp_path: Path) -> None:
     """Check that serve exits 2 on each broken file with one message naming file, record and
     field, and never serves (all kinds at once: one server process each, run concurrently)."""
@@ -168,6 +170,7 @@ def test_broken_fixture_files_are_refused(tmp_path: Path) -> None:
     assert failures == []
 
 
+@pytest.mark.process
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     """Check that a file with several broken records lists each one, not just the first."""
     records = _records(4)
@@ -178,6 +181,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert "record 1" in message and "record 3" in message
 
 
+@pytest.mark.process
 def test_large_file_with_one_bad_record_at_the_end(tmp_path: Path) -> None:
     """Check that a ~50 MB file whose last record is broken is refused whole, naming that record."""
     count = 160_000
@@ -195,12 +199,14 @@ def test_large_file_with_one_bad_record_at_the_end(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.process
 def test_empty_array_is_refused(tmp_path: Path) -> None:
     """Check that an empty array is refused with exit 2 and says why (it would serve nothing)."""
     path = _write_json(tmp_path / "empty.json", [])
     _assert_refused(_serve("--fixtures", str(path)), "holds no records")
 
 
+@pytest.mark.process
 def test_port_in_use_is_a_clear_usage_error(tmp_path: Path) -> None:
     """Check that a taken --port exits 2 naming the address, before any data is loaded."""
     with socket.socket() as taken:

@@ -51,7 +51,7 @@ def test_index_case_pure_engine(store: Store, case: IndexCase) -> None:
 
 
 @pytest.fixture
-async def client(store: Store) -> TestClient:  # type: ignore[misc]
+async def client(store: Store) -> TestClient:
     settings = Settings(auth=False, access_log=False)
     async with TestClient(TestServer(create_app(settings, store))) as client:
         yield client

@@ -60,6 +60,8 @@ from mockserver.server.app import create_app
 from mockserver.settings import build_settings
 
 cli.build_parser()  # imports every subcommand's module: serve, generate, validate, probe, ...
+from mockserver.tools import fingerprint
+fingerprint.rank([])  # probe's ranking loads the contract suite's generation module
 settings = build_settings({"port": 0})
 create_app(settings, cli.load_store(settings))
 err = io.StringIO()
@@ -69,6 +71,7 @@ print(json.dumps([code, leaked, err.getvalue()]))
 """
 
 
+@pytest.mark.process
 def test_serve_path_and_tools_import_without_pytest_or_hypothesis() -> None:
     """Check that every subcommand loads and the app starts with pytest and hypothesis
     unimportable, and that `contract` then names the extra in one line and exits 2."""
@@ -84,6 +87,8 @@ def test_serve_path_and_tools_import_without_pytest_or_hypothesis() -> None:
     ]
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_contract_writes_relative_to_the_callers_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

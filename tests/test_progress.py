@@ -17,7 +17,7 @@ OPEN = [r for r in RECORDS if r["status"] in ("Assigned", "In Progress", "Failed
 
 
 @given(st.sampled_from(OPEN), st.integers(1, 99), st.decimals("0", "20", places=1))
-def test_progress(record: dict, percent: int, hours) -> None:  # type: ignore[no-untyped-def,type-arg]
+def test_progress(record: dict, percent: int, hours) -> None:
     """Check that progress makes the session In Progress at that percent, attempted today, time added."""
     note(record)
     after = advance(record, "progress", {"percent": percent, "hours": str(hours)}, TODAY)
@@ -36,7 +36,7 @@ def test_progress(record: dict, percent: int, hours) -> None:  # type: ignore[no
 
 
 @given(st.sampled_from(OPEN), st.data())
-def test_fail_then_complete(record: dict, data: st.DataObject) -> None:  # type: ignore[type-arg]
+def test_fail_then_complete(record: dict, data: st.DataObject) -> None:
     """Check that a failed quiz counts an attempt below the pass mark; completing issues the certificate."""
     mark = pass_mark(record["course_code"])
     low = data.draw(st.integers(0, mark - 1))
@@ -70,7 +70,7 @@ def test_leap_day_certificate() -> None:
         ("finish", {}, "unknown action"),
     ],
 )
-def test_refusals_name_the_problem(action: str, values: dict, message: str) -> None:  # type: ignore[type-arg]
+def test_refusals_name_the_problem(action: str, values: dict, message: str) -> None:
     """Check that values the course would not allow are refused with a message naming them."""
     with pytest.raises(ProgressError, match=message):
         advance(dict(OPEN[0], course_code="WHMIS"), action, values, TODAY)

@@ -88,4 +88,4 @@ def test_cli_subcommands() -> None:
     """Check the set of `mockserver` subcommands."""
     parser = build_parser()
     [subparsers] = [a for a in parser._actions if a.dest == "command"]
-    assert set(subparsers.choices) == SUBCOMMANDS  # type: ignore[arg-type]
+    assert set(subparsers.choices) == SUBCOMMANDS

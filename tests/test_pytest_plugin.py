@@ -252,7 +252,7 @@ def test_mock_bug_is_reraised_in_the_test(project: pytest.Pytester) -> None:
         def test_triggers_bug(train_sessions_api, monkeypatch):
             def broken(*args):
                 raise RuntimeError("boom")
-            monkeypatch.setattr(mockserver.server.views, "compile_query", broken)
+            monkeypatch.setattr(mockserver.server.views, "compile_search", broken)
             request = urllib.request.Request(train_sessions_api.url_for(),
                                              headers=train_sessions_api.headers)
             try:
@@ -269,6 +269,7 @@ def test_mock_bug_is_reraised_in_the_test(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*MockServerBugError: the mock failed 1 time(s)*", "*RuntimeError: boom*"])
 
 
+@pytest.mark.process
 def test_off_until_used(pytester: pytest.Pytester) -> None:
     """Check that a session not using the fixtures neither starts a server nor imports aiohttp."""
     pytester.makeini(INI)
@@ -305,3 +306,18 @@ def test_readme_example_runs(pytester: pytest.Pytester) -> None:
     for name, text in files.items():
         pytester.path.joinpath(name).write_text(text, encoding="utf-8")
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+
+
+def test_the_plugin_page_shows_the_readme_example() -> None:
+    """Check that docs/pytest-plugin.md shows the very files the README's tested example runs."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = root.joinpath("README.md").read_text(encoding="utf-8")
+    section = readme.split("## A client test", 1)[1].split("\n## ", 1)[0]
+    page = root.joinpath("docs", "pytest-plugin.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 2
+    shown = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert any(shown[i : i + 2] == blocks for i in range(len(shown)))

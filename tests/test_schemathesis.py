@@ -17,7 +17,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .server_process import serve
+
+pytestmark = [pytest.mark.process, pytest.mark.slow]  # every test here starts a subprocess
 
 RUN = "from schemathesis.cli import schemathesis; schemathesis()"
 

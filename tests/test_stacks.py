@@ -45,7 +45,7 @@ def test_every_quirk_is_described_and_used() -> None:
 @pytest.mark.parametrize(("a", "b"), list(itertools.combinations(STACKS, 2)), ids=lambda s: s.name)
 def test_generations_are_distinguishable(a: object, b: object) -> None:
     """Check that no two generations have the same quirks (else no probe could tell them apart)."""
-    assert a.quirks != b.quirks  # type: ignore[attr-defined]
+    assert a.quirks != b.quirks
 
 
 def test_older_generations_keep_the_newer_ones_quirks() -> None:

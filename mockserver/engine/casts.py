@@ -137,10 +137,17 @@ def _in_pg_range(key: str, made: tuple[int, int, int]) -> int:
     return found
 
 
-@functools.lru_cache(maxsize=8192)
+CACHED_DATE = 256  # longer values are parsed afresh: no cache keeps a key over a few KiB
+
+
 def _string_to_date(value: str, today: datetime.date, limited: bool = True) -> tuple[int, int, int] | None:
-    """Ruby's String#to_date, memoised per value and day (an incomplete date takes today's)."""
-    return ruby_to_date(value, today, limited)
+    """Ruby's String#to_date, memoised per short value and day (an incomplete date takes today's)."""
+    if len(value) > CACHED_DATE:
+        return ruby_to_date(value, today, limited)
+    return _string_to_date_cached(value, today, limited)
+
+
+_string_to_date_cached = functools.lru_cache(maxsize=8192)(ruby_to_date)
 
 
 def _to_decimal(

@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mockserver.engine.postgres import collation_key
 from mockserver.engine.predicates import Condition, Hint
 from mockserver.engine.rows import ATTRIBUTES, COLUMN, Row
-from mockserver.engine.search import Search, order
+from mockserver.engine.search import Search
 from mockserver.model import Kind
 
 _ORDERED = (Kind.INT, Kind.DATE, Kind.DECIMAL)
@@ -51,15 +52,16 @@ class _TextColumn:
         """Positions (ascending) of the rows whose text contains ``needle`` (no NUL in it)."""
         text, offsets = self.text, self.offsets
         count = len(offsets)
-        if text.count(needle) * 20 > count:  # dense: one pass in C beats find + bisect
-            return [i for i, value in enumerate(self.values) if needle in value]
-        found = []
+        dense = count // 20 + 1  # past this many hits, one pass in C beats find + bisect
+        found: list[int] = []
         start = text.find(needle)
         while start != -1:
             row = bisect_right(offsets, start) - 1
             found.append(row)
             if row + 1 >= count:
                 break
+            if len(found) > dense:
+                return [i for i, value in enumerate(self.values) if needle in value]
             start = text.find(needle, offsets[row + 1])
         return found
 
@@ -71,6 +73,7 @@ class _Plan:
     size: int
     covers: list[Condition]
     fetch: Any  # () -> ascending positions
+    estimate: Any = None  # () -> a better size than ``size``, worth its cost only to compare
 
 
 class Indexes:
@@ -78,6 +81,8 @@ class Indexes:
 
     def __init__(self, rows: Sequence[Row]) -> None:
         self.size = len(rows)
+        self._rows = rows
+        self._ranks: dict[str, dict[str, int]] = {}  # text attribute -> value -> collation rank
         self._hash: dict[str, dict[Any, Any]] = {}
         self._sorted: dict[str, tuple[list[Any], array[int]]] = {}
         self._text: dict[str, _TextColumn] = {}
@@ -160,7 +165,26 @@ class Indexes:
                 found.update(column.containing(hint.operand))
             return sorted(found)
 
-        return _Plan(self.size, [condition], fetch)  # size unknown until fetched
+        needle = hint.operand
+        # at most this many rows: one pass in C, paid only when another plan competes
+        return _Plan(self.size, [condition], fetch, lambda: sum(c.text.count(needle) for c in columns))
+
+    def _like(self, condition: Condition, hint: Hint) -> _Plan | None:
+        """Rows holding the rarest of a LIKE pattern's literal pieces (of its four longest):
+        a candidate set only, each candidate is still checked against the pattern."""
+        pieces = [p for p in hint.operand[:4] if "\x00" not in p]
+        if not pieces:
+            return None
+        columns = [self._text[a] for a in hint.attributes]
+        counts = {p: sum(c.text.count(p) for c in columns) for p in pieces}
+        rarest = min(pieces, key=counts.__getitem__)
+
+        def fetch() -> Positions:
+            if len(columns) == 1:
+                return columns[0].containing(rarest)
+            return sorted({p for column in columns for p in column.containing(rarest)})
+
+        return _Plan(counts[rarest], [], fetch)  # at most that many rows
 
     def plan(self, search: Search) -> _Plan | None:
         """The cheapest index access for an AND search, or None for a full scan."""
@@ -176,12 +200,53 @@ class Indexes:
                 ranges.setdefault(hint.attributes[0], []).append(condition)
             elif hint.op in ("eq", "in"):
                 plans.append(self._equality(condition, hint))
-            elif hint.op == "contains" and (found := self._contains(condition, hint)):
-                plans.append(found)
+            elif hint.op in ("contains", "like"):
+                text_plan = self._contains if hint.op == "contains" else self._like
+                if found := text_plan(condition, hint):
+                    plans.append(found)
         for attribute, conditions in ranges.items():
             if found := self._ranges(attribute, conditions):
                 plans.append(found)
+        if len(plans) > 1:
+            for plan in plans:
+                if plan.estimate is not None:
+                    plan.size = plan.estimate()
         return min(plans, key=lambda p: p.size, default=None)
+
+    def _rank(self, attribute: str) -> dict[str, int]:
+        """Each distinct text of ``attribute`` -> its place in en_US collation order, built on
+        the first sort by it (one collation key per distinct value, then dict lookups)."""
+        ranks = self._ranks.get(attribute)
+        if ranks is None:
+            column = COLUMN[attribute]
+            texts = {row[column] for row in self._rows if row[column] is not None}
+            ranks = self._ranks[attribute] = {t: n for n, t in enumerate(sorted(texts, key=collation_key))}
+        return ranks
+
+    def order(self, search: Search, hits: list[Row]) -> list[Row]:
+        """``search.order`` with native keys: hits arrive in the controller's id DESC order, and
+        a stable sort per term, last term first, gives ORDER BY t1, t2, …, id DESC (NULL is the
+        largest value: last ascending, first descending, as PostgreSQL does)."""
+        for sort in reversed(search.sorts):
+            column = COLUMN[sort.attribute]
+            if (
+                ATTRIBUTES[sort.attribute] is Kind.STR
+                and sort.attribute not in self._ranks
+                and len(hits) * 8 < self.size
+            ):
+                # few hits: their own collation keys cost less than ranking every value
+                hits.sort(key=lambda row: _text_key(row[column]), reverse=sort.descending)
+            elif ATTRIBUTES[sort.attribute] is Kind.STR:
+                ranks = self._rank(sort.attribute)
+                hits.sort(key=lambda row: ranks.get(row[column], len(ranks)), reverse=sort.descending)
+            else:
+                hits.sort(key=lambda row: (row[column] is None, row[column] or 0), reverse=sort.descending)
+        return hits
+
+
+def _text_key(value: str | None) -> tuple[bool, str]:
+    """A text's place in ORDER BY: NULL after every text (the largest value)."""
+    return (True, "") if value is None else (False, collation_key(value))
 
 
 def run_indexed(search: Search, rows: Sequence[Row], indexes: Indexes) -> list[Row]:
@@ -190,10 +255,11 @@ def run_indexed(search: Search, rows: Sequence[Row], indexes: Indexes) -> list[R
         return []
     plan = indexes.plan(search)
     if plan is None:
-        matches = search.matches
-        return order(search, [row for row in rows if matches(row)])
+        parts = len(search.conditions) + len(search.groups)
+        matches = search.conditions[0].test if parts == 1 and search.conditions else search.matches
+        return indexes.order(search, list(filter(matches, rows)))
     covered = {id(c) for c in plan.covers}
-    rest = [c.matches for c in search.conditions if id(c) not in covered]
+    rest = [c.test for c in search.conditions if id(c) not in covered]
     rest += [group.matches for group in search.groups]
     candidates = map(rows.__getitem__, plan.fetch())
     if not rest:
@@ -202,4 +268,4 @@ def run_indexed(search: Search, rows: Sequence[Row], indexes: Indexes) -> list[R
         hits = list(filter(rest[0], candidates))
     else:
         hits = [row for row in candidates if all(test(row) for test in rest)]
-    return order(search, hits)
+    return indexes.order(search, hits)

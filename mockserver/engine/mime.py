@@ -116,7 +116,11 @@ def _trailing_star(text: str) -> list[MimeType] | None:
     match = _TRAILING_STAR.search(text)
     if match is None:
         return None
-    return [m for m in SET if m.matches(match.group(1))]
+    return _STAR_TYPES[match.group(1)]
+
+
+# what text/* and application/* expand to (every registered type naming "text"/"application")
+_STAR_TYPES = {kind: [m for m in SET if m.matches(kind)] for kind in ("text", "application")}
 
 
 def _ruby_to_f(text: str) -> float:
@@ -136,26 +140,51 @@ def parse_accept(header: str) -> list[MimeType]:
             return []
         return _trailing_star(parts[0]) or [lookup(parts[0])]
     items: list[tuple[int, int, str]] = []  # (q*100, index, name)
-    for piece in header.split(","):
-        split = _ruby_split(piece, _PARAMETER_SEPARATOR)
-        if not split:
-            continue
-        params = split[0].strip()
-        if not params:
-            continue
-        q = split[1] if len(split) > 1 else None
-        names = [m.string for m in _trailing_star(params) or []] or [params]
-        for name in names:
-            value = 0.0 if q is None and name == "*/*" else (_ruby_to_f(q) if q is not None else 1.0)
-            items.append((int(value * 100), len(items), name))
+    pieces: dict[str, list[tuple[int, str]]] = {}  # a repeated entry is read once
+    split = _bounded(header).split(",")
+    for piece in split:
+        if piece not in pieces:
+            pieces[piece] = _accept_item(piece)
+    # a repeated item changes nothing (uniq! drops it), unless the +xml rule of
+    # AcceptList.sort! can move it: then the XML types are all kept
+    plus_xml = any(name.endswith("+xml") for read in pieces.values() for _, name in read)
+    seen: set[tuple[int, str]] = set()
+    for piece in split:
+        for item in pieces[piece]:
+            if item in seen:
+                continue
+            if not plus_xml or not _XML_SORTED.search(item[1]):
+                seen.add(item)
+            items.append((item[0], len(items), item[1]))
     items.sort(key=lambda item: (-item[0], item[1]))
     names = _sort_xml([[q, name] for q, _, name in items])
-    out: list[MimeType] = []
-    for name in names:
-        mime = lookup(name)
-        if mime not in out:
-            out.append(mime)
-    return out
+    return list(dict.fromkeys(map(lookup, names)))  # Array#uniq!, by hash: linear
+
+
+# Puma refuses a request whose header section exceeds 112 KiB (puma_http11's MAX_HEADER_LENGTH),
+# so no Accept entry that starts past it can reach Rails: the entries up to it are all read.
+MAX_ACCEPT = 112 * 1024
+_XML_SORTED = re.compile(r"\+xml\Z|\A(?:text|application)/xml\Z")
+
+
+def _bounded(header: str) -> str:
+    """The entries of ``header`` that start within ``MAX_ACCEPT`` characters."""
+    if len(header) <= MAX_ACCEPT:
+        return header
+    return header[: header.index(",", MAX_ACCEPT)] if "," in header[MAX_ACCEPT:] else header
+
+
+def _accept_item(piece: str) -> list[tuple[int, str]]:
+    """One comma-separated entry as (q*100, name) pairs (``text/*`` names several types)."""
+    split = _ruby_split(piece, _PARAMETER_SEPARATOR)
+    params = split[0].strip() if split else ""
+    if not params:
+        return []
+    q = _ruby_to_f(split[1]) if len(split) > 1 else None
+    names = [m.string for m in _trailing_star(params) or []] or [params]
+    return [
+        (int((0.0 if q is None and name == "*/*" else 1.0 if q is None else q) * 100), name) for name in names
+    ]
 
 
 def _sort_xml(items: list[list[object]]) -> list[str]:
@@ -225,8 +254,26 @@ def _blank(value: str | None) -> bool:
     return value is None or _BLANK.match(value) is not None
 
 
-@functools.lru_cache(maxsize=1024)
+NEGOTIATE_KEY_MAX = 2048  # an Accept (or X-Requested-With) longer than this is not remembered
+
+
 def negotiate(
+    format_param: str | None,
+    params_readable: bool,
+    accept: str | None,
+    path: str,
+    requested_with: str | None = None,
+) -> Negotiation:
+    """``request.formats.first`` and the ``Vary`` header for one request (``_negotiate``),
+    remembered for short arguments only: no cache keeps a key over a few KiB."""
+    size = len(format_param or "") + len(accept or "") + len(path) + len(requested_with or "")
+    if size > NEGOTIATE_KEY_MAX:
+        return _negotiate.__wrapped__(format_param, params_readable, accept, path, requested_with)
+    return _negotiate(format_param, params_readable, accept, path, requested_with)
+
+
+@functools.lru_cache(maxsize=1024)  # keys of at most NEGOTIATE_KEY_MAX characters: <= 2 MiB
+def _negotiate(
     format_param: str | None,
     params_readable: bool,
     accept: str | None,

@@ -233,20 +233,3 @@ def escape_like_17(text: str) -> str:
     """Ransack <= 1.7.0 escape_wildcards on PostgreSQL: a backslash before backslash, ``|``,
     ``%`` and ``.``, but ``_`` stays a wildcard (escaped from v1.8.0, ransack@9c2bbfb7)."""
     return re.sub(r"([\\|%.])", r"\\\1", text)
-
-
-def like_regex(pattern: str) -> re.Pattern[str]:
-    """Compile an (already lower-cased) ILIKE pattern with backslash escapes to a regex."""
-    out = []
-    chars = iter(pattern)
-    for char in chars:
-        if char == "\\":
-            nxt = next(chars, None)
-            out.append(re.escape(nxt) if nxt is not None else "")
-        elif char == "%":
-            out.append(".*")
-        elif char == "_":
-            out.append(".")
-        else:
-            out.append(re.escape(char))
-    return re.compile("".join(out), re.S)

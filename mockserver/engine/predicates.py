@@ -22,7 +22,8 @@ from typing import Any, Protocol
 from mockserver.engine import ruby
 from mockserver.engine.casts import NULL_LITERAL, cast_value, out_of_int4, serialize
 from mockserver.engine.exposure import Exposure
-from mockserver.engine.postgres import collation_key, escape_like, escape_like_17, like_regex, pg_lower
+from mockserver.engine.like import LikeEscapeError, like_matcher, literal_pieces
+from mockserver.engine.postgres import collation_key, escape_like, escape_like_17, pg_lower
 from mockserver.engine.rack import ParamValue
 from mockserver.engine.rows import ATTRIBUTES, COLUMN, THROUGH_ASSOCIATION, Row
 from mockserver.errors import InternalServerError
@@ -151,12 +152,20 @@ def resolve_attribute(name: str) -> str | None:
     return trimmed if trimmed in THROUGH_ASSOCIATION else None
 
 
-@functools.lru_cache(maxsize=4096)
-def split_key(key: str) -> tuple[tuple[str, ...], str, PredicateSpec] | None:
+SplitKey = tuple[tuple[str, ...], str, "PredicateSpec"]
+CACHED_KEY = 256  # longer keys are split afresh: no cache keeps a key over a few KiB
+
+
+def split_key(key: str) -> SplitKey | None:
     """Resolve ``course_code_or_course_name_cont`` into attributes, combinator and predicate.
 
     None when Ransack would ignore the key (no predicate, or an attribute it cannot resolve).
+    Memoised for keys of ordinary length.
     """
+    return _split_key_cached(key) if len(key) <= CACHED_KEY else _split_key(key)
+
+
+def _split_key(key: str) -> SplitKey | None:
     for suffix in _SUFFIXES:
         if key.endswith("_" + suffix):
             stem = key[: -len(suffix) - 1]
@@ -176,8 +185,9 @@ def split_key(key: str) -> tuple[tuple[str, ...], str, PredicateSpec] | None:
 
 # --- row tests: one small function per operator ------------------------------------------------
 
+_split_key_cached = functools.lru_cache(maxsize=4096)(_split_key)
 Test = Callable[[Row], bool]
-_collate = functools.lru_cache(maxsize=1 << 16)(collation_key)
+_collate = functools.lru_cache(maxsize=1 << 16)(collation_key)  # of the data's texts
 
 
 def _never(row: Row) -> bool:
@@ -207,7 +217,7 @@ def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[int, Any], Test]:
         if operand is None or operand is NULL_LITERAL:
             return _never
         if isinstance(operand, str):
-            key = _collate(operand)
+            key = collation_key(operand)  # once per condition: not kept
             return lambda row: row[i] is not None and compare(_collate(row[i]), key)
         return lambda row: row[i] is not None and compare(row[i], operand)
 
@@ -238,51 +248,30 @@ _LIST: dict[Operator, Callable[[int, Sequence[Any]], Test]] = {Operator.IN: _in,
 
 
 def _like(attribute: str, pattern: str, negate: bool) -> Test:
-    """ILIKE on PostgreSQL: lower() both sides per code point, then LIKE.
+    """ILIKE on PostgreSQL: lower() both sides per code point, then LIKE (``engine.like``).
 
-    A pattern ending in a lone backslash is an error only once a row's text matches the
-    pattern up to that backslash (PostgreSQL raises while matching, not while planning).
+    A pattern ending in a lone backslash is an error only once the matcher reaches that
+    backslash with text left (PostgreSQL raises while matching, not while planning).
     """
     lowered = pg_lower(pattern)
     column = COLUMN[attribute + ".lower"]
-    if re.search(r"(?<!\\)(?:\\\\)*\\\Z", lowered):
-        return _like_ending_in_escape(column, lowered)
-    inner = lowered[1:-1]
-    if (
-        len(lowered) >= 2
-        and lowered.startswith("%")
-        and lowered.endswith("%")
-        and not re.search(r"[%_\\]", inner)
-    ):  # the common case, a plain substring
+    matcher = like_matcher(lowered)
 
-        def positive(row: Row) -> bool:
-            text = row[column]
-            return text is not None and inner in text
-    else:
-        regex = like_regex(lowered)
-
-        def positive(row: Row) -> bool:
-            text = row[column]
-            return text is not None and regex.fullmatch(text) is not None
+    def positive(row: Row) -> bool:
+        text = row[column]
+        if text is None:
+            return False
+        try:
+            return matcher(text)
+        except LikeEscapeError:
+            raise InternalServerError(
+                f"LIKE pattern {lowered!r} ends in a lone backslash and a row reached it: PostgreSQL "
+                "raises (LIKE pattern must not end with escape character); Rails answers 500"
+            ) from None
 
     if not negate:
         return positive
     return lambda row: row[column] is not None and not positive(row)
-
-
-def _like_ending_in_escape(column: int, lowered: str) -> Test:
-    prefix = like_regex(lowered[:-1])
-
-    def test(row: Row) -> bool:
-        text = row[column]
-        if text is not None and prefix.match(text) is not None:
-            raise InternalServerError(
-                f"LIKE pattern {lowered!r} ends in a lone backslash and a row reached it: PostgreSQL "
-                "raises (LIKE pattern must not end with escape character); Rails answers 500"
-            )
-        return False
-
-    return test
 
 
 def _format(pattern: Pattern, text: str, underscore_wildcard: bool = False) -> str:
@@ -292,7 +281,7 @@ def _format(pattern: Pattern, text: str, underscore_wildcard: bool = False) -> s
     """
     escape = escape_like_17 if underscore_wildcard else escape_like
     if pattern is Pattern.ICONT:
-        return f"%{escape(text.lower())}%"
+        return f"%{escape(ruby.downcase(text))}%"
     if pattern is Pattern.CONT:
         return f"%{escape(text)}%"
     if pattern is Pattern.START:
@@ -355,8 +344,9 @@ class Hint:
     """A condition in a form an index can answer: ``attribute op operand``.
 
     ``op`` is one of eq lt lteq gt gteq (operand: a cast value), ``in`` (operand: a frozenset)
-    or ``contains`` (operand: the lower-cased literal text a plain ``_cont`` looks for).
-    The index only narrows the candidates; every candidate is still checked by ``matches``.
+    or ``contains`` (operand: the lower-cased literal text a plain ``_cont`` looks for): the
+    index answers those exactly. ``like`` (operand: the literal texts a LIKE pattern's match
+    must contain) only narrows the candidates, which are still checked by ``matches``.
     """
 
     attributes: tuple[str, ...]  # OR-ed, as in course_code_or_course_name_cont
@@ -404,6 +394,12 @@ class Condition:
         if self.combinator == "and":
             return all(test(row) for test in self.tests)
         return any(test(row) for test in self.tests)
+
+    @property
+    def test(self) -> Test:
+        """``matches`` as one callable, without a layer for a single attribute (per row, this
+        is the hot path of every scan)."""
+        return self.tests[0] if len(self.tests) == 1 else self.matches
 
 
 def raw_values(spec: PredicateSpec, raw: ParamValue) -> list[ParamValue]:
@@ -495,8 +491,14 @@ def build_condition(
     search: Findings,
     today: datetime.date,
 ) -> Condition | None:
-    """Condition.extract + Arel building for one parameter, or None if Ransack drops it."""
+    """Condition.extract + Arel building for one parameter, or None if Ransack drops it.
+
+    An attribute named twice (``a_or_a_or_a_cont``) adds an identical node: ``x OR x`` is ``x``
+    and ``x AND x`` is ``x``, so each is kept once (a 500-name chain costs one test per
+    distinct attribute, not 500).
+    """
     values = raw_values(spec, raw)
+    names = tuple(dict.fromkeys(names))
     if spec.switch is not None:
         return _switch_condition(key, names, combinator, spec, spec.switch, values, search)
     exposure = search.exposure
@@ -577,4 +579,7 @@ def _hint(names: tuple[str, ...], combinator: str, spec: PredicateSpec, values: 
         and isinstance(value, str)
     ):
         return Hint(names, "contains", pg_lower(value.lower() if spec.pattern is Pattern.ICONT else value))
+    if spec.operator is Operator.MATCHES and spec.pattern is not None and isinstance(value, str):
+        pieces = literal_pieces(pg_lower(_format(spec.pattern, value)))
+        return Hint(names, "like", pieces) if pieces else None
     return None

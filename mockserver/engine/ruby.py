@@ -1,7 +1,8 @@
 """Ruby and ActiveSupport value semantics that Ransack's casting depends on.
 
-``String#strip``, ``Object#blank?``, ``String#to_i`` and ``#inspect`` (Ruby 3.1). Dates live
-in ``rubydate``. Pure and stdlib only; each function is checked against real Ruby in tests.
+``String#strip``, ``String#downcase``, ``Object#blank?``, ``String#to_i`` and ``#inspect``
+(Ruby 3.1). Dates live in ``rubydate``. Pure and stdlib only; each function is checked against
+real Ruby in tests.
 """
 
 from __future__ import annotations
@@ -26,6 +27,21 @@ _TO_I = re.compile(r"[\t\n\v\f\r ]*([+-]?)(?:0[dD](?=[0-9]))?([0-9]+(?:_[0-9]+)*
 def strip(text: str) -> str:
     """Ruby ``String#strip``."""
     return text.strip(_STRIP_CHARS)
+
+
+# Capitals Unicode 14 added (Python 3.11 lowers them); Ruby 3.1's Unicode 13 leaves them as they are.
+_UNICODE_14_CAPITALS = frozenset(
+    "\u2c2f\ua7c0\ua7d0\ua7d6\ua7d8"
+    + "".join(chr(c) for c in (*range(0x10570, 0x1057B), *range(0x1057C, 0x1058B), *range(0x1058C, 0x10593)))
+    + "\U00010594\U00010595"
+)
+
+
+def downcase(text: str) -> str:
+    """Ruby ``String#downcase``: each character's full Unicode lower case (``İ`` is ``i`` and
+    U+0307), with none of the context rules: a final ``Σ`` is ``σ``, where Python's
+    ``str.lower`` gives ``ς`` (compared with Ruby 3.1.2 on every non-surrogate code point)."""
+    return "".join(char if char in _UNICODE_14_CAPITALS else char.lower() for char in text)
 
 
 def is_blank(value: ParamValue) -> bool:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,11 +32,9 @@ from mockserver.engine.predicates import (
     split_key,
 )
 from mockserver.engine.rack import (
-    CACHEABLE,
     Params,
     ParamValue,
     broken_values,
-    parse_query,
     parse_query_cached,
 )
 from mockserver.engine.rows import ATTRIBUTES, COLUMN, ID, Row
@@ -54,9 +51,18 @@ class Sort:
     descending: bool
 
 
-@dataclass(eq=False)  # identity: a compiled search is a cache key (see store.Partition)
+SearchKey = tuple[str, datetime.date, frozenset[Quirk]]
+"""What a compiled search is a function of: the canonical params, today and the quirks."""
+
+
+@dataclass(eq=False)
 class Search:
-    """A compiled request: conditions, their combinator, sorts and what was ignored."""
+    """A compiled request: conditions, their combinator, sorts and what was ignored.
+
+    A value: two searches compiled from equal params, on the same day, for the same quirks
+    are equal and hash alike (``key``), whatever the spelling of the query; a nested group
+    (no key) is equal only to itself.
+    """
 
     conditions: list[Condition] = field(default_factory=list)
     groups: list[Search] = field(default_factory=list)  # nested g[...] groupings
@@ -65,6 +71,15 @@ class Search:
     notices: list[Notice] = field(default_factory=list)
     empty: bool = False  # the result is known to be empty
     touched: frozenset[Quirk] = frozenset()  # quirks of other generations this search reached
+    key: SearchKey | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Search):
+            return NotImplemented
+        return self is other or (self.key is not None and self.key == other.key)
+
+    def __hash__(self) -> int:
+        return hash(self.key) if self.key is not None else id(self)
 
     def matches(self, row: Row) -> bool:
         if self.empty:
@@ -331,31 +346,19 @@ def _condition_predicate(value: Any, key: str, exposure: Exposure) -> PredicateS
     return spec
 
 
-_COMPILED: OrderedDict[tuple[str, datetime.date, frozenset[Quirk]], Search] = OrderedDict()
-_COMPILED_MAX = 4096
+def search_key(params: Params, today: datetime.date, stack: Stack = DEFAULT_STACK) -> SearchKey:
+    """What ``compile_search(params, today, stack)`` is a function of, as a hashable value.
+
+    ``repr`` is canonical here: values are str/list/dict/None (and a GET body's JSON
+    numbers and booleans, whose reprs differ from the strings'), in Rack's (meaningful) key
+    order; of the generation only its quirks matter.
+    """
+    return (repr(params), today, stack.quirks)
 
 
 def compile_query(raw: bytes, today: datetime.date, stack: Stack = DEFAULT_STACK) -> Search:
-    """``compile_search(parse_query(raw))``, memoised per decoded parameters.
-
-    Compiling is a pure function of the parsed params and of today's date (Ruby's Date.parse
-    fills a missing year from it), so two spellings of the same query (``%41`` or ``A``)
-    share one compiled search, and with it the partition's remembered answer. Raises the
-    Rails errors like the two steps do (errors are not remembered).
-    """
-    if len(raw) > CACHEABLE:  # not kept by the parse memo either: compile afresh
-        return compile_search(parse_query(raw, stack.quirks), today, stack)
-    params = parse_query_cached(raw, stack.quirks)
-    # repr is canonical here: values are str/list/dict/None, in Rack's (meaningful) key order
-    key = (repr(params), today, stack.quirks)  # a search depends on the generation's quirks only
-    search = _COMPILED.get(key)
-    if search is None:
-        search = _COMPILED[key] = compile_search(params, today, stack)
-        if len(_COMPILED) > _COMPILED_MAX:
-            _COMPILED.popitem(last=False)
-    else:
-        _COMPILED.move_to_end(key)
-    return search
+    """``compile_search(parse_query(raw))``; raises the Rails errors like the two steps do."""
+    return compile_search(parse_query_cached(raw, stack.quirks), today, stack)
 
 
 def compile_search(params: Params, today: datetime.date, stack: Stack = DEFAULT_STACK) -> Search:
@@ -365,15 +368,32 @@ def compile_search(params: Params, today: datetime.date, stack: Stack = DEFAULT_
     ``stack`` the served generation. The quirks of other generations the params reach are
     kept in ``Search.touched`` (or in the raised error's ``touched``).
     """
-    search = Search()
+    search = Search(key=search_key(params, today, stack))
     context = _Context(search.notices, today, Exposure(stack))
     try:
         _build(search, context, params)
     except RailsError as error:
         raise context.exposure.mark(error) from None
+    _flatten(search)
     if context.exposure.touched:
         search.touched = frozenset(context.exposure.touched)
     return search
+
+
+def _flatten(search: Search) -> None:
+    """Once built (Grouping#[]= reads the conditions by level), a grouping of one item is that
+    item: ``any``/``all`` of one item is the item, so ``g[0][g][0]…`` costs one test per row,
+    and a lone condition joins its parent's, where an index can answer it."""
+    groups, search.groups = search.groups, []
+    for group in groups:
+        _flatten(group)
+        if not group.empty and len(group.conditions) + len(group.groups) == 1:
+            if group.conditions:
+                search.conditions.append(group.conditions[0])
+            else:
+                search.groups.append(group.groups[0])
+        else:
+            search.groups.append(group)
 
 
 def _strip_matters(key: str, value: str, stripped: str) -> bool:

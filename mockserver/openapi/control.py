@@ -138,7 +138,7 @@ def _control_paths() -> dict[str, Any]:
         "/__mockserver/health": {
             "get": _control(
                 "Health",
-                "Record count, uptime, API request count, journal fill.",
+                "Record count, uptime, API request count, journal fill, answer cache counters.",
                 {"200": ok("The server is up.", {"$ref": local + "Health"}), **_CONTROL_ERRORS},
             )
         },
@@ -271,6 +271,22 @@ def _control_schemas() -> dict[str, Any]:
                 "requests": {"type": "integer"},
                 "journal": {"type": "object"},
                 "faults": {"type": "integer"},
+                "cache": {
+                    "type": "object",
+                    "description": "The answer cache (--memo-mb): its bound and bytes held, "
+                    "searches compiled and run, answers served by request and by search.",
+                    "properties": {
+                        name: {"type": "integer"}
+                        for name in (
+                            "max_bytes",
+                            "bytes",
+                            "entries",
+                            "searches",
+                            "served_by_request",
+                            "served_by_search",
+                        )
+                    },
+                },
                 "errors": {"type": "integer"},
                 "workers": {"type": "integer"},
             },

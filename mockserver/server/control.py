@@ -191,6 +191,7 @@ async def health(request: web.Request, state: ServerState) -> web.Response:
                 "dropped": state.journal.dropped,
             },
             "faults": len(state.faults.rules),
+            "cache": state.memo.stats(),
             "errors": len(state.bugs),
             "workers": settings.workers,
         }

@@ -1,23 +1,24 @@
-"""The answer memo: successful API answers by request, bounded by their total size in bytes.
+"""The server's answer cache: one object, one byte budget, keyed by values, emptied on data changes.
 
-A repeated request then costs a dict lookup instead of a parse, a search and a join. An
-answer depends on more than its URL, so the key holds everything it can depend on:
+Two kinds of entries share one least-recently-used order and one bound (``--memo-mb``,
+default 64 MiB; 0 turns both off):
 
-- the app's *context*: its settings (``--strict``, ``--no-auth``, ...) and its token-to-account
-  map, interned as a small int per distinct context (two apps may share one ``ServerState``,
-  as the fuzz tests' lenient and strict apps share one store);
-- the data generation (bumped whenever the served data is replaced or reset);
-- today's date (lenient dates may read it);
-- the method, the raw target and the request headers in ``VARY``.
+- **answers by request**: a successful API answer (body, headers, notices) by everything it
+  can depend on, so a repeated request costs a dict lookup instead of a parse, a search and a
+  join: the app's *context* (its settings and token map, interned as a small int: two apps may
+  share one ``ServerState``), the data generation, today's date (lenient dates read it), the
+  method, the raw target and each request header in ``VARY`` as the server reads it
+  (negotiation joins repeated ``Accept`` headers, so the key holds them all);
+- **answers by search**: the rows a compiled search (``search.Search``, a value: equal for
+  equal params, day and quirks, whatever the spelling) selects in one account's records, with
+  the search itself (its notices and touched quirks), so a new spelling of a known query or
+  a new page size costs no search.
 
-Bounded by bytes: each answer counts its body, its headers, its key's text and
-``ENTRY_OVERHEAD`` for the Python objects around them, and the least recently used answers
-are dropped until the total is within ``max_bytes`` (``--memo-mb``, default 64 MiB; 0 turns
-the memo off), and until at most ``MAX_ENTRIES`` answers are kept (as before the byte bound;
-``make bench``'s *distinct* scenarios rely on 8,192 spellings missing a memo of that size).
-An answer larger than ``MAX_BODY`` or than the whole bound is not kept, and
-neither is one for a target longer than ``MAX_TARGET``. ``ServerState`` empties the memo
-whenever the data is replaced or reset, so an old dataset's answers are freed at once.
+Each entry counts its body or row references, its key's text and an overhead for the Python
+objects around them; the oldest entries are dropped until the total is within ``max_bytes``.
+No key longer than ``MAX_KEY`` characters and no body larger than ``MAX_BODY`` is kept.
+``ServerState`` empties the cache whenever the data is replaced or reset. The counters
+(``stats``) are what ``/__mockserver/health`` reports and what ``make bench`` checks.
 """
 
 from __future__ import annotations
@@ -29,22 +30,39 @@ from dataclasses import fields
 
 from aiohttp import web
 
+from mockserver.engine.rows import Row
+from mockserver.engine.search import Search, SearchKey
 from mockserver.settings import Settings
 
-__all__ = ["ENTRY_OVERHEAD", "MAX_BODY", "MAX_ENTRIES", "MAX_TARGET", "VARY", "Answer", "Memo", "context_of"]
+__all__ = [
+    "ENTRY_OVERHEAD",
+    "MAX_BODY",
+    "MAX_ENTRIES",
+    "MAX_KEY",
+    "SEARCH_OVERHEAD",
+    "VARY",
+    "Answer",
+    "Memo",
+    "context_of",
+]
 
 VARY = ("Authorization", "Accept", "Host", "X-Requested-With")
-"""The request headers an answer may depend on; a view that reads another one adds it here
-(Host: --paginate writes absolute Link URLs; X-Requested-With: Rails reads a browser-like
-Accept for an XHR only, and it may pick XML in the 2015-08 revision)."""
+"""The request headers an answer may depend on, each as the server reads it (the first value;
+repeated Accept headers joined, as negotiation reads them). Host: --paginate writes absolute
+Link URLs; X-Requested-With: Rails reads a browser-like Accept for an XHR only, and it may pick
+XML in the 2015-08 revision. A view that reads another header adds it here."""
 
-MAX_TARGET = 2048  # longer targets are answered afresh every time
+MAX_KEY = 4096  # a request whose target and VARY headers are longer is answered afresh
 MAX_BODY = 1 << 20  # larger bodies are answered afresh every time
-MAX_ENTRIES = 4096
+MAX_ENTRIES = 1 << 16  # a second bound, for many tiny entries
 ENTRY_OVERHEAD = 1024  # key tuple, date, header dict and strings, the OrderedDict node
+SEARCH_OVERHEAD = 4096  # a compiled search: its conditions, closures and notices
+ROW_REFERENCE = 8
 
 Answer = tuple[bytes, dict[str, str], tuple[str, ...]]  # body, headers and notices of a 200
+SearchAnswer = tuple[Search, list[Row]]
 Key = tuple[Hashable, ...]
+_SEARCH = object()  # marks the keys of answers by search
 
 
 def _hashable(value: object) -> Hashable:
@@ -65,57 +83,99 @@ def context_of(settings: Settings, tokens: Mapping[str, str | None]) -> Hashable
 
 
 class Memo:
-    """Successful answers by request, least recently used dropped first; see the module doc."""
+    """The answer cache; see the module doc."""
 
     def __init__(self, max_bytes: int, max_entries: int = MAX_ENTRIES) -> None:
         self.max_bytes = max_bytes
         self.max_entries = max_entries
         self.bytes = 0
-        self._answers: OrderedDict[Key, tuple[Answer, int]] = OrderedDict()
+        self._entries: OrderedDict[Key, tuple[Answer | SearchAnswer, int]] = OrderedDict()
         self._contexts: dict[Hashable, int] = {}
+        self.searches = 0  # searches compiled and run (told by the view)
+        self.served_by_request = 0
+        self.served_by_search = 0
 
     def __len__(self) -> int:
-        return len(self._answers)
+        return len(self._entries)
 
     def context(self, settings: Settings, tokens: Mapping[str, str | None]) -> int:
         """A small int standing for ``context_of(settings, tokens)`` (cheap to hash per request)."""
         return self._contexts.setdefault(context_of(settings, tokens), len(self._contexts))
 
     def key(self, context: int, generation: int, request: web.Request) -> Key | None:
-        """The memo key of ``request``, or None when its answer is never kept."""
-        if not self.max_bytes or len(request.raw_path) > MAX_TARGET:
+        """The request key of ``request``, or None when its answer is never kept."""
+        if not self.max_bytes:
             return None
-        vary = tuple(map(request.headers.get, VARY))  # C-level: no generator per request
-        if len(request.headers.getall("Accept", ())) > 1:  # Rack joins them; the key holds the first
+        headers = request.headers
+        authorization, accept, host, requested_with = map(headers.get, VARY)
+        if accept is not None and len(headers.getall("Accept")) > 1:
+            accept = ", ".join(headers.getall("Accept"))  # as negotiation reads it (Rack joins)
+        size = len(request.raw_path) + len(accept or "") + len(authorization or "") + len(host or "")
+        if size + len(requested_with or "") > MAX_KEY:
             return None
+        vary = (authorization, accept, host, requested_with)
         return (context, generation, datetime.date.today(), request.method, request.raw_path, vary)
 
     def get(self, key: Key) -> Answer | None:
-        found = self._answers.get(key)
+        """The remembered answer to a request."""
+        found = self._entries.get(key)
         if found is None:
             return None
-        self._answers.move_to_end(key)
-        return found[0]
+        self._entries.move_to_end(key)
+        self.served_by_request += 1
+        return found[0]  # type: ignore[return-value]
 
     def put(self, key: Key, body: bytes, headers: Mapping[str, str], ignored: tuple[str, ...] = ()) -> None:
-        """Keep a 200's ``body``, ``headers`` and notices, dropping the oldest answers to stay in bound."""
-        if len(body) > MAX_BODY or key in self._answers:
+        """Keep a 200's ``body``, ``headers`` and notices."""
+        if len(body) > MAX_BODY or key in self._entries:
             return
         kept = dict(headers)
         size = ENTRY_OVERHEAD + len(body) + _text_size(key) + sum(len(k) + len(v) for k, v in kept.items())
         size += sum(map(len, ignored))  # the same text as a header's: small
+        self._keep(key, (body, kept, ignored), size)
+
+    def search(self, generation: int, account: str | None, key: SearchKey) -> SearchAnswer | None:
+        """The remembered search and rows for a search key in one account's records."""
+        if not self.max_bytes:
+            return None
+        found = self._entries.get((_SEARCH, generation, account, key))
+        if found is None:
+            return None
+        self._entries.move_to_end((_SEARCH, generation, account, key))
+        self.served_by_search += 1
+        return found[0]  # type: ignore[return-value]
+
+    def put_search(self, generation: int, account: str | None, search: Search, rows: list[Row]) -> None:
+        """Keep the rows ``search`` selected in ``account``'s records."""
+        if not self.max_bytes or search.key is None or len(search.key[0]) > MAX_KEY:
+            return
+        size = SEARCH_OVERHEAD + len(search.key[0]) + len(account or "") + ROW_REFERENCE * len(rows)
+        self._keep((_SEARCH, generation, account, search.key), (search, rows), size)
+
+    def _keep(self, key: Key, entry: Answer | SearchAnswer, size: int) -> None:
         if size > self.max_bytes:
             return
-        self._answers[key] = ((body, kept, ignored), size)
+        self._entries[key] = (entry, size)
         self.bytes += size
-        while self.bytes > self.max_bytes or len(self._answers) > self.max_entries:
-            _, (_, dropped) = self._answers.popitem(last=False)
+        while self.bytes > self.max_bytes or len(self._entries) > self.max_entries:
+            _, (_, dropped) = self._entries.popitem(last=False)
             self.bytes -= dropped
 
     def clear(self) -> None:
         """Forget every answer (the data they were computed from is gone)."""
-        self._answers.clear()
+        self._entries.clear()
         self.bytes = 0
+
+    def stats(self) -> dict[str, int]:
+        """The counters ``/__mockserver/health`` reports."""
+        return {
+            "max_bytes": self.max_bytes,
+            "bytes": self.bytes,
+            "entries": len(self._entries),
+            "searches": self.searches,
+            "served_by_request": self.served_by_request,
+            "served_by_search": self.served_by_search,
+        }
 
 
 def _text_size(key: Key) -> int:

@@ -222,12 +222,8 @@ def _format_param(raw_path: bytes, raw_query: bytes, method: str = "GET") -> tup
     return (value if isinstance(value, str) or value is None else repr(value)), True, False
 
 
-def _accept(request: web.Request) -> str | None:
-    headers = request.headers
-    accept = headers.get("Accept")
-    if accept is not None and len(headers.getall("Accept")) > 1:
-        accept = ", ".join(headers.getall("Accept"))  # Rack joins repeated headers
-    return accept
+NEGOTIATION_KEY_MAX = 2048  # longer target + headers are negotiated afresh, not remembered
+_NEGOTIATION = web.RequestKey("negotiation", mime.Negotiation)
 
 
 BODY_FORMAT = web.RequestKey("body_format", str)
@@ -236,24 +232,43 @@ neither the path nor the query gives one, as Rails merges body parameters under 
 
 
 def negotiation(request: web.Request) -> mime.Negotiation:
-    """What Rails' ``request.formats`` decides for this request."""
-    body_format = request.get(BODY_FORMAT)
-    if body_format is not None:
-        target = request.raw_path.encode("utf-8", "surrogateescape")
-        path, _, query = target.partition(b"?")
-        path, query = path.partition(b"#")[0], query.partition(b"#")[0]
-        fmt, readable, _ = _format_param(path, query, request.method)
-        if readable and fmt is None:
-            return mime.negotiate(
-                body_format,
-                True,
-                _accept(request),
-                path.decode("latin-1"),
-                request.headers.get("X-Requested-With"),
-            )
-    return _negotiate(
-        request.raw_path, _accept(request), request.headers.get("X-Requested-With"), request.method
-    )
+    """What Rails' ``request.formats`` decides for this request (asked twice per request:
+    the 406 check, then ``Vary``; kept on the request)."""
+    found = request.get(_NEGOTIATION)
+    if found is None:
+        body_format = request.get(BODY_FORMAT)
+        if body_format is None:
+            found = _negotiation(request.raw_path, request.headers, request.method)
+        else:
+            found = _body_negotiation(request, body_format)
+        request[_NEGOTIATION] = found
+    return found
+
+
+def use_body_format(request: web.Request, body_format: str) -> None:
+    """Let a GET/HEAD body's ``format`` count in ``negotiation`` from now on."""
+    request[BODY_FORMAT] = body_format
+    request.pop(_NEGOTIATION, None)
+
+
+def _body_negotiation(request: web.Request, body_format: str) -> mime.Negotiation:
+    """``negotiation`` when the body gives ``format``: the path's or the query's wins."""
+    target = request.raw_path.encode("utf-8", "surrogateescape")
+    path, _, query = target.partition(b"?")
+    path, query = path.partition(b"#")[0], query.partition(b"#")[0]
+    fmt, readable, _ = _format_param(path, query, request.method)
+    if readable and fmt is None:
+        fmt = body_format
+    accept, requested_with = joined_accept(request.headers), request.headers.get("X-Requested-With")
+    return mime.negotiate(fmt, readable, accept, path.decode("latin-1"), requested_with)
+
+
+def joined_accept(headers: Mapping[str, str]) -> str | None:
+    """The Accept value Rails reads: repeated headers joined by ``", "`` as Rack does."""
+    accept = headers.get("Accept")
+    if accept is not None and len(values := headers.getall("Accept")) > 1:  # type: ignore[attr-defined]
+        accept = ", ".join(values)
+    return accept
 
 
 def route_negotiation(
@@ -272,16 +287,24 @@ def route_negotiation(
         )
         fmt = value if isinstance(value, str) or value is None else repr(value)
     return mime.negotiate(
-        fmt, params_readable, _accept(request), path, request.headers.get("X-Requested-With")
+        fmt, params_readable, joined_accept(request.headers), path, request.headers.get("X-Requested-With")
     )
 
 
-@functools.lru_cache(maxsize=4096)
+def _negotiation(raw_path: str, headers: Mapping[str, str], method: str) -> mime.Negotiation:
+    accept = joined_accept(headers)
+    requested_with = headers.get("X-Requested-With")
+    size = len(raw_path) + len(accept or "") + len(requested_with or "")
+    if size > NEGOTIATION_KEY_MAX:  # no cache keeps a key over a few KiB
+        return _negotiate.__wrapped__(raw_path, accept, requested_with, method)
+    return _negotiate(raw_path, accept, requested_with, method)
+
+
+@functools.lru_cache(maxsize=4096)  # keys of at most NEGOTIATION_KEY_MAX characters: <= 8 MiB
 def _negotiate(
     raw_path: str, accept: str | None, requested_with: str | None, method: str = "GET"
 ) -> mime.Negotiation:
-    """``negotiation`` on the raw target and the two headers it reads: memoised, as the hot
-    path asks twice per request (the 406 check, then ``Vary``)."""
+    """``negotiation`` on the raw target and the headers it reads, memoised."""
     target = raw_path.encode("utf-8", "surrogateescape")
     path, _, query = target.partition(b"?")
     path, query = path.partition(b"#")[0], query.partition(b"#")[0]
@@ -370,9 +393,17 @@ def request_id(request: web.Request) -> str:
     return _REQUEST_ID.sub("", sent)[:255]
 
 
+_RANDOM_HEX: list[str] = []  # 32 hex digits each, from one os.urandom call per 256 ids
+os.register_at_fork(after_in_child=_RANDOM_HEX.clear)  # --workers: no two processes share one
+
+
 def _uuid4() -> str:
-    """``SecureRandom.uuid``: a random version-4 UUID (a third of ``str(uuid.uuid4())``'s cost)."""
-    h = os.urandom(16).hex()
+    """``SecureRandom.uuid``: a random version-4 UUID. The OS randomness is read 4 KiB at a
+    time (a system call per request was a tenth of a remembered answer's cost)."""
+    if not _RANDOM_HEX:
+        block = os.urandom(16 * 256).hex()
+        _RANDOM_HEX.extend(block[i : i + 32] for i in range(0, len(block), 32))
+    h = _RANDOM_HEX.pop()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 

@@ -8,7 +8,6 @@ partition per account. A request only filters and joins bytes.
 from __future__ import annotations
 
 import gc
-from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -40,45 +39,6 @@ def render_record(record: Record) -> bytes:
             body = body.replace(raw, escaped)
     # orjson's result keeps its whole working buffer (about 4 KiB): a copy holds only the bytes
     return bytes(memoryview(body))
-
-
-class SearchAnswers:
-    """The rows answered per compiled search, for every partition of one store together.
-
-    Compiled searches are memoised per raw query, so a repeated query is the same object and
-    costs a dict lookup here. Bounded, least recently used dropped first, by ``KEEP_ROWS`` row
-    references (8 bytes each: 8 MiB) and ``KEEP_ANSWERS`` answers (each also holds its compiled
-    search) per store, whatever the number of accounts; an answer of more than a quarter of
-    ``KEEP_ROWS`` rows is not kept. Freed with its store when the data is replaced.
-    """
-
-    KEEP_ROWS = 1_000_000
-    KEEP_ANSWERS = 1024
-
-    def __init__(self) -> None:
-        self._answers: OrderedDict[tuple[int, Search], list[Row]] = OrderedDict()
-        self.kept = 0  # row references held, plus one per answer
-
-    def __len__(self) -> int:
-        return len(self._answers)
-
-    def __contains__(self, key: tuple[int, Search]) -> bool:
-        return key in self._answers
-
-    def get(self, key: tuple[int, Search]) -> list[Row] | None:
-        answer = self._answers.get(key)
-        if answer is not None:
-            self._answers.move_to_end(key)
-        return answer
-
-    def put(self, key: tuple[int, Search], answer: list[Row]) -> None:
-        if len(answer) > self.KEEP_ROWS // 4:
-            return
-        self._answers[key] = answer
-        self.kept += len(answer) + 1
-        while self.kept > self.KEEP_ROWS or len(self._answers) > self.KEEP_ANSWERS:
-            _, dropped = self._answers.popitem(last=False)
-            self.kept -= len(dropped) + 1
 
 
 class XmlElements:
@@ -114,28 +74,14 @@ class XmlElements:
 class Partition:
     """The records one account can see, newest id first, with their bytes.
 
-    Answers are remembered per compiled search in the store's ``SearchAnswers``: the data
-    never changes under a partition (the control API swaps in a new store).
+    The data never changes under a partition (the control API swaps in a new store), so the
+    server's cache (``memo.py``) may keep a search's rows by the account's name.
     """
 
-    __slots__ = (
-        "_answers",
-        "_full_xml",
-        "by_id",
-        "bytes_of",
-        "full_body",
-        "full_etags",
-        "indexes",
-        "rows",
-        "xml_of",
-    )
+    __slots__ = ("_full_xml", "by_id", "bytes_of", "full_body", "full_etags", "indexes", "rows", "xml_of")
 
     def __init__(
-        self,
-        rows: list[Row],
-        bytes_of: dict[int, bytes],
-        answers: SearchAnswers,
-        xml_of: XmlElements | None = None,
+        self, rows: list[Row], bytes_of: dict[int, bytes], xml_of: XmlElements | None = None
     ) -> None:
         self.rows = rows
         self.bytes_of = bytes_of
@@ -145,19 +91,19 @@ class Partition:
         self.indexes = Indexes(rows)
         self.full_body = self._join(rows)  # the unfiltered index, rendered once
         # its ETag per digest (SHA-256 or MD5), computed once: the body can be many MB and
-        # too large for the answer memo, and Rack digests every body it sends
+        # too large for the answer cache, and Rack digests every body it sends
         self.full_etags: dict[bool, str] = {}
-        self._answers = answers
+
+    @staticmethod
+    def trivial(search: Search) -> bool:
+        """Whether ``search`` selects every record in the controller's order (no work)."""
+        return not (search.conditions or search.groups or search.sorts or search.empty)
 
     def search(self, search: Search) -> list[Row]:
-        if not (search.conditions or search.groups or search.sorts or search.empty):
+        """The rows ``search`` selects, in order (``rows`` itself when it selects them all)."""
+        if self.trivial(search):
             return self.rows
-        key = (id(self), search)
-        answer = self._answers.get(key)
-        if answer is None:
-            answer = run_indexed(search, self.rows, self.indexes)
-            self._answers.put(key, answer)
-        return answer
+        return run_indexed(search, self.rows, self.indexes)
 
     def render(self, rows: list[Row]) -> bytes:
         if rows is self.rows:
@@ -207,12 +153,9 @@ class Store:
         by_account: dict[str | None, list[Row]] = {}
         for record in ordered:
             by_account.setdefault(record.get("account"), []).append(prepare_row(record))
-        self.answers = SearchAnswers()  # shared by the partitions: one bound per store
         xml_of = XmlElements(ordered)
-        self.partitions = {
-            account: Partition(rows, bytes_of, self.answers, xml_of) for account, rows in by_account.items()
-        }
-        self._empty = Partition([], {}, self.answers)
+        self.partitions = {account: Partition(rows, bytes_of, xml_of) for account, rows in by_account.items()}
+        self._empty = Partition([], {})
 
     def __len__(self) -> int:
         return len(self.records)

@@ -14,9 +14,8 @@ from aiohttp import web
 
 from mockserver.engine import auth, rack, routing
 from mockserver.engine.exposure import touched_error
-from mockserver.engine.rack import Params
-from mockserver.engine.rows import ID
-from mockserver.engine.search import compile_query, compile_search
+from mockserver.engine.rows import ID, Row
+from mockserver.engine.search import Search, compile_search, search_key
 from mockserver.engine.xmlparams import Value
 from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError, RailsError
 from mockserver.revisions import Feature, Revision
@@ -24,7 +23,6 @@ from mockserver.server import pagination
 from mockserver.server.keys import BODY_PARAMS, IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
 from mockserver.server.player import player_page
 from mockserver.server.rendering import (
-    BODY_FORMAT,
     ERROR_HEADER,
     PORTABILITY_HEADER,
     XML_TYPE,
@@ -33,6 +31,7 @@ from mockserver.server.rendering import (
     header_safe,
     negotiation,
     rendered_headers,
+    use_body_format,
 )
 from mockserver.server.store import Partition
 from mockserver.server.unassign import get_params, unassign_action, unreadable_answer
@@ -71,6 +70,9 @@ def denial_reason(authorization: str | None) -> str:
     return "unknown token: the server does not accept this token (see --token / MOCKSERVER_TOKENS)"
 
 
+Account = tuple[Partition, str | None]  # the records a caller may see, and whose they are
+
+
 def _account(request: web.Request, stack: Stack) -> tuple[str | None, web.Response | None, bool]:
     """The caller's account, or Rails' 401 answer; and whether the header is one Rails 4.2
     would refuse (STRICT_TOKEN_SCHEME)."""
@@ -85,13 +87,14 @@ def _account(request: web.Request, stack: Stack) -> tuple[str | None, web.Respon
     return account, None, touched
 
 
-def _partition(request: web.Request, stack: Stack) -> tuple[Partition | web.Response, bool]:
-    """The records the caller's token may see, or Rails' 401 answer; and whether the header
-    is one Rails 4.2 would refuse (STRICT_TOKEN_SCHEME)."""
+def _partition(request: web.Request, stack: Stack) -> tuple[Account | web.Response, bool]:
+    """The records the caller's token may see (and the account), or Rails' 401 answer; and
+    whether the header is one Rails 4.2 would refuse (STRICT_TOKEN_SCHEME)."""
     account, denied, touched = _account(request, stack)
     if denied is not None:
         return denied, False
-    return request.app[STATE].store.partition(account), touched  # read per request: may be replaced
+    store = request.app[STATE].store  # read per request: the control API may replace it
+    return (store.partition(account), account), touched
 
 
 async def dispatch(request: web.Request) -> web.StreamResponse:
@@ -118,7 +121,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
             request[BODY_PARAMS] = in_body
             fmt = in_body.get("format")
             if fmt is not None:
-                request[BODY_FORMAT] = fmt if isinstance(fmt, str) else repr(fmt)
+                use_body_format(request, fmt if isinstance(fmt, str) else repr(fmt))
     state = request.app[STATE]
     memo = state.memo
     # the memo is keyed by the target: an answer that depends on a body's params is not kept
@@ -152,56 +155,70 @@ def _answer(
             return player_page(request, player, raw_query)
     if not found.allows(request.method):
         raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
-    rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400 before auth
+    params = rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400 before auth
+    in_body = request.get(BODY_PARAMS)
+    if in_body:  # Rails' params: the body's, the query's over them (a shallow merge)
+        params = cast(rack.Params, {**in_body, **params})
     _acceptable(request, stack)
-    partition, scheme_touched = _partition(request, stack)
+    account, scheme_touched = _partition(request, stack)
     if body_problem is not None:
         return unreadable_answer(
-            request, body_problem, partition if isinstance(partition, web.Response) else None
+            request, body_problem, account if isinstance(account, web.Response) else None
         )
-    if isinstance(partition, web.Response):
-        return partition
+    if isinstance(account, web.Response):
+        return account
     touched: frozenset[str] = frozenset({Quirk.STRICT_TOKEN_SCHEME}) if scheme_touched else frozenset()
     xml = revision.has(Feature.XML) and negotiation(request).xml
     try:
-        return _act(request, stack, found, raw_query, partition, touched, xml)
+        return _act(request, stack, found, params, account, touched, xml)
     except RailsError as error:
         error.touched |= touched  # a Bearer header makes any answer differ on Rails 4.2
         raise
+
+
+def _search(
+    request: web.Request, stack: Stack, params: rack.Params, account: Account
+) -> tuple[Search, list[Row]]:
+    """The compiled search and the rows it selects: from the server's cache when an equal
+    search (same params, day and quirks, whatever the spelling) already ran on this data."""
+    state = request.app[STATE]
+    today = datetime.date.today()  # the server owns the clock
+    key = search_key(params, today, stack)
+    found = state.memo.search(state.generation, account[1], key)
+    if found is not None:
+        return found
+    search = compile_search(params, today, stack)
+    rows = account[0].search(search)
+    state.memo.searches += 1
+    if not Partition.trivial(search):
+        state.memo.put_search(state.generation, account[1], search, rows)
+    return search, rows
 
 
 def _act(
     request: web.Request,
     stack: Stack,
     found: routing.Route,
-    raw_query: bytes,
-    partition: Partition,
+    params: rack.Params,
+    account: Account,
     touched: frozenset[str],
     xml: bool = False,
 ) -> web.Response:
     """The index or show action, for a caller already authenticated; ``xml``: ``respond_to``
     picked ``format.xml`` (``render xml:``, Rails' ``to_xml``)."""
+    partition = account[0]
     if found.action == "index":
-        today = datetime.date.today()  # the server owns the clock
-        in_body = request.get(BODY_PARAMS)
-        merged: Params | None = None
-        if in_body:  # Rails' params: the body's, the query's over them (a shallow merge)
-            merged = cast(Params, {**in_body, **rack.parse_query_cached(raw_query, stack.quirks)})
-            search = compile_search(merged, today, stack)
-        else:
-            search = compile_query(raw_query, today, stack)
+        search, rows = _search(request, stack, params, account)
         touched |= search.touched
         per_page = request.app[SETTINGS].paginate
         notices = [str(n) for n in search.notices if not (per_page and n.param == pagination.PAGE_KEY)]
         if notices and request.app[SETTINGS].strict:
             raise BadRequestError("strict mode: " + "; ".join(notices), notices)
-        rows = partition.search(search)
         page_headers: dict[str, str] = {}
         if per_page:
-            params = merged if merged is not None else rack.parse_query_cached(raw_query, stack.quirks)
             rows, page = pagination.paginate(rows, params, per_page)  # a body's page too
             url = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
-            page_headers = pagination.headers(page, url, raw_query)
+            page_headers = pagination.headers(page, url, raw_target(request)[1])
         if xml:
             body = partition.render_xml(rows)
             headers = rendered_headers(body, stack, content_type=XML_TYPE) | page_headers

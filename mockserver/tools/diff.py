@@ -8,10 +8,8 @@ swapped-case substring for ``_cont``, ``score_eq=abc`` for ``to_i`` ...), so a s
 finds most differences. Each disagreement is printed with the ids only one side returned and
 the filter rule that explains them, worked out from the recorded records.
 
-Filters on attributes the API does not render cannot be compared: the recording holds no
-``assignee_login_username`` or ``last_attempt`` (those filters are not sent), and no
-``course_name``, so ids that only the upstream returns for ``course_code_or_course_name_cont``
-may match the name half and are reported as not comparable, never guessed.
+The queries and the filters that cannot be compared are in ``diff_queries``; the rules that
+explain a disagreement in ``diff_rules``; this module runs both sides and reports.
 """
 
 from __future__ import annotations
@@ -19,32 +17,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import datetime as dt
-import json
-import random
-import re
 import secrets
 import socket
 import time
-import unicodedata
-from collections import Counter
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import quote
 
 from aiohttp import web
 
 from mockserver.dataset import load_records
-from mockserver.engine.ruby import is_blank, strip, to_i
-from mockserver.engine.rubydate import ruby_to_date
 from mockserver.errors import UsageError
-from mockserver.model import FILTERS, FILTERS_BY_NAME, PUBLIC_FIELDS, Filter, Kind
+from mockserver.model import PUBLIC_FIELDS
 from mockserver.server.app import create_app
 from mockserver.server.store import Store
 from mockserver.settings import Settings, api_token_from_environment
 from mockserver.tools import bodies
+from mockserver.tools.diff_queries import (
+    NAME_HALF,
+    NAME_HALF_NOTE,
+    NOT_COMPARABLE,
+    Query,
+    Record,
+    encode,
+    generate_queries,
+    show_query,
+)
+from mockserver.tools.diff_rules import best_rule
 from mockserver.tools.upstream import (
     RETRY_STATUSES,
     TOKEN_VARIABLE,
@@ -56,287 +55,7 @@ from mockserver.tools.upstream import (
     scrub,
 )
 
-__all__ = ["NOT_COMPARABLE", "Disagreement", "Explanation", "explain", "generate_queries", "register"]
-
-Record = dict[str, Any]
-Query = tuple[tuple[str, str], ...]  # (filter name, raw value) pairs, in order
-
-NOT_COMPARABLE: dict[str, str] = {
-    "assignee_login_username_eq": "assignee_login_username is not rendered, so the recording "
-    "has none: not sent",
-    "last_attempt_eq": "last_attempt is not rendered, so the recording has none: not sent",
-    "course_code_or_course_name_cont": "only the course_code half: the recording has no "
-    "course_name, so ids only upstream returns are not judged",
-}
-NAME_HALF = "course_code_or_course_name_cont"
-NAME_HALF_NOTE = "not comparable: may match course_name, which the recording cannot see"
-COMPARED: tuple[Filter, ...] = tuple(
-    f for f in FILTERS if f.name not in NOT_COMPARABLE or f.name == NAME_HALF
-)
-_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_CANONICAL_INT = re.compile(r"[+-]?[0-9]+\Z")
-_OPS = {"gt": ">", "lt": "<", "gteq": ">=", "lteq": "<=", "eq": "="}
-
-
-def encode(query: Query) -> str:
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in query)
-
-
-def show_query(query: Query) -> str:
-    """The query as a reader types it (values JSON-quoted when they hold odd characters)."""
-    if not query:
-        return "(no filter)"
-    return "&".join(
-        f"{k}={v if v and v.isprintable() and v == v.strip() and ' ' not in v else json.dumps(v)}"
-        for k, v in query
-    )
-
-
-# --- queries ----------------------------------------------------------------------------------
-
-
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-
-
-class _Values:
-    """Filter values drawn from the recorded records, so that most queries select something."""
-
-    def __init__(self, records: Sequence[Record], rng: random.Random) -> None:
-        self.records, self.rng = records, rng
-
-    def present(self, attribute: str) -> list[Any]:
-        return [r[attribute] for r in self.records if r.get(attribute) is not None]
-
-    def common(self, attribute: str) -> Any:
-        counted = Counter(self.present(attribute))
-        return counted.most_common(1)[0][0] if counted else None
-
-    def text(self, attribute: str) -> str:
-        rng = self.rng
-        pool = [str(t) for t in self.present(attribute) if t] or ["x"]
-        base = rng.choice(pool)
-        start = rng.randrange(len(base))
-        sub = base[start : start + rng.randint(1, 6)]
-        how = rng.choice(
-            (
-                "plain",
-                "plain",
-                "whole",
-                "upper",
-                "lower",
-                "swapcase",
-                "padded",
-                "wildcard",
-                "accentless",
-                "absent",
-                "blank",
-            )
-        )
-        if how == "whole":
-            return base
-        if how in ("upper", "lower", "swapcase"):
-            return str(getattr(sub, how)())
-        if how == "padded":
-            return f" {sub}\t"
-        if how == "wildcard":
-            at = rng.randrange(len(sub) + 1)
-            return sub[:at] + rng.choice("_%") + sub[at + 1 :]
-        if how == "accentless":
-            return _fold(sub)
-        if how == "absent":
-            return "zq" + sub + "xq"
-        if how == "blank":
-            return rng.choice(("", " ", "\u00a0"))
-        return sub
-
-    def integer(self, attribute: str) -> str:
-        rng = self.rng
-        value = rng.choice(self.present(attribute) or [0])
-        how = rng.choice(
-            ("plain", "plain", "plain", "absent", "padded", "suffix", "decimal", "word", "plus", "blank")
-        )
-        return {
-            "plain": str(value),
-            "absent": str(max(self.present(attribute) or [0]) + 7),
-            "padded": f" {value} ",
-            "suffix": f"{value}abc",
-            "decimal": f"{value}.9",
-            "word": "abc",
-            "plus": f"+{value}",
-            "blank": "",
-        }[how]
-
-    def date(self, attribute: str) -> str:
-        rng = self.rng
-        days = self.present(attribute) or ["2015-01-01"]
-        day = dt.date.fromisoformat(rng.choice(days)) + dt.timedelta(days=rng.choice((0, 0, 0, -1, 1)))
-        how = rng.choice(
-            ("iso", "iso", "iso", "iso", "compact", "slashes", "words", "invalid", "blank", "padded")
-        )
-        return {
-            "iso": day.isoformat(),
-            "compact": day.strftime("%Y%m%d"),
-            "slashes": f"{day.year}/{day.month}/{day.day}",
-            "words": day.strftime("%b %d %Y"),
-            "invalid": f"{day.year}-02-30",
-            "blank": "",
-            "padded": f" {day.isoformat()} ",
-        }[how]
-
-    def value(self, spec: Filter) -> str:
-        if spec.kind is Kind.DATE:
-            return self.date(spec.attributes[0])
-        if spec.kind is Kind.INT:
-            return self.integer(spec.attributes[0])
-        return self.text(spec.attributes[0])
-
-
-def _edge_queries(values: _Values) -> Iterator[Query]:
-    """One query per compared filter on the value most likely to show a Ransack surprise."""
-    for spec in COMPARED:
-        attribute = spec.attributes[0]
-        common = values.common(attribute)
-        if common is None:
-            continue
-        if spec.kind is Kind.STR:
-            yield ((spec.name, str(common)[1:4].swapcase() or str(common)),)
-        else:
-            yield ((spec.name, str(common)),)
-    yield (("score_eq", "abc"),)
-    yield (("full_name_cont", ""),)
-    yield (("completion_date_lteq", "2015-02-30"),)
-    names = [n for n in values.present("full_name") if len(n) > 3]
-    if names:
-        yield (("full_name_cont", names[0][1] + "_" + names[0][3:5]),)
-
-
-def generate_queries(records: Sequence[Record], seed: int) -> Iterator[Query]:
-    """Edge queries first, then seeded-random conjunctions of one to three compared filters;
-    never the same query twice. Endless: the caller stops at its budget."""
-    values = _Values(records, random.Random(seed))
-    seen: set[Query] = set()
-    for query in _edge_queries(values):
-        if query not in seen:
-            seen.add(query)
-            yield query
-    misses = 0
-    while misses < 1000:
-        size = values.rng.choice((1, 1, 2, 2, 3))
-        specs = values.rng.sample(COMPARED, size)
-        query = tuple((spec.name, values.value(spec)) for spec in specs)
-        if query in seen:
-            misses += 1
-            continue
-        seen.add(query)
-        yield query
-
-
-# --- explanations ------------------------------------------------------------------------------
-
-
-def _date_value(raw: str) -> str | None:
-    parsed = ruby_to_date(strip(raw), dt.date.today())
-    return None if parsed is None else dt.date(*parsed).isoformat()
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """A Ransack rule the upstream seems to break; ``weak`` when it says nothing about the
-    record itself (a blank or odd value), so that a rule that does is preferred."""
-
-    rule: str
-    weak: bool = False
-
-
-def explain(spec: Filter, raw: str, record: Record, upstream_has: bool) -> Explanation | None:
-    """The rule that explains why the upstream (``upstream_has``) did or did not return
-    ``record`` for ``spec=raw`` where the mock did the opposite; None when no rule fits."""
-    name = spec.name
-    attribute = spec.attributes[0]
-    predicate = spec.predicate.value
-    op = _OPS.get(predicate, predicate)
-    if is_blank(raw):
-        return (
-            None
-            if upstream_has
-            else Explanation(
-                f"a blank value drops {name} in Ransack (it never means 'match empty'); upstream "
-                "looks like it filtered on it",
-                weak=True,
-            )
-        )
-    if spec.kind is Kind.DATE:
-        day = _date_value(raw)
-        if day is None:
-            return (
-                None
-                if upstream_has
-                else Explanation(
-                    f"Ransack drops {name} when Date.parse rejects {raw!r}; upstream filtered on it anyway",
-                    weak=True,
-                )
-            )
-        value = record.get(attribute)
-        if value is None:
-            return (
-                Explanation(
-                    f"NULL never matches in Ransack (SQL); upstream returned a "
-                    f"record with no {attribute} for {name}"
-                )
-                if upstream_has
-                else None
-            )
-        if value == day and predicate in ("gt", "lt") and upstream_has:
-            return Explanation(
-                f"{name} is strict in Ransack ({op}); upstream looks inclusive "
-                f"({op}=), as the API doc words it"
-            )
-        if value == day and predicate in ("gteq", "lteq") and not upstream_has:
-            return Explanation(f"{name} is inclusive in Ransack ({op}); upstream looks strict ({op[0]})")
-        if predicate == "eq" and upstream_has:
-            for other in ("completion_date", "cert_expiry", "complete_by"):
-                if other != attribute and record.get(other) == day:
-                    return Explanation(
-                        f"{name} compares {attribute} in Ransack; upstream looks like it compares {other}"
-                    )
-        if value == day and predicate == "eq" and not upstream_has:
-            return Explanation(
-                f"{name} compares {attribute} in Ransack; upstream missed a "
-                f"record whose {attribute} is {day} (does it compare another "
-                "attribute?)"
-            )
-        if not _ISO.match(strip(raw)):
-            return Explanation(
-                f"Ransack reads {raw!r} as {day} (Ruby's lenient Date.parse); "
-                "upstream seems to read it differently",
-                weak=True,
-            )
-        return None
-    if spec.kind is Kind.INT:
-        number = to_i(raw)
-        if not _CANONICAL_INT.match(strip(raw)):
-            return Explanation(
-                f"Ransack casts {raw!r} with Ruby's to_i (to {number}); upstream casts it differently",
-                weak=True,
-            )
-        if not -(2**31) <= number < 2**31:
-            return Explanation(f"{raw} is outside int4; upstream handles the overflow differently", weak=True)
-        return None
-    value = str(record.get(attribute) or "").lower()
-    text = strip(raw)
-    found = text.lower() in value
-    if not upstream_has and raw != text and found:
-        return Explanation("Ransack strips ASCII whitespace from values; upstream seems not to")
-    if upstream_has and ("_" in text or "%" in text) and not found:
-        return Explanation("%, _ and \\ are literal in Ransack's _cont; upstream treats them as wildcards")
-    if not upstream_has and found and text not in str(record.get(attribute) or ""):
-        return Explanation("_cont is case-insensitive in Ransack (ILIKE); upstream looks case-sensitive")
-    if upstream_has and not found and _fold(text).lower() in _fold(value):
-        return Explanation("Ransack's _cont does not fold accents; upstream matches without them")
-    if not upstream_has and found and not value.startswith(text.lower()):
-        return Explanation("_cont matches anywhere in Ransack; upstream looks like a prefix match (_start)")
-    return None
+__all__ = ["Disagreement", "Report", "register", "run_diff"]
 
 
 @dataclass
@@ -496,18 +215,9 @@ async def _explain(
         if rejecting and all(name == NAME_HALF for name, _ in rejecting):
             add(NAME_HALF_NOTE, record_id)
             continue
-        add(_best([c for c in rejecting if c[0] != NAME_HALF], record, True), record_id)
+        add(best_rule([c for c in rejecting if c[0] != NAME_HALF], record, True), record_id)
     for record_id in found.only_local:
-        add(_best(list(found.query), by_id[record_id], False), record_id)
-
-
-def _best(conditions: list[tuple[str, str]], record: Record, upstream_has: bool) -> str:
-    """The strongest explanation among the conditions' (each condition's rule on ``record``)."""
-    found = [
-        e for name, value in conditions if (e := explain(FILTERS_BY_NAME[name], value, record, upstream_has))
-    ]
-    found.sort(key=lambda e: e.weak)
-    return found[0].rule if found else "no known Ransack rule explains it"
+        add(best_rule(list(found.query), by_id[record_id], False), record_id)
 
 
 class Progress:

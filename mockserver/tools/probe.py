@@ -16,35 +16,20 @@ import argparse
 import asyncio
 import json
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 from urllib.parse import quote
 
 from mockserver.errors import UsageError
 from mockserver.tools import fingerprint
 from mockserver.tools import revision as revisions
-from mockserver.tools.upstream import Upstream, UpstreamError, index_url, scrub
+from mockserver.tools.upstream import Answer, Upstream, UpstreamError, index_url, scrub
 
 AGREES, DIFFERS, UNKNOWN = "as Ransack", "DIFFERS", "inconclusive"
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
-
-    def ids(self) -> list[Any] | None:
-        data = self.json()
-        if self.status != 200 or not isinstance(data, list):
-            return None
-        return [r.get("id") for r in data if isinstance(r, dict)]
+DENIED_BODY = b"HTTP Token: Access denied.\n"
+CHALLENGE = 'Token realm="Application"'
+NOT_FOUND = {"status": 404, "error": "Not Found"}
 
 
 @dataclass(frozen=True)
@@ -58,32 +43,281 @@ class Finding:
     verdict: str
 
 
-# Every GET the survey may send, in order, one label each: the help's count comes from here,
-# and ``Prober.get`` refuses a label not listed, so the two cannot drift apart.
-SURVEY: tuple[str, ...] = (
-    "unfiltered index",
-    "_cont with swapped case",
-    "_cont plain",
-    "_cont padded with whitespace",
-    "_cont with a _ wildcard",
-    "blank value",
-    "cert_expiry_gt",
-    "cert_expiry_lt",
-    "score_eq=abc",
-    "invalid date",
-    "unknown parameters",
-    ".json suffix",
-    "absent id",
-    "non-numeric id",
-    "numeric-prefix id",
-    "no token",
-    'auth header Token token="T"',
-    "auth header Token token=T",
-    "auth header Bearer T",
-    "lower-case auth scheme",
-)
-PROBES: tuple[str, ...] = SURVEY + fingerprint.SAFE_PROBES + fingerprint.ERROR_PROBES + revisions.PROBES
+def finding(behaviour: str, endpoint: str, doc: str, ransack: str, ok: bool | None) -> Finding:
+    return Finding(behaviour, endpoint, doc, ransack, UNKNOWN if ok is None else AGREES if ok else DIFFERS)
+
+
+@dataclass(frozen=True)
+class Get:
+    """One survey GET: a path suffix, a raw query, and the Authorization (True: the token)."""
+
+    target: str = ""
+    query: str = ""
+    auth: str | bool = True
+
+
+@dataclass
+class Survey:
+    """What the survey's GETs are built from (the unfiltered index) and the answers so far."""
+
+    index: Answer
+    token: str
+    answers: dict[str, Answer] = field(default_factory=dict)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        data = self.index.json()
+        return [r for r in data if isinstance(r, dict)] if isinstance(data, list) else []
+
+    @property
+    def ids(self) -> list[Any]:
+        return self.index.ids() or []
+
+    def where(self, test: Callable[[dict[str, Any]], bool]) -> set[Any]:
+        return {r.get("id") for r in self.records if test(r)}
+
+    def part(self) -> str | None:
+        """Three letters from inside a full name, for the _cont probes."""
+        names = [r["full_name"] for r in self.records if isinstance(r.get("full_name"), str)]
+        return next((n[1:4] for n in names if len(n) > 3), None)
+
+    def expiry(self) -> str | None:
+        """The most common cert_expiry, for the strictness of _gt and _lt."""
+        days = [r["cert_expiry"] for r in self.records if r.get("cert_expiry")]
+        return max(sorted(set(days)), key=days.count) if days else None
+
+    def ids_of(self, label: str) -> set[Any]:
+        return set(self.answers[label].ids() or [])
+
+
+Judge = Callable[[Answer, Survey], list[Finding]]
+
+
+@dataclass(frozen=True)
+class SurveyProbe:
+    """A row of the survey: the GET's label, its request (None: the data cannot ask it) and the
+    judge that turns the answer into report rows."""
+
+    label: str
+    request: Callable[[Survey], Get | None]
+    judge: Judge
+
+
+def _q(key: str, value: str) -> str:
+    return f"{key}={quote(value, safe='')}"
+
+
+def _cont(value: Callable[[str], str]) -> Callable[[Survey], Get | None]:
+    """A full_name_cont GET whose value is made from the name part (none without names)."""
+    return lambda s: None if (p := s.part()) is None else Get(query=_q("full_name_cont", value(p)))
+
+
+def _expiry(key: str) -> Callable[[Survey], Get | None]:
+    return lambda s: None if (day := s.expiry()) is None else Get(query=_q(key, day))
+
+
+def _index(answer: Answer, s: Survey) -> list[Finding]:
+    ordered = s.ids == sorted(s.ids, reverse=True)
+    ctype = answer.header("content-type") or ""
+    return [
+        finding(
+            "index order",
+            "id descending" if ordered else "not id descending",
+            "(not stated)",
+            "ORDER BY id DESC",
+            ordered,
+        ),
+        finding(
+            "index Content-Type",
+            ctype or "(none)",
+            "JSON",
+            "application/json; charset=utf-8",
+            ctype.replace(" ", "").lower() == "application/json;charset=utf-8",
+        ),
+    ]
+
+
+def _case(answer: Answer, s: Survey) -> list[Finding]:
+    part = (s.part() or "").lower()
+    ok = s.where(lambda r: part in str(r.get("full_name", "")).lower()) <= set(answer.ids() or [])
+    return [
+        finding(
+            "_cont case-insensitive", "yes" if ok else "no (case-sensitive)", "(not stated)", "ILIKE: yes", ok
+        )
+    ]
+
+
+def _padded(answer: Answer, s: Survey) -> list[Finding]:
+    same = set(answer.ids() or []) == s.ids_of("_cont plain")
+    return [
+        finding(
+            "whitespace stripped",
+            "yes" if same else "no",
+            "(not stated)",
+            "yes (Ruby strip, ASCII only)",
+            same,
+        )
+    ]
+
+
+def _wildcard(answer: Answer, s: Survey) -> list[Finding]:
+    part = s.part() or ""
+    wild = (part[0] + "_" + part[2:]).lower()
+    literal = set(answer.ids() or []) == s.where(lambda r: wild in str(r.get("full_name", "")).lower())
+    return [
+        finding(
+            "_ and % literal in _cont",
+            "literal" if literal else "wildcard",
+            "(not stated)",
+            "literal (escaped)",
+            literal,
+        )
+    ]
+
+
+def _no_filter(behaviour: str, doc: str, ransack: str, seen: tuple[str, str]) -> Judge:
+    """The answer must be the unfiltered index: the condition, key or suffix changes nothing
+    (``seen``: what the report says when it does not, and when it does)."""
+
+    def judge(answer: Answer, s: Survey) -> list[Finding]:
+        same = answer.ids() == s.ids
+        other = seen[1].format(rows=len(answer.ids() or []))
+        return [finding(behaviour, seen[0] if same else other, doc, ransack, same)]
+
+    return judge
+
+
+def _strict(which: str, doc: str, strict: str, inclusive: str) -> Judge:
+    def judge(answer: Answer, s: Survey) -> list[Finding]:
+        day = s.expiry()
+        ok = not set(answer.ids() or []) & s.where(lambda r: r.get("cert_expiry") == day)
+        return [
+            finding(f"cert_expiry_{which} on a present date", strict if ok else inclusive, doc, strict, ok)
+        ]
+
+    return judge
+
+
+def _abc(answer: Answer, s: Survey) -> list[Finding]:
+    got, zero = set(answer.ids() or []), s.where(lambda r: r.get("score") == 0)
+    seen = "score 0" if got == zero else ("no filter" if got == set(s.ids) else "other")
+    return [finding("score_eq=abc", seen, "(not stated)", "to_i: means 0", got == zero)]
+
+
+def _absent(answer: Answer, s: Survey) -> list[Finding]:
+    ok = answer.status == 404 and answer.json() == NOT_FOUND
+    seen = f"{answer.status} {answer.body[:60].decode('utf-8', 'replace')}"
+    return [
+        finding("404 body (absent id)", seen, "(not stated)", '404 {"status":404,"error":"Not Found"}', ok)
+    ]
+
+
+def _status(behaviour: str, status: int, ransack: str) -> Judge:
+    return lambda a, s: [finding(behaviour, str(a.status), "(not stated)", ransack, a.status == status)]
+
+
+def _denied(answer: Answer) -> bool:
+    return (
+        answer.status == 401 and answer.body == DENIED_BODY and answer.header("www-authenticate") == CHALLENGE
+    )
+
+
+def _no_token(answer: Answer, s: Survey) -> list[Finding]:
+    return [
+        finding(
+            "no token",
+            f"{answer.status} {answer.body[:40]!r}",
+            '401 "HTTP Token: Access denied."',
+            f"401, text/plain, WWW-Authenticate: {CHALLENGE}",
+            _denied(answer),
+        )
+    ]
+
+
+def _auth_form(form: str) -> SurveyProbe:
+    shown = f"auth header {form.format(t='T')}"
+    doc = "accepted" if form.startswith('Token token="') else "(not stated)"
+    return SurveyProbe(
+        shown,
+        lambda s: Get(auth=form.format(t=s.token)),
+        lambda a, s: [finding(shown, str(a.status), doc, "200", a.ids() == s.ids)],
+    )
+
+
 AUTH_FORMS = ('Token token="{t}"', "Token token={t}", "Bearer {t}")
+# The survey after the unfiltered index, in the order of the report: one row per GET.
+SURVEY_PROBES: tuple[SurveyProbe, ...] = (
+    SurveyProbe("_cont with swapped case", _cont(str.swapcase), _case),
+    SurveyProbe("_cont plain", _cont(lambda p: p), lambda a, s: []),  # the padded probe's reference
+    SurveyProbe("_cont padded with whitespace", _cont(lambda p: f"  {p}\t"), _padded),
+    SurveyProbe("_cont with a _ wildcard", _cont(lambda p: p[0] + "_" + p[2:]), _wildcard),
+    SurveyProbe(
+        "blank value",
+        lambda s: Get(query="full_name_cont="),
+        _no_filter(
+            "blank value", "(not stated)", "condition dropped (never 'match empty')", ("no filter", "filters")
+        ),
+    ),
+    SurveyProbe(
+        "cert_expiry_gt",
+        _expiry("cert_expiry_gt"),
+        _strict("gt", "greater or equal", "strict >", "inclusive >="),
+    ),
+    SurveyProbe(
+        "cert_expiry_lt",
+        _expiry("cert_expiry_lt"),
+        _strict("lt", "less than or equal", "strict <", "inclusive <="),
+    ),
+    SurveyProbe("score_eq=abc", lambda s: Get(query="score_eq=abc"), _abc),
+    SurveyProbe(
+        "invalid date",
+        lambda s: Get(query="completion_date_gteq=2015-02-30"),
+        _no_filter(
+            "invalid date", "YYYY-MM-DD", "condition dropped", ("no filter", "status/filter ({rows} rows)")
+        ),
+    ),
+    SurveyProbe(
+        "unknown parameters",
+        lambda s: Get(query="score=80&page=2"),
+        _no_filter(
+            "unknown parameters (score=80, page=2)",
+            "sample request uses score=80",
+            "ignored",
+            ("ignored", "not ignored"),
+        ),
+    ),
+    SurveyProbe(
+        ".json suffix",
+        lambda s: Get(target=".json"),
+        _no_filter(".json suffix", "accepted", "same as no suffix", ("same index", "differs")),
+    ),
+    SurveyProbe("absent id", lambda s: Get(target=f"/{max(s.ids, default=0) + 1}"), _absent),
+    SurveyProbe("non-numeric id", lambda s: Get(target="/abc"), _status("non-numeric id", 404, "404")),
+    SurveyProbe(
+        "numeric-prefix id",
+        lambda s: Get(target=f"/{s.ids[0]}abc") if s.ids else None,
+        _status("id with a numeric prefix (3abc)", 200, "200 (to_i)"),
+    ),
+    SurveyProbe("no token", lambda s: Get(auth=False), _no_token),
+    *(_auth_form(form) for form in AUTH_FORMS),
+    SurveyProbe(
+        "lower-case auth scheme",
+        lambda s: Get(auth=f'token token="{s.token}"'),
+        lambda a, s: [
+            finding(
+                "auth scheme lower-case (token ...)",
+                str(a.status),
+                "(not stated)",
+                "401 (case-sensitive)",
+                _denied(a),
+            )
+        ],
+    ),
+)
+# Every GET probe may send, in order, one label each: the help's count comes from here, and
+# ``Prober.get`` refuses a label not listed, so the two cannot drift apart.
+SURVEY: tuple[str, ...] = ("unfiltered index", *(p.label for p in SURVEY_PROBES))
+PROBES: tuple[str, ...] = SURVEY + fingerprint.LABELS + revisions.PROBES
 
 
 class Prober:
@@ -116,20 +350,13 @@ class Prober:
             answer = await self.upstream.get(target, query, authorization=auth, headers=headers)
         except UpstreamError as exc:
             raise UsageError(f"cannot reach {self.url}: {scrub(exc.reason, self.token)}") from None
-        body = answer.body  # the report quotes bodies: a token the endpoint reflects is scrubbed
-        if self.token:
-            body = scrub(body.decode("utf-8", "surrogateescape"), self.token).encode(
-                "utf-8", "surrogateescape"
-            )
-        return Answer(answer.status, {k.lower(): v for k, v in answer.headers.items()}, body)
-
-
-def _q(key: str, value: str) -> str:
-    return f"{key}={quote(value, safe='')}"
-
-
-def _verdict(ok: bool | None) -> str:
-    return UNKNOWN if ok is None else AGREES if ok else DIFFERS
+        found = Answer.of(answer)
+        if not self.token:
+            return found
+        # the report quotes bodies: a token the endpoint reflects is scrubbed
+        text = scrub(found.body.decode("utf-8", "surrogateescape"), self.token)
+        body = text.encode("utf-8", "surrogateescape")
+        return Answer(found.status, found.headers, body)
 
 
 @dataclass
@@ -144,202 +371,28 @@ class Report:
 
 
 async def run_probes(prober: Prober, allow_errors: bool = False) -> Report:
-    """Every probe, in the order of the report, then the fingerprint."""
+    """The unfiltered index, every survey probe the data allows, in the order of the report,
+    then the fingerprint."""
     index = await prober.get("unfiltered index", headers=fingerprint.JSON_ACCEPT)
     if index.status != 200 or index.ids() is None:
         raise UsageError(
             f"the unfiltered index answered {index.status} {index.body[:120]!r}; "
             "check the URL and --api-token"
         )
-    records: list[dict[str, Any]] = index.json()
-    all_ids = index.ids() or []
-    out: list[Finding] = []
-
-    def add(behaviour: str, endpoint: str, doc: str, ransack: str, ok: bool | None) -> None:
-        out.append(Finding(behaviour, endpoint, doc, ransack, _verdict(ok)))
-
-    ordered = all_ids == sorted(all_ids, reverse=True)
-    add(
-        "index order",
-        "id descending" if ordered else "not id descending",
-        "(not stated)",
-        "ORDER BY id DESC",
-        ordered,
-    )
-    ctype = index.headers.get("content-type", "")
-    add(
-        "index Content-Type",
-        ctype or "(none)",
-        "JSON",
-        "application/json; charset=utf-8",
-        ctype.replace(" ", "").lower() == "application/json;charset=utf-8",
-    )
-
-    names = [
-        r["full_name"] for r in records if isinstance(r.get("full_name"), str) and len(r["full_name"]) > 3
-    ]
-    if names:
-        name = names[0]
-        sub = name[1:4]
-        want = {r["id"] for r in records if sub.lower() in str(r.get("full_name", "")).lower()}
-        got = set(
-            (await prober.get("_cont with swapped case", query=_q("full_name_cont", sub.swapcase()))).ids()
-            or []
-        )
-        case_ok = want <= got
-        add(
-            "_cont case-insensitive",
-            "yes" if case_ok else "no (case-sensitive)",
-            "(not stated)",
-            "ILIKE: yes",
-            case_ok,
-        )
-        plain = set((await prober.get("_cont plain", query=_q("full_name_cont", sub))).ids() or [])
-        padded = set(
-            (await prober.get("_cont padded with whitespace", query=_q("full_name_cont", f"  {sub}\t"))).ids()
-            or []
-        )
-        add(
-            "whitespace stripped",
-            "yes" if padded == plain else "no",
-            "(not stated)",
-            "yes (Ruby strip, ASCII only)",
-            padded == plain,
-        )
-        wild = sub[0] + "_" + sub[2:]
-        literal = {r["id"] for r in records if wild.lower() in str(r.get("full_name", "")).lower()}
-        wild_got = set(
-            (await prober.get("_cont with a _ wildcard", query=_q("full_name_cont", wild))).ids() or []
-        )
-        add(
-            "_ and % literal in _cont",
-            "literal" if wild_got == literal else "wildcard",
-            "(not stated)",
-            "literal (escaped)",
-            wild_got == literal,
-        )
-    blank = (await prober.get("blank value", query="full_name_cont=")).ids()
-    add(
-        "blank value",
-        "no filter" if blank == all_ids else "filters",
-        "(not stated)",
-        "condition dropped (never 'match empty')",
-        blank == all_ids,
-    )
-
-    expiries = sorted({r["cert_expiry"] for r in records if r.get("cert_expiry")})
-    if expiries:
-        day = max(expiries, key=lambda d: sum(r.get("cert_expiry") == d for r in records))
-        on_day = {r["id"] for r in records if r.get("cert_expiry") == day}
-        gt = set((await prober.get("cert_expiry_gt", query=_q("cert_expiry_gt", day))).ids() or [])
-        lt = set((await prober.get("cert_expiry_lt", query=_q("cert_expiry_lt", day))).ids() or [])
-        add(
-            "cert_expiry_gt on a present date",
-            "strict >" if not gt & on_day else "inclusive >=",
-            "greater or equal",
-            "strict >",
-            not gt & on_day,
-        )
-        add(
-            "cert_expiry_lt on a present date",
-            "strict <" if not lt & on_day else "inclusive <=",
-            "less than or equal",
-            "strict <",
-            not lt & on_day,
-        )
-    zero = {r["id"] for r in records if r.get("score") == 0}
-    abc = set((await prober.get("score_eq=abc", query="score_eq=abc")).ids() or [])
-    add(
-        "score_eq=abc",
-        "score 0" if abc == zero else ("no filter" if abc == set(all_ids) else "other"),
-        "(not stated)",
-        "to_i: means 0",
-        abc == zero,
-    )
-    bad_date = (await prober.get("invalid date", query="completion_date_gteq=2015-02-30")).ids()
-    add(
-        "invalid date",
-        "no filter" if bad_date == all_ids else f"status/filter ({len(bad_date or [])} rows)",
-        "YYYY-MM-DD",
-        "condition dropped",
-        bad_date == all_ids,
-    )
-    unknown = (await prober.get("unknown parameters", query="score=80&page=2")).ids()
-    add(
-        "unknown parameters (score=80, page=2)",
-        "ignored" if unknown == all_ids else "not ignored",
-        "sample request uses score=80",
-        "ignored",
-        unknown == all_ids,
-    )
-    suffix = (await prober.get(".json suffix", target=".json")).ids()
-    add(
-        ".json suffix",
-        "same index" if suffix == all_ids else "differs",
-        "accepted",
-        "same as no suffix",
-        suffix == all_ids,
-    )
-
-    missing = await prober.get("absent id", target=f"/{max(all_ids, default=0) + 1}")
-    expected_404 = {"status": 404, "error": "Not Found"}
-    add(
-        "404 body (absent id)",
-        f"{missing.status} {missing.body[:60].decode('utf-8', 'replace')}",
-        "(not stated)",
-        '404 {"status":404,"error":"Not Found"}',
-        missing.status == 404 and missing.json() == expected_404,
-    )
-    word = await prober.get("non-numeric id", target="/abc")
-    add("non-numeric id", f"{word.status}", "(not stated)", "404", word.status == 404)
-    if all_ids:
-        prefixed = await prober.get("numeric-prefix id", target=f"/{all_ids[0]}abc")
-        add(
-            "id with a numeric prefix (3abc)",
-            f"{prefixed.status}",
-            "(not stated)",
-            "200 (to_i)",
-            prefixed.status == 200,
-        )
-
-    def denied(answer: Answer) -> bool:
-        return (
-            answer.status == 401
-            and answer.body == b"HTTP Token: Access denied.\n"
-            and answer.headers.get("www-authenticate") == 'Token realm="Application"'
-        )
-
-    none = await prober.get("no token", auth=False)
-    add(
-        "no token",
-        f"{none.status} {none.body[:40]!r}",
-        '401 "HTTP Token: Access denied."',
-        '401, text/plain, WWW-Authenticate: Token realm="Application"',
-        denied(none),
-    )
-    for form in AUTH_FORMS:
-        answer = await prober.get(f"auth header {form.format(t='T')}", auth=form.format(t=prober.token))
-        add(
-            f"auth header {form.format(t='T')}",
-            str(answer.status),
-            "accepted" if form.startswith('Token token="') else "(not stated)",
-            "200",
-            answer.ids() == all_ids,
-        )
-    lower = await prober.get("lower-case auth scheme", auth=f'token token="{prober.token}"')
-    add(
-        "auth scheme lower-case (token ...)",
-        str(lower.status),
-        "(not stated)",
-        "401 (case-sensitive)",
-        denied(lower),
-    )
+    survey = Survey(index, prober.token, {"unfiltered index": index})
+    findings = _index(index, survey)
+    for probe in SURVEY_PROBES:
+        request = probe.request(survey)
+        if request is not None:
+            answer = await prober.get(probe.label, request.target, request.query, request.auth)
+            survey.answers[probe.label] = answer
+            findings += probe.judge(answer, survey)
     observations = await fingerprint.observe(prober.get, index, prober.token, allow_errors)
-    code = next((r["course_code"] for r in records if isinstance(r.get("course_code"), str)), "WHMIS")
+    codes = [r.get("course_code") for r in survey.records]  # one that is a path segment ("" is none)
+    code = next((c for c in codes if isinstance(c, str) and c not in ("", ".", "..")), "WHMIS")
     revision = await revisions.detect(prober.get, quote(code, safe=""))
-    return Report(
-        out, observations, fingerprint.rank(observations), fingerprint.pagination_of(index), revision
-    )
+    ranking = fingerprint.rank(observations)
+    return Report(findings, observations, ranking, fingerprint.pagination_of(index), revision)
 
 
 def render_table(findings: list[Finding]) -> str:

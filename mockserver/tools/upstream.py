@@ -26,6 +26,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -217,6 +218,36 @@ class UpstreamAnswer:
     headers: CIMultiDictProxy[str]
     body: bytes
     target: str  # path and query, for messages (never carries the token)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer as probe and the fingerprint read it: header names lower-cased, the body whole."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @classmethod
+    def of(cls, answer: UpstreamAnswer) -> Answer:
+        return cls(answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.body)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def json(self) -> Any:
+        """The body as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def ids(self) -> list[Any] | None:
+        """The ids of a 200 JSON list, or None for any other answer."""
+        data = self.json()
+        if self.status != 200 or not isinstance(data, list):
+            return None
+        return [r.get("id") for r in data if isinstance(r, dict)]
 
 
 @dataclass(frozen=True)

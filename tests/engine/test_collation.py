@@ -100,7 +100,7 @@ def french_variants(draw: st.DrawFn) -> tuple[str, str]:
     name = draw(st.sampled_from(_FRENCH))
     spell = st.lists(st.integers(0, 9), min_size=len(name), max_size=len(name))
     picks = draw(spell), draw(spell)
-    return tuple(  # type: ignore[return-value]
+    return tuple(
         "".join((alts := _ACCENTS.get(c.lower(), c))[i % len(alts)] for c, i in zip(name, p, strict=True))
         for p in picks
     )

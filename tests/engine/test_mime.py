@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, note
+from hypothesis import strategies as st
 
 from mockserver.engine.mime import InvalidMimeTypeError, _ruby_to_f, negotiate, parse_accept
 
@@ -61,6 +63,74 @@ def test_vary_and_invalid_accept() -> None:
     assert negotiate(None, True, "foo", "/x").invalid
     assert negotiate(None, True, "application/json ; charset=utf-8", "/x").invalid
     assert not negotiate("json", True, "foo", "/x.json").invalid
+
+
+def test_parse_accept_removes_duplicates_in_linear_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check that Array#uniq! is by hash: thousands of distinct types need no pairwise compare
+    (a list scan compared ~n**2/2 pairs: eight 8 KB Accept headers took 17.5 s)."""
+    from mockserver.engine import mime
+
+    compared = []
+    original = mime.MimeType.__eq__
+
+    def counting(self: mime.MimeType, other: object) -> bool:
+        compared.append(1)
+        return original(self, other)
+
+    monkeypatch.setattr(mime.MimeType, "__eq__", counting)
+    header = ",".join(f"a/b{n}" for n in range(5000))
+    assert len(parse_accept(header)) == 5000
+    assert len(compared) <= 5000
+
+
+def test_parse_accept_reads_the_entries_within_pumas_header_limit() -> None:
+    """Check that an entry starting past Puma's 112 KiB header limit (which Rails never sees) is
+    not read, and one starting before it is, like every entry in ActionPack."""
+    from mockserver.engine.mime import MAX_ACCEPT
+
+    filler = "text/plain;q=0.1,"
+    head = filler * (MAX_ACCEPT // len(filler))
+    with pytest.raises(InvalidMimeTypeError):
+        parse_accept(head[:-1] + ",bogus")  # starts before the limit
+    assert [m.symbol for m in parse_accept(head + filler * 2 + "bogus")] == ["text"]
+
+
+def _reference(header: str) -> list[tuple[str, str | None]]:
+    """Mime::Type.parse step by step, every item kept (the definition parse_accept shortens)."""
+    from mockserver.engine import mime
+
+    items: list[tuple[int, int, str]] = []
+    for piece in header.split(","):
+        for weight, name in mime._accept_item(piece):
+            items.append((weight, len(items), name))
+    items.sort(key=lambda item: (-item[0], item[1]))
+    names = mime._sort_xml([[q, name] for q, _, name in items])
+    return [(m.string, m.symbol) for m in dict.fromkeys(map(mime.lookup, names))]
+
+
+ENTRIES = [
+    "text/*",
+    "text/*;q=0.5",
+    "application/xml",
+    "application/xml;q=0.5",
+    "text/xml",
+    "text/xml;q=0.9",
+    "image/svg+xml",
+    "application/rss+xml;q=0.5",
+    "application/atom+xml",
+    "application/json",
+    "text/html;q=0.5",
+    "*/*",
+    "application/*",
+]
+
+
+@given(st.lists(st.sampled_from(ENTRIES), min_size=2, max_size=12))
+def test_repeated_entries_change_nothing(entries: list[str]) -> None:
+    """Check that parse_accept, which reads a repeated item once, answers as keeping every item."""
+    header = ",".join(entries)
+    note(header)
+    assert [(m.string, m.symbol) for m in parse_accept(header)] == _reference(header)
 
 
 @pytest.mark.parametrize("q", ["\u0660.5", "0.\u0665", "\u00b9"])

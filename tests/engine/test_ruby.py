@@ -44,6 +44,18 @@ STRIP_CASES: list[tuple[str, object]] = [
     ("\t \n\v\f\r\x00x\x00\r\f\v\n \t", "x"),
 ]
 
+# String#downcase, as real Ruby 3.1.2 answered (checked on 2026-12-07): per character, no final
+# sigma, a dotted capital I keeps its dot, and Unicode 14's new capitals (U+2C2F) unchanged.
+DOWNCASE_CASES: list[tuple[str, str]] = [
+    ("ÀÉÎ", "àéî"),
+    ("ẞ", "ß"),
+    ("ǅ", "ǆ"),
+    ("\u2c2f", "\u2c2f"),
+    ("ΑΣ", "ασ"),
+    ("ΣΑ", "σα"),
+    ("İSTANBUL", "i\u0307stanbul"),
+    ("ὈΔΥΣΣΕΎΣ", "ὀδυσσεύσ"),
+]
 BLANK_CASES: list[tuple[ParamValue, object]] = [
     ("", True),
     (" ", True),
@@ -177,6 +189,11 @@ INSPECT_CASES: list[tuple[ParamValue, object]] = [
 @pytest.mark.parametrize(("text", "expected"), STRIP_CASES)
 def test_strip_matches_ruby(text: str, expected: str) -> None:
     assert ruby.strip(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), DOWNCASE_CASES)
+def test_downcase_matches_ruby(text: str, expected: str) -> None:
+    assert ruby.downcase(text) == expected
 
 
 @pytest.mark.parametrize(("value", "expected"), BLANK_CASES)

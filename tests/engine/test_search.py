@@ -269,13 +269,14 @@ def test_matches_with_a_trailing_escape_is_500_once_a_row_reaches_it() -> None:
     assert ids("full_name_matches=ab%5C%5C") == []  # an escaped backslash is fine
 
 
-def test_compile_query_is_memoised_and_equivalent() -> None:
-    """Check compile_query reuses a compiled search and answers like compile_search."""
+def test_compile_query_is_a_value_and_equivalent() -> None:
+    """Check compile_query gives equal (not remembered) searches that answer like compile_search."""
     from mockserver.engine.search import compile_query
 
     raw = b"score_eq=80&full_name_cont=a"
     first, second = compile_query(raw, TODAY), compile_query(raw, TODAY)
-    assert first is second
+    assert first == second and hash(first) == hash(second) and first is not second
+    assert first != compile_query(raw, TODAY + datetime.timedelta(days=1))  # a lenient date reads today
     assert [r[ID] for r in run(first, ROWS)] == ids(raw.decode())
     with pytest.raises(InternalServerError):
         compile_query(b"score_eq[]=1", TODAY)
@@ -305,13 +306,28 @@ def test_decimal_values_past_any_scale_compare_as_infinities() -> None:
     assert ids("time_spent_gt=-1E%2B1000000") == ids("")
 
 
-def test_spellings_of_one_query_share_a_compiled_search() -> None:
-    """Check %-encoded and plain spellings of the same params compile once, and order counts."""
+def test_spellings_of_one_query_are_one_search() -> None:
+    """Check %-encoded and plain spellings of the same params are equal searches, and order counts."""
     from mockserver.engine.search import compile_query
 
     plain = compile_query(b"full_name_cont=ab&score_eq=1", TODAY)
-    assert compile_query(b"full_name_cont=%61b&score%5Feq=1", TODAY) is plain
-    assert compile_query(b"score_eq=1&full_name_cont=ab", TODAY) is not plain
+    assert compile_query(b"full_name_cont=%61b&score%5Feq=1", TODAY) == plain
+    assert compile_query(b"score_eq=1&full_name_cont=ab", TODAY) != plain
+
+
+def test_long_keys_and_values_are_not_kept_by_the_engine_caches() -> None:
+    """Check that a long parameter name or date value compiles without entering a cache
+    (no cache keeps a key over a few KiB: the query alone can be 8 KB)."""
+    from mockserver.engine import casts, predicates
+    from mockserver.engine.search import compile_query
+
+    caches = (predicates._split_key_cached, casts._string_to_date_cached)
+    before = [c.cache_info().currsize for c in caches]
+    name = "full_name_or_" * 40 + "course_name_cont"
+    dated = "cert_expiry_or_" * 40 + "complete_by_eq"
+    search = compile_query(f"{name}=ab&{dated}=2020-01-01T{'0' * 600}".encode(), TODAY)
+    assert search.conditions[0].key == name  # the date, unreadable, is dropped
+    assert [c.cache_info().currsize for c in caches] == before
 
 
 def _explicit(index: int, name: str, predicate: str, value: int) -> str:

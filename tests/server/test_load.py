@@ -16,9 +16,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
+import pytest
 from yarl import URL
 
 from ..server_process import serve
+
+pytestmark = [pytest.mark.process, pytest.mark.slow]  # every test here starts a subprocess
 
 INDEX = "/api/train_sessions"
 REQUESTS = 3000

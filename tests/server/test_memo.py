@@ -108,15 +108,65 @@ async def test_memo_off_keeps_nothing() -> None:
     async with TestClient(TestServer(create_app(settings, Store(RECORDS)))) as client:
         for _ in range(2):
             assert (await client.get("/api/train_sessions?score_gteq=50")).status == 200
-        assert len(client.server.app[STATE].memo) == 0
+        stats = client.server.app[STATE].memo.stats()
+        assert (len(client.server.app[STATE].memo), stats["searches"], stats["bytes"]) == (0, 2, 0)
 
 
 async def test_accept_header_is_part_of_the_key() -> None:
-    """Check requests differing only in Accept are remembered apart."""
+    """Check requests differing only in Accept are remembered apart, and share one search."""
     async with TestClient(TestServer(create_app(Settings(access_log=False), Store(RECORDS)))) as client:
         for accept in ("application/json", "*/*", "application/json"):
             await client.get("/api/train_sessions?score_gteq=5", headers={**AUTH, "Accept": accept})
-        assert len(client.server.app[STATE].memo) == 2
+        stats = client.server.app[STATE].memo.stats()
+        assert (stats["searches"], stats["served_by_search"], stats["served_by_request"]) == (1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "status"),
+    [
+        # negotiation joins repeated Accept headers (Rack does): the second one is read too
+        ([("Accept", "application/json")], [("Accept", "application/json"), ("Accept", "bogus")], 406),
+        # with X-Requested-With a browser-like Accept is parsed, not ignored
+        ([("Accept", "*/*, bogus")], [("Accept", "*/*, bogus"), ("X-Requested-With", "XMLHttpRequest")], 406),
+    ],
+)
+async def test_the_key_holds_every_header_value_negotiation_reads(
+    first: list[tuple[str, str]], then: list[tuple[str, str]], status: int
+) -> None:
+    """Check a remembered 200 is not served to a request that negotiation answers otherwise."""
+    async with TestClient(TestServer(create_app(Settings(access_log=False), Store(RECORDS)))) as client:
+        cold = (await client.get("/api/train_sessions", headers=[*AUTH.items(), *then])).status
+        assert (await client.get("/api/train_sessions", headers=[*AUTH.items(), *first])).status == 200
+        warm = (await client.get("/api/train_sessions", headers=[*AUTH.items(), *then])).status
+        assert cold == warm == status
+
+
+async def test_spellings_and_pages_of_one_search_run_it_once() -> None:
+    """Check that other spellings of one query are answered from the search kept by value."""
+    async with TestClient(TestServer(create_app(Settings(access_log=False), Store(RECORDS)))) as client:
+        bodies = []
+        for target in ("full_name_cont=a&score_gteq=5", "full_name_cont=a&score_gteq=5&", "score_gteq=5"):
+            bodies.append(await (await client.get(f"/api/train_sessions?{target}", headers=AUTH)).read())
+        stats = client.server.app[STATE].memo.stats()
+        assert bodies[0] == bodies[1] != bodies[2]
+        assert (stats["searches"], stats["served_by_search"], stats["served_by_request"]) == (2, 1, 0)
+
+
+async def test_no_key_over_a_few_kib_is_kept() -> None:
+    """Check a request with 800 KB of Accept is answered and leaves nothing in any cache."""
+    from mockserver.engine import mime
+    from mockserver.server import rendering
+
+    accept = ", ".join(["application/json"] * 440)  # 8 KB: aiohttp's bound for one header line
+    async with TestClient(TestServer(create_app(Settings(access_log=False), Store(RECORDS)))) as client:
+        before = (rendering._negotiate.cache_info().currsize, mime._negotiate.cache_info().currsize)
+        target = "/api/train_sessions?score_gteq=5"
+        response = await client.get(target, headers=[*AUTH.items(), *[("Accept", accept)] * 100])
+        assert response.status == 200
+        state = client.server.app[STATE]
+        assert len(state.memo) == 1  # the search (a short key); not the answer by request
+        after = (rendering._negotiate.cache_info().currsize, mime._negotiate.cache_info().currsize)
+        assert after == before
 
 
 @pytest.mark.parametrize(
@@ -132,7 +182,7 @@ async def test_data_changes_release_the_memo(method: str, path: str, body: objec
     async with TestClient(TestServer(create_app(Settings(access_log=False), Store(RECORDS)))) as client:
         state = client.server.app[STATE]
         before = await (await client.get("/api/train_sessions?score_gteq=0", headers=AUTH)).read()
-        assert len(state.memo) == 1 and state.memo.bytes > len(before)
+        assert len(state.memo) == 2 and state.memo.bytes > len(before)  # by request, by search
         data = orjson.dumps(body) if body is not None else None
         response = await client.request(method, path, data=data, headers={"Content-Type": "application/json"})
         assert response.status in (200, 201)

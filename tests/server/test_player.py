@@ -115,17 +115,17 @@ def test_plugin_actions() -> None:
 def test_seed7_two_segment_paths_are_the_player() -> None:
     """Check that the seed-7 requests the stand-in (no player) answers 404 reach the player under
     2015-08: every one of them without ?token= gets the Authentication error page."""
-    import asyncio
+    from tests.server.rails_replay import load, replay
+    from tests.server.test_rails_differential import CASES, _is_class_s
 
-    from tests.server.test_rails_differential import CASES, _is_class_s, _load, _replay
-
-    cases = [c for c in _load(CASES) if not _is_class_s(c) and is_player_target(c["target"])]
+    cases = [c for c in load(CASES) if not _is_class_s(c) and is_player_target(c["target"])]
     assert len(cases) >= 10
     assert all(c["rails"]["status"] == 404 for c in cases)
-    answers = asyncio.run(_replay(cases, api_revision="2015-08"))
+    run = replay(cases, api_revision="2015-08")
+    assert run.bugs == []
     for case in cases:
         expected = 401 if "token=" not in case["target"] and case["method"] in ("GET", "HEAD") else 404
-        assert answers[case["n"]]["status"] == expected, case["target"]
+        assert run.answers[case["n"]]["status"] == expected, case["target"]
 
 
 async def test_docs_control_api_examples(app_clients: MakeClient) -> None:

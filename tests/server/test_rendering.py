@@ -40,8 +40,8 @@ MISSING = "/api/train_sessions/999999"
 
 
 @pytest.fixture
-def make_client(app_clients):  # type: ignore[no-untyped-def]
-    def make(**overrides: object):  # type: ignore[no-untyped-def]
+def make_client(app_clients):
+    def make(**overrides: object):
         return app_clients(RECORDS, **overrides)
 
     return make
@@ -60,7 +60,7 @@ def make_client(app_clients):  # type: ignore[no-untyped-def]
         (MISSING, "text/html;q=0.9, application/json", JSON_ERROR, b'{"status":404,"error":"Not Found"}'),
     ],
 )
-async def test_error_body_follows_the_request_format(  # type: ignore[no-untyped-def]
+async def test_error_body_follows_the_request_format(
     make_client, target: str, accept: str, content_type: str, body: bytes | None
 ) -> None:
     """Check the path suffix, then ?format=, then Accept pick JSON, XML or YAML error bodies."""
@@ -86,9 +86,7 @@ async def test_error_body_follows_the_request_format(  # type: ignore[no-untyped
         ("/api/nothing", "foo"),  # no controller: the bad Accept is not read, the page is
     ],
 )
-async def test_other_formats_get_the_public_page(  # type: ignore[no-untyped-def]
-    make_client, target: str, accept: str | None
-) -> None:
+async def test_other_formats_get_the_public_page(make_client, target: str, accept: str | None) -> None:
     """Check any other format gets a new Rails 6.1 app's public/404.html as text/html."""
     client = await make_client()
     headers = {**AUTH, **({"Accept": accept} if accept is not None else {})}
@@ -102,7 +100,7 @@ async def test_other_formats_get_the_public_page(  # type: ignore[no-untyped-def
     assert hashlib.sha256(page).hexdigest().startswith("41e6541b07f9c3b3")  # railties 6.1.7.10's file
 
 
-async def test_statuses_without_a_page_are_empty_html(make_client) -> None:  # type: ignore[no-untyped-def]
+async def test_statuses_without_a_page_are_empty_html(make_client) -> None:
     """Check a 400 for */* is an empty text/html (a new app has no 400.html), a 500 gets 500.html."""
     client = await make_client()
     bad = await client.get(URL("/api/train_sessions?x=%ZZ", encoded=True), headers={"Accept": "*/*"})
@@ -116,7 +114,7 @@ async def test_statuses_without_a_page_are_empty_html(make_client) -> None:  # t
     ("accept", "content_type"),
     [("application/json", JSON_ERROR), ("*/*", HTML_ERROR), (None, "application/xml; charset=UTF-8")],
 )
-async def test_unreadable_query_falls_back_to_accept(  # type: ignore[no-untyped-def]
+async def test_unreadable_query_falls_back_to_accept(
     make_client, accept: str | None, content_type: str
 ) -> None:
     """Check a 400 from an unreadable query ignores .xml's format param: Accept, then the path."""
@@ -126,7 +124,7 @@ async def test_unreadable_query_falls_back_to_accept(  # type: ignore[no-untyped
     assert (response.status, response.headers["Content-Type"]) == (400, content_type)
 
 
-async def test_public_dir_serves_a_teams_pages(make_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_public_dir_serves_a_teams_pages(make_client, tmp_path: Path) -> None:
     """Check --public-dir pages replace the defaults, and a status without a page is empty."""
     (tmp_path / "404.html").write_bytes(b"<p>our 404</p>")
     client = await make_client(public_dir=tmp_path)
@@ -178,6 +176,7 @@ def test_public_dir_refuses_pages_that_are_not_small_regular_files(kind: str, tm
     assert "\n" not in message
 
 
+@pytest.mark.process
 def test_serve_with_a_fifo_page_exits_2_at_once(tmp_path: Path) -> None:
     """Check the CLI end to end: a FIFO named 404.html is one error line and exit 2 (it hung)."""
     import os
@@ -195,9 +194,7 @@ def test_serve_with_a_fifo_page_exits_2_at_once(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "target", ["/api/train_sessions", "/api/train_sessions/1", MISSING, "/api/train_sessions?score_eq[]=1"]
 )
-async def test_unparseable_accept_is_406_before_auth(  # type: ignore[no-untyped-def]
-    make_client, accept: str, target: str
-) -> None:
+async def test_unparseable_accept_is_406_before_auth(make_client, accept: str, target: str) -> None:
     """Check an Accept Mime::Type cannot parse is an empty text/html 406, with or without a token."""
     client = await make_client()
     for headers in (AUTH, {}):
@@ -210,7 +207,7 @@ async def test_unparseable_accept_is_406_before_auth(  # type: ignore[no-untyped
     assert again.status == 406  # a remembered 200 does not skip the check
 
 
-async def test_bad_accept_loses_to_route_query_and_format(make_client) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_accept_loses_to_route_query_and_format(make_client) -> None:
     """Check no route (404), a bad query (400) and a format parameter come before the 406."""
     client = await make_client()
     foo = {**AUTH, "Accept": "foo"}
@@ -223,7 +220,7 @@ async def test_bad_accept_loses_to_route_query_and_format(make_client) -> None: 
     assert xml.headers["Content-Type"] == "application/xml; charset=UTF-8"
 
 
-async def test_rendered_answers_carry_rails_headers(make_client) -> None:  # type: ignore[no-untyped-def]
+async def test_rendered_answers_carry_rails_headers(make_client) -> None:
     """Check a 200's ETag (Rack 2.2: W/ + SHA-256[:32]), Cache-Control, Vary and security headers."""
     client = await make_client()
     response = await client.get("/api/train_sessions/1", headers={**AUTH, "Accept": "application/json"})
@@ -244,7 +241,7 @@ async def test_rendered_answers_carry_rails_headers(make_client) -> None:  # typ
     assert denied.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
-async def test_error_pages_lack_controller_headers(make_client) -> None:  # type: ignore[no-untyped-def]
+async def test_error_pages_lack_controller_headers(make_client) -> None:
     """Check an error page has X-Request-Id and X-Runtime but no security, cache or Vary header."""
     client = await make_client()
     response = await client.get(MISSING, headers={**AUTH, "Accept": "application/json"})
@@ -252,7 +249,7 @@ async def test_error_pages_lack_controller_headers(make_client) -> None:  # type
     assert not {"X-Frame-Options", "Cache-Control", "Vary", "ETag"} & set(response.headers)
 
 
-async def test_if_none_match_answers_304(make_client) -> None:  # type: ignore[no-untyped-def]
+async def test_if_none_match_answers_304(make_client) -> None:
     """Check Rack::ConditionalGet: an exactly equal If-None-Match is a bodiless 304, else a 200."""
     client = await make_client()
     for target in ("/api/train_sessions", "/api/train_sessions/1"):
@@ -272,14 +269,14 @@ async def test_if_none_match_answers_304(make_client) -> None:  # type: ignore[n
     ("sent", "echoed"),
     [("abc-123_x", "abc-123_x"), ("ab c!@#$%^&*()", "abc@"), ("a" * 300, "a" * 255)],
 )
-async def test_request_id_is_echoed_sanitised(make_client, sent: str, echoed: str) -> None:  # type: ignore[no-untyped-def]
+async def test_request_id_is_echoed_sanitised(make_client, sent: str, echoed: str) -> None:
     """Check ActionDispatch::RequestId keeps [\\w-@] of an incoming id, at most 255 characters."""
     client = await make_client()
     response = await client.get("/api/train_sessions/1", headers={**AUTH, "X-Request-Id": sent})
     assert response.headers["X-Request-Id"] == echoed
 
 
-async def test_request_id_is_a_new_uuid_by_default(make_client) -> None:  # type: ignore[no-untyped-def]
+async def test_request_id_is_a_new_uuid_by_default(make_client) -> None:
     """Check each request without an id gets a fresh UUID."""
     client = await make_client()
     ids = {
@@ -291,9 +288,7 @@ async def test_request_id_is_a_new_uuid_by_default(make_client) -> None:  # type
 
 @pytest.mark.parametrize("query", ["a" + "[b]" * 100 + "=1", "&" * 4096 + "a=1"])
 @pytest.mark.parametrize("accept", ["application/json", "application/xml", "*/*"])
-async def test_rack_query_limits_end_in_the_failsafe_500(  # type: ignore[no-untyped-def]
-    make_client, query: str, accept: str
-) -> None:
+async def test_rack_query_limits_end_in_the_failsafe_500(make_client, query: str, accept: str) -> None:
     """Check Rack's depth and parameter-count limits give Rails' failsafe text/plain 500, any format."""
     client = await make_client()
     response = await client.get(URL("/api/train_sessions?" + query, encoded=True), headers={"Accept": accept})
@@ -306,7 +301,7 @@ async def test_rack_query_limits_end_in_the_failsafe_500(  # type: ignore[no-unt
     assert ok.status == 200
 
 
-async def test_control_api_stays_json(make_client) -> None:  # type: ignore[no-untyped-def]
+async def test_control_api_stays_json(make_client) -> None:
     """Check the control API answers JSON whatever the Accept header, with the one JSON type."""
     client = await make_client()
     response = await client.get("/__mockserver/nothing", headers={"Accept": "text/html"})

@@ -5,11 +5,7 @@ SIGTERM lets in-flight requests finish.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import random
-import resource
-import signal
 import socket
 import struct
 import time
@@ -294,6 +290,7 @@ async def _leaks(tmp_path: Path, targets: list[str], headers: list[dict[str, str
     return found + [f"log: {line}" for line in logs.splitlines() if SECRET in line]
 
 
+@pytest.mark.process
 async def test_tokens_never_reach_the_logs(tmp_path: Path) -> None:
     """Check that the token, sent right or wrong, in headers or the query, is never logged."""
     targets = [
@@ -322,11 +319,13 @@ async def test_tokens_never_reach_the_logs(tmp_path: Path) -> None:
     assert await _leaks(tmp_path, targets, wrong) == []
 
 
+@pytest.mark.process
 async def test_percent_encoded_token_key_is_redacted(tmp_path: Path) -> None:
     """Check that ?%74oken=SECRET (Rack reads the key as 'token') is redacted too."""
     assert await _leaks(tmp_path, [f"{INDEX}?%74oken={SECRET}", f"{INDEX}?t%6Fken={SECRET}"], []) == []
 
 
+@pytest.mark.process
 async def test_token_like_headers_are_redacted_in_the_journal(tmp_path: Path) -> None:
     """Check that a token a client put in a custom header is not kept in the journal."""
     headers = [{"X-Api-Token": SECRET}, {"X-Auth-Token": SECRET}, {"Api-Key": SECRET}]
@@ -349,6 +348,7 @@ def _probe_values(record: dict[str, object]) -> Iterator[str]:
             yield f"{f.name}={quote(text)}"
 
 
+@pytest.mark.process
 async def test_one_account_never_sees_another(tmp_path: Path) -> None:
     """Check that a token for account a gets none of b's records by any route, filter or sort."""
     fixture = tmp_path / "fixture.json"
@@ -396,69 +396,6 @@ async def test_one_account_never_sees_another(tmp_path: Path) -> None:
                 assert status == 401, headers
 
 
-# --- graceful shutdown -------------------------------------------------------------------------
-
-
-def _read_response(sock: socket.socket, first: bytes) -> tuple[bytes, bytes]:
-    """Headers and body of one HTTP/1.1 response with Content-Length, read to the end."""
-    data = first
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, "connection closed before the headers"
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":")[1])
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"content-length:")
-    )
-    chunks = [body]
-    received = len(body)
-    while received < length:
-        chunk = sock.recv(1 << 20)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        received += len(chunk)
-    return head, b"".join(chunks)
-
-
-def test_sigterm_finishes_the_request_in_flight(tmp_path: Path) -> None:
-    """Check that SIGTERM during a large response still delivers all of it, then exits 0."""
-    count = 30_000  # a ~10 MB index: far more than the socket buffers hold
-    with serve(tmp_path, "--seed", "5", "--count", str(count), "--no-auth", "--quiet") as server:
-        sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
-        with sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
-            sock.sendall(f"GET {INDEX} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
-            first = sock.recv(4096)  # the answer has started: the request is in flight
-            assert first.startswith(b"HTTP/1.1 200")
-            server.process.send_signal(signal.SIGTERM)
-            time.sleep(0.3)  # let the server act on the signal while the body is unsent
-            _, body = _read_response(sock, first)
-        assert len(json.loads(body)) == count
-        assert server.process.wait(30) == 0
-    assert "shutting down" in server.logs()
-
-
-async def test_sigterm_lets_a_delayed_handler_finish(tmp_path: Path) -> None:
-    """Check that a request still inside its handler when SIGTERM arrives gets its whole answer
-    (slowed down by the control API's latency injection)."""
-    with serve(tmp_path, "--seed", "6", "--count", "500", "--no-auth", "--quiet") as server:
-        async with aiohttp.ClientSession() as session:
-            fault = {"delay_ms": 1500, "times": 1, "path": "/api/*"}
-            async with session.post(server.base + "/__mockserver/faults", json=fault) as response:
-                if response.status != 201:
-                    pytest.skip(f"no latency injection in the control API ({response.status})")
-            pending = asyncio.ensure_future(_get(session, server.base, INDEX))
-            await asyncio.sleep(0.5)  # well inside the 1.5 s delay
-            server.process.send_signal(signal.SIGTERM)
-            status, body = await asyncio.wait_for(pending, 30)
-        assert status == 200
-        assert len(json.loads(body)) == 500
-        assert server.process.wait(30) == 0
-
-
 # --- aborted uploads -----------------------------------------------------------------------------
 
 
@@ -483,131 +420,3 @@ def test_an_aborted_upload_is_a_client_error(
         health = json.loads(response.read())
     assert health["errors"] == 0
     api.check()  # raises MockServerBugError when the mock counted a bug
-
-
-# --- descriptors, idle and slow clients ----------------------------------------------------------
-
-
-def _soft_limit(soft: int, hard: int | None = None) -> Callable[[], None]:
-    """A preexec_fn giving the server process this open-file limit."""
-
-    def lower() -> None:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard if hard is not None else soft))
-
-    return lower
-
-
-def _server_soft_limit(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
-        if line.startswith("Max open files"):
-            return int(line.split()[3])
-    raise AssertionError("no open-file limit in /proc")
-
-
-def _closed_within(sock: socket.socket, seconds: float) -> bool:
-    """True when the server closes ``sock`` within ``seconds`` (reads and drops any answer)."""
-    sock.settimeout(seconds)
-    try:
-        while sock.recv(65536):
-            pass
-    except TimeoutError:
-        return False
-    except ConnectionResetError:
-        pass
-    return True
-
-
-def test_the_soft_open_file_limit_is_raised_to_the_hard_one(tmp_path: Path) -> None:
-    """Check that a server started with soft limit 256 runs with the hard limit, and says so
-    only when even that is low."""
-    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    assert hard > 512, "this machine's hard limit is too low for this test"
-    with serve(tmp_path, "--quiet", preexec_fn=_soft_limit(256, hard)) as server:
-        assert _server_soft_limit(server.process.pid) == hard
-        assert "open-file limit" not in server.logs() or hard < 4096
-    with serve(tmp_path, "--quiet", preexec_fn=_soft_limit(300)) as server:
-        assert "open-file limit is 300" in server.logs()
-
-
-def test_idle_connections_cannot_lock_clients_out(tmp_path: Path) -> None:
-    """Check that idle keep-alive connections filling every descriptor are reported once and
-    closed after --idle-timeout, after which new clients are served (they were locked out for
-    3,630 s, nothing logged)."""
-    limit = 96
-    with serve(tmp_path, "--quiet", "--idle-timeout", "2", preexec_fn=_soft_limit(limit)) as server:
-        idle = []
-        try:
-            for _ in range(limit + 20):
-                idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
-            deadline = time.monotonic() + 10
-            while "out of file descriptors" not in server.logs():
-                assert time.monotonic() < deadline, server.logs()
-                time.sleep(0.1)
-            time.sleep(3)  # past the idle timeout: the held connections are closed
-            with urllib.request.urlopen(server.base + "/__mockserver/health", timeout=5) as response:
-                assert response.status == 200
-        finally:
-            for sock in idle:
-                sock.close()
-        assert server.logs().count("out of file descriptors") == 1
-
-
-def test_idle_and_slow_header_clients_are_cut(tmp_path: Path) -> None:
-    """Check that a silent connection closes after --idle-timeout and one trickling its headers
-    after --header-timeout (aiohttp kept both for 3,630 s), while a prompt client is served."""
-    with serve(tmp_path, "--quiet", "--idle-timeout", "1", "--header-timeout", "30") as server:
-        silent = socket.create_connection(("127.0.0.1", server.port))
-        started = time.monotonic()
-        assert _closed_within(silent, 5)
-        assert time.monotonic() - started < 4
-        silent.close()
-    with serve(tmp_path, "--quiet", "--idle-timeout", "30", "--header-timeout", "1") as server:
-        address = ("127.0.0.1", server.port)
-        with socket.create_connection(address) as slow:
-            started = time.monotonic()
-            for byte in b"GET /__mockserver/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n":
-                try:
-                    slow.sendall(bytes([byte]))
-                except (BrokenPipeError, ConnectionResetError):
-                    break
-                time.sleep(0.05)
-            assert _closed_within(slow, 5)
-            assert time.monotonic() - started < 4.5
-        with socket.create_connection(address, timeout=5) as prompt:
-            prompt.sendall(b"GET /__mockserver/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            assert prompt.recv(4096).startswith(b"HTTP/1.1 200")
-            time.sleep(1.5)  # idle, not slow: kept open past the header timeout
-            prompt.sendall(b"GET /__mockserver/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            assert prompt.recv(4096).startswith(b"HTTP/1.1 200")
-
-
-def _children(pid: int) -> list[int]:
-    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    return [int(child) for child in text.split()]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status  # a zombie serves nothing
-
-
-def test_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
-    """Check that SIGKILL of 'serve --workers 2' takes its worker down within seconds (the
-    orphan kept serving old data on the shared port)."""
-    port = random.randint(40000, 60000)
-    with serve(tmp_path, "--quiet", "--workers", "2", "--port", str(port)) as server:
-        deadline = time.monotonic() + 10
-        while not (workers := _children(server.process.pid)):
-            assert time.monotonic() < deadline, "no worker started"
-            time.sleep(0.05)
-        server.process.kill()
-        server.process.wait(10)
-        deadline = time.monotonic() + 5
-        while any(_alive(worker) for worker in workers):
-            assert time.monotonic() < deadline, f"worker {workers} still alive after its parent"
-            time.sleep(0.05)
-    with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", port), timeout=2).close()

@@ -33,7 +33,7 @@ R61_24, R60, R52, R51, R42 = (stack_named(n) for n in [s.name for s in STACKS][1
 
 
 @pytest.fixture
-def served(app_clients):  # type: ignore[no-untyped-def]
+def served(app_clients):
     """``served(stack)``: a client of the app emulating that generation over RECORDS."""
 
     async def make(stack: Any = DEFAULT_STACK, **overrides: Any) -> TestClient:
@@ -57,7 +57,7 @@ async def _ids(client: TestClient, query: str) -> list[int]:
 # --- Ransack --------------------------------------------------------------------------------------
 
 
-async def test_underscore_is_a_wildcard_before_ransack_1_8(served) -> None:  # type: ignore[no-untyped-def]
+async def test_underscore_is_a_wildcard_before_ransack_1_8(served) -> None:
     """Check §2.6: `_` in _cont is `ILIKE '%_%'` on <= 1.7.0 (every non-empty name), literal after."""
     assert all("_" not in r["full_name"] for r in RECORDS)
     everyone = [i for i in DESC if next(r for r in RECORDS if r["id"] == i)["full_name"]]
@@ -66,7 +66,7 @@ async def test_underscore_is_a_wildcard_before_ransack_1_8(served) -> None:  # t
     assert await _ids(await served(), "full_name_cont=_") == []
 
 
-async def test_padded_value_is_searched_as_sent_before_ransack_2_4(served) -> None:  # type: ignore[no-untyped-def]
+async def test_padded_value_is_searched_as_sent_before_ransack_2_4(served) -> None:
     """Check §2.1: `full_name_cont=%09First` misses on < 2.4.0 (no tab in any name), hits on >= 2.4."""
     first = RECORDS[1]["full_name"].split()[0]
     expected = [
@@ -77,7 +77,7 @@ async def test_padded_value_is_searched_as_sent_before_ransack_2_4(served) -> No
     assert await _ids(await served(), f"full_name_cont=%09{first}") == expected
 
 
-async def test_nul_alone_is_not_dropped_before_ransack_2_4(served) -> None:  # type: ignore[no-untyped-def]
+async def test_nul_alone_is_not_dropped_before_ransack_2_4(served) -> None:
     """Check §2.1: `score_eq=%00` is `"\\0".to_i`, score = 0, on < 2.4.0; stripped and dropped after."""
     zero = [r["id"] for r in sorted(RECORDS, key=lambda r: -r["id"]) if r["score"] == 0]
     assert zero and len(zero) < len(RECORDS)
@@ -85,7 +85,7 @@ async def test_nul_alone_is_not_dropped_before_ransack_2_4(served) -> None:  # t
     assert await _ids(await served(), "score_eq=%00") == DESC
 
 
-async def test_sort_and_combinator_with_spaces_before_ransack_2_4(served) -> None:  # type: ignore[no-untyped-def]
+async def test_sort_and_combinator_with_spaces_before_ransack_2_4(served) -> None:
     """Check §2.1: `s=score+desc+` sorts ASC and `s=+score+desc` not at all on < 2.4.0; `m=or%20` is AND."""
     by_score_asc = [r["id"] for r in sorted(RECORDS, key=lambda r: (r["score"], -r["id"]))]
     by_score_desc = [r["id"] for r in sorted(RECORDS, key=lambda r: (-r["score"], -r["id"]))]
@@ -110,7 +110,7 @@ async def test_sort_and_combinator_with_spaces_before_ransack_2_4(served) -> Non
     assert await _ids(new, both) == either
 
 
-async def test_i_cont_is_an_ignored_key_from_1_6_to_2_3_0(served) -> None:  # type: ignore[no-untyped-def]
+async def test_i_cont_is_an_ignored_key_from_1_6_to_2_3_0(served) -> None:
     """Check §2.9: `full_name_i_cont=zzqqnomatch` is full_name_i + cont, ignored (all rows) on 1.6-2.3.0."""
     assert await _ids(await served(R51), "full_name_i_cont=zzqqnomatch") == DESC
     assert await _ids(await served(R42), "full_name_i_cont=zzqqnomatch") == DESC
@@ -121,7 +121,7 @@ async def test_i_cont_is_an_ignored_key_from_1_6_to_2_3_0(served) -> None:  # ty
 @pytest.mark.parametrize(
     "query", ["score_eq=2147483648", "score_lt=2147483648", "percent_complete_gteq=-2147483649"]
 )
-async def test_out_of_int4_is_a_500_before_ransack_4(served, query: str) -> None:  # type: ignore[no-untyped-def]
+async def test_out_of_int4_is_a_500_before_ransack_4(served, query: str) -> None:
     """Check §2.3: any out-of-int4 integer keeps its Casted node before ransack@8946268a: a 500
     (measured on a full Rails 6.1 app with 2.4.2); Ransack 4 compares the plain number."""
     for stack in (R61_24, R60, R52, R51, R42):
@@ -133,7 +133,7 @@ async def test_out_of_int4_is_a_500_before_ransack_4(served, query: str) -> None
 # --- Rails ----------------------------------------------------------------------------------------
 
 
-async def test_invalid_utf8_is_a_500_on_rails_4(served) -> None:  # type: ignore[no-untyped-def]
+async def test_invalid_utf8_is_a_500_on_rails_4(served) -> None:
     """Check §3.1: before rails@59ab2d1ee59 the value reaches Ransack's blank? (500); show never reads it."""
     old = await served(R42)
     assert (await _get(old, "/api/train_sessions?full_name_cont=%FF")).status == 500
@@ -142,7 +142,7 @@ async def test_invalid_utf8_is_a_500_on_rails_4(served) -> None:  # type: ignore
     assert (await _get(await served(), "/api/train_sessions?full_name_cont=%FF")).status == 400
 
 
-async def test_json_error_status_is_a_string_on_rails_4(served) -> None:  # type: ignore[no-untyped-def]
+async def test_json_error_status_is_a_string_on_rails_4(served) -> None:
     """Check §3.2: PublicExceptions v4.2.11 keeps the status it cut from the path: "404"."""
     old = await _get(await served(R42), "/api/train_sessions/0")
     assert orjson.loads(await old.read()) == {"status": "404", "error": "Not Found"}
@@ -150,7 +150,7 @@ async def test_json_error_status_is_a_string_on_rails_4(served) -> None:  # type
     assert orjson.loads(await new.read()) == {"status": 404, "error": "Not Found"}
 
 
-async def test_bearer_is_a_401_on_rails_4(served) -> None:  # type: ignore[no-untyped-def]
+async def test_bearer_is_a_401_on_rails_4(served) -> None:
     """Check §3.3: TOKEN_REGEX = /^Token / in v4.2.11: Bearer and a double space are refused."""
     for header in ("Bearer t", 'Token  token="t"'):
         headers = {"Authorization": header, "Accept": "application/json"}
@@ -162,7 +162,7 @@ async def test_bearer_is_a_401_on_rails_4(served) -> None:  # type: ignore[no-un
     ("accept", "content_type"),
     [("*/*", "text/html; charset=utf-8"), ("application/json", "application/json; charset=utf-8")],
 )
-async def test_401_takes_the_request_format_on_rails_4(served, accept: str, content_type: str) -> None:  # type: ignore[no-untyped-def]
+async def test_401_takes_the_request_format_on_rails_4(served, accept: str, content_type: str) -> None:
     """Check §3.3: `render :text` uses formats.first on 4.2; text/plain from rails@8cb8ce98d90 (5.0)."""
     old = await _get(await served(R42), "/api/train_sessions", {"Accept": accept})
     assert (old.status, old.headers["Content-Type"]) == (401, content_type)
@@ -171,7 +171,7 @@ async def test_401_takes_the_request_format_on_rails_4(served, accept: str, cont
     assert (new.status, new.headers["Content-Type"]) == (401, "text/plain; charset=utf-8")
 
 
-async def test_security_headers_before_rails_5_2(served) -> None:  # type: ignore[no-untyped-def]
+async def test_security_headers_before_rails_5_2(served) -> None:
     """Check §3.5: 4.2-5.1 send three default headers; 5.2 adds Referrer-Policy and two more."""
     added = {"Referrer-Policy", "X-Download-Options", "X-Permitted-Cross-Domain-Policies"}
     for stack, present in ((R42, False), (R51, False), (R52, True), (DEFAULT_STACK, True)):
@@ -180,20 +180,20 @@ async def test_security_headers_before_rails_5_2(served) -> None:  # type: ignor
         assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
-async def test_vary_accept_from_rails_6_1(served) -> None:  # type: ignore[no-untyped-def]
+async def test_vary_accept_from_rails_6_1(served) -> None:
     """Check §3.5: `Vary: Accept` comes with rails@5745a3c0928 (6.1.0); absent on <= 6.0."""
     assert "Vary" not in (await _get(await served(R60), "/api/train_sessions")).headers
     assert "Accept" in (await _get(await served(R61_24), "/api/train_sessions")).headers["Vary"]
 
 
-async def test_unparseable_accept_is_answered_before_rails_6(served) -> None:  # type: ignore[no-untyped-def]
+async def test_unparseable_accept_is_answered_before_rails_6(served) -> None:
     """Check §3.2: `Accept: foo` is a 406 from rails@b5e8942c950/378b4fedb1d (6.0); 200 before."""
     headers = {"Authorization": 'Token token="t"', "Accept": "foo"}
     assert (await _get(await served(R52), "/api/train_sessions", headers)).status == 200
     assert (await _get(await served(R60), "/api/train_sessions", headers)).status == 406
 
 
-async def test_decimal_is_not_rounded_before_rails_6(served) -> None:  # type: ignore[no-untyped-def]
+async def test_decimal_is_not_rounded_before_rails_6(served) -> None:
     """Check §3.6: `time_spent_eq=12.45` is `= 12.45` before rails@a741208f80d: no 12.5 matches."""
     twelve_five = [r["id"] for r in sorted(RECORDS, key=lambda r: -r["id"]) if r["time_spent"] == "12.5"]
     assert twelve_five
@@ -205,7 +205,7 @@ async def test_decimal_is_not_rounded_before_rails_6(served) -> None:  # type: i
 # --- Rack, pg, Ruby -------------------------------------------------------------------------------
 
 
-async def test_md5_etag_on_rack_1(served) -> None:  # type: ignore[no-untyped-def]
+async def test_md5_etag_on_rack_1(served) -> None:
     """Check §3.5: Rack <= 1.6 sends W/"md5(body)"; from rack@7b66d2cd the SHA-256's first 32 digits."""
     old = await _get(await served(R42), "/api/train_sessions")
     assert old.headers["ETag"] == f'W/"{hashlib.md5(await old.read()).hexdigest()}"'
@@ -213,14 +213,14 @@ async def test_md5_etag_on_rack_1(served) -> None:  # type: ignore[no-untyped-de
     assert new.headers["ETag"] == f'W/"{hashlib.sha256(await new.read()).hexdigest()[:32]}"'
 
 
-async def test_no_query_limit_before_rack_2_2_14(served) -> None:  # type: ignore[no-untyped-def]
+async def test_no_query_limit_before_rack_2_2_14(served) -> None:
     """Check §3.1: 4096 params are Rack's QueryLimitError (500) from rack@3f5a4249; parsed before."""
     query = "&" * 4100 + "score_eq=0"  # 4101 separated pieces, the empty ones skipped
     assert (await _get(await served(R51), "/api/train_sessions?" + query)).status == 200
     assert (await _get(await served(R52), "/api/train_sessions?" + query)).status == 500
 
 
-async def test_nul_truncates_with_pg_before_1_1(served) -> None:  # type: ignore[no-untyped-def]
+async def test_nul_truncates_with_pg_before_1_1(served) -> None:
     """Check §3.6: PQescapeString("%a\\0b%") is "%a": `full_name_cont=a%00b` is ILIKE '%a', a 200."""
     ending_in_a = [
         r["id"] for r in sorted(RECORDS, key=lambda r: -r["id"]) if r["full_name"].lower().endswith("a")
@@ -233,7 +233,7 @@ async def test_nul_truncates_with_pg_before_1_1(served) -> None:  # type: ignore
     assert (await _get(await served(R52), "/api/train_sessions?full_name_cont=a%00b")).status == 500
 
 
-async def test_long_dates_are_parsed_before_ruby_2_6_9(served) -> None:  # type: ignore[no-untyped-def]
+async def test_long_dates_are_parsed_before_ruby_2_6_9(served) -> None:
     """Check §2.4: a 141-character date is parsed by Ruby < 2.6.9 (2015-01-01), dropped after."""
     query = "completion_date_gteq=" + "x" * 130 + "%202015-01-01"
     since = [
@@ -302,7 +302,7 @@ def _named(note: str) -> set[str]:
 )
 async def test_portability_header_names_the_generations_that_differ(
     served, target: str, headers: dict[str, str] | None, generations: set[str], effect: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Check that the default generation names exactly the generations whose quirk the request touched."""
     response = await _get(await served(), target, headers)
 
@@ -319,7 +319,7 @@ async def test_portability_header_names_the_generations_that_differ(
         f"/api/train_sessions/{DESC[0]}",
     ],
 )
-async def test_portable_requests_and_header_only_differences_are_not_warned(served, target: str) -> None:  # type: ignore[no-untyped-def]
+async def test_portable_requests_and_header_only_differences_are_not_warned(served, target: str) -> None:
     """Check that a request every generation answers alike gets no header, though ETag, Vary and
     the security headers differ on some (those are never warned about)."""
     response = await _get(await served(), target)
@@ -328,7 +328,7 @@ async def test_portable_requests_and_header_only_differences_are_not_warned(serv
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
-async def test_access_log_says_which_generations_differ(served, log_format: str) -> None:  # type: ignore[no-untyped-def]
+async def test_access_log_says_which_generations_differ(served, log_format: str) -> None:
     """Check that the access log line of a touched request carries the portability note."""
     logger = logging.getLogger(LOGGER_NAME)
     sink = io.StringIO()
@@ -353,7 +353,7 @@ async def test_access_log_says_which_generations_differ(served, log_format: str)
         assert "differs on" not in second
 
 
-async def test_browser_clients_can_read_the_portability_header(served) -> None:  # type: ignore[no-untyped-def]
+async def test_browser_clients_can_read_the_portability_header(served) -> None:
     """Check that with --cors a page's script may read X-Mockserver-Portability (Expose-Headers)."""
     client = await served(cors=("http://app.test",))
     headers = {"Authorization": "Bearer t", "Origin": "http://app.test"}

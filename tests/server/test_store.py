@@ -1,4 +1,4 @@
-"""The served dataset: rendering, partitions and the per-search answer memory."""
+"""The served dataset: rendering and partitions."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from mockserver.engine.rack import parse_query
 from mockserver.engine.rows import ID
 from mockserver.engine.search import compile_query, compile_search
 from mockserver.generate import generate_records
-from mockserver.server.store import SearchAnswers, Store, render_record
+from mockserver.server.store import Store, render_record
 
 TODAY = datetime.date(2026, 11, 17)  # the engine's clock is an argument: a fixed day
 
@@ -47,40 +47,16 @@ def test_partitions_split_by_account() -> None:
     assert store.partition("nobody").rows == []
 
 
-def test_repeated_search_is_answered_from_memory_with_the_same_rows() -> None:
-    """Check a repeated compiled search returns the remembered answer, equal to a fresh one."""
-    partition = Store(RECORDS).partition("a")
-    search = compile_query(b"full_name_cont=e&score_gteq=1", TODAY)
-    first = partition.search(search)
-    assert partition.search(search) is first
-    fresh = partition.search(compile_search(parse_query(b"full_name_cont=e&score_gteq=1"), TODAY))
-    assert fresh == first and fresh is not first
-
-
-def test_answer_memory_is_bounded(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Check the memory drops the oldest answers once it holds too many row references."""
-    monkeypatch.setattr(SearchAnswers, "KEEP_ROWS", 40)
+def test_search_selects_the_rows_of_its_partition_only() -> None:
+    """Check a search answers from its account's rows, like the reference, and keeps nothing."""
     store = Store(RECORDS)
-    partition = store.partition("a")
-    searches = [compile_search(parse_query(f"id_eq={i}".encode()), TODAY) for i in range(1, 40)]
-    for search in searches:
-        partition.search(search)
-    assert store.answers.kept <= 40
-    assert (id(partition), searches[-1]) in store.answers
-    assert (id(partition), searches[0]) not in store.answers
-
-
-def test_answer_memory_bound_is_shared_by_every_account(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Check the row bound holds for the whole store, however many accounts search."""
-    monkeypatch.setattr(SearchAnswers, "KEEP_ROWS", 40)
-    records = generate_records(5, 200, accounts=tuple(f"acct{n}" for n in range(10)))
-    store = Store(records)
-    for account in store.accounts:
-        for query in (b"score_gteq=0", b"score_lt=50", b"full_name_cont=a"):
-            rows = store.partition(account).search(compile_query(query, TODAY))
-            assert all(row in store.partition(account).rows for row in rows)
-            assert store.answers.kept <= 40
-    assert len(store.answers) < 3 * len(store.accounts)
+    for account in ("a", "b"):
+        partition = store.partition(account)
+        search = compile_query(b"full_name_cont=e&score_gteq=1", TODAY)
+        rows = partition.search(search)
+        expected = [row for row in partition.rows if search.matches(row)]
+        assert rows == expected and rows is not partition.search(search)
+    assert store.partition("a").search(compile_search(parse_query(b""), TODAY)) is store.partition("a").rows
 
 
 def test_xml_elements_are_bounded_and_still_right(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -172,7 +172,7 @@ async def test_a_body_beyond_the_bound_is_refused(app_clients: MakeClient) -> No
     declared = await client.post(UNASSIGN, data=io.BytesIO(huge), headers=headers)
     assert declared.status == 413 and "bound" in declared.headers["X-Mockserver-Error"]
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks():
         for start in range(0, len(huge), 1 << 20):
             yield huge[start : start + (1 << 20)]
 

@@ -84,7 +84,7 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, A
     return cases, asyncio.run(_replay_in_order(cases, corpus_store(tmp_path_factory.mktemp("unassign"))))
 
 
-def test_corpus_is_varied(replayed) -> None:  # type: ignore[no-untyped-def]
+def test_corpus_is_varied(replayed) -> None:
     """Check that the corpus covers removals, none found, 400, 401, 404 and 500, in bulk."""
     cases, _ = replayed
     statuses = [c["rails"]["status"] for c in cases]
@@ -94,7 +94,7 @@ def test_corpus_is_varied(replayed) -> None:  # type: ignore[no-untyped-def]
     assert {c["content_type"] for c in cases} >= {"application/json", "application/xml", "text/xml", None}
 
 
-def test_replay_agrees_with_rails(replayed) -> None:  # type: ignore[no-untyped-def]
+def test_replay_agrees_with_rails(replayed) -> None:
     """Check that every recorded case gets the stand-in's status, headers and body, in order."""
     cases, answers = replayed
     differing = [
@@ -105,7 +105,7 @@ def test_replay_agrees_with_rails(replayed) -> None:  # type: ignore[no-untyped-
     assert not differing, f"{len(differing)} of {len(cases)} differ; first: {differing[:3]}"
 
 
-def test_index_after_unassign_lists_what_rails_lists(replayed) -> None:  # type: ignore[no-untyped-def]
+def test_index_after_unassign_lists_what_rails_lists(replayed) -> None:
     """Check that the full index read after the sequence has the stand-in's digest (removals real)."""
     cases, answers = replayed
     index = [
@@ -128,7 +128,7 @@ def test_body_digest_is_of_the_bytes() -> None:
     assert unassign_corpus.answer_of(raw[:-2] + b"3]", "GET") != answer
 
 
-def test_corpus_is_what_the_seed_draws(replayed) -> None:  # type: ignore[no-untyped-def]
+def test_corpus_is_what_the_seed_draws(replayed) -> None:
     """Check that the recorded requests are exactly what tools/unassign_corpus.py draws from seed 16."""
     cases, _ = replayed
     records = unassign_corpus.corpus_records(json.loads(FIXTURES.read_text(encoding="utf-8")))

@@ -51,6 +51,8 @@ def test_a_wrong_token_is_one_usage_error(train_sessions_api_factory: Factory) -
     assert out == ""  # the suite never ran
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_own_options_after_the_url_are_not_forwarded(train_sessions_api_factory: Factory) -> None:
     """Check that `contract URL --api-token T` (options after URL) reaches the preflight too."""
     api = train_sessions_api_factory(tokens={"right-token": None})
@@ -86,6 +88,8 @@ def test_wait_keeps_trying_for_the_given_time() -> None:
     assert time.monotonic() - started >= 1.0
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_wait_reaches_an_endpoint_that_starts_late(
     train_sessions_api_factory: Factory, tmp_path: Path
 ) -> None:
@@ -129,6 +133,7 @@ finally:
 """
 
 
+@pytest.mark.process
 def test_a_run_cut_short_by_the_budget_is_not_a_pass(train_sessions_api_factory: Factory) -> None:
     """Check that tests skipped for lack of request budget make the run fail, with their count."""
     api = train_sessions_api_factory()
@@ -139,6 +144,7 @@ def test_a_run_cut_short_by_the_budget_is_not_a_pass(train_sessions_api_factory:
     assert count >= 1
 
 
+@pytest.mark.process
 def test_allow_partial_accepts_a_budget_cut_run(train_sessions_api_factory: Factory) -> None:
     """Check that --allow-partial restores exit 0 for a run cut short by its budget."""
     api = train_sessions_api_factory()
@@ -146,6 +152,8 @@ def test_allow_partial_accepts_a_budget_cut_run(train_sessions_api_factory: Fact
     assert code == 0, err
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_a_full_budget_run_passes(train_sessions_api_factory: Factory) -> None:
     """Check that a run that checked everything it selected still exits 0 (no false partials)."""
     api = train_sessions_api_factory()
@@ -161,6 +169,8 @@ def test_the_wheel_installs_the_suite_under_the_name_contract_finds() -> None:
     assert "contract_tests" not in wheel.get("packages", [])
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_installed_suite_runs_beside_a_client_package_named_contract_tests(
     train_sessions_api_factory: Factory, tmp_path: Path
 ) -> None:

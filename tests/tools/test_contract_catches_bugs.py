@@ -1,5 +1,5 @@
 """Proof that the contract suite catches bugs: it fails on every one-defect variant of the mock
-(tests/broken_mock.py), with a contract violation and a curl line, and passes on the real mock
+(tests/broken_defects.py), with a contract violation and a curl line, and passes on the real mock
 serving either the default fixtures or the Ransack golden dataset."""
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ import pytest
 
 from mockserver.cli import main
 
-from ..broken_mock import DEFECTS, NOT_DEFECTS, running
+from ..broken_defects import DEFECTS, NOT_DEFECTS
+from ..broken_mock import running
 from ..golden import GOLDEN_PATH
+
+pytestmark = [pytest.mark.process, pytest.mark.slow]  # every test here starts a subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = GOLDEN_PATH

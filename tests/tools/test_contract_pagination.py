@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ..server_process import serve
+
+pytestmark = [pytest.mark.process, pytest.mark.slow]  # every test here starts a subprocess
 
 SUITE = Path(__file__).resolve().parents[2] / "contract_tests"
 SUBSET = "test_index_matches or test_filter_edge_values or test_doc_sample or test_unknown_parameters"

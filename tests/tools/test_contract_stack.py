@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from mockserver.cli import main
 from mockserver.pytest_plugin import TrainSessionsAPI
 
@@ -32,6 +34,7 @@ def test_an_unknown_stack_is_one_usage_error(train_sessions_api_factory: Factory
     assert "'rails9'" in err and "auto" in err and "rails4.2-ransack1.7" in err
 
 
+@pytest.mark.process
 def test_told_another_generation_the_suite_fails(train_sessions_api_factory: Factory) -> None:
     """Check that today's mock fails the suite told Rails 4.2 (after the URL, as pytest options go)."""
     api = train_sessions_api_factory()
@@ -39,6 +42,7 @@ def test_told_another_generation_the_suite_fails(train_sessions_api_factory: Fac
     assert code == 1
 
 
+@pytest.mark.process
 def test_auto_names_the_generation_it_found(train_sessions_api_factory: Factory) -> None:
     """Check that the default (auto) passes today's mock and says which generation it asserted."""
     api = train_sessions_api_factory(stack="rails6.0-ransack2.4")
@@ -49,6 +53,7 @@ def test_auto_names_the_generation_it_found(train_sessions_api_factory: Factory)
     assert "contract: generation rails6.0-ransack2.4 (auto" in done.stdout
 
 
+@pytest.mark.process
 def test_an_unknown_stack_is_a_pytest_usage_error() -> None:
     """Check that pytest contract_tests --stack with an unknown name stops before any test."""
     command = [sys.executable, "-m", "pytest", str(SUITE), f"--rootdir={SUITE}", "--stack", "nope", "-q"]
@@ -56,6 +61,7 @@ def test_an_unknown_stack_is_a_pytest_usage_error() -> None:
     assert done.returncode == 4 and "'nope'" in done.stderr and "rails6.1-ransack4.1" in done.stderr
 
 
+@pytest.mark.process
 def test_an_endpoint_mixing_generations_fails_naming_the_conflict() -> None:
     """Check that auto fails today's mock refusing Bearer (a Rails 4.2 answer among modern ones)
     with a message naming the conflicting behaviour, not by asserting some generation."""

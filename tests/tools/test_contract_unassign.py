@@ -12,6 +12,8 @@ import pytest
 
 from mockserver.pytest_plugin import TrainSessionsAPI
 
+pytestmark = [pytest.mark.process, pytest.mark.slow]  # each test runs the contract suite
+
 Factory = Callable[..., TrainSessionsAPI]
 SUITE = Path(__file__).resolve().parents[2] / "contract_tests"
 SELECT = ("-k", "xml or player or unassign", "-p", "no:randomly", "-p", "no:schemathesis", "-rs")

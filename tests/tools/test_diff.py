@@ -20,7 +20,8 @@ from mockserver.pytest_plugin import TrainSessionsAPI, _ServerThread
 from mockserver.resources import default_fixtures_path
 from mockserver.server.state import ServerState
 from mockserver.server.store import Store
-from mockserver.tools.diff import NOT_COMPARABLE, explain, generate_queries
+from mockserver.tools.diff_queries import NOT_COMPARABLE, generate_queries
+from mockserver.tools.diff_rules import explain
 
 from ..broken_mock import build_app
 

@@ -26,6 +26,7 @@ def _probe(url: str, capsys: pytest.CaptureFixture[str], *flags: str) -> dict[st
 
 
 @pytest.mark.parametrize("name", NAMES)
+@pytest.mark.process
 def test_the_served_generation_ranks_first(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -37,6 +38,7 @@ def test_the_served_generation_ranks_first(
 
 
 @pytest.mark.parametrize("name", ["rails6.1-ransack2.4", "rails4.2-ransack1.7"])
+@pytest.mark.process
 def test_without_allow_errors_no_generation_answers_500(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -45,11 +47,12 @@ def test_without_allow_errors_no_generation_answers_500(
     with serve(tmp_path, "--stack", name) as server:
         report = _probe(f"{server.base}/api/train_sessions", capsys)
         log = server.logs()
-    assert name in report["stacks"]  # type: ignore[operator]
-    assert str(Quirk.CASTED_OVERFLOW_500) in report["unobserved"]  # type: ignore[operator]
+    assert name in report["stacks"]
+    assert str(Quirk.CASTED_OVERFLOW_500) in report["unobserved"]
     assert not A_500.search(log), log[-2000:]
 
 
+@pytest.mark.process
 def test_the_text_report_names_the_stack_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Check that the text report ends with the --stack to serve the mock with."""
     with serve(tmp_path, "--stack", "rails5.2-ransack2.3") as server:
@@ -59,6 +62,7 @@ def test_the_text_report_names_the_stack_flag(tmp_path: Path, capsys: pytest.Cap
     assert "pagination: none" in out
 
 
+@pytest.mark.process
 def test_an_endpoint_mixing_generations_matches_none(capsys: pytest.CaptureFixture[str]) -> None:
     """Check that today's mock refusing Bearer (a Rails 4.2 answer among modern ones) fits no
     generation, exits 1, and the nearest ones name the conflicting behaviour."""
@@ -73,13 +77,16 @@ def test_an_endpoint_mixing_generations_matches_none(capsys: pytest.CaptureFixtu
 def test_ranking_prefers_fewest_unknowns() -> None:
     """Check that, among generations the observations cannot tell apart, the one assuming the
     fewest unobserved quirks ranks first."""
-    observations = [fingerprint.Observation(Quirk.NO_VARY_ACCEPT, False, "Vary: Accept")]
+    observations = [
+        fingerprint.suite_fingerprint.Observation(str(Quirk.NO_VARY_ACCEPT), False, "Vary: Accept")
+    ]
     ranking = fingerprint.rank(observations)
-    assert ranking[0].stack.name == "rails6.1-ransack4.1"
-    assert ranking[1].stack.name == "rails6.1-ransack2.4" and ranking[1].unknown == 1
-    assert [r.stack.name for r in ranking if not r.consistent] == NAMES[2:]
+    assert ranking[0].generation.name == "rails6.1-ransack4.1"
+    assert ranking[1].generation.name == "rails6.1-ransack2.4" and ranking[1].unknown == 1
+    assert [r.generation.name for r in ranking if not r.consistent] == NAMES[2:]
 
 
+@pytest.mark.process
 def test_pagination_is_detected_and_does_not_blur_the_fingerprint(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -20,6 +20,8 @@ from mockserver.stacks import STACKS
 
 from ..server_process import serve
 
+pytestmark = [pytest.mark.process, pytest.mark.slow]  # every test here starts a subprocess
+
 ROOT = Path(__file__).resolve().parents[2]
 SUITE = ROOT / "contract_tests"
 NAMES = [s.name for s in STACKS]

@@ -11,6 +11,7 @@ from mockserver.cli import main
 from ..broken_mock import running
 
 
+@pytest.mark.process
 def test_probe_real_mock_agrees_with_ransack(capsys: pytest.CaptureFixture[str]) -> None:
     """Check that every probed behaviour of the real mock is Ransack's (exit 0) and the table names them."""
     with running("none") as url:
@@ -37,6 +38,7 @@ def test_probe_real_mock_agrees_with_ransack(capsys: pytest.CaptureFixture[str])
         ("bearer_refused", "auth header Bearer T", "401"),
     ],
 )
+@pytest.mark.process
 def test_probe_json_reports_a_difference(
     defect: str, behaviour: str, seen: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

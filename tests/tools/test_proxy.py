@@ -202,6 +202,7 @@ async def test_slow_upstream_is_a_504(upstream: TrainSessionsAPI, aiohttp_client
     assert (await client.get("/api/train_sessions")).status == 200  # the delay was for one
 
 
+@pytest.mark.process
 def test_proxy_command_serves_until_terminated(upstream: TrainSessionsAPI, tmp_path: Path) -> None:
     """Check the CLI end to end: banner on stdout, token from the environment (never echoed),
     violations log file created, health counters, clean stop on SIGTERM."""

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import brotli  # type: ignore[import-untyped]
+import brotli
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer

@@ -21,10 +21,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from yarl import URL
 
+from mockserver.spawning import spawn
 from mockserver.tools.proxy import ProxyConfig, create_proxy_app, upstream_base
 from mockserver.tools.upstream import TargetError, forward_url
-
-from ..server_process import spawn
 
 TOKEN = "proxy-secret-never-leaves-9f3a"
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
@@ -170,6 +169,7 @@ def test_forward_url_refuses_targets_that_are_not_paths(target: str) -> None:
         forward_url(URL("https://learninglogin.com"), target)
 
 
+@pytest.mark.process
 async def test_cmd_proxy_refuses_a_rebinding_host_before_any_byte_leaves(
     captures: tuple[Capture, Capture], tmp_path: Path
 ) -> None:

@@ -73,6 +73,7 @@ def stub_app(index: Callable[[], web.Response], shows: dict[int, Any]) -> web.Ap
     return app
 
 
+@pytest.mark.process
 def test_record_writes_the_tokens_view_and_serve_replays_it(
     upstream: TrainSessionsAPI, records: list[dict[str, Any]], tmp_path: Path
 ) -> None:

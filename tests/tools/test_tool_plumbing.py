@@ -37,6 +37,7 @@ def run_into_closed_pipe(*argv: str) -> subprocess.CompletedProcess[str]:
         os.close(write)
 
 
+@pytest.mark.process
 def test_probe_into_a_closed_pipe_exits_quietly_with_its_code(train_sessions_api_factory: Factory) -> None:
     """Check that `probe URL | head -1` ends without a BrokenPipeError traceback and with probe's exit 0."""
     api = train_sessions_api_factory()
@@ -45,6 +46,7 @@ def test_probe_into_a_closed_pipe_exits_quietly_with_its_code(train_sessions_api
     assert result.returncode == 0
 
 
+@pytest.mark.process
 def test_validate_into_a_closed_pipe_keeps_the_check_code(tmp_path: Path) -> None:
     """Check that `validate BAD | head -1` exits 1 (violations), not with a traceback."""
     bad = tmp_path / "bad.json"
@@ -87,7 +89,7 @@ async def test_probe_sends_each_listed_probe_once(train_sessions_api_factory: Fa
     safe = Prober(api.url, api.token, 10.0)
     async with safe.upstream:
         await run_probes(safe)
-    assert safe.asked == [p for p in PROBES if p not in fingerprint.ERROR_PROBES]
+    assert safe.asked == [p for p in PROBES if p not in fingerprint.ERROR_LABELS]
 
 
 def test_probe_help_states_the_real_count() -> None:

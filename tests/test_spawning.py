@@ -1,4 +1,4 @@
-"""``tests/server_process.spawn``: the one spawn helper reports a server that never gets ready."""
+"""``mockserver.spawning.spawn``: the one spawn helper reports a server that never gets ready."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .server_process import MOCK_READY, SpawnError, spawn
+from mockserver.spawning import MOCK_READY, SpawnError, spawn
+
+pytestmark = pytest.mark.process  # every test here starts a subprocess
 
 
 def test_a_server_that_exits_is_reported_with_its_output(tmp_path: Path) -> None:

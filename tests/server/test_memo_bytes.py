@@ -1,0 +1,66 @@
+"""The answer cache changes no byte: the seed-7 requests answered with and without it."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import re
+from typing import Any
+
+from aiohttp import web
+
+from mockserver.dataset import load_records
+from mockserver.server.app import create_app
+from mockserver.server.keys import STATE
+from mockserver.server.store import Store
+from mockserver.settings import Settings
+from tests.server.test_rails_differential import CASES, FIXTURES, TOKENS, _is_class_s, _request_bytes
+
+PER_REQUEST = re.compile(rb"\r\n(?:X-Request-Id|X-Runtime|Date): [^\r]*", re.I)
+
+
+async def _answers(
+    cases: list[dict[str, Any]], memo_mb: int, passes: int
+) -> tuple[list[bytes], dict[str, int]]:
+    """Every case's raw answer (per-request headers cut), ``passes`` times over, and the counters."""
+    settings = Settings(tokens=TOKENS, access_log=False, host="127.0.0.1", port=0, memo_mb=memo_mb)
+    app = create_app(settings, Store(load_records(FIXTURES)))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    limit = asyncio.Semaphore(8)
+
+    async def send(case: dict[str, Any]) -> bytes:
+        async with limit:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(_request_bytes(case, port))
+            await writer.drain()
+            raw = await reader.read()
+            writer.close()
+            await writer.wait_closed()
+        return PER_REQUEST.sub(b"", raw)
+
+    try:
+        answers: list[bytes] = []
+        for _ in range(passes):
+            answers += await asyncio.gather(*(send(c) for c in cases))
+        return answers, app[STATE].memo.stats()
+    finally:
+        await runner.cleanup()
+
+
+def test_memo_off_serves_the_same_bytes_as_the_default() -> None:
+    """Check --memo-mb 0 and the default (twice over: the second pass from the cache) answer
+    every seed-7 request with the same status line, headers and body."""
+    with gzip.open(CASES, "rt", encoding="utf-8") as lines:
+        cases = [c for c in map(json.loads, lines) if not _is_class_s(c)]
+    cached, stats = asyncio.run(_answers(cases, 64, passes=2))
+    plain, off = asyncio.run(_answers(cases, 0, passes=1))
+    assert stats["served_by_request"] > 100 and stats["served_by_search"] > 100  # both caches served
+    assert off["served_by_request"] == off["served_by_search"] == off["bytes"] == 0
+    differ = [c["target"][:80] for c, a, b in zip(cases, cached[: len(cases)], plain, strict=True) if a != b]
+    again = [c["target"][:80] for c, a, b in zip(cases, cached[len(cases) :], plain, strict=True) if a != b]
+    assert not differ and not again, f"{len(differ)} + {len(again)} answers differ: {(differ + again)[:10]}"
