@@ -15,7 +15,9 @@ from mockserver.server.app import create_app
 from mockserver.server.keys import STATE
 from mockserver.server.store import Store
 from mockserver.settings import Settings
-from tests.server.test_rails_differential import CASES, FIXTURES, TOKENS, _is_class_s, _request_bytes
+from tests.server.rails_replay import FIXTURES, TOKENS
+from tests.server.rails_replay import request_bytes as _request_bytes
+from tests.server.test_rails_differential import CASES, _is_class_s
 
 PER_REQUEST = re.compile(rb"\r\n(?:X-Request-Id|X-Runtime|Date): [^\r]*", re.I)
 
