@@ -5,24 +5,13 @@ from __future__ import annotations
 
 import io
 import os
-import re
-from pathlib import Path
 
 import pytest
 
 from mockserver.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-README = "\n".join(
-    p.read_text(encoding="utf-8") for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-)
-
-
-def _block_after(command: str) -> str:
-    """The lines the README shows after ``$ command``, up to the end of its code block."""
-    match = re.search(re.escape(f"$ {command}") + r"\n(.*?)\n```", README, re.S)
-    assert match, f"the README shows no `$ {command}`"
-    return match.group(1)
+from .doc_examples import ROOT
+from .doc_examples import block_after as _block_after
 
 
 def test_validate_example_is_the_real_output(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,56 @@
+"""The examples README.md and docs/ show, read once for the tests that run them: the console
+outputs after ``$ command`` lines, the shell commands of a section, the client-test files."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+
+
+@cache
+def readme_and_docs() -> str:
+    """README.md and every page under docs/, one text."""
+    pages = [README, *sorted((ROOT / "docs").rglob("*.md"))]
+    return "\n".join(p.read_text(encoding="utf-8") for p in pages)
+
+
+def block_after(command: str) -> str:
+    """The lines README or docs/ show after ``$ command``, up to the end of its code block."""
+    match = re.search(re.escape(f"$ {command}") + r"\n(.*?)\n```", readme_and_docs(), re.S)
+    assert match, f"neither README nor docs/ shows `$ {command}`"
+    return match.group(1)
+
+
+def section(heading: str, path: Path = README) -> str:
+    """The text of the section under ``## heading`` (up to the next ``## ``) of a page."""
+    text = path.read_text(encoding="utf-8")
+    assert f"\n## {heading}\n" in text, f"{path.name} has no section `## {heading}`"
+    return text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def shell_commands(text: str) -> list[list[str]]:
+    """Each command of the ``sh`` blocks in ``text`` as argv (continuations joined, comments
+    dropped), in the order shown."""
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            argv = shlex.split(line, comments=True)
+            if argv:
+                commands.append(argv)
+    return commands
+
+
+def client_example() -> dict[str, str]:
+    """The README's client test: file name -> text, for each ``python`` block of the section."""
+    files = {}
+    for block in re.findall(r"```python\n(.*?)```", section("A client test"), re.S):
+        name = re.match(r"# (\w+\.py)", block)
+        assert name, "each README example block starts with '# <file>.py'"
+        files[name.group(1)] = block
+    assert set(files) == {"myclient.py", "test_myclient.py"}
+    return files
