@@ -1,10 +1,15 @@
 """The examples README.md and docs/ show, read once for the tests that run them: the console
-outputs after ``$ command`` lines, the shell commands of a section, the client-test files."""
+outputs after ``$ command`` lines, the shell commands of a section, the client-test files, and
+the request a shown ``curl`` line sends."""
 
 from __future__ import annotations
 
 import re
 import shlex
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from email.message import Message
 from functools import cache
 from pathlib import Path
 
@@ -54,3 +59,53 @@ def client_example() -> dict[str, str]:
         files[name.group(1)] = block
     assert set(files) == {"myclient.py", "test_myclient.py"}
     return files
+
+
+def console_session(text: str) -> list[tuple[str, str]]:
+    """The ``$ command`` lines of the ``console`` blocks in ``text``, each with the output
+    shown under it (up to the next ``$`` line or the end of the block)."""
+    steps = []
+    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, output = chunk.partition("\n")
+            steps.append((command, output.rstrip("\n")))
+    return steps
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a shown ``curl`` line got back."""
+
+    status: int
+    reason: str
+    headers: Message
+    body: bytes
+
+
+def curl(argv: list[str], base: str) -> Answer:
+    """Send the request a shown ``curl`` line sends (``-s``, ``-i``, ``-X``, ``-H`` and ``-d``
+    understood) to ``base`` instead of the port the docs show; with urllib, so that the tests
+    need no curl."""
+    assert argv[0] == "curl", argv
+    method, headers, data, url = None, {}, None, None
+    args = iter(argv[1:])
+    for arg in args:
+        if arg == "-X":
+            method = next(args)
+        elif arg == "-H":
+            name, value = next(args).split(":", 1)
+            headers[name] = value.strip()
+        elif arg == "-d":
+            data = next(args).encode()
+        elif arg.startswith("-"):
+            assert arg in ("-s", "-i", "-si"), f"curl option {arg} is not understood here"
+        else:
+            assert url is None, argv
+            url = re.sub(r"\A(?:http://)?(?:127\.0\.0\.1|localhost):3000", base, arg)
+    assert url, argv
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return Answer(answer.status, answer.reason, answer.headers, answer.read())
+    except urllib.error.HTTPError as error:
+        return Answer(error.code, error.reason, error.headers, error.read())

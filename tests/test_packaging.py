@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
-import urllib.request
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -22,7 +20,7 @@ from mockserver.spawning import MOCK_READY, spawn
 from mockserver.tools.contract import suite_dir
 
 from .broken_mock import running
-from .doc_examples import ROOT, block_after, client_example, section, shell_commands
+from .doc_examples import ROOT, block_after, client_example, curl, section, shell_commands
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 TEST_ONLY = {"pytest", "hypothesis"}
@@ -122,18 +120,6 @@ def _pip(*args: str, cwd: Path) -> None:
     assert done.returncode == 0, f"pip {' '.join(args)}:\n{done.stderr[-3000:]}"
 
 
-def _fetch(argv: list[str]) -> bytes:
-    """Run the README's ``curl -s -H HEADER URL`` (with urllib when curl is not installed)."""
-    if shutil.which("curl"):
-        return subprocess.run(argv, capture_output=True, check=True, timeout=60).stdout
-    assert argv[:3] == ["curl", "-s", "-H"] and len(argv) == 5, argv
-    name, value = argv[3].split(": ", 1)
-    request = urllib.request.Request(argv[4], headers={name: value})
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        body: bytes = answer.read()
-    return body
-
-
 @pytest.mark.process
 @pytest.mark.slow
 def test_readme_commands_run_from_an_installed_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -174,8 +160,8 @@ def test_readme_commands_run_from_an_installed_wheel(tmp_path: Path, monkeypatch
         url = spawned.ready.group("url").decode()
         assert f"from {venv}/lib/" in spawned.output()  # the wheel's data, not the checkout's
         quick_start = shell_commands(section("Quick start"))
-        [curl] = [argv for argv in quick_start if argv[0] == "curl"]
-        sessions = json.loads(_fetch([a.replace("http://127.0.0.1:3000", url) for a in curl]))
+        [curl_line] = [argv for argv in quick_start if argv[0] == "curl"]
+        sessions = json.loads(curl(curl_line, url).body)
         assert sessions and all("smith" in s["full_name"].lower() for s in sessions)
         assert all(s["completion_date"] >= "2015-01-01" for s in sessions)
 
