@@ -66,6 +66,7 @@ def console_session(text: str) -> list[tuple[str, str]]:
     shown under it (up to the next ``$`` line or the end of the block)."""
     steps = []
     for block in re.findall(r"```console\n(.*?)```", text, re.S):
+        block = block.replace("\\\n", " ")  # a command continued on the next lines
         for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
             command, _, output = chunk.partition("\n")
             steps.append((command, output.rstrip("\n")))

@@ -1,5 +1,5 @@
-"""README examples that must match what the commands really print (issue 11: a new user was
-misled by examples naming files that did not exist or showing other output)."""
+"""The examples README.md and docs/ show, run: each must print what the page shows, or do what
+it says (a new user was misled by examples naming files that did not exist or showing other output)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 
 from mockserver.cli import main
 
-from .doc_examples import ROOT, console_session, curl, section, shell_commands
+from .conftest import AppClientFactory
+from .doc_examples import ROOT, Answer, console_session, curl, section, shell_commands
 from .doc_examples import block_after as _block_after
 
 
@@ -36,25 +37,7 @@ def test_api_revision_list_example_is_the_real_output() -> None:
     assert out.getvalue().strip() == _block_after("mockserver serve --api-revision list")
 
 
-def test_xml_show_example_is_the_real_answer() -> None:
-    """Check that the docs' `curl …/1.xml` answer is what the mock serves for the packaged data."""
-    import urllib.request
-
-    from mockserver.pytest_plugin import start_train_sessions_api
-
-    command = (
-        "curl -s -H 'Authorization: Token token=\"dev-token\"' http://127.0.0.1:3000/api/train_sessions/1.xml"
-    )
-    api = start_train_sessions_api(tokens={"dev-token": None})
-    try:
-        request = urllib.request.Request(api.url_for("/api/train_sessions/1.xml"), headers=api.headers)
-        body = urllib.request.urlopen(request, timeout=10).read().decode()
-    finally:
-        api.stop()
-    assert body.strip() == _block_after(command)
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def dev_mock() -> Iterator[str]:
     """The packaged data served with the documented dev-token, as `make serve` serves it."""
     from mockserver.pytest_plugin import start_train_sessions_api
@@ -99,21 +82,62 @@ def _same_json(actual: Any, shown: Any) -> None:
     assert actual == shown
 
 
-def test_control_api_sessions_are_the_real_output(dev_mock: str) -> None:
-    """Check that the curl sessions of docs/control-api.md (faults, journal, records, the course
-    player's aid) print what the page shows, in order, on the packaged data."""
-    page = (ROOT / "docs" / "control-api.md").read_text(encoding="utf-8")
-    steps = [(c, out) for c, out in console_session(page) if c.startswith("curl") and "health" not in c]
-    assert len(steps) == 8
-    for command, shown in steps:
-        answer = curl(shlex.split(command), dev_mock)
-        if "-i" not in command:
-            _same_json(json.loads(answer.body), json.loads(shown))
-            continue
-        head, _, body = shown.partition("\n\n")
+# The pages whose console sessions send curl to the mock on :3000, and the steps served otherwise
+PAGES_WITH_CURL = [
+    "control-api.md",
+    "security.md",
+    "mock/api-revisions.md",
+    "mock/stack-generations.md",
+    "mock/unassign-and-player.md",
+]
+ON_ANOTHER_HOST = "curl -s localhost:3000/__mockserver/health"  # after `serve --host 0.0.0.0`: below
+
+
+def _same_answer(answer: Answer, shown: str, grep: str | None) -> None:
+    """``answer`` prints as ``shown``: the status line, the headers shown (up to ``...``) and the
+    body for ``-i``; the matching header lines for ``| grep -i``; else the body."""
+    if grep is not None:
+        lines = [f"{k}: {v}" for k, v in answer.headers.items() if grep.lower() in f"{k}: {v}".lower()]
+        assert lines == shown.splitlines()
+        return
+    body = answer.body.decode()
+    if shown.startswith("HTTP/1.1 "):
+        head, _, shown = shown.partition("\n\n")
         status_line, *headers = head.splitlines()
         assert status_line == f"HTTP/1.1 {answer.status} {answer.reason}"
-        for line in headers[: headers.index("...")]:
+        for line in headers[: headers.index("...")] if "..." in headers else headers:
             name, value = line.split(": ", 1)
             assert answer.headers[name] == value, name
-        assert answer.body.decode().rstrip("\n") == body
+    if shown.startswith(("{", "[")):
+        _same_json(json.loads(body), json.loads(shown))
+    else:
+        assert body.rstrip("\n") == shown
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_CURL)
+def test_console_sessions_are_the_real_output(page: str, dev_mock: str) -> None:
+    """Check that each curl session a page shows prints what the page shows, step by step in
+    order, against the packaged data served with the dev-token as `make serve` serves it."""
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    steps = [(c, out) for c, out in console_session(text) if c.startswith("curl") and c != ON_ANOTHER_HOST]
+    assert steps, f"{page} shows no curl session"
+    for command, shown in steps:
+        command, _, grep = command.partition(" | grep -i ")
+        _same_answer(curl(shlex.split(command), dev_mock), shown, grep or None)
+
+
+async def test_control_api_refusal_on_another_host_is_the_real_output(app_clients: AppClientFactory) -> None:
+    """Check the control API page's 403 for a server listening on 0.0.0.0 (in process: nothing
+    binds beyond loopback)."""
+    from mockserver.dataset import load_records
+    from mockserver.resources import default_fixtures_path
+
+    text = (ROOT / "docs" / "control-api.md").read_text(encoding="utf-8")
+    steps = console_session(text)
+    [serve] = [i for i, (command, _) in enumerate(steps) if "--host 0.0.0.0" in command]
+    assert steps[serve][0] == "MOCKSERVER_TOKENS=s3cret mockserver serve --host 0.0.0.0 &"
+    command, shown = steps[serve + 1]
+    assert command == ON_ANOTHER_HOST
+    client = await app_clients(load_records(default_fixtures_path()), host="0.0.0.0", tokens={"s3cret": None})
+    answer = await client.get("/__mockserver/health", headers={"Host": "localhost:3000"})
+    assert await answer.json() == json.loads(shown)
