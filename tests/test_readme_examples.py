@@ -6,13 +6,18 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shlex
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mockserver.cli import main
+from mockserver.dataset import load_records
+from mockserver.spawning import MOCK_READY, spawn
 
 from .conftest import AppClientFactory
 from .doc_examples import ROOT, Answer, console_session, curl, section, shell_commands
@@ -141,3 +146,58 @@ async def test_control_api_refusal_on_another_host_is_the_real_output(app_client
     client = await app_clients(load_records(default_fixtures_path()), host="0.0.0.0", tokens={"s3cret": None})
     answer = await client.get("/__mockserver/health", headers={"Host": "localhost:3000"})
     assert await answer.json() == json.loads(shown)
+
+
+def _as_shown(text: str, base: str) -> str:
+    """``text`` as the docs print it: the port they show, and durations and progress counts
+    (which differ from run to run) as N."""
+    text = text.replace(base, "http://127.0.0.1:3000")
+    text = re.sub(r"shows \d+/(\d+) \(\d+%", r"shows N/\1 (N%", text)
+    return re.sub(r"\b\d+(?:\.\d+)?s\b", "Ns", text)
+
+
+def _prints_as_shown(printed: str, shown: str, base: str) -> None:
+    """``printed`` is the ``shown`` output, a ``...`` line standing for any lines."""
+    lines = _as_shown(shown, base).splitlines()
+    pattern = "".join(r"(?:.*\n)*?" if line == "..." else re.escape(line) + r"\n" for line in lines)
+    assert re.fullmatch(pattern, _as_shown(printed, base)), printed
+
+
+@pytest.mark.process
+@pytest.mark.slow
+def test_record_replay_and_diff_sessions_are_the_real_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Check docs/record-replay.md's record, replay and diff sessions against a second mock
+    serving the packaged data, as the page sets it up: record prints what the page shows and
+    writes recorded.json, serve replays it, diff finds the two sides agree (unpaced here)."""
+    from mockserver.pytest_plugin import start_train_sessions_api
+
+    steps = console_session((ROOT / "docs" / "record-replay.md").read_text(encoding="utf-8"))
+    record, serve, diff = (steps[i] for i in (1, 2, 3))
+    assert steps[0][0].startswith("export MOCKSERVER_API_TOKEN=")
+    monkeypatch.setenv("MOCKSERVER_API_TOKEN", "qa-token-4e1b")
+    monkeypatch.chdir(tmp_path)
+    upstream = start_train_sessions_api(tokens={"qa-token-4e1b": None})
+    base = upstream.url.rstrip("/")
+    try:
+        argv = [a.replace("http://127.0.0.1:3000", base) for a in shlex.split(record[0])[1:]]
+        assert main(argv) == 0
+        _prints_as_shown(capfd.readouterr().err, record[1], base)
+        assert len(load_records(tmp_path / "recorded.json")) == 400
+
+        argv = [a.replace("http://127.0.0.1:3000", base) for a in shlex.split(diff[0])[1:]]
+        assert main([*argv, "--rate", "0"]) == 0
+        captured = capfd.readouterr()
+        printed = captured.out.splitlines(keepends=True)
+        printed.insert(-1, captured.err)  # the one stderr line comes before the summary
+        _prints_as_shown("".join(printed), diff[1], base)
+    finally:
+        upstream.stop()
+
+    command, port = shlex.split(serve[0]), serve[0].rsplit(" ", 1)[1]
+    spawned = spawn([sys.executable, "-m", *command[:-1], "0"], MOCK_READY, tmp_path / "serve.log")
+    spawned.stop()  # then its output is complete: the curl hint comes after the ready line
+    shown = serve[1].replace(f":{port}/", f":{spawned.ready.group('port').decode()}/").splitlines()
+    printed = [line for line in spawned.output().splitlines() if not re.match(r"\d{4}-\d\d-\d\d ", line)]
+    assert printed[: len(shown)] == shown  # what serve prints, its log lines aside
