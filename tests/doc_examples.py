@@ -83,9 +83,9 @@ class Answer:
     body: bytes
 
 
-def curl(argv: list[str], base: str) -> Answer:
+def curl(argv: list[str], base: str, port: int = 3000) -> Answer:
     """Send the request a shown ``curl`` line sends (``-s``, ``-i``, ``-X``, ``-H`` and ``-d``
-    understood) to ``base`` instead of the port the docs show; with urllib, so that the tests
+    understood) to ``base`` instead of the docs' ``port``; with urllib, so that the tests
     need no curl."""
     assert argv[0] == "curl", argv
     method, headers, data, url = None, {}, None, None
@@ -102,7 +102,7 @@ def curl(argv: list[str], base: str) -> Answer:
             assert arg in ("-s", "-i", "-si"), f"curl option {arg} is not understood here"
         else:
             assert url is None, argv
-            url = re.sub(r"\A(?:http://)?(?:127\.0\.0\.1|localhost):3000", base, arg)
+            url = re.sub(rf"\A(?:http://)?(?:127\.0\.0\.1|localhost):{port}", base, arg)
     assert url, argv
     request = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:

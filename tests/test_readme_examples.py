@@ -19,6 +19,7 @@ from mockserver.cli import main
 from mockserver.dataset import load_records
 from mockserver.spawning import MOCK_READY, spawn
 
+from .broken_mock import running
 from .conftest import AppClientFactory
 from .doc_examples import ROOT, Answer, console_session, curl, section, shell_commands
 from .doc_examples import block_after as _block_after
@@ -87,6 +88,8 @@ def _same_json(actual: Any, shown: Any) -> None:
     assert actual == shown
 
 
+SHOWN = "http://127.0.0.1:3000"  # where the docs' mock listens
+
 # The pages whose console sessions send curl to the mock on :3000, and the steps served otherwise
 PAGES_WITH_CURL = [
     "control-api.md",
@@ -148,19 +151,21 @@ async def test_control_api_refusal_on_another_host_is_the_real_output(app_client
     assert await answer.json() == json.loads(shown)
 
 
-def _as_shown(text: str, base: str) -> str:
-    """``text`` as the docs print it: the port they show, and durations and progress counts
-    (which differ from run to run) as N."""
-    text = text.replace(base, "http://127.0.0.1:3000")
+def _as_shown(text: str, urls: dict[str, str]) -> str:
+    """``text`` as the docs print it: the URLs they show (``urls``: actual -> shown), and
+    clocks, durations and progress counts (which differ from run to run) as N."""
+    for actual, shown in urls.items():
+        text = text.replace(actual, shown)
     text = re.sub(r"shows \d+/(\d+) \(\d+%", r"shows N/\1 (N%", text)
-    return re.sub(r"\b\d+(?:\.\d+)?s\b", "Ns", text)
+    text = re.sub(r"\d{4}-\d\d-\d\d(?:T| )\d\d:\d\d:\d\d[.,]\d+Z?", "TIME", text)
+    return re.sub(r"\b\d+(?:\.\d+)?(m?s)\b", r"N\1", text)
 
 
-def _prints_as_shown(printed: str, shown: str, base: str) -> None:
+def _prints_as_shown(printed: str, shown: str, urls: dict[str, str]) -> None:
     """``printed`` is the ``shown`` output, a ``...`` line standing for any lines."""
-    lines = _as_shown(shown, base).splitlines()
+    lines = _as_shown(shown, urls).splitlines()
     pattern = "".join(r"(?:.*\n)*?" if line == "..." else re.escape(line) + r"\n" for line in lines)
-    assert re.fullmatch(pattern, _as_shown(printed, base)), printed
+    assert re.fullmatch(pattern, _as_shown(printed, urls)), printed
 
 
 @pytest.mark.process
@@ -183,7 +188,7 @@ def test_record_replay_and_diff_sessions_are_the_real_output(
     try:
         argv = [a.replace("http://127.0.0.1:3000", base) for a in shlex.split(record[0])[1:]]
         assert main(argv) == 0
-        _prints_as_shown(capfd.readouterr().err, record[1], base)
+        _prints_as_shown(capfd.readouterr().err, record[1], {base: SHOWN})
         assert len(load_records(tmp_path / "recorded.json")) == 400
 
         argv = [a.replace("http://127.0.0.1:3000", base) for a in shlex.split(diff[0])[1:]]
@@ -191,7 +196,7 @@ def test_record_replay_and_diff_sessions_are_the_real_output(
         captured = capfd.readouterr()
         printed = captured.out.splitlines(keepends=True)
         printed.insert(-1, captured.err)  # the one stderr line comes before the summary
-        _prints_as_shown("".join(printed), diff[1], base)
+        _prints_as_shown("".join(printed), diff[1], {base: SHOWN})
     finally:
         upstream.stop()
 
@@ -201,3 +206,50 @@ def test_record_replay_and_diff_sessions_are_the_real_output(
     shown = serve[1].replace(f":{port}/", f":{spawned.ready.group('port').decode()}/").splitlines()
     printed = [line for line in spawned.output().splitlines() if not re.match(r"\d{4}-\d\d-\d\d ", line)]
     assert printed[: len(shown)] == shown  # what serve prints, its log lines aside
+
+
+@pytest.mark.process
+def test_proxy_session_is_the_real_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check docs/record-replay.md's proxy session: in front of the broken mock it names, the
+    proxy prints its banner, passes the broken show through unchanged, logs the violation as
+    shown and counts it at its health endpoint."""
+    steps = console_session((ROOT / "docs" / "record-replay.md").read_text(encoding="utf-8"))
+    [first] = [i for i, (command, _) in enumerate(steps) if command.startswith("python -m tests.broken_mock")]
+    (broken, _), (export, _), (proxy, printed_shown), (show, show_shown), (health, health_shown) = steps[
+        first : first + 5
+    ]
+    assert shlex.split(export, comments=True) == ["export", "MOCKSERVER_API_TOKEN=dev-token"]
+    monkeypatch.setenv("MOCKSERVER_API_TOKEN", "dev-token")
+    with running(shlex.split(broken, comments=True)[3]) as index:
+        upstream = index.removesuffix("/api/train_sessions")
+        argv = [a.replace("http://127.0.0.1:3004", upstream) for a in shlex.split(proxy)]
+        ready = re.compile(rb"proxying (?P<url>http://127\.0\.0\.1:\d+) -> ")
+        spawned = spawn([sys.executable, "-m", *argv, "--port", "0"], ready, tmp_path / "proxy.log")
+        url = spawned.ready.group("url").decode()
+        try:
+            body = curl(shlex.split(show, comments=True), url, port=3001).body.decode()
+            assert body.startswith(show_shown.removesuffix(", ...}")), body
+            counters = json.loads(curl(shlex.split(health, comments=True), url, port=3001).body)
+            assert counters == json.loads(health_shown.replace("http://127.0.0.1:3004", upstream))
+        finally:
+            spawned.stop()
+    urls = {url: "http://127.0.0.1:3001", upstream: "http://127.0.0.1:3004"}
+    _prints_as_shown(spawned.output(), printed_shown + "\n...", urls)
+
+
+@pytest.mark.process
+def test_proxy_down_upstream_session_is_the_real_output(tmp_path: Path) -> None:
+    """Check docs/record-replay.md's 502 from a proxy whose upstream is down, as its comment
+    starts it."""
+    steps = console_session((ROOT / "docs" / "record-replay.md").read_text(encoding="utf-8"))
+    [(command, shown)] = [(c, out) for c, out in steps if "127.0.0.1:3006" in c]
+    started = shlex.split(command.split("# ", 1)[1])  # proxy --upstream http://127.0.0.1:9 --port 3006
+    assert started[:3] == ["proxy", "--upstream", "http://127.0.0.1:9"] and started[3:] == ["--port", "3006"]
+    ready = re.compile(rb"proxying (?P<url>http://127\.0\.0\.1:\d+) -> ")
+    argv = [sys.executable, "-m", "mockserver", *started[:3], "--port", "0"]
+    spawned = spawn(argv, ready, tmp_path / "proxy.log")
+    try:
+        answer = curl(shlex.split(command, comments=True), spawned.ready.group("url").decode(), port=3006)
+    finally:
+        spawned.stop()
+    _same_answer(answer, shown, None)
