@@ -14,6 +14,13 @@ PORT ?=
 DEV_TOKEN ?=
 IMAGE ?= learninglogin-mockserver:latest
 CONTAINER ?= $(shell command -v podman || command -v docker)
+# make image INDEX_URL=https://mirror/simple CA_BUNDLE=corp-ca.pem WHEELHOUSE=dist/wheelhouse
+# (each optional; CA_BUNDLE and WHEELHOUSE are paths inside this directory): see Containerfile
+INDEX_URL ?=
+CA_BUNDLE ?=
+WHEELHOUSE ?=
+IMAGE_ARGS = $(if $(INDEX_URL),--build-arg PIP_INDEX_URL=$(INDEX_URL)) \
+	$(if $(CA_BUNDLE),--build-arg CA_BUNDLE=$(CA_BUNDLE)) $(if $(WHEELHOUSE),--build-arg WHEELHOUSE=$(WHEELHOUSE))
 
 # A .venv made by another interpreter than $(PYTHON) (or by one since removed) is rebuilt.
 WANT_PY := $(shell $(PYTHON) -c 'import os, sys; print(os.path.realpath(sys.executable))' 2>/dev/null)
@@ -24,7 +31,7 @@ else ifneq ($(WANT_PY),$(HAVE_PY))
 REBUILD := rebuild-venv
 endif
 
-.PHONY: serve test coverage lint format docs bench clean image image-test rebuild-venv
+.PHONY: serve test coverage lint format docs bench clean image image-test wheelhouse rebuild-venv
 
 $(VENV)/pyvenv.cfg: $(REBUILD)
 	@test -n "$(WANT_PY)" || { echo "mockserver: error: PYTHON=$(PYTHON) is not a Python interpreter" >&2; exit 2; }
@@ -83,7 +90,12 @@ bench: $(DEV_STAMP)
 # format, which keeps the HEALTHCHECK (its default OCI format drops it).
 image:
 	@test -n "$(CONTAINER)" || { echo "mockserver: error: neither podman nor docker is installed" >&2; exit 2; }
-	$(CONTAINER) build $(if $(findstring podman,$(CONTAINER)),--format docker) -t $(IMAGE) -f Containerfile .
+	$(CONTAINER) build $(if $(findstring podman,$(CONTAINER)),--format docker) $(IMAGE_ARGS) -t $(IMAGE) -f Containerfile .
+
+# Wheels of the package and every dependency, for `make image WHEELHOUSE=dist/wheelhouse` offline.
+# Build it with a Python of the image's version (Debian bookworm: 3.11) on its architecture.
+wheelhouse: $(SERVE_STAMP)
+	$(BIN)/python -m pip wheel --quiet -w dist/wheelhouse '.[contract]'
 
 image-test: image
 	CONTAINER=$(CONTAINER) IMAGE=$(IMAGE) sh tools/image_test.sh

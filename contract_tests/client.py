@@ -192,12 +192,15 @@ def is_loopback(url: str) -> bool:
 
 
 def index_url(url: str) -> str:
-    """The index URL for what the user gave: a bare origin gets ``/api/train_sessions``."""
+    """The index URL for what the user gave, normalised as ``mockserver.tools.upstream.index_url``
+    does (``mockserver contract`` passes the suite the URL it already normalised)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{url!r} is not an http(s) URL")
-    path = parts.path.rstrip("/")
-    if not path.endswith("/train_sessions"):
+    path = parts.path.rstrip("/").removesuffix(".json")
+    if path.endswith("/api"):
+        path += "/train_sessions"
+    elif not path.endswith("/train_sessions"):
         path += "/api/train_sessions"
     return f"{parts.scheme}://{parts.netloc}{path}"
 

@@ -226,6 +226,7 @@ def client(request: pytest.FixtureRequest, endpoint: tuple[str, str]) -> Iterato
     http = Client(
         url, token, max_requests=max(1, share), rate=rate, timeout=config.getoption("--api-timeout")
     )
+    config.stash[_CLIENT] = http
     try:
         yield http
     finally:
@@ -244,6 +245,25 @@ def client(request: pytest.FixtureRequest, endpoint: tuple[str, str]) -> Iterato
 
 
 _STATS = pytest.StashKey[list[dict[str, Any]]]()
+_CLIENT = pytest.StashKey[Client]()
+
+
+def _sent(config: pytest.Config) -> int:
+    http = config.stash.get(_CLIENT, None)
+    return http.stats.sent if http is not None else 0
+
+
+@pytest.fixture(autouse=True)
+def _rule_and_requests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test's rule (its docstring's first line) and the requests it sent, as user
+    properties: JUnit XML carries them, and ``mockserver contract --report`` lists them."""
+    function = getattr(request.node, "function", None)
+    doc = (function.__doc__ if function is not None else None) or ""
+    rule = " ".join(doc.strip().split("\n\n")[0].split())  # the first paragraph, on one line
+    request.node.user_properties.append(("rule", rule or request.node.name))
+    before = _sent(request.config)
+    yield
+    request.node.user_properties.append(("requests", _sent(request.config) - before))
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import gc
 import importlib
 import logging
@@ -18,10 +19,20 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from mockserver import __version__, console
 from mockserver import generate as generator
+from mockserver.config import (
+    SERVE_SETTINGS,
+    check_shared_keys,
+    environment_help,
+    find_config,
+    load_config,
+    option_values,
+    serve_file,
+    serve_values,
+)
 from mockserver.dataset import load_records
 from mockserver.engine.auth import token_header
 from mockserver.errors import FixtureError, UsageError
@@ -32,6 +43,7 @@ from mockserver.server import serving
 from mockserver.server.app import create_app
 from mockserver.server.limits import low_limit_notice, raise_open_file_limit
 from mockserver.server.store import Store
+from mockserver.server.watch import POLL_SECONDS
 from mockserver.settings import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -39,21 +51,55 @@ from mockserver.settings import (
     LOG_FORMATS,
     Settings,
     build_settings,
-    parse_api_revision,
-    parse_stack,
     parse_token,
 )
-from mockserver.stacks import DEFAULT_STACK, STACKS
+from mockserver.stacks import DEFAULT_STACK, stacks_listing
 
 PROG = "mockserver"
+PROGRESS_COUNT = 50_000  # generate says what it is doing from this many records (about 1s of work)
 log = logging.getLogger("mockserver")
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as UsageError (exit 2, one line, no traceback)."""
+    """argparse that reports usage errors as UsageError (exit 2, one line, no traceback).
+
+    Abbreviated flags are refused (``--fixture`` is not ``--fixtures``): an abbreviation that
+    works today breaks when a flag sharing its prefix is added, and the configuration file's
+    keys are the full names. An unknown flag names the subcommand's help and the closest flag.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = self.subcommand(getattr(parsed, "command", None))
+            (command or self).unrecognized(extras)
+        return parsed
+
+    def subcommand(self, name: str | None) -> _Parser | None:
+        """The parser of subcommand ``name`` (None when there is none)."""
+        return self.commands().get(name or "")
+
+    def commands(self) -> dict[str, _Parser]:
+        """Every subcommand's parser, by name."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return {n: p for n, p in action.choices.items() if isinstance(p, _Parser)}
+        return {}
+
+    def unrecognized(self, extras: list[str]) -> None:
+        """Refuse ``extras``, suggesting the closest flag of this parser for the first one."""
+        flags = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+        first = extras[0].partition("=")[0]
+        close = difflib.get_close_matches(first, flags, n=1, cutoff=0.6) if first.startswith("-") else []
+        hint = f"; did you mean {close[0]}?" if close else ""
+        self.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
 
 
 def _token(value: str) -> tuple[str, str | None]:
@@ -79,6 +125,13 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         metavar="PATH",
         help="fixture file to serve (default: the packaged dataset; env MOCKSERVER_FIXTURES)",
     )
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        default=None,
+        help="serve the --fixtures file's new contents when it changes (checked every second; "
+        "a change that does not load keeps the old data and logs why)",
+    )
     p.add_argument("--seed", type=int, help="serve generated records with this seed")
     p.add_argument("--count", type=int, help="serve this many generated records")
     p.add_argument(
@@ -87,17 +140,21 @@ def _add_serve(sub: argparse._SubParsersAction[_Parser]) -> None:
         action="append",
         type=_token,
         metavar="TOKEN[=ACCOUNT]",
-        help="accept TOKEN, seeing ACCOUNT's records (repeatable; "
-        f"default: {DEV_TOKEN!r} for the default account)",
+        help="accept TOKEN, seeing ACCOUNT's records (repeatable; env MOCKSERVER_TOKENS="
+        f"TOKEN[=ACCOUNT],... keeps them out of ps; default: {DEV_TOKEN!r} for the default account)",
     )
     p.add_argument(
-        "--no-auth", dest="auth", action="store_false", default=None, help="accept requests without a token"
+        "--no-auth",
+        dest="auth",
+        action="store_false",
+        default=None,
+        help="accept requests without a token (env MOCKSERVER_NO_AUTH=1)",
     )
     p.add_argument(
         "--strict",
         action="store_true",
         default=None,
-        help="answer 400 for parameters the live API silently ignores",
+        help="answer 400 for parameters the live API silently ignores (env MOCKSERVER_STRICT=1)",
     )
     p.add_argument(
         "--paginate",
@@ -230,6 +287,8 @@ def _add_generate(sub: argparse._SubParsersAction[_Parser]) -> None:
 # Other subcommands live in their own modules, each exposing ``register(subparsers)`` which adds
 # a parser whose ``run`` default is ``(args, out, err) -> int``. Add one line per module here.
 COMMAND_MODULES: tuple[str, ...] = (
+    "mockserver.config",
+    "mockserver.completion",
     "mockserver.openapi",
     "mockserver.tools.validate",
     "mockserver.tools.probe",
@@ -245,12 +304,69 @@ def build_parser() -> _Parser:
         prog=PROG, description="Mock, schemas and contract tests for LearningLogin's train-sessions API."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        help="the configuration file (default: mockserver.toml, or [tool.mockserver] in "
+        "pyproject.toml, found from the current directory up to the project's root)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     _add_serve(sub)
     _add_generate(sub)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    for name, command in parser.commands().items():
+        command.epilog = environment_help(name)
     return parser
+
+
+def _prescan(argv: Sequence[str]) -> tuple[Path | None, str | None]:
+    """``--config PATH`` and the command name, read before parsing: the file's values become
+    the command's defaults, so they must be known first."""
+    config: Path | None = None
+    items = iter(argv)
+    for item in items:
+        if item == "--config":
+            value = next(items, None)
+            config = Path(value) if value else None
+        elif item.startswith("--config="):
+            config = Path(item.partition("=")[2])
+        elif not item.startswith("-"):
+            return config, item
+    return config, None
+
+
+def parse_arguments(argv: Sequence[str], cwd: Path | None = None) -> argparse.Namespace:
+    """Flags over the configuration file's values (serve adds the environment between them:
+    ``settings.resolve``). ``args.file_values`` holds the file's values: dest -> (value, where)."""
+    parser = build_parser()
+    path, name = _prescan(argv)
+    commands = parser.commands()
+    names = set(commands)
+    config = None
+    if not {"-h", "--help", "--version"} & set(argv):  # help stays readable with a broken file
+        config = load_config(path, names) if path is not None else find_config(cwd or Path.cwd(), names)
+        if path is not None and config is None:
+            raise UsageError(f"--config {path}: no [tool.mockserver] table in it")
+    values: dict[str, tuple[Any, str]] = {}
+    if config is not None:
+        every = {n: option_values(config, n, c) for n, c in commands.items()}
+        check_shared_keys(config, commands)
+        values = every.get(name or "", {})
+        command = commands.get(name or "")
+        # serve: build_settings puts the environment between the file and the flags
+        if command is not None and name != "serve":
+            for action in command._actions:
+                if action.dest in values:
+                    action.required = False  # the file gives it
+            command.set_defaults(**{dest: value for dest, (value, _) in values.items()})
+    args: argparse.Namespace = parser.parse_args(argv)
+    args.config_file = config
+    args.file_values = values
+    args.commands = commands
+    args.parser = parser
+    return args
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,28 +396,45 @@ def _banner(settings: Settings, port: int, store: Store, out: TextIO) -> None:
         else str(settings.fixtures or default_fixtures_path())
     )
     print(f"mockserver: serving {len(store)} train sessions from {source}", file=out)
+    if not len(store):
+        print(
+            "mockserver: the dataset is empty: every index answers [] "
+            "(as the live API does for an empty account)",
+            file=out,
+        )
     print(f"mockserver: listening on {base}  (Ctrl-C to stop)", file=out)
+    if settings.watch:
+        print(f"mockserver: watching {settings.fixtures} for changes (every {POLL_SECONDS:g}s)", file=out)
     if settings.api_revision != DEFAULT_REVISION.name:
         print(f"mockserver: serving the {settings.api_revision} revision of the API doc", file=out)
     if settings.stack != DEFAULT_STACK:
         stack = settings.stack
         print(f"mockserver: emulating {stack.name} (Rails {stack.rails}, Ransack {stack.ransack})", file=out)
-    if not settings.auth:
-        print(f"  curl -s '{base}?full_name_cont=a'", file=out)
-    elif settings.uses_dev_token:
-        print(f"  curl -s -H 'Authorization: {token_header(DEV_TOKEN)}' '{base}?full_name_cont=a'", file=out)
-    else:
-        # configured tokens are secrets: never echo them
-        print(
-            f'  curl -s -H "Authorization: Token token=\\"$MOCKSERVER_API_TOKEN\\"" '
-            f"'{base}?full_name_cont=a'",
-            file=out,
-        )
+    print(_curl_line(settings, port), file=out)
     if not is_loopback(settings.host):
         print(f"mockserver: warning: bound to {settings.host}, reachable from other machines", file=out)
     if notice := low_limit_notice():
         print(notice, file=out)
     out.flush()
+
+
+def _curl_line(settings: Settings, port: int) -> str:
+    """A curl command that works as pasted: a wildcard bind is asked on loopback (inside a
+    container too), and a configured token, a secret never printed, is read from where it was
+    given: ``$MOCKSERVER_TOKENS``'s first token, else ``$MOCKSERVER_API_TOKEN`` (set it)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    url = f"'http://{f'[{host}]' if ':' in host else host}:{port}/api/train_sessions?full_name_cont=a'"
+    if not settings.auth:
+        return f"  curl -s {url}"
+    if settings.uses_dev_token:
+        return f"  curl -s -H 'Authorization: {token_header(DEV_TOKEN)}' {url}"
+    if settings.sources.get("tokens") == "env MOCKSERVER_TOKENS":
+        variable = "${MOCKSERVER_TOKENS%%[,=]*}"  # the first token of TOKEN[=ACCOUNT],...
+        return f'  curl -s -H "Authorization: Token token=\\"{variable}\\"" {url}'
+    return (
+        "  (tokens are never printed: export MOCKSERVER_API_TOKEN=one of your --token values)\n"
+        f'  curl -s -H "Authorization: Token token=\\"$MOCKSERVER_API_TOKEN\\"" {url}'
+    )
 
 
 def _listen(settings: Settings) -> list[socket.socket]:
@@ -366,14 +499,6 @@ def _refuse_unsupported(settings: Settings) -> None:
         )
 
 
-def _print_stacks(out: TextIO) -> None:
-    """``serve --stack list``: one line per generation, the default first."""
-    width = max(len(s.name) for s in STACKS)
-    for s in STACKS:
-        versions = f"Rails {s.rails}, Ransack {s.ransack}, Rack {s.rack}, pg {s.pg}, Ruby {s.ruby}"
-        print(f"{s.name:<{width}}  {versions}" + (f"  ({s.note})" if s.note else ""), file=out)
-
-
 def _print_revisions(out: TextIO) -> None:
     """``serve --api-revision list``: one line per revision of the vendor's doc, the default first."""
     for r in REVISIONS:
@@ -383,38 +508,16 @@ def _print_revisions(out: TextIO) -> None:
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.stack is not None and args.stack.strip() == "list":
-        _print_stacks(out)
+        print(stacks_listing(), file=out)
         return 0
     if args.api_revision is not None and args.api_revision.strip() == "list":
         _print_revisions(out)
         return 0
-    tokens = dict(args.tokens) if args.tokens else None
-    settings = build_settings(
-        {
-            "host": args.host,
-            "port": args.port,
-            "fixtures": args.fixtures,
-            "seed": args.seed,
-            "count": args.count,
-            "tokens": tokens,
-            "auth": args.auth,
-            "strict": args.strict,
-            "access_log": args.access_log,
-            "workers": args.workers,
-            "admin_token": args.admin_token,
-            "allow_hosts": tuple(args.allow_hosts) if args.allow_hosts else None,
-            "allow_origins": tuple(args.allow_origins) if args.allow_origins else None,
-            "cors": tuple(args.cors) if args.cors else None,
-            "idle_timeout": args.idle_timeout,
-            "header_timeout": args.header_timeout,
-            "public_dir": args.public_dir,
-            "paginate": args.paginate,
-            "stack": parse_stack(args.stack) if args.stack is not None else None,
-            "memo_mb": args.memo_mb,
-            "log_format": args.log_format,
-            "api_revision": parse_api_revision(args.api_revision) if args.api_revision is not None else None,
-        }
-    )
+    flags = {dest: getattr(args, dest) for dest in SERVE_SETTINGS}
+    file = {
+        dest: (value, where) for dest, (value, where) in args.file_values.items() if dest in SERVE_SETTINGS
+    }
+    settings = build_settings(serve_values(flags), file=serve_file(file))
     _refuse_unsupported(settings)
     raise_open_file_limit()  # before anything opens descriptors; the banner says when it is low
     socks = _listen(settings)
@@ -442,7 +545,14 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.count < 0:
         raise UsageError(f"--count {args.count}: expected a non-negative number")
     accounts = tuple(args.accounts) if args.accounts else (None,)
+    started = time.perf_counter()
+    loud = args.count >= PROGRESS_COUNT  # long work says what it is doing (stderr: stdout may be the file)
+    if loud:
+        print(f"mockserver: generating {args.count} records (seed {args.seed})...", file=err, flush=True)
     records = generator.generate_records(args.seed, args.count, accounts=accounts)
+    if loud:
+        took = time.perf_counter() - started
+        print(f"mockserver: generated in {took:.1f}s; writing {args.out}...", file=err, flush=True)
     if str(args.out) == "-":
         out.buffer.write(generator.dumps_fixture(records)) if hasattr(out, "buffer") else out.write(
             generator.dumps_fixture(records).decode()
@@ -452,7 +562,8 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         generator.write_fixture(args.out, records)
     except OSError as exc:
         raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
-    print(f"mockserver: wrote {len(records)} records to {args.out}", file=err)
+    elapsed = f" in {time.perf_counter() - started:.1f}s" if loud else ""
+    print(f"mockserver: wrote {len(records)} records to {args.out}{elapsed}", file=err)
     return 0
 
 
@@ -462,7 +573,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     err = err or sys.stderr
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=err, force=True)
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_arguments(sys.argv[1:] if argv is None else argv)
         run: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.run
         code = run(args, out, err)
         out.flush()

@@ -51,7 +51,7 @@ def load_records(path: str | os.PathLike[str]) -> list[Record]:
 
     Raises ``FixtureError`` naming the file and every problem found: unreadable file, wrong
     encoding, invalid JSON, or records that break the format. An empty array is a valid,
-    empty dataset (logged as a warning, since it is rarely meant).
+    empty dataset: an empty account is real, and the live API answers ``[]`` for it.
     """
     source = str(path)
     try:
@@ -59,12 +59,7 @@ def load_records(path: str | os.PathLike[str]) -> list[Record]:
     except OSError as exc:
         reason = (exc.strerror or str(exc)).lower()
         raise FixtureError(source, [_file_problem(f"cannot read the file: {reason}")]) from exc
-    records = validate_records(_parse(data, source), source)
-    if not records:  # almost always a mistake: every request would find nothing
-        raise FixtureError(
-            source, [_file_problem("the file holds no records (an empty array); serve at least one record")]
-        )
-    return records
+    return validate_records(_parse(data, source), source)
 
 
 def validate_records(data: object, source: str = "<records>", served: Sequence[Record] = ()) -> list[Record]:

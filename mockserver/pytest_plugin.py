@@ -355,29 +355,36 @@ def start_train_sessions_api(
     journal_size: int = 10_000,
     stack: str | Stack | None = None,
     api_revision: str | None = None,
+    _call: str = "start_train_sessions_api",
 ) -> TrainSessionsAPI:
     """Start a mock on a free loopback port; stop it with ``.stop()``.
 
-    Data: ``records``, else the ``fixtures`` file, else the packaged dataset that ``mockserver
-    serve`` uses. ``tokens`` maps token -> account (default: one random token for the default
-    account); ``.token`` is the first one. ``stack`` is a generation's name (``mockserver
-    serve --stack list``) or a ``Stack``; default the measured one. ``api_revision`` is the
-    revision of the vendor's doc served (``mockserver serve --api-revision list``; default
-    ``2015-08``, with XML answers; ``2015-02`` answers JSON whatever the format).
+    Data: ``records`` (fields left out are filled as ``.add()`` fills them; ``[]`` serves an
+    empty account, as the live API answers ``[]`` for one), else the ``fixtures`` file, else
+    the packaged dataset that ``mockserver serve`` uses. ``tokens`` maps token -> account
+    (default: one random token for the default account); ``.token`` is the first one.
+    ``stack`` is a generation's name (``mockserver serve --stack list``) or a ``Stack``;
+    default the measured one. ``api_revision`` is the revision of the vendor's doc served
+    (``mockserver serve --api-revision list``; default ``2015-08``, with XML answers;
+    ``2015-02`` answers JSON whatever the format).
     """
-    from mockserver.dataset import load_records, validate_records
+    from mockserver.dataset import load_records
     from mockserver.resources import default_fixtures_path
     from mockserver.revisions import DEFAULT_REVISION, revision_named
     from mockserver.server.app import create_app
     from mockserver.server.state import ServerState
     from mockserver.server.store import Store
     from mockserver.settings import Settings
-    from mockserver.stacks import DEFAULT_STACK, Stack, stack_named
+    from mockserver.stacks import DEFAULT_STACK, Stack
 
-    served = stack if isinstance(stack, Stack) else stack_named(stack) if stack else DEFAULT_STACK
+    served = stack if isinstance(stack, Stack) else _stack(stack, _call) if stack else DEFAULT_STACK
     revision = revision_named(api_revision) if api_revision else DEFAULT_REVISION
     if records is not None:
-        data = validate_records([dict(r) for r in records], "start_train_sessions_api(records=)")
+        from mockserver.templates import complete_all
+
+        # fields left out are filled as .add() and POST /__mockserver/records fill them
+        partials = [dict(r) if isinstance(r, Mapping) else r for r in records]
+        data = TrainSessionsAPI._validate(complete_all(partials, ()), f"{_call}(records=...)")  # type: ignore[arg-type]
     else:
         data = load_records(fixtures if fixtures is not None else default_fixtures_path())
     tokens = dict(tokens) if tokens else {f"mock-{secrets.token_hex(8)}": None}
@@ -395,6 +402,16 @@ def start_train_sessions_api(
     state = ServerState(store, journal_size=journal_size)
     server = _ServerThread(create_app(settings, store, state=state), state)
     return TrainSessionsAPI(server, next(iter(tokens)) if auth else None)
+
+
+def _stack(name: str, call: str) -> Stack:
+    """The generation ``name``; a ValueError naming the caller and the valid names otherwise."""
+    from mockserver.stacks import stack_named
+
+    try:
+        return stack_named(name)
+    except KeyError as exc:
+        raise ValueError(f"{call}(stack={name!r}): {exc.args[0]}") from None
 
 
 # --- options and fixtures -------------------------------------------------------------------------
@@ -422,15 +439,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _configured_stack(config: pytest.Config) -> str | None:
     """The generation named on the command line, else in the ini file (None: the default)."""
     name = config.getoption(_STACK_OPTION) or config.getini(_STACK_INI)
-    if not name:
-        return None
+    return str(name) if name else None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A bad ``--mockserver-stack``/``mockserver_stack`` (or API revision) is one usage error at
+    session start, not an error in every test that asks for a mock. Costs nothing when unset."""
+    _configured_revision(config)
+    name = _configured_stack(config)
+    if name is None:
+        return
     from mockserver.stacks import stack_named
 
     try:
         stack_named(name)
     except KeyError as exc:
         raise pytest.UsageError(f"{_STACK_OPTION}/{_STACK_INI}: {exc.args[0]}") from None
-    return str(name)
 
 
 def _configured_revision(config: pytest.Config) -> str | None:
@@ -457,7 +481,7 @@ def train_sessions_api_factory(pytestconfig: pytest.Config) -> Iterator[Callable
     def start(**options: Any) -> TrainSessionsAPI:
         options.setdefault("stack", default_stack)
         options.setdefault("api_revision", default_revision)
-        api = start_train_sessions_api(**options)
+        api = start_train_sessions_api(**options, _call="train_sessions_api_factory")
         started.append(api)
         return api
 

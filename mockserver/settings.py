@@ -1,4 +1,5 @@
-"""The server's settings: defaults, then ``MOCKSERVER_*`` environment, then flags.
+"""The server's settings: defaults, then the configuration file (``mockserver.config``), then
+``MOCKSERVER_*`` environment, then flags.
 
 This is the only module that reads the environment. The result is frozen and passed
 explicitly to whatever needs it.
@@ -50,6 +51,10 @@ class Settings:
     memo_mb: int = MEMO_MB  # bound of the answer memo in MiB (0: off)
     log_format: str = "text"  # access log lines: text, or one JSON object per request
     api_revision: str = DEFAULT_REVISION.name  # the vendor doc revision served (mockserver/revisions.py)
+    watch: bool = False  # serve the fixture file's new contents when it changes (server/watch.py)
+    # where each value that is not a default came from ("flag", "env NAME", a file): for
+    # `mockserver config` and messages; never part of equality
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def effective_tokens(self) -> Mapping[str, str | None]:
         """The configured tokens, or the development token for the default account."""
@@ -145,7 +150,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
 def api_token_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
     """``$MOCKSERVER_API_TOKEN`` for record, proxy and diff: safer than a flag, which ``ps`` shows."""
     env = os.environ if environ is None else environ
-    return env.get("MOCKSERVER_API_TOKEN") or None
+    return env.get(API_TOKEN_VARIABLE) or None
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -159,19 +164,95 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("HOME") or Path.home()) / ".cache" / "mockserver"
 
 
-def build_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
-    """Defaults, then environment, then flags (flags set to None are left out)."""
-    settings = replace(Settings(), **from_environment(environ))
-    chosen = {k: v for k, v in flags.items() if v is not None}
-    settings = replace(settings, **chosen)
+DATA_SOURCE = ("fixtures", "seed", "count")
+"""One choice, made as a whole: a layer that names any of these replaces a lower layer's."""
+
+ENVIRONMENT_VARIABLES = {
+    "host": "MOCKSERVER_HOST",
+    "port": "MOCKSERVER_PORT",
+    "fixtures": "MOCKSERVER_FIXTURES",
+    "tokens": "MOCKSERVER_TOKENS",
+    "strict": "MOCKSERVER_STRICT",
+    "admin_token": "MOCKSERVER_ADMIN_TOKEN",
+    "stack": "MOCKSERVER_STACK",
+    "memo_mb": "MOCKSERVER_MEMO_MB",
+    "log_format": "MOCKSERVER_LOG_FORMAT",
+    "auth": "MOCKSERVER_NO_AUTH",
+    "api_revision": "MOCKSERVER_API_REVISION",
+}
+"""The variable behind each setting ``from_environment`` reads (for messages and ``config``)."""
+
+API_TOKEN_VARIABLE = "MOCKSERVER_API_TOKEN"
+CACHE_VARIABLES = ("MOCKSERVER_CACHE_DIR", "XDG_CACHE_HOME", "HOME")
+COMMAND_ENVIRONMENT: dict[str, tuple[str, ...]] = {
+    "serve": (*ENVIRONMENT_VARIABLES.values(), *CACHE_VARIABLES),
+    "record": (API_TOKEN_VARIABLE,),
+    "proxy": (API_TOKEN_VARIABLE,),
+    "diff": (API_TOKEN_VARIABLE,),
+    "validate": (API_TOKEN_VARIABLE,),
+    "probe": (API_TOKEN_VARIABLE,),
+    "contract": (API_TOKEN_VARIABLE,),
+    "config": (*ENVIRONMENT_VARIABLES.values(), API_TOKEN_VARIABLE),
+}
+"""The variables each command reads (every ``--help`` lists its own; a test checks the list)."""
+
+
+def resolve(
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    file: Mapping[str, tuple[Any, str]] | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The chosen values and where each came from: flag > environment > file > default.
+
+    ``file`` maps a setting to (value, where in the file). Values set to None are left out of
+    every layer. The data source (``DATA_SOURCE``) is chosen as a whole, so ``--seed 3`` over a
+    file's ``fixtures`` generates rather than clashes.
+    """
+    env = from_environment(environ)
+    layers = [
+        {k: (v, f"file {where}") for k, (v, where) in (file or {}).items()},
+        {k: (v, f"env {ENVIRONMENT_VARIABLES[k]}") for k, v in env.items()},
+        {k: (v, "flag") for k, v in flags.items()},
+    ]
+    chosen: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for layer in layers:
+        values = {k: pair for k, pair in layer.items() if pair[0] is not None}
+        if any(k in values for k in DATA_SOURCE):
+            for k in DATA_SOURCE:
+                chosen.pop(k, None)
+                sources.pop(k, None)
+        for key, (value, source) in values.items():
+            chosen[key] = value
+            sources[key] = source
+    return chosen, sources
+
+
+def build_settings(
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    file: Mapping[str, tuple[Any, str]] | None = None,
+) -> Settings:
+    """Defaults, then the configuration file, then environment, then flags (None: not set).
+    ``settings.sources`` says where each value that is not a default came from."""
+    chosen, sources = resolve(flags, environ, file)
+    if chosen.get("fixtures") is not None and (
+        chosen.get("seed") is not None or chosen.get("count") is not None
+    ):
+        given = "--seed" if chosen.get("seed") is not None else "--count"
+        raise UsageError(
+            f"--fixtures {chosen['fixtures']} and {given} are exclusive: serve a file, or generate "
+            f"records with --seed/--count (from: {sources['fixtures']}, {sources[given[2:]]})"
+        )
+    settings = replace(Settings(), **chosen, sources=sources)
     if not 0 <= settings.port <= 65535:
         raise UsageError(f"--port {settings.port}: expected 0..65535")
     if (settings.seed is None) != (settings.count is None) and settings.fixtures is None:
         settings = replace(settings, count=1000) if settings.count is None else replace(settings, seed=0)
     if settings.count is not None and settings.count < 0:
         raise UsageError(f"--count {settings.count}: expected a non-negative number")
-    if settings.fixtures is not None and settings.count is not None:
-        raise UsageError("--fixtures and --seed/--count are exclusive: serve a file or generate")
+    if settings.watch and settings.fixtures is None:
+        raise UsageError("--watch needs --fixtures FILE: generated and packaged data never change")
     if settings.public_dir is not None and not settings.public_dir.is_dir():
         raise UsageError(f"--public-dir {settings.public_dir}: not a directory")
     settings = replace(settings, api_revision=parse_api_revision(settings.api_revision))

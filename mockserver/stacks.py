@@ -351,6 +351,16 @@ def portability(touched: frozenset[Quirk], served: Stack = DEFAULT_STACK) -> str
     return "; ".join(parts)
 
 
+def stacks_listing() -> str:
+    """``serve --stack list`` and ``contract --stack list``: one line per generation, default first."""
+    width = max(len(s.name) for s in STACKS)
+    lines = []
+    for s in STACKS:
+        versions = f"Rails {s.rails}, Ransack {s.ransack}, Rack {s.rack}, pg {s.pg}, Ruby {s.ruby}"
+        lines.append(f"{s.name:<{width}}  {versions}" + (f"  ({s.note})" if s.note else ""))
+    return "\n".join(lines)
+
+
 def stacks_markdown() -> str:
     """The docs' generation table: one row per quirk, one column per generation."""
     header = (

@@ -88,3 +88,97 @@ def test_banner_prints_a_ready_to_paste_curl_for_the_dev_token() -> None:
     out = io.StringIO()
     _banner(Settings(tokens={"s3cret": "acme"}), 3000, Store([]), out)
     assert "s3cret" not in out.getvalue() and "$MOCKSERVER_API_TOKEN" in out.getvalue()
+
+
+def _pasted(line: str, env: dict[str, str]) -> list[str]:
+    """The arguments curl would get from the banner's line, pasted into sh (curl replaced by printf)."""
+    import subprocess
+
+    command = line.strip().replace("curl -s", "printf '%s\\n'", 1)
+    done = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, check=True)
+    return done.stdout.splitlines()
+
+
+@pytest.mark.process
+@pytest.mark.parametrize(
+    ("environ", "flags", "header"),
+    [
+        ({}, {}, 'Authorization: Token token="dev-token"'),
+        ({"MOCKSERVER_TOKENS": "first=acme,second"}, {}, 'Authorization: Token token="first"'),
+        ({"MOCKSERVER_TOKENS": "only"}, {}, 'Authorization: Token token="only"'),
+        ({}, {"tokens": {"flag-secret": None}}, 'Authorization: Token token="from-api-var"'),
+    ],
+)
+def test_the_banner_curl_line_works_as_pasted(
+    environ: dict[str, str], flags: dict[str, object], header: str
+) -> None:
+    """Check that the start-up curl line, pasted into a shell, sends a token the mock accepts
+    (from where the user gave it; never printed) to an address that answers: a wildcard bind, as
+    in the container, is asked on 127.0.0.1."""
+    from mockserver.cli import _banner
+    from mockserver.server.store import Store
+    from mockserver.settings import build_settings
+
+    settings = build_settings({"host": "0.0.0.0", **flags}, environ)
+    out = io.StringIO()
+    _banner(settings, 3000, Store([]), out)
+    [line] = [each for each in out.getvalue().splitlines() if each.strip().startswith("curl ")]
+    assert "first" not in line and "flag-secret" not in line and "only" not in line
+    shell_env = {**environ, "MOCKSERVER_API_TOKEN": "from-api-var", "PATH": "/usr/bin:/bin"}
+    assert _pasted(line, shell_env) == [
+        "-H",
+        header,
+        "http://127.0.0.1:3000/api/train_sessions?full_name_cont=a",
+    ]
+
+
+def test_an_unknown_flag_names_the_subcommand_and_the_closest_flag() -> None:
+    """Check that a mistyped flag points at the subcommand's help and suggests the closest flag,
+    and that abbreviations are refused (documented: --fixture is not --fixtures)."""
+    code, _, err = run("serve", "--prot", "3001")
+    assert code == 2 and err == (
+        "mockserver: error: unrecognized arguments: --prot 3001; did you mean --port? "
+        "(see 'mockserver serve --help')\n"
+    )
+    code, _, err = run("serve", "--fixture", "x.json")
+    assert code == 2 and "did you mean --fixtures?" in err
+    code, _, err = run("record", "--concurency", "2", "--out", "x.json")
+    assert code == 2 and "did you mean --concurrency?" in err and "'mockserver record --help'" in err
+
+
+def test_long_generation_reports_progress_on_stderr(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Check that generate says what it is doing before long work (on stderr, as record, diff
+    and validate do) and stays quiet for small files; the threshold is lowered for the test."""
+    monkeypatch.setattr("mockserver.cli.PROGRESS_COUNT", 10)
+    code, out, err = run("generate", "--count", "12", "--out", str(tmp_path / "a.json"))
+    assert code == 0 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == "mockserver: generating 12 records (seed 2015)..."
+    assert lines[1].startswith("mockserver: generated in ") and lines[-1].startswith(
+        "mockserver: wrote 12 records"
+    )
+    code, _, err = run("generate", "--count", "9", "--out", str(tmp_path / "b.json"))
+    assert err.splitlines() == [f"mockserver: wrote 9 records to {tmp_path / 'b.json'}"]
+
+
+def test_every_help_lists_the_environment_variables_its_command_reads() -> None:
+    """Check that each command's --help names every variable it reads (settings' table), and
+    that the table covers every variable settings.py reads: a variable added there without
+    its help fails here."""
+    import re
+
+    import mockserver.settings as settings_module
+    from mockserver.cli import build_parser
+    from mockserver.settings import COMMAND_ENVIRONMENT
+
+    source = Path(settings_module.__file__).read_text(encoding="utf-8")
+    read = set(re.findall(r'"((?:MOCKSERVER|XDG)_[A-Z_]+|HOME)"', source))
+    assert read <= {v for names in COMMAND_ENVIRONMENT.values() for v in names}
+    commands = build_parser().commands()
+    for name, variables in COMMAND_ENVIRONMENT.items():
+        text = " ".join(commands[name].format_help().split())
+        for variable in variables:
+            assert variable in text, (name, variable)
+    serve_help = " ".join(commands["serve"].format_help().split())
+    for variable in ("MOCKSERVER_TOKENS", "MOCKSERVER_NO_AUTH", "MOCKSERVER_STRICT"):
+        assert f"env {variable}" in serve_help  # beside its flag too

@@ -10,12 +10,15 @@ import json
 import socket
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from mockserver.cli import main
+
+from .server_process import serve
 
 RECORD: dict[str, object] = {
     "id": 1,
@@ -200,10 +203,22 @@ def test_large_file_with_one_bad_record_at_the_end(tmp_path: Path) -> None:
 
 
 @pytest.mark.process
-def test_empty_array_is_refused(tmp_path: Path) -> None:
-    """Check that an empty array is refused with exit 2 and says why (it would serve nothing)."""
-    path = _write_json(tmp_path / "empty.json", [])
-    _assert_refused(_serve("--fixtures", str(path)), "holds no records")
+@pytest.mark.parametrize("source", ["generated file", "--count 0"])
+def test_an_empty_account_is_served_everywhere(tmp_path: Path, source: str) -> None:
+    """Check the one rule for empty data (an empty account is real: the live API answers [])
+    on the CLI: what `generate --count 0` writes, serve --fixtures serves, and so does --count 0."""
+    if source == "--count 0":
+        args: tuple[str, ...] = ("--count", "0")
+    else:
+        path = tmp_path / "empty.json"
+        assert main(["generate", "--count", "0", "--out", str(path)]) == 0
+        args = ("--fixtures", str(path))
+    with (
+        serve(tmp_path, *args, "--no-auth") as server,
+        urllib.request.urlopen(server.base + "/api/train_sessions", timeout=10) as answer,
+    ):
+        assert answer.status == 200 and answer.read() == b"[]"
+    assert "serving 0 train sessions" in server.logs() and "every index answers []" in server.logs()
 
 
 @pytest.mark.process
@@ -235,3 +250,22 @@ def test_bad_flags_exit_2(args: tuple[str, ...], fragment: str, capsys: pytest.C
     code = main(["serve", "--host", "127.0.0.1", "--port", "0", *args])
     out, err = capsys.readouterr()
     _assert_refused(subprocess.CompletedProcess(args, code, out, err), fragment)
+
+
+@pytest.mark.parametrize("other", [("--seed", "3"), ("--count", "5")])
+def test_a_file_and_generated_data_are_refused_together(
+    other: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Check that serve --fixtures F --seed 3 is refused in one line (--seed used to be ignored)."""
+    assert main(["serve", "--fixtures", "x.json", *other, "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("mockserver: error: --fixtures x.json and " + other[0])
+
+
+def test_a_flag_data_source_replaces_the_environments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check that the data source is chosen as a whole: --count over $MOCKSERVER_FIXTURES generates."""
+    from mockserver.settings import build_settings
+
+    settings = build_settings({"count": 5}, {"MOCKSERVER_FIXTURES": "x.json"})
+    assert settings.fixtures is None and settings.count == 5 and settings.seed == 0
+    assert settings.sources["count"] == "flag" and "fixtures" not in settings.sources

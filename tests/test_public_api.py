@@ -43,7 +43,19 @@ HANDLE = {
     "token",
     "url",
 }
-SUBCOMMANDS = {"serve", "generate", "openapi", "validate", "probe", "contract", "record", "proxy", "diff"}
+SUBCOMMANDS = {
+    "serve",
+    "generate",
+    "openapi",
+    "validate",
+    "probe",
+    "contract",
+    "record",
+    "proxy",
+    "diff",
+    "config",
+    "completion",
+}
 
 
 def test_package_all() -> None:

@@ -299,6 +299,69 @@ def test_readme_example_runs(pytester: pytest.Pytester) -> None:
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
 
 
+def test_factory_fills_partial_records_and_names_the_call(project: pytest.Pytester) -> None:
+    """Check that factory(records=[...]) fills missing fields as .add() does, serves [] as an
+    empty account, and names the user's call (not an internal function or 'fixture file')."""
+    project.makepyfile(
+        test_records="""
+        import pytest
+        from client import Client
+        from mockserver.pytest_plugin import InvalidRecordError
+
+        def test_partial(train_sessions_api_factory):
+            api = train_sessions_api_factory(records=[{"full_name": "Ada Lovelace"}, {"score": 7}])
+            found = Client(api.url, api.token).sessions()
+            assert sorted(r["full_name"] == "Ada Lovelace" for r in found) == [False, True]
+            assert all(r["course_code"] and r["id"] for r in found)
+
+        def test_empty(train_sessions_api_factory):
+            api = train_sessions_api_factory(records=[])
+            assert Client(api.url, api.token).sessions() == []
+
+        def test_bad(train_sessions_api_factory):
+            with pytest.raises(InvalidRecordError) as caught:
+                train_sessions_api_factory(records=[{"score": "high"}])
+            message = str(caught.value)
+            assert message.startswith("train_sessions_api_factory(records=...)")
+            assert "score" in message and "fixture file" not in message
+
+        def test_bad_stack(train_sessions_api_factory):
+            with pytest.raises(ValueError, match=r"train_sessions_api_factory\\(stack='bogus'\\).*rails6.1"):
+                train_sessions_api_factory(stack="bogus")
+        """
+    )
+    project.runpytest_inprocess("-p", "no:randomly").assert_outcomes(passed=4)
+
+
+@pytest.mark.process
+def test_a_bad_stack_option_is_one_error_at_session_start(pytester: pytest.Pytester) -> None:
+    """Check that --mockserver-stack bogus stops the session once, before any test runs (it used
+    to be a KeyError in every test that asked for a mock)."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_x="def test_a(train_sessions_api):\n    pass\n\ndef test_b():\n    pass\n")
+    result = pytester.runpytest_subprocess("--mockserver-stack", "bogus")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    text = "\n".join(result.errlines)
+    assert text.count("--mockserver-stack/mockserver_stack: unknown stack 'bogus'") == 1
+    assert "KeyError" not in text and "passed" not in "\n".join(result.outlines)
+
+
+def test_fakers_plugin_can_be_left_out(project: pytest.Pytester) -> None:
+    """Check the documented way to keep Faker's own pytest plugin (which installing Faker, a
+    dependency, registers) out of a client's session: -p no:faker, with the mock still working."""
+    project.makepyfile(
+        test_client="""
+        def test_no_faker(request, train_sessions_api):
+            assert not request.config.pluginmanager.has_plugin("faker")
+            train_sessions_api.add(full_name="Ada")  # filling fields uses Faker itself, not its plugin
+        """
+    )
+    result = project.runpytest_inprocess("-p", "no:faker")
+    result.assert_outcomes(passed=1)
+    plain = project.runpytest_inprocess("--fixtures")
+    assert "faker" in plain.stdout.str()  # what the docs warn about: the fixture is there otherwise
+
+
 def test_the_plugin_page_shows_the_readme_example() -> None:
     """Check that docs/pytest-plugin.md shows the very files the README's tested example runs."""
     import re

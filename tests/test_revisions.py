@@ -123,5 +123,5 @@ def test_plugin_unknown_revision_is_a_usage_error(pytester: pytest.Pytester) -> 
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_x="def test_x(train_sessions_api):\n    pass\n")
     result = pytester.runpytest_inprocess("--mockserver-api-revision", "2016-01")
-    assert result.ret != 0
-    result.stdout.fnmatch_lines(["*2015-08*2015-02*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR  # once, at session start
+    result.stderr.fnmatch_lines(["*unknown API revision '2016-01'; one of: 2015-08, 2015-02*"])

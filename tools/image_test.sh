@@ -60,7 +60,20 @@ $CONTAINER healthcheck run "$NAME" >/dev/null 2>&1 || $CONTAINER inspect --forma
     || fail "healthcheck failed"
 echo "  healthy"
 
-echo "image-test: 5. the contract suite, run from the image, against the container"
-$CONTAINER run --rm --no-healthcheck --network host -e MOCKSERVER_API_TOKEN="$TOKEN" "$IMAGE" contract "$URL" -q \
+echo "image-test: 5. the contract suite, run from the image, against the container; its reports"
+echo "  reach a mounted directory (docs/getting-started.md: --user and -w)"
+REPORTS=$(mktemp -d)
+trap 'cleanup; rm -rf "$REPORTS"' EXIT INT TERM
+$CONTAINER run --rm --no-healthcheck --network host --user "$(id -u):$(id -g)" -v "$REPORTS:/reports" -w /reports \
+    -e MOCKSERVER_API_TOKEN="$TOKEN" "$IMAGE" contract "$URL" -q --junitxml=contract.xml --report contract.md \
     || fail "contract suite"
+[ -s "$REPORTS/contract.xml" ] && [ -s "$REPORTS/contract.md" ] || fail "no report in the mounted directory"
+echo "  $(sed -n 3p "$REPORTS/contract.md")"
+echo "image-test: 6. an unwritable report directory is one line, exit 2"
+set +e
+refused=$($CONTAINER run --rm --no-healthcheck --network host -v "$REPORTS:/reports:ro" -w /reports \
+    -e MOCKSERVER_API_TOKEN="$TOKEN" "$IMAGE" contract "$URL" --junitxml=again.xml 2>&1); code=$?
+set -e
+[ "$code" = 2 ] && [ "$(printf '%s\n' "$refused" | grep -c .)" = 1 ] || fail "expected one line, exit 2: $refused"
+echo "  $refused"
 echo "image-test: OK"

@@ -95,15 +95,24 @@ class _Elements(dict[int, Element]):
 class _Level(dict[int, str]):
     """A ``str.translate`` table: code point -> its weights at one level. At level 1 a code point
     the translation cannot handle (see ``_plain``) maps to NUL, which sends the text to
-    ``_general_key``; at level 4 each weight comes after its 'position' count, 1."""
+    ``_general_key``, and one whose level 2 weight ``strcoll`` may skip (backward, with a level
+    2 weight, see ``_second_level``) has U+0001 (never a weight) before its weights. At level 4
+    each weight comes after its 'position' count, 1. Table 4 is how ``strcoll`` reads level 2:
+    ``w`` backward with a level 2 weight, ``b`` backward without, ``f`` forward, ``e`` forward
+    without a level 2 weight."""
 
     def __init__(self, level: int) -> None:
         super().__init__()
         self.level = level
 
     def __missing__(self, code: int) -> str:
-        first, second, third, fourth, _ = element = _element(code)
-        value = (first if _plain(code, element) else "\0", second, third, "\1" + fourth)[self.level]
+        first, second, third, fourth, back = element = _element(code)
+        if not _plain(code, element):
+            first = "\0"
+        elif back and second:
+            first = "\1" + first
+        runs = ("w" if second else "b") if back else ("f" if second else "e")
+        value = (first, second, third, "\1" + fourth, runs)[self.level]
         if len(self) >= _CACHE_LIMIT:
             self.clear()
         self[code] = value
@@ -120,7 +129,11 @@ def _plain(code: int, element: Element) -> bool:
 
 
 _ELEMENTS = _Elements()
-_LEVELS = tuple(_Level(level) for level in range(4))
+# the character strcoll skips at level 2 in a run of backward ones (see ``_second_level``)
+_SKIPPED = re.compile("w(?=[wb][ef])")
+# a run after a forward character without a level 2 weight: strcoll re-reads it from too early
+_SHIFTED = re.compile("e[wb][wb]")
+_LEVELS = tuple(_Level(level) for level in range(5))
 
 
 def collation_key(text: str) -> str:
@@ -128,35 +141,52 @@ def collation_key(text: str) -> str:
     ``strcoll``, ties broken by the bytes.
 
     It is glibc's ``strxfrm`` (wide-character weights, levels split by U+0001), rebuilt from
-    ``collation_table``, then NUL and the text itself. glibc's four levels: base characters
-    (spaces, punctuation and most symbols ignored), accents, case, then the character itself.
+    ``collation_table``, except at level 2, which follows ``strcoll`` (see ``_second_level``),
+    then NUL and the text itself. glibc's four levels: base characters (spaces, punctuation and
+    most symbols ignored), accents, case, then the character itself.
     """
     if not text:
         return "\0"
     if text.isascii() and (tables := _ascii_tables()) is not None:
-        first, plain, case, ignored, fourth = tables
-        level1 = text.translate(first)
+        ascii1, plain, case, ignored, ascii4, classes = tables
+        level1 = text.translate(ascii1)
         if "\0" not in level1:  # one weight per weighed character, level 2's plain one
-            level3 = text.encode().translate(case, ignored).decode("latin-1")
-            return f"{level1}\1{plain * len(level1)}\1{level3}\1{text.translate(fourth)}\0{text}"
-    level1 = text.translate(_LEVELS[0])
+            encoded = text.encode()
+            weighed = len(level1)
+            if 87 in (kinds := encoded.translate(classes)):  # a "W" (see _second_level)
+                weighed -= kinds.count(b"WWF") + kinds.count(b"WBF")
+            level3 = encoded.translate(case, ignored).decode("latin-1")
+            return f"{level1}\1{plain * weighed}\1{level3}\1{text.translate(ascii4)}\0{text}"
+    first, second, third, last, directions = _LEVELS
+    level1 = text.translate(first)
     if "\0" in level1:
         return _general_key(text) + "\0" + text
-    _, second, third, last = _LEVELS
-    return f"{level1}\1{text.translate(second)}\1{text.translate(third)}\1{text.translate(last)}\0{text}"
+    level2 = text.translate(second)
+    if "\1" in level1:  # a character whose level 2 weight strcoll may skip
+        level1 = level1.replace("\1", "")
+        runs = text.translate(directions)
+        if "e" in runs and _SHIFTED.search(runs):
+            return _general_key(text) + "\0" + text
+        if _SKIPPED.search(runs):
+            kept = _SKIPPED.sub("s", runs)
+            level2 = "".join(c for c, run in zip(text, kept, strict=True) if run != "s").translate(second)
+    return f"{level1}\1{level2}\1{text.translate(third)}\1{text.translate(last)}\0{text}"
 
 
 @functools.cache
-def _ascii_tables() -> tuple[list[str], str, bytes, bytes, list[str]] | None:
+def _ascii_tables() -> tuple[list[str], str, bytes, bytes, list[str], bytes] | None:
     """Faster tables for ASCII text: levels 1 and 4 as lists, level 2's plain weight, level 3
-    as ``bytes.translate`` arguments. They hold when every ASCII character has, at levels 1 to
-    3, either no weight or one each, level 2's plain one and a level 3 weight below 256 (true
-    of glibc 2.36); None otherwise."""
-    first, _, _, fourth = _LEVELS
-    case, ignored = bytearray(range(256)), bytearray()
-    for code in range(128):
+    as ``bytes.translate`` arguments, and a ``bytes.translate`` table of how ``strcoll`` reads
+    level 2 (``_second_level``): ``W`` backward with a weight, ``B`` backward without, ``F``
+    forward; a ``W`` before a ``B`` or ``W`` and an ``F`` is skipped. They hold when every ASCII
+    character has, at levels 1 to 3, either no weight (and sorts level 2 backward) or one each,
+    level 2's plain one and a level 3 weight below 256 (true of glibc 2.36); None otherwise."""
+    first, _, _, fourth, _ = _LEVELS
+    case, ignored = bytearray(range(256)), bytearray(b"\0")  # NUL: no weights, never in text
+    runs = bytearray(b"B" * 256)
+    for code in range(1, 128):
         weights = _element(code)
-        if not "".join(weights[:3]):
+        if not "".join(weights[:3]) and weights[4]:
             ignored.append(code)
         elif (
             [len(w) for w in weights[:3]] == [1, 1, 1]
@@ -164,31 +194,24 @@ def _ascii_tables() -> tuple[list[str], str, bytes, bytes, list[str]] | None:
             and weights[2] < "\u0100"
         ):
             case[code] = ord(weights[2])
+            runs[code] = ord("W") if weights[4] else ord("F")
         else:
             return None
     return (
-        [first[c] for c in range(128)],
+        [first[c].lstrip("\1") for c in range(128)],
         chr(PLAIN_LEVEL2),
         bytes(case),
         bytes(ignored),
         [fourth[c] for c in range(128)],
+        bytes(runs),
     )
 
 
 def _general_key(text: str) -> str:
-    """glibc's strxfrm (``do_xfrm``) for any text: multi-character collating elements, runs of
-    backward elements reversed at level 2, and level 4's 'position' counts of ignored elements."""
+    """The key's levels for any text: glibc's strxfrm (``do_xfrm``) with its multi-character
+    collating elements and level 4's 'position' counts of ignored elements, and strcoll's
+    level 2 (``_second_level``)."""
     elements = list(_collating_elements(text))
-    second: list[str] = []
-    run: list[str] = []
-    for element in elements:
-        if element[4]:
-            run.append(element[1])
-            continue
-        second.extend(reversed(run))
-        run.clear()
-        second.append(element[1])
-    second.extend(reversed(run))
     fourth: list[str] = []
     skipped = 1
     for element in elements:
@@ -197,10 +220,68 @@ def _general_key(text: str) -> str:
             skipped = 1
         else:
             skipped += 1
-    levels = ["".join(e[0] for e in elements), "".join(second), "".join(e[2] for e in elements)]
+    levels = ["".join(e[0] for e in elements), _second_level(elements), "".join(e[2] for e in elements)]
     if fourth:  # glibc drops the last separator when level 4 is empty
         levels.append("".join(fourth))
     return "\1".join(levels)
+
+
+def _second_level(elements: list[Element]) -> str:
+    """Level 2 as glibc 2.36's ``strcoll`` reads it: ``get_next_seq`` in string/strcoll_l.c,
+    step for step, over the collating elements instead of the bytes.
+
+    A run of backward elements (combining marks, digits, spaces, punctuation, symbols: the
+    locale's SPECIAL section) is weighed in reverse. ``strcoll`` takes the run's last element,
+    then re-reads the run from a saved start for each of the others, and differs from
+    ``strxfrm`` in two ways: when a forward element ends the run it steps back twice before the
+    first re-read, so the run's last element but one is never weighed; and the saved start is
+    where the call began, before any forward elements without a level 2 weight (Han, ...) it
+    passed over, so the re-reads land that many elements early. PostgreSQL compares with
+    ``strcoll``, so the key follows it."""
+    out: list[str] = []
+    size = len(elements)
+    start = 0  # seq->us: where the next call begins
+    read = 0  # idxmax: elements read forward so far
+    count = 0  # idxcnt
+    stop: int | None = None  # backw_stop: None while no run is pending
+    back = 0  # backw
+    run_start = 0  # back_us
+    current = saved = elements[0]
+    while True:
+        at = start
+        weights = ""
+        while not weights:
+            if stop is not None and back == stop:
+                if count >= read:  # the run ended the text
+                    return "".join(out)
+                current, stop = saved, None
+            elif stop is not None:
+                current = elements[run_start + back - stop - 1]
+                back -= 1
+                at = start
+            else:
+                stop, previous = read, current
+                while at < size:
+                    previous, current = current, elements[at]
+                    at += 1
+                    count, read = read, read + 1
+                    if not current[4]:
+                        break
+                    count += 1
+                if stop >= count:
+                    if count == read or stop > count:
+                        return "".join(out)
+                    stop = None
+                else:  # a run of backward elements: weigh its last one first
+                    run_start, start, back = start, at, count
+                    if read > count:  # a forward element ended it
+                        back -= 1
+                        saved, current = current, previous
+                    if back > stop:
+                        back -= 1
+            weights = current[1]
+        out.append(weights)
+        start = at
 
 
 def _collating_elements(text: str) -> Iterator[Element]:

@@ -47,6 +47,7 @@ from mockserver.server.rendering import (
 from mockserver.server.state import ServerState
 from mockserver.server.store import Store
 from mockserver.server.views import IGNORED_HEADER, dispatch
+from mockserver.server.watch import watch_context
 from mockserver.settings import Settings
 from mockserver.stacks import DEFAULT_STACK, Stack
 
@@ -199,6 +200,8 @@ def create_app(settings: Settings, store: Store, *, state: ServerState | None = 
     app.router.add_route(
         "*", r"/{tail:[\s\S]*}", _wrapped(dispatch, log, state, api=True, pages=pages, stack=settings.stack)
     )
+    if settings.watch and settings.fixtures is not None:
+        app.cleanup_ctx.append(watch_context(settings.fixtures))
     return app
 
 

@@ -51,6 +51,12 @@ class ServerState:
         self.generation += 1
         self.memo.clear()
 
+    def reload(self, store: Store) -> None:
+        """Serve ``store`` (built off the loop) as the loaded fixtures themselves: ``serve
+        --watch`` after the file changed, so a later reset() returns to the new data."""
+        self.initial_store = store
+        self._serve(store)
+
     def reset(self) -> None:
         """Back to the loaded fixtures, with an empty journal and memo and no faults."""
         self._serve(self.initial_store)  # Stores are never mutated, so no rebuild is needed

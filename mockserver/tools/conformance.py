@@ -20,7 +20,7 @@ from mockserver.schemas import iter_violations
 from mockserver.tools import bodies
 from mockserver.tools.upstream import excerpt
 
-__all__ = ["MAX_DECODED", "Finding", "UncheckedError", "check_answer"]
+__all__ = ["MAX_DECODED", "Finding", "UncheckedError", "check_answer", "decoded_body"]
 
 INDEX_PATH = re.compile(r"/api/train_sessions(?:\.(?:json|xml))?/?\Z")
 SHOW_PATH = re.compile(r"/api/train_sessions/[^/]+?(?:\.(?:json|xml))?\Z")
@@ -86,6 +86,15 @@ def _decoded(body: bytes, encodings: str, limit: int) -> bytes:
         if len(body) > limit:
             raise UncheckedError(f"the body inflates to more than {limit} bytes ({coding}); not checked")
     return body
+
+
+def decoded_body(body: bytes, encodings: str) -> bytes:
+    """``body`` without its content codings, or as sent when they are broken or it inflates
+    past ``MAX_DECODED`` (a recording then reports it as unreadable)."""
+    try:
+        return _decoded(body, encodings, MAX_DECODED)
+    except (ValueError, zlib.error, brotli.error, UncheckedError):
+        return body
 
 
 def check_answer(

@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import importlib.util
 import json
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -32,12 +33,20 @@ from typing import Any, TextIO
 import mockserver
 from mockserver.errors import UsageError
 from mockserver.settings import DEV_TOKEN, api_token_from_environment
-from mockserver.stacks import STACKS
-from mockserver.tools.upstream import RETRY_STATUSES, TOKEN_VARIABLE, Upstream, UpstreamError, index_url
+from mockserver.stacks import STACKS, stacks_listing
+from mockserver.tools.upstream import (
+    RETRY_STATUSES,
+    TOKEN_VARIABLE,
+    Upstream,
+    UpstreamError,
+    add_client_options,
+    index_url,
+)
 
 AUTO = "auto"  # the suite's --stack default: fingerprint the endpoint first
 INSTALLED_NAME = "mockserver_contract_suite"  # the wheel's name for contract_tests/
 WAIT_INTERVAL = 0.5  # seconds between preflight attempts under --wait
+REPORT_PLUGIN = "mockserver.tools.contract_report"  # loaded into the suite's pytest by name (-p)
 
 
 def suite_dir() -> Path:
@@ -99,9 +108,10 @@ def _token_source(flag: str | None) -> tuple[str, str]:
     return DEV_TOKEN, f"the default {DEV_TOKEN!r}"
 
 
-async def preflight(url: str, token: str, source: str, wait: float, timeout: float = 10.0) -> None:
+async def preflight(url: str, token: str, source: str, wait: float, timeout: float = 10.0) -> str:
     """One GET of the index with the token (retried on connection failures for ``wait`` seconds);
-    raises ``UsageError`` saying what to fix when the endpoint cannot be tested."""
+    raises ``UsageError`` saying what to fix when the endpoint cannot be tested. Returns the
+    normalised index URL, which is what the suite is given (one normalisation for both)."""
     target = index_url(url, "URL")
     deadline = time.monotonic() + wait
     async with Upstream(target, token, timeout=timeout, retries=2) as upstream:
@@ -112,14 +122,20 @@ async def preflight(url: str, token: str, source: str, wait: float, timeout: flo
                 if time.monotonic() + WAIT_INTERVAL < deadline:
                     await asyncio.sleep(WAIT_INTERVAL)
                     continue
-                waited = f" after waiting {wait:g}s" if wait else ""
+                if wait:
+                    raise UsageError(
+                        f"cannot reach {target} after waiting {wait:g}s: {exc.reason}; check the URL "
+                        f"and that the endpoint is running, or give it longer than --wait {wait:g}"
+                    ) from None
                 raise UsageError(
-                    f"cannot reach {target}{waited}: {exc.reason}; check the URL, start the "
+                    f"cannot reach {target}: {exc.reason}; check the URL, start the "
                     "endpoint, or pass --wait SECONDS for one that is still starting"
                 ) from None
             break
     if answer.status in RETRY_STATUSES:
-        return  # reachable but throttled: the suite retries these and never counts them as failures
+        return str(
+            target
+        )  # reachable but throttled: the suite retries these and never counts them as failures
     if answer.status == 401:
         raise UsageError(
             f"{target} answered 401 to the token from {source}: pass the endpoint's token with "
@@ -130,6 +146,7 @@ async def preflight(url: str, token: str, source: str, wait: float, timeout: flo
             f"{target} answered {answer.status} to GET of the index (expected 200); check the URL "
             "(e.g. https://learninglogin.com or http://127.0.0.1:3000/api/train_sessions)"
         )
+    return str(target)
 
 
 def _unchecked(report: Path) -> int | None:
@@ -148,7 +165,7 @@ def _take_own_options(args: argparse.Namespace) -> None:
     items = iter(args.pytest_args)
     for item in items:
         name, eq, value = item.partition("=")
-        if name in ("--api-token", "--wait", "--stack"):
+        if name in ("--api-token", "--wait", "--stack", "--report"):
             if not eq:
                 value = next(items, "")
                 if not value:
@@ -160,6 +177,8 @@ def _take_own_options(args: argparse.Namespace) -> None:
                     raise UsageError(f"--wait {value!r}: expected a number of seconds") from None
             elif name == "--stack":
                 args.stack = value
+            elif name == "--report":
+                args.report = Path(value)
             else:
                 args.api_token = value
         elif item == "--allow-partial":
@@ -169,19 +188,69 @@ def _take_own_options(args: argparse.Namespace) -> None:
     args.pytest_args = rest
 
 
+def _output_files(forwarded: list[str]) -> list[tuple[str, Path]]:
+    """The files pytest is asked to write (``--junitxml``, ``--result-log``...): (option, path)."""
+    found: list[tuple[str, Path]] = []
+    items = iter(forwarded)
+    for item in items:
+        name, eq, value = item.partition("=")
+        if name in ("--junitxml", "--junit-xml"):
+            value = value if eq else next(items, "")
+            if value:
+                found.append((name, Path(value)))
+    return found
+
+
+def check_writable(option: str, path: Path) -> None:
+    """Refuse in one line, before any request, a report file that cannot be written (pytest
+    would fail only at the end of the run, with a traceback). In the container the user is uid
+    10001: mount a directory it may write, or run with ``--user "$(id -u):$(id -g)"``."""
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise UsageError(
+            f"{option} {path}: cannot write it ({reason}); write into a directory you may write "
+            '(in the container: mount one writable by uid 10001, or run with --user "$(id -u):$(id -g)")'
+        ) from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
 def cmd_contract(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    require_contract_extra()
     _take_own_options(args)
+    if args.stack.strip() == "list":
+        print(stacks_listing(), file=out)
+        return 0
+    require_contract_extra()
     if args.wait < 0:
         raise UsageError(f"--wait {args.wait:g}: expected a non-negative number of seconds")
     names = [AUTO, *(s.name for s in STACKS)]
     if args.stack not in names:
-        raise UsageError(f"--stack {args.stack!r}: unknown generation; one of: {', '.join(names)}")
+        raise UsageError(f"--stack {args.stack!r}: unknown generation; one of: {', '.join(names)}, list")
+    outputs = _output_files(args.pytest_args)
+    if args.report is not None:
+        if args.report.suffix not in (".json", ".md"):
+            raise UsageError(f"--report {args.report}: expected a .json or .md file name (the format)")
+        outputs.append(("--report", args.report))
+    for option, path in outputs:
+        check_writable(option, path)
     token, source = _token_source(args.api_token)
-    asyncio.run(preflight(args.url, token, source, args.wait))
+    url = asyncio.run(preflight(args.url, token, source, args.wait))
+    print(
+        f"mockserver: contract: {url} answers; running the suite (stack {args.stack}; "
+        "pytest's progress follows)",
+        file=err,
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="mockserver-contract-") as scratch:
         report = Path(scratch) / "unchecked.json"
-        command = pytest_command(args.url, args.api_token, args.pytest_args, report, args.stack)
+        command = pytest_command(url, args.api_token, args.pytest_args, report, args.stack)
+        if args.report is not None:  # the summary plugin runs in the suite's process, not in the suite
+            rerun = shlex.join(["mockserver", "contract", url, "--stack", args.stack])
+            command += ["-p", REPORT_PLUGIN, f"--contract-report={args.report}", f"--contract-rerun={rerun}"]
         out.flush()
         # The caller's directory, not the package's: --junitxml and friends are relative to where
         # the user stands, and nothing is written into an installation (the suite path is absolute).
@@ -212,11 +281,7 @@ def register(subparsers: Any) -> None:
         "index checks URL and token first (exit 2 when they do not work). A run whose request "
         "budget ran out before every test was checked exits 1 unless --allow-partial.",
     )
-    p.add_argument(
-        "--api-token",
-        metavar="TOKEN",
-        help=f"API token (default: {TOKEN_VARIABLE}, else the mock's {DEV_TOKEN})",
-    )
+    add_client_options(p, token_default=DEV_TOKEN)
     p.add_argument(
         "--wait",
         type=float,
@@ -228,8 +293,15 @@ def register(subparsers: Any) -> None:
         "--stack",
         default=AUTO,
         metavar="NAME",
-        help="the Rails/Ransack generation whose semantics to assert (see serve --stack list); "
+        help="the Rails/Ransack generation whose semantics to assert ('list' prints them); "
         "default auto: fingerprint the endpoint first (mockserver probe does the same)",
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.json|FILE.md",
+        help="also write a per-rule summary (outcome, rule, requests, a rerun command, the failure's "
+        "reproduce lines) as JSON or Markdown (e.g. for $GITHUB_STEP_SUMMARY)",
     )
     p.add_argument(
         "--allow-partial",

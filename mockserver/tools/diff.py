@@ -50,6 +50,7 @@ from mockserver.tools.upstream import (
     BudgetExhaustedError,
     Upstream,
     UpstreamError,
+    add_client_options,
     excerpt,
     index_url,
     scrub,
@@ -397,19 +398,12 @@ def register(subparsers: Any) -> None:
         "with the filter rule that explains it. Exit 1 on any disagreement.",
     )
     p.add_argument(
-        "--upstream",
-        required=True,
-        metavar="URL",
-        help="the API, e.g. https://learninglogin.com (/api/train_sessions is added)",
-    )
-    p.add_argument(
         "--fixtures",
         required=True,
         type=Path,
         metavar="PATH",
         help="the recording of URL (mockserver record --out PATH)",
     )
-    p.add_argument("--api-token", metavar="TOKEN", help=f"API token for URL (default: {TOKEN_VARIABLE})")
     p.add_argument(
         "--max-requests",
         type=int,
@@ -417,18 +411,7 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help="at most N requests to URL, retries included (default 200)",
     )
-    p.add_argument(
-        "--rate",
-        type=float,
-        default=5.0,
-        metavar="R",
-        help="at most R requests per second to URL (default 5; 0: unlimited)",
-    )
     p.add_argument("--seed", type=int, metavar="S", help="query seed (default: random, printed)")
-    p.add_argument(
-        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)"
-    )
-    p.add_argument(
-        "--retries", type=int, default=3, metavar="N", help="retries after 429/503 or a timeout (default 3)"
-    )
+    # gentler than record: diff's queries are generated, and each may make the API search
+    add_client_options(p, "rate", "timeout", "retries", upstream=True, defaults={"rate": 5.0})
     p.set_defaults(run=cmd_diff)

@@ -22,9 +22,19 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from mockserver.errors import UsageError
+from mockserver.settings import DEV_TOKEN, api_token_from_environment
 from mockserver.tools import fingerprint
 from mockserver.tools import revision as revisions
-from mockserver.tools.upstream import Answer, Upstream, UpstreamError, index_url, scrub
+from mockserver.tools.upstream import (
+    TOKEN_VARIABLE,
+    Answer,
+    Upstream,
+    UpstreamError,
+    add_client_options,
+    excerpt,
+    index_url,
+    scrub,
+)
 
 AGREES, DIFFERS, UNKNOWN = "as Ransack", "DIFFERS", "inconclusive"
 DENIED_BODY = b"HTTP Token: Access denied.\n"
@@ -375,9 +385,10 @@ async def run_probes(prober: Prober, allow_errors: bool = False) -> Report:
     then the fingerprint."""
     index = await prober.get("unfiltered index", headers=fingerprint.JSON_ACCEPT)
     if index.status != 200 or index.ids() is None:
+        body = excerpt(index.body, 120, lambda text: scrub(text, prober.token)).strip() or "(empty body)"
         raise UsageError(
-            f"the unfiltered index answered {index.status} {index.body[:120]!r}; "
-            "check the URL and --api-token"
+            f"the unfiltered index answered {index.status} {body!r}; check the URL and the token "
+            f"(--api-token or {TOKEN_VARIABLE})"
         )
     survey = Survey(index, prober.token, {"unfiltered index": index})
     findings = _index(index, survey)
@@ -408,7 +419,8 @@ def render_table(findings: list[Finding]) -> str:
 
 
 def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    prober = Prober(args.url, args.api_token, args.timeout)
+    token = args.api_token or api_token_from_environment() or DEV_TOKEN
+    prober = Prober(args.url, token, args.timeout)
     started = time.monotonic()
 
     async def survey() -> Report:
@@ -471,9 +483,7 @@ def register(subparsers: Any) -> None:
         "Exit 1 when a behaviour differs from today's Ransack or no generation fits.",
     )
     p.add_argument("url", metavar="URL", help="the endpoint, e.g. http://127.0.0.1:3000/api/train_sessions")
-    p.add_argument(
-        "--api-token", default="dev-token", metavar="TOKEN", help="API token (default: the mock's dev-token)"
-    )
+    add_client_options(p, "timeout", token_default=DEV_TOKEN, defaults={"timeout": 10.0})
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.add_argument(
         "--allow-errors",
@@ -481,5 +491,4 @@ def register(subparsers: Any) -> None:
         help="also send the fingerprint's decisive requests, which make older generations log a "
         "500 (an out-of-range score, invalid UTF-8, an embedded NUL); still read-only GETs",
     )
-    p.add_argument("--timeout", type=float, default=10.0, help="per-request timeout in seconds")
     p.set_defaults(run=cmd_probe)

@@ -45,10 +45,12 @@ from mockserver.server import serving
 from mockserver.server.guard import forbidden, host_middleware, origin_middleware
 from mockserver.server.redaction import REDACTED, redact
 from mockserver.settings import api_token_from_environment
-from mockserver.tools.conformance import UncheckedError, check_answer
+from mockserver.tools.conformance import UncheckedError, check_answer, decoded_body
+from mockserver.tools.proxy_record import add_record_options, recorder_from_args
 from mockserver.tools.upstream import (
     TOKEN_VARIABLE,
     TargetError,
+    add_client_options,
     client_error_reason,
     forward_url,
     origin_url,
@@ -111,6 +113,10 @@ CONFIG = web.AppKey("proxy_config", ProxyConfig)
 Emit = Callable[[dict[str, Any]], None]
 EMIT: web.AppKey[Emit] = web.AppKey("proxy_emit")
 SESSION = web.AppKey("proxy_session", aiohttp.ClientSession)
+# proxy --record/--har (proxy_record.py): (method, upstream URL, headers sent, status, answer
+# headers, decoded body, epoch start, elapsed ms) of each exchange
+Observer = Callable[[str, URL, CIMultiDict[str], int, Any, bytes, float, float], None]
+OBSERVER: web.AppKey[Observer] = web.AppKey("proxy_observer")
 
 
 def upstream_base(url: str) -> URL:
@@ -304,6 +310,8 @@ async def forward(request: web.Request) -> web.StreamResponse:
         schema, findings = None, []
         stats.unchecked += 1
         emit({"time": _now(), "kind": "unchecked", "request": shown, "status": status, "reason": str(exc)})
+    if (observe := request.app.get(OBSERVER)) is not None:
+        _observe(observe, request, target, status, raw_headers, body, started)
     if schema is not None:
         stats.checked += 1
     for finding in findings:
@@ -328,6 +336,21 @@ async def forward(request: web.Request) -> web.StreamResponse:
             response.headers["Content-Length"] = raw_headers["Content-Length"]
         return response
     return web.Response(status=status, reason=reason, body=body, headers=headers)
+
+
+def _observe(
+    observe: Observer,
+    request: web.Request,
+    target: URL,
+    status: int,
+    headers: Any,
+    body: bytes,
+    started: float,
+) -> None:
+    elapsed = time.perf_counter() - started
+    decoded = decoded_body(body, headers.get("Content-Encoding") or "")  # as sent when unreadable
+    sent = _forward_headers(request, request.app[CONFIG].token)
+    observe(request.method, target, sent, status, headers, decoded, time.time() - elapsed, elapsed * 1000)
 
 
 class AnswerTooLargeError(Exception):
@@ -379,6 +402,7 @@ def create_proxy_app(
     config: ProxyConfig,
     emit: Callable[[dict[str, Any]], None],
     middlewares: Sequence[Middleware] = (),
+    observe: Observer | None = None,
 ) -> web.Application:
     """The proxy as an aiohttp application; ``emit`` receives each log record (a dict).
 
@@ -391,6 +415,8 @@ def create_proxy_app(
     app[CONFIG] = config
     app[STATS] = ProxyStats()
     app[EMIT] = emit
+    if observe is not None:
+        app[OBSERVER] = observe
 
     async def session(app: web.Application) -> AsyncIterator[None]:
         async with passthrough_session(config.timeout) as client:
@@ -434,6 +460,7 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: expected 0..65535")
     token = args.api_token or api_token_from_environment()
+    recorder = recorder_from_args(args, token)  # --record/--har: checked before binding
     sock = serving.listen(args.host, args.port, backlog=256)
     log_file: TextIO | None = None
     try:
@@ -448,7 +475,8 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             allow_writes=args.allow_writes,
         )
         # the server's DNS-rebinding rule: on loopback, only loopback Host names reach the live API
-        app = create_proxy_app(config, json_lines(log_file or err), [host_middleware(args.host)])
+        observe = recorder.observe if recorder is not None else None
+        app = create_proxy_app(config, json_lines(log_file or err), [host_middleware(args.host)], observe)
         host = f"[{args.host}]" if ":" in args.host else args.host
         local = f"http://{host}:{sock.getsockname()[1]}"
 
@@ -477,7 +505,7 @@ def cmd_proxy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         sock.close()
         if log_file is not None:
             log_file.close()
-    return 0
+    return recorder.finish(err) if recorder is not None else 0
 
 
 def register(subparsers: Any) -> None:
@@ -490,15 +518,8 @@ def register(subparsers: Any) -> None:
         f"counted at {HEALTH_PATH}; upstream failures answer 502/504 with the reason. Requests "
         "from other sites' pages (Origin, Sec-Fetch-Site) and other methods are refused (403).",
     )
-    p.add_argument(
-        "--upstream", required=True, metavar="URL", help="the API's origin, e.g. https://learninglogin.com"
-    )
-    p.add_argument(
-        "--api-token",
-        metavar="TOKEN",
-        help="add 'Authorization: Token token=...' to requests without one "
-        f"(default: {TOKEN_VARIABLE} when set)",
-    )
+    # a timed-out upstream request answers 504
+    add_client_options(p, "timeout", upstream=True, token_use=" added to requests that carry none")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
@@ -508,13 +529,6 @@ def register(subparsers: Any) -> None:
         type=Path,
         metavar="PATH",
         help="append violation and upstream-error lines here (default: stderr)",
-    )
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=30.0,
-        metavar="SECONDS",
-        help="upstream timeout per request; then 504 (default 30)",
     )
     p.add_argument("--quiet", action="store_true", help="no access log line per request")
     p.add_argument(
@@ -529,4 +543,5 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="also forward POST /api/train_sessions/unassign (default: GET and HEAD only)",
     )
+    add_record_options(p)
     p.set_defaults(run=cmd_proxy)

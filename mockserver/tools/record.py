@@ -34,6 +34,7 @@ from mockserver.tools.upstream import (
     Upstream,
     UpstreamAnswer,
     UpstreamError,
+    add_client_options,
     excerpt,
     index_url,
     scrub,
@@ -307,11 +308,6 @@ def register(subparsers: Any) -> None:
         "written or printed.",
     )
     p.add_argument(
-        "--upstream",
-        metavar="URL",
-        help="the API, e.g. https://learninglogin.com (/api/train_sessions is added)",
-    )
-    p.add_argument(
         "--har",
         type=Path,
         metavar="FILE",
@@ -324,28 +320,6 @@ def register(subparsers: Any) -> None:
         help="build the fixture file from a HAR capture (e.g. a browser's devtools); reads the "
         "answers of one origin: --upstream's, else the first API answer's",
     )
-    p.add_argument(
-        "--api-token", metavar="TOKEN", help=f"API token (default: {TOKEN_VARIABLE}, which ps cannot see)"
-    )
     p.add_argument("--out", required=True, type=Path, metavar="PATH", help="fixture file to write")
-    p.add_argument(
-        "--concurrency", type=int, default=4, metavar="N", help="requests in flight at once (default 4)"
-    )
-    p.add_argument(
-        "--rate",
-        type=float,
-        default=10.0,
-        metavar="R",
-        help="at most R requests per second (default 10; 0: unlimited)",
-    )
-    p.add_argument(
-        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)"
-    )
-    p.add_argument(
-        "--retries",
-        type=int,
-        default=3,
-        metavar="N",
-        help="retries after 429/503 (honouring Retry-After) or a timeout (default 3)",
-    )
+    add_client_options(p, "concurrency", "rate", "timeout", "retries", upstream=False)
     p.set_defaults(run=cmd_record)

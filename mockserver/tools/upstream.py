@@ -19,6 +19,7 @@ the proxy), so every tool agrees on them.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import email.utils
 import json
@@ -37,6 +38,7 @@ from mockserver.engine.auth import token_header
 from mockserver.errors import UsageError
 
 __all__ = [
+    "CLIENT_DEFAULTS",
     "RETRY_STATUSES",
     "TOKEN_VARIABLE",
     "BudgetExhaustedError",
@@ -47,6 +49,7 @@ __all__ = [
     "UpstreamAnswer",
     "UpstreamError",
     "UpstreamTimeoutError",
+    "add_client_options",
     "client_error_reason",
     "excerpt",
     "forward_url",
@@ -62,6 +65,49 @@ __all__ = [
 TOKEN_VARIABLE = "$MOCKSERVER_API_TOKEN"
 RETRY_STATUSES = frozenset({429, 503})
 MAX_RETRY_AFTER = 60.0  # seconds; a longer Retry-After is an outage, reported rather than waited out
+CLIENT_DEFAULTS: dict[str, float | int] = {"concurrency": 4, "rate": 10.0, "timeout": 30.0, "retries": 3}
+"""The upstream client's defaults, one table for every command (``add_client_options``)."""
+_CLIENT_HELP = {
+    "concurrency": ("N", int, "requests in flight at once (default {})"),
+    "rate": ("R", float, "at most R requests per second (default {:g}; 0: unlimited)"),
+    "timeout": ("SECONDS", float, "per-request timeout in seconds (default {:g})"),
+    "retries": ("N", int, "retries after 429/503 (honouring Retry-After) or a timeout (default {})"),
+}
+
+
+def add_client_options(
+    parser: argparse.ArgumentParser,
+    *names: str,
+    upstream: bool | None = None,
+    token_default: str | None = None,
+    token_use: str = "",
+    defaults: Mapping[str, float | int] | None = None,
+) -> None:
+    """Add the upstream client's options to a command, one definition for all of them:
+    ``--upstream`` (``upstream``: True required, False optional, None absent), ``--api-token``
+    and each of ``names`` (concurrency, rate, timeout, retries). ``defaults`` overrides a
+    default where a command has a reason to (diff paces more gently than record)."""
+    if upstream is not None:
+        parser.add_argument(
+            "--upstream",
+            required=upstream,
+            metavar="URL",
+            help="the API: its origin, e.g. https://learninglogin.com (/api/train_sessions is "
+            "added), or its index URL",
+        )
+    fallback = f", else {token_default!r}" if token_default else ""
+    parser.add_argument(
+        "--api-token",
+        metavar="TOKEN",
+        help=f"API token{token_use} (default: {TOKEN_VARIABLE}{fallback}; the variable is safer: "
+        "ps shows flags)",
+    )
+    chosen = {**CLIENT_DEFAULTS, **(defaults or {})}
+    for name in names:
+        metavar, kind, text = _CLIENT_HELP[name]
+        parser.add_argument(
+            f"--{name}", type=kind, default=chosen[name], metavar=metavar, help=text.format(chosen[name])
+        )
 
 
 class UpstreamError(Exception):
@@ -103,7 +149,9 @@ def excerpt(body: bytes, size: int, hide: Callable[[str], str] | None = None) ->
 
 
 def index_url(url: str, option: str = "--upstream") -> URL:
-    """The index URL for what the user gave; a bare origin gets ``/api/train_sessions``.
+    """The index URL for what the user gave: ``.../api/train_sessions`` (``.json`` and a trailing
+    slash dropped) as is, ``.../api`` gets ``/train_sessions``, and a bare origin (or a gateway's
+    path prefix) gets ``/api/train_sessions``.
 
     Credentials in the URL are refused: they would end up in logs and error messages.
     ``option`` names the argument in those messages.
@@ -116,10 +164,10 @@ def index_url(url: str, option: str = "--upstream") -> URL:
         )
     if parts.username or parts.password:
         raise UsageError(f"{option}: put no credentials in the URL; use --api-token or {TOKEN_VARIABLE}")
-    path = parts.path.rstrip("/")
-    for suffix in (".json",):
-        path = path.removesuffix(suffix)
-    if not path.endswith("/train_sessions"):
+    path = parts.path.rstrip("/").removesuffix(".json")
+    if path.endswith("/api"):  # the API's root: only the resource is missing
+        path += "/train_sessions"
+    elif not path.endswith("/train_sessions"):  # a bare origin, or a gateway's path prefix
         path += "/api/train_sessions"
     return URL(urlunsplit((parts.scheme, parts.netloc, path, "", "")), encoded=True)
 

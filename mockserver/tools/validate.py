@@ -31,7 +31,7 @@ from mockserver.errors import UsageError
 from mockserver.schemas import SCHEMA_NAMES, Violation, detect_schema, iter_violations, load_schema
 from mockserver.settings import api_token_from_environment
 from mockserver.tools.bodies import is_xml, xml_document
-from mockserver.tools.upstream import TOKEN_VARIABLE, Upstream, UpstreamError, scrub
+from mockserver.tools.upstream import TOKEN_VARIABLE, Upstream, UpstreamError, add_client_options, scrub
 
 PROGRESS_ITEMS = 20_000  # report progress on lists longer than this
 PROGRESS_SECONDS = 1.0
@@ -197,14 +197,9 @@ def register(subparsers: Any) -> None:
         "Schemas. Prints each violation's JSON pointer, value and rule; exit 1 on "
         "violations, 2 on unreadable input.",
     )
-    p.add_argument("source", metavar="PATH|URL|-", help="a file, an http(s) URL, or - for stdin")
+    p.add_argument("source", metavar="SOURCE", help="a file's PATH, an http(s) URL, or - for stdin")
     p.add_argument(
         "--schema", choices=SCHEMA_NAMES, help="schema to check against (default: detected from the document)"
     )
-    p.add_argument(
-        "--api-token",
-        metavar="TOKEN",
-        help=f"token sent when SOURCE is a URL (Authorization: Token token=...; default {TOKEN_VARIABLE})",
-    )
-    p.add_argument("--timeout", type=float, default=30.0, help="URL read timeout in seconds")
+    add_client_options(p, "timeout", token_use=" sent when SOURCE is a URL")
     p.set_defaults(run=cmd_validate)

@@ -15,7 +15,8 @@ from mockserver.server.app import create_app
 from mockserver.server.keys import STATE
 from mockserver.server.store import Store
 from mockserver.settings import Settings
-from tests.server.test_rails_differential import CASES, FIXTURES, TOKENS, _is_class_s, _request_bytes
+from tests.server.rails_replay import FIXTURES, TOKENS, request_bytes
+from tests.server.test_rails_differential import CASES, _is_class_s
 
 PER_REQUEST = re.compile(rb"\r\n(?:X-Request-Id|X-Runtime|Date): [^\r]*", re.I)
 
@@ -36,7 +37,7 @@ async def _answers(
     async def send(case: dict[str, Any]) -> bytes:
         async with limit:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(_request_bytes(case, port))
+            writer.write(request_bytes(case, port))
             await writer.drain()
             raw = await reader.read()
             writer.close()

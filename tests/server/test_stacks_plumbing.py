@@ -116,5 +116,5 @@ def test_plugin_unknown_stack_is_a_usage_error(pytester: pytest.Pytester) -> Non
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_x="def test_x(train_sessions_api):\n    pass\n")
     result = pytester.runpytest_inprocess("--mockserver-stack", "rails7")
-    assert result.ret != 0
-    result.stdout.fnmatch_lines(["*rails6.1-ransack4.1*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown stack 'rails7'; one of: rails6.1-ransack4.1*"])

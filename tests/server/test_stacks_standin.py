@@ -51,7 +51,7 @@ def test_a_crash_in_the_mock_is_seen(cases: list[dict[str, Any]], monkeypatch: p
     def crash(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("planted")
 
-    monkeypatch.setattr("mockserver.server.views.compile_query", crash)
+    monkeypatch.setattr("mockserver.server.views.compile_search", crash)
     run = replay(cases[:3], stack_named("rails6.1-ransack2.4"))
     assert all(not differs(c, run.answers[c["n"]]) for c in cases[:3])  # every answer looks right
     assert run.bugs and run.bugs[0] == "ZeroDivisionError: planted"

@@ -27,7 +27,7 @@ from mockserver.dataset import load_records
 from mockserver.server.app import create_app
 from mockserver.server.store import Store
 from mockserver.settings import Settings
-from tests.server.test_rails_differential import FIXTURES, TOKENS
+from tests.server.rails_replay import FIXTURES, TOKENS
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "tests" / "data" / "unassign" / "cases-seed16.jsonl.gz"

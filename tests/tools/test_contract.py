@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import socket
@@ -239,3 +240,92 @@ async def test_preflight_leaves_throttling_to_the_suite(
     else:
         with pytest.raises(UsageError, match=f"answered {status}"):
             await preflight(url, "t", "--api-token", wait=0)
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("suffix", ["/api/train_sessions.json", "/api", "/api/", "/api/train_sessions/"])
+def test_every_url_form_reaches_the_same_index(train_sessions_api_factory: Factory, suffix: str) -> None:
+    """Check that a URL ending in .json or /api runs the suite against the index itself: one
+    normalisation for the preflight and the suite (it used to request .../train_sessions.json/api/...)."""
+    api = train_sessions_api_factory()
+    code, _, err = run(
+        "--api-token", api.token, api.url + suffix, *QUICK, "--max-requests", "40", "--allow-partial"
+    )
+    assert code == 0, err
+    assert f"{api.url_for()} answers" in err
+    targets = {entry.path for entry in api.requests}
+    assert targets and all(path.startswith("/api/train_sessions") for path in targets), targets
+    assert not any("/api/api" in path or ".json/" in path for path in targets)
+
+
+def test_stack_list_prints_the_generations() -> None:
+    """Check that `contract --stack list`, which its help points to, lists the generations."""
+    code, out, err = run("--stack", "list", "http://127.0.0.1:1")
+    assert code == 0 and err == ""
+    assert out.splitlines()[0].startswith("rails6.1-ransack4.1")
+
+
+def test_wait_names_the_wait_it_already_had() -> None:
+    """Check that giving up after --wait 0.5 does not suggest passing --wait SECONDS."""
+    code, _, err = run("--wait", "0.5", f"http://127.0.0.1:{closed_port()}")
+    assert code == 2 and "longer than --wait 0.5" in err and "--wait SECONDS" not in err
+
+
+def test_an_unwritable_junit_file_is_one_line_before_any_request(
+    train_sessions_api_factory: Factory, tmp_path: Path
+) -> None:
+    """Check that --junitxml into a directory that cannot be written stops in one line, exit 2,
+    before the run (pytest would fail at its end, with a traceback), naming the container recipe."""
+    api = train_sessions_api_factory()
+    not_a_dir = tmp_path / "reports"
+    not_a_dir.write_text("a file where the directory should be\n")  # unwritable even as root
+    code, out, err = run("--api-token", api.token, api.url, f"--junitxml={not_a_dir}/contract.xml")
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("mockserver: error: --junitxml") and "--user" in err
+    assert api.requests == [] and out == ""
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("suffix", [".json", ".md"])
+def test_report_summarises_each_rule(
+    train_sessions_api_factory: Factory, tmp_path: Path, suffix: str
+) -> None:
+    """Check that --report FILE.json|.md lists each rule run with its outcome, requests and a
+    rerun command, besides pytest's own output."""
+    api = train_sessions_api_factory()
+    report = tmp_path / f"contract{suffix}"
+    code, _, err = run("--api-token", api.token, api.url, "--report", str(report), *QUICK)
+    assert code == 0, err
+    text = report.read_text(encoding="utf-8")
+    if suffix == ".md":
+        assert text.startswith("# Contract suite\n") and "| rule | outcome | requests | test |" in text
+        assert "✅ passed" in text and "❌" not in text
+        return
+    data = json.loads(text)
+    assert data["summary"]["failed"] == 0 and data["summary"]["passed"] == len(data["rules"]) > 0
+    assert data["summary"]["requests"] == sum(r["requests"] for r in data["rules"]) > 0
+    for rule in data["rules"]:
+        assert rule["rule"] and rule["test"].startswith("test_index")
+        assert rule["rerun"].startswith(f"mockserver contract {api.url_for()} --stack auto -k ")
+
+
+@pytest.mark.process
+def test_report_names_the_failing_rule_and_how_to_reproduce_it(tmp_path: Path) -> None:
+    """Check that a failing rule in --report carries the suite's reproduce (curl) lines, with the
+    token as $MOCKSERVER_API_TOKEN, and the exit code is the suite's."""
+    from ..broken_mock import running
+
+    report = tmp_path / "contract.json"
+    with running("no_auth") as url:
+        code, _, err = run(url, "--report", str(report), "-q", "-p", "no:randomly", "-k", "missing_token")
+    assert code == 1, err
+    data = json.loads(report.read_text(encoding="utf-8"))
+    [failed] = [r for r in data["rules"] if r["outcome"] == "failed"]
+    assert failed["reproduce"] and all(line.startswith("curl ") for line in failed["reproduce"])
+    assert failed["message"] and failed["requests"] >= 1 and "dev-token" not in json.dumps(failed)
+
+
+def test_report_needs_a_known_format() -> None:
+    """Check that --report with another suffix is refused before anything runs."""
+    code, _, err = run("--report", "summary.txt", "http://127.0.0.1:1")
+    assert code == 2 and "expected a .json or .md" in err

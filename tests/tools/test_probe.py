@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
 from mockserver.cli import main
+from mockserver.pytest_plugin import TrainSessionsAPI
 
 from ..broken_mock import running
 
@@ -55,6 +57,23 @@ def test_probe_unreachable_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     """Check that an endpoint that cannot be reached is a one-line error, exit 2."""
     assert main(["probe", "http://127.0.0.1:9/api/train_sessions", "--timeout", "2"]) == 2
     assert capsys.readouterr().err.startswith("mockserver: error: cannot reach")
+
+
+def test_probe_reads_the_token_from_the_environment(
+    train_sessions_api_factory: Callable[..., TrainSessionsAPI],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Check that probe takes $MOCKSERVER_API_TOKEN, as every other tool does (no token on the
+    command line, where ps shows it), and that its 401 message is text, not a bytes repr."""
+    api = train_sessions_api_factory(tokens={"probe-secret": None})
+    assert main(["probe", api.url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "answered 401" in err and "$MOCKSERVER_API_TOKEN" in err
+    assert "b'" not in err and 'b"' not in err and "HTTP Token: Access denied." in err
+    monkeypatch.setenv("MOCKSERVER_API_TOKEN", "probe-secret")
+    assert main(["probe", api.url]) == 0
+    assert "0 differ from Ransack" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("index_status", [200, 500])

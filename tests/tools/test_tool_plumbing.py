@@ -122,6 +122,46 @@ def test_one_index_url_function() -> None:
     assert [name for name, text in _sources().items() if appending.search(text)] == ["tools/upstream.py"]
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://h.test", "https://h.test/api/train_sessions"),
+        ("https://h.test/", "https://h.test/api/train_sessions"),
+        ("https://h.test/api", "https://h.test/api/train_sessions"),
+        ("https://h.test/api/", "https://h.test/api/train_sessions"),
+        ("https://h.test/api/train_sessions", "https://h.test/api/train_sessions"),
+        ("https://h.test/api/train_sessions.json", "https://h.test/api/train_sessions"),
+        ("https://h.test/api/train_sessions/", "https://h.test/api/train_sessions"),
+        ("https://h.test/gateway", "https://h.test/gateway/api/train_sessions"),
+    ],
+)
+def test_the_suite_and_the_tools_normalise_urls_alike(given: str, expected: str) -> None:
+    """Check that the package's index_url and the contract suite's copy (which may import nothing
+    from the package) agree on every URL form, and never build .../api/api/... or ....json/api/..."""
+    from contract_tests.client import index_url as suite_index_url
+    from mockserver.tools.upstream import index_url
+
+    assert str(index_url(given)) == expected
+    assert suite_index_url(given) == expected
+
+
+def test_one_declaration_of_the_upstream_client_options() -> None:
+    """Check that --upstream, --api-token, --concurrency, --rate, --timeout and --retries are
+    declared once (upstream.add_client_options), so their defaults and help cannot drift."""
+    names = "upstream|api-token|concurrency|rate|timeout|retries"
+    declaring = re.compile(rf"""add_argument\(\s*f?["']--({names})""")
+    assert [name for name, text in _sources().items() if declaring.search(text)] == ["tools/upstream.py"]
+    subparsers = next(a for a in build_parser()._actions if a.choices and "record" in a.choices)
+    helps: dict[str, set[str]] = {}
+    for command in ("record", "proxy", "diff", "validate", "probe", "contract"):
+        for action in subparsers.choices[command]._actions:
+            if action.option_strings and action.option_strings[0] == "--api-token":
+                assert action.help and "$MOCKSERVER_API_TOKEN" in action.help, command
+            if action.option_strings and action.option_strings[0] == "--retries":
+                helps.setdefault("retries", set()).add(str(action.help))
+    assert len(helps["retries"]) == 1
+
+
 @pytest.mark.parametrize("offset", [0, 10, 55, 59, 60])
 def test_excerpts_are_scrubbed_before_the_cut(offset: int) -> None:
     """Check that a token starting anywhere inside an excerpt is replaced whole, never left
