@@ -1,9 +1,9 @@
 """The Ransack engine: Rack params in, a compiled search out, ordered rows out of that.
 
-Pure (no I/O, no aiohttp). It reproduces Ransack 4.1 on PostgreSQL as measured in
-``shared/spec/ransack-semantics.md``: Search's strip and blank rules, ``m=or``, groupings
-(``g``), explicit conditions (``c``), multiparameter dates, ``s=`` sorting and the
-controller's ``id DESC`` order. Single conditions live in ``predicates``.
+Pure (no I/O, no aiohttp). It reproduces Ransack 4.1 on PostgreSQL as measured on a real Rails
+6.1 + Ransack 4.1 + PostgreSQL 15 app (``docs/mock/filters.md``): Search's strip and blank
+rules, ``m=or``, groupings (``g``), explicit conditions (``c``), multiparameter dates, ``s=``
+sorting and the controller's ``id DESC`` order. Single conditions live in ``predicates``.
 
     compile_search(params, today) -> Search   parse once per request
     Search.matches(row) -> bool           the reference semantics, row by row

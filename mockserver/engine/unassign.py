@@ -1,6 +1,6 @@
 """``POST /api/train_sessions/unassign``: the parameters Rails sees and the sessions it removes.
 
-The vendor's controller, as the Rails stand-in runs it (``STANDIN_API=2015-08``)::
+The vendor's controller (API revision 2015-08), as run on a real Rails 6.1 app to check the mock::
 
     unassign_params = params.key?(:content) ? params.require(:content) : params
     course_codes = unassign_params.require(:course_codes)
