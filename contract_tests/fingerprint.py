@@ -1,4 +1,4 @@
-"""The generation fingerprint: a dozen read-only GETs (stack-generations.md §7), each observing
+"""The generation fingerprint: a dozen read-only GETs (``docs/mock/stack-generations.md``), each observing
 one quirk of ``schemas/stacks.json`` as present (the old behaviour), absent (today's) or unknown.
 
 The one fingerprint of the project: the suite's ``auto`` runs it with its own client, and

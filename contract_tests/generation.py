@@ -3,7 +3,7 @@
 The generations and their quirks come from ``schemas/stacks.json`` (generated from the mock's
 table, read here as data: the suite imports nothing from the mock). The fingerprint is the
 suite's own (``fingerprint.py``, which ``mockserver probe`` runs too): about twelve read-only
-GETs (stack-generations.md §7), each observing one quirk as present (the old behaviour),
+GETs (``docs/mock/stack-generations.md``), each observing one quirk as present (the old behaviour),
 absent (today's) or unknown. ``auto`` picks the generation that
 agrees with every observation, preferring the one assuming the fewest unobserved quirks; when
 none agrees, the endpoint mixes generations and the run fails naming the conflicts.

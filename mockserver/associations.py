@@ -5,8 +5,8 @@ A real ``train_sessions`` row points at its course (``course_id``) and its assig
 sorts on those columns. A fixture file may give them or leave them out; what it gives must be
 consistent (one course id per course code and name, one user and login id per username, no
 login without an assignee), and what it leaves out is numbered in order of first appearance,
-as a Rails seed that creates each course and login when first seen would (the Rails stand-in's
-loader does exactly that, so its ids and the mock's agree).
+as a Rails seed that creates each course and login when first seen would (the real Rails app
+the mock is checked against loads fixtures exactly that way, so its ids and the mock's agree).
 """
 
 from __future__ import annotations

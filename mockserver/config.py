@@ -116,11 +116,14 @@ def find_config(start: Path, commands: set[str]) -> ConfigFile | None:
     root; ``mockserver.toml`` wins over ``pyproject.toml`` in the same directory."""
     for directory in (start, *start.parents):
         own, pyproject = directory / OWN_FILE, directory / PYPROJECT
-        if own.is_file():
-            return load_config(own, commands)
-        if pyproject.is_file():
-            return load_config(pyproject, commands)
-        if (directory / ".git").exists():
+        try:
+            found = own if own.is_file() else pyproject if pyproject.is_file() else None
+            root = found is None and (directory / ".git").exists()
+        except PermissionError:  # a directory this user may not search (a container's uid in
+            continue  # a mounted directory) holds no file it could read: look further up
+        if found is not None:
+            return load_config(found, commands)
+        if root:
             return None
     return None
 

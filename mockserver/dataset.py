@@ -1,7 +1,7 @@
 """Load a fixture file and check it against the fixture format, reporting every problem at once.
 
 The checks are written by hand from ``model.FIELDS`` instead of running the JSON Schema per
-record, because a million records must load in seconds; ``tests/test_dataset.py`` proves they
+record, because a million records must load in seconds; ``tests/test_dataset_schema.py`` proves they
 accept and reject exactly what ``schemas/fixture.schema.json`` does, so the two cannot drift apart.
 What the schema cannot say, that ids are unique and that the hidden foreign keys agree across
 records (``associations``), is checked here only.

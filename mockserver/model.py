@@ -1,8 +1,8 @@
 """The train-session record and the documented filters: the one source of truth.
 
 Everything that needs the field list, a field's type, the render order or the filter table
-(the fixture loader, the filter engine, the JSON Schemas, the OpenAPI document, the README
-table, the contract suite's expectations via ``schemas/``) derives it from here.
+(the fixture loader, the filter engine, the JSON Schemas, the OpenAPI document, the docs'
+filter table, the contract suite's expectations via ``schemas/``) derives it from here.
 Stdlib only: this module sits at the bottom of the import graph.
 """
 

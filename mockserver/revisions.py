@@ -1,9 +1,10 @@
 """API revisions: which revision of the vendor's train-sessions documentation the mock serves, as data.
 
 The vendor's doc gained XML answers, ``POST /api/train_sessions/unassign`` and the course player
-over 2015 (``shared/api/revisions.md``). A revision is the set of ``Feature``s it documents; the
-settings, the CLI (``serve --api-revision``), the pytest plugin, the OpenAPI document and the
-docs all derive from ``REVISIONS``. Pure data, stdlib only, so the engine may import it.
+over 2015 (three dated revisions; ``docs/mock/api-revisions.md``). A revision is the set of
+``Feature``s it documents; the settings, the CLI (``serve --api-revision``), the pytest plugin,
+the OpenAPI document and the docs all derive from ``REVISIONS``. Pure data, stdlib only, so the
+engine may import it.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Stack generations: which Rails/Rack/Ransack/pg/Ruby generation the mock emulates, as data.
 
-Every client-visible behaviour that differs from the default stack is one named ``Quirk``,
-owned by the layer that changed it and citing the commit that did (from
-``shared/spec/stack-generations.md``). A generation is a set of quirks in one table
-(``STACKS``); the engine, the server, the probe, the contract suite's expectations and the
-README's generation table all derive from it. Pure data, stdlib only, so the engine may
-import it.
+Every client-visible behaviour that differs from the default stack is one named ``Quirk``, owned
+by the layer that changed it and citing the commit that did (found by reading and running each
+release; the table is in ``docs/mock/stack-generations.md``). A generation is a set of quirks in
+one table (``STACKS``); the engine, the server, the probe, the contract suite's expectations and
+the docs' generation table all derive from it. Pure data, stdlib only, so the engine may import
+it.
 """
 
 from __future__ import annotations
@@ -362,7 +362,7 @@ def stacks_listing() -> str:
 
 
 def stacks_markdown() -> str:
-    """README's generation table: one row per quirk, one column per generation."""
+    """The docs' generation table: one row per quirk, one column per generation."""
     header = (
         "| behaviour | layer | " + " | ".join(f"`{s.name}`" for s in STACKS) + " | changed in | checked |"
     )

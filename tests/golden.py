@@ -65,6 +65,15 @@ def show_cases() -> list[ShowCase]:
     return [ShowCase(c["path_id"], c["status"], c.get("id")) for c in golden()["show_cases"]]
 
 
+FOREIGN_KEYS = ("course_id", "assignee_id", "assignee_login_id")  # hidden: not in the golden file
+
+
+def fixture_record(record_id: object = 1, **changes: object) -> dict[str, Any]:
+    """A valid fixture record (the first golden one) with ``id`` and ``changes`` set, in the
+    golden file's key order (not the model's)."""
+    return dict(fixtures()[0], id=record_id) | changes
+
+
 def fixtures() -> list[dict[str, Any]]:
     """The golden records, with the foreign keys the golden database had (``foreign_keys``)."""
     return foreign_keys([dict(r) for r in golden()["fixtures"]])

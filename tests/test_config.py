@@ -208,3 +208,25 @@ def test_the_documented_example_works(tmp_path: Path, monkeypatch: pytest.Monkey
         tmp_path / "tests/data/sessions.json",
     )
     assert parse_arguments(["contract", "http://x.test"]).wait == 30.0
+
+
+def test_a_directory_that_cannot_be_searched_is_looked_past(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Check that a working directory this user may not search (the image's uid in a mounted
+    directory: stat answers EACCES) does not crash the lookup: the file above it is found."""
+    (tmp_path / "mockserver.toml").write_text("port = 3123\n")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    monkeypatch.chdir(locked)
+    real_stat = Path.stat
+
+    def stat(path: Path, *, follow_symlinks: bool = True) -> object:
+        if path.parent == locked:  # as for a uid without search permission (root has it always)
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, follow_symlinks=follow_symlinks)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    code, out, err = run("config")
+    assert code == 0, err
+    assert re.search(r"^  port\s+3123\s+", out, re.M)

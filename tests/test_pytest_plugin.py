@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from .doc_examples import ROOT, client_example
+
 pytest_plugins = ["pytester"]
 
 INI = """
@@ -291,19 +293,8 @@ def test_off_until_used(pytester: pytest.Pytester) -> None:
 
 def test_readme_example_runs(pytester: pytest.Pytester) -> None:
     """Check that the README's client test passes exactly as printed there."""
-    import re
-    from pathlib import Path
-
-    readme = Path(__file__).resolve().parents[1].joinpath("README.md").read_text(encoding="utf-8")
-    section = readme.split("## A client test", 1)[1].split("\n## ", 1)[0]
-    files = {}
-    for block in re.findall(r"```python\n(.*?)```", section, re.S):
-        name = re.match(r"# (\w+\.py)", block)
-        assert name, "each README example block starts with '# <file>.py'"
-        files[name.group(1)] = block
-    assert set(files) == {"myclient.py", "test_myclient.py"}
     pytester.makeini(INI)
-    for name, text in files.items():
+    for name, text in client_example().items():
         pytester.path.joinpath(name).write_text(text, encoding="utf-8")
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
 
@@ -374,13 +365,8 @@ def test_fakers_plugin_can_be_left_out(project: pytest.Pytester) -> None:
 def test_the_plugin_page_shows_the_readme_example() -> None:
     """Check that docs/pytest-plugin.md shows the very files the README's tested example runs."""
     import re
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
-    readme = root.joinpath("README.md").read_text(encoding="utf-8")
-    section = readme.split("## A client test", 1)[1].split("\n## ", 1)[0]
-    page = root.joinpath("docs", "pytest-plugin.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
-    assert len(blocks) == 2
+    page = ROOT.joinpath("docs", "pytest-plugin.md").read_text(encoding="utf-8")
+    blocks = list(client_example().values())
     shown = re.findall(r"```python\n(.*?)```", page, re.S)
     assert any(shown[i : i + 2] == blocks for i in range(len(shown)))

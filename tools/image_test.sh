@@ -64,7 +64,10 @@ echo "image-test: 5. the contract suite, run from the image, against the contain
 echo "  reach a mounted directory (docs/getting-started.md: --user and -w)"
 REPORTS=$(mktemp -d)
 trap 'cleanup; rm -rf "$REPORTS"' EXIT INT TERM
-$CONTAINER run --rm --no-healthcheck --network host --user "$(id -u):$(id -g)" -v "$REPORTS:/reports" -w /reports \
+# rootless podman maps the container's uids to subordinate ones: keep-id makes yours the same inside
+USERNS=
+if $CONTAINER info --format '{{.Host.Security.Rootless}}' 2>/dev/null | grep -qx true; then USERNS=--userns=keep-id; fi
+$CONTAINER run --rm --no-healthcheck --network host $USERNS --user "$(id -u):$(id -g)" -v "$REPORTS:/reports" -w /reports \
     -e MOCKSERVER_API_TOKEN="$TOKEN" "$IMAGE" contract "$URL" -q --junitxml=contract.xml --report contract.md \
     || fail "contract suite"
 [ -s "$REPORTS/contract.xml" ] && [ -s "$REPORTS/contract.md" ] || fail "no report in the mounted directory"

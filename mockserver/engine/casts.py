@@ -52,7 +52,7 @@ def cast_value(
     if kind is Kind.INT:
         return _to_integer(value, key)
     if kind is Kind.DATE:
-        return _to_date(value, today, exposure)
+        return _to_date(value, today, exposure, key)
     if kind is Kind.DECIMAL:
         return _to_decimal(value, key, exposure)
     # text columns: to_s (Ruby inspect for arrays and hashes, "" for nil)
@@ -67,16 +67,45 @@ def _to_integer(value: ParamValue, key: str) -> int | None:
             f"{key!r}: an array or hash given to an integer filter raises NoMethodError "
             "(undefined method `to_i') in Rails, which answers 500"
         )
-    return None if ruby.is_blank(value) else ruby.to_i(value or "")
+    if ruby.is_blank(value):
+        return None
+    if isinstance(value, bool):  # true (false is blank)
+        raise InternalServerError(
+            f"{key!r}: a JSON true given to an integer filter raises NoMethodError "
+            "(undefined method `to_i' for true) in Rails, which answers 500"
+        )
+    if isinstance(value, float):  # a JSON number: Float#to_i truncates
+        return _float_to_i(key, value)
+    if isinstance(value, int):  # a multiparameter (1i) value, a JSON integer
+        return value
+    return ruby.to_i(value or "")
 
 
-def _to_date(value: ParamValue, today: datetime.date, exposure: Exposure | None = None) -> int | None:
+def _float_to_i(key: str, value: float) -> int:
+    """``Float#to_i``: truncated; Infinity raises FloatDomainError (Rails' 500)."""
+    if math.isinf(value) or math.isnan(value):
+        raise InternalServerError(
+            f"{key!r}: {ruby.float_to_s(value)}.to_i raises FloatDomainError; Rails answers 500"
+        )
+    return int(value)
+
+
+def _to_date(
+    value: ParamValue, today: datetime.date, exposure: Exposure | None = None, key: str = ""
+) -> int | None:
     if isinstance(value, list):  # Date.new(*[value].flatten) with defaults 1, 1
         parts = [*_flatten(value), None, None, None][:3]
         if not all(isinstance(p, int) or p is None for p in parts) or parts[0] is None:
             return None
         made = ruby_date_new(parts[0], parts[1] or 1, parts[2] or 1)
-        return None if made is None else date_key(*made)
+        return None if made is None else _in_pg_range(key, made)
+    if isinstance(value, bool):  # Date.new(true, 1, 1) raises TypeError, rescued: nil
+        return None
+    if isinstance(value, (int, float)):  # a number has no to_date: Date.new(value, 1, 1)
+        if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
+            return None  # Date.new raises, rescued
+        made = ruby_date_new(int(value), 1, 1)  # Date.new truncates a Float year
+        return None if made is None else _in_pg_range(key, made)
     if not isinstance(value, str) or ruby.is_blank(value):
         return None
     limited = exposure is None or not exposure.has(Quirk.LONG_DATES_PARSED)
@@ -90,7 +119,22 @@ def _to_date(value: ParamValue, today: datetime.date, exposure: Exposure | None 
         and _string_to_date(value, today, False) is not None
     ):
         exposure.touch(Quirk.LONG_DATES_PARSED)
-    return None if parsed is None else date_key(*parsed)
+    return None if parsed is None else _in_pg_range(key, parsed)
+
+
+# PostgreSQL's date range: 4714-11-24 BC (Ruby's year -4713) to 5874897-12-31
+_PG_FIRST_DATE, _PG_LAST_DATE = date_key(-4713, 11, 24), date_key(5874897, 12, 31)
+
+
+def _in_pg_range(key: str, made: tuple[int, int, int]) -> int:
+    """The date's key; a date PostgreSQL cannot hold is its error, Rails' 500."""
+    found = date_key(*made)
+    if not _PG_FIRST_DATE <= found <= _PG_LAST_DATE:
+        raise InternalServerError(
+            f"{key!r}: {made[0]}-{made[1]:02}-{made[2]:02} is outside PostgreSQL's date range "
+            "(date/time field value out of range); Rails answers 500"
+        )
+    return found
 
 
 CACHED_DATE = 256  # longer values are parsed afresh: no cache keeps a key over a few KiB
@@ -116,7 +160,7 @@ def _to_decimal(
     """
     if ruby.is_blank(value):
         return None
-    text = value if isinstance(value, str) else ruby.inspect(value)
+    text = value if isinstance(value, str) else ruby.inspect(value)  # true: "true".to_d, 0
     if "\x00" in text:
         raise InternalServerError(
             f"{key!r}: a decimal value with a NUL byte makes BigDecimal raise ArgumentError; "

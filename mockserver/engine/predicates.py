@@ -415,12 +415,22 @@ def raw_values(spec: PredicateSpec, raw: ParamValue) -> list[ParamValue]:
         values = [[k, v] for k, v in raw.items()]
     else:
         values = [raw]
-    return [v for v in values if v is not None and len(v) > 0]  # nil and empty are dropped
+    # nil and empty are dropped; a multiparameter (1i) value or a JSON scalar is never empty
+    return [v for v in values if v is not None and (not isinstance(v, (str, list, dict)) or len(v) > 0)]
+
+
+def _boolean_text(value: object) -> str | None:
+    """A value as TRUE_VALUES/FALSE_VALUES test it: JSON true/false and 1/0 are in them."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float)) and value in (0, 1):
+        return "1" if value else "0"
+    return None
 
 
 def _switch_operands(spec: PredicateSpec, switch: Switch, raw: Sequence[ParamValue]) -> PredicateSpec | None:
     """A boolean predicate with its value read: the EQ-ANY or NOT_EQ-ALL it stands for."""
-    flag = next((v in _TRUE for v in raw if isinstance(v, str) and v in _TRUE | _FALSE), None)
+    flag = next((v in _TRUE for v in map(_boolean_text, raw) if v in _TRUE | _FALSE), None)
     if flag is None:
         return None
     many = len(switch.operands) > 1

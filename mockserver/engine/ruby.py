@@ -7,9 +7,11 @@ real Ruby in tests.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from bisect import bisect_right
+from decimal import Decimal
 
 from mockserver.engine.rack import ParamValue
 
@@ -48,6 +50,10 @@ def is_blank(value: ParamValue) -> bool:
         return True
     if isinstance(value, str):
         return _BLANK.match(value) is not None
+    if isinstance(value, bool):  # JSON body values: false.blank? is true, true's false
+        return not value
+    if isinstance(value, (int, float)):  # a multiparameter (1i) or JSON number: never blank
+        return False
     return len(value) == 0
 
 
@@ -232,10 +238,41 @@ def inspect(value: ParamValue) -> str:
     """Ruby 3.1 ``#inspect`` of Rack params, which Ransack searches for when given a non-string."""
     if value is None:
         return "nil"
-    if isinstance(value, int):  # multiparameter values cast with to_i
+    if isinstance(value, bool):  # a JSON body's true/false
+        return "true" if value else "false"
+    if isinstance(value, int):  # multiparameter values cast with to_i, JSON numbers
         return str(value)
+    if isinstance(value, float):
+        return float_to_s(value)
     if isinstance(value, str):
         return _inspect_str(value)
     if isinstance(value, list):
         return "[" + ", ".join(inspect(v) for v in value) + "]"
     return "{" + ", ".join(f"{_inspect_str(k)}=>{inspect(v)}" for k, v in value.items()) + "}"
+
+
+def float_to_s(value: float) -> str:
+    """Ruby ``Float#to_s``: the shortest digits, fixed from 1e-4 up to below 1e15
+    (``flo_to_s``: ``decpt`` in -3..15), else ``1.0e+15``; ``Infinity``, ``NaN``."""
+    if math.isinf(value) or math.isnan(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    if value == 0 or 1e-4 <= abs(value) < 1e15:
+        text = repr(value)  # Python is fixed over this whole range, and as short
+        return text if "." in text else text + ".0"
+    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    power = len(text) - 1 + int(exponent)  # finite: an int
+    return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}e{'+' if power >= 0 else '-'}{abs(power):02}"
+
+
+def class_name(value: object) -> str:
+    """The Ruby class of a param value (Rack's, a JSON body's, a multiparameter cast's)."""
+    if isinstance(value, str):
+        return "String"
+    if isinstance(value, bool):
+        return "TrueClass" if value else "FalseClass"
+    if isinstance(value, int):
+        return "Integer"
+    if isinstance(value, float):
+        return "Float"
+    return "Array" if isinstance(value, list) else "Hash" if isinstance(value, dict) else "NilClass"

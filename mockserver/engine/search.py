@@ -1,9 +1,9 @@
 """The Ransack engine: Rack params in, a compiled search out, ordered rows out of that.
 
-Pure (no I/O, no aiohttp). It reproduces Ransack 4.1 on PostgreSQL as measured in
-``shared/spec/ransack-semantics.md``: Search's strip and blank rules, ``m=or``, groupings
-(``g``), explicit conditions (``c``), multiparameter dates, ``s=`` sorting and the
-controller's ``id DESC`` order. Single conditions live in ``predicates``.
+Pure (no I/O, no aiohttp). It reproduces Ransack 4.1 on PostgreSQL as measured on a real Rails
+6.1 + Ransack 4.1 + PostgreSQL 15 app (``docs/mock/filters.md``): Search's strip and blank
+rules, ``m=or``, groupings (``g``), explicit conditions (``c``), multiparameter dates, ``s=``
+sorting and the controller's ``id DESC`` order. Single conditions live in ``predicates``.
 
     compile_search(params, today) -> Search   parse once per request
     Search.matches(row) -> bool           the reference semantics, row by row
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.engine import ruby
+from mockserver.engine import multiparameter, ruby
 from mockserver.engine.exposure import Exposure
 from mockserver.engine.postgres import collation_key
 from mockserver.engine.predicates import (
@@ -115,8 +115,13 @@ def _sort_from(value: ParamValue, key: str) -> list[Sort]:
                 f"{key!r}: a non-indexed hash makes Ransack call with_indifferent_access on a "
                 "String (NoMethodError); Rails answers 500"
             )
-    else:
+    elif value is None:
         return []
+    else:  # a JSON body's number or boolean
+        raise InternalServerError(
+            f"{key!r}: Ransack raises ArgumentError (Invalid argument ({ruby.class_name(value)}) "
+            "supplied to sorts=); Rails answers 500"
+        )
     sorts: list[Sort] = []
     for item in items:
         if isinstance(item, dict):
@@ -124,8 +129,18 @@ def _sort_from(value: ParamValue, key: str) -> list[Sort]:
             if direction is not None and not isinstance(direction, str):
                 raise InternalServerError(
                     f"{key!r}: a sort dir that is not a string makes Ransack call downcase on a "
-                    f"{_ruby_class(direction)} (NoMethodError); Rails answers 500"
+                    f"{ruby.class_name(direction)} (NoMethodError); Rails answers 500"
                 )
+        elif item is None:  # only a multiparameter gap (s(2)=...): Rails' deep_munge drops nils
+            raise InternalServerError(
+                f"{key!r}: a gap in a multiparameter sort leaves nil among Ransack's sorts "
+                "(NoMethodError when ordering); Rails answers 500"
+            )
+        elif isinstance(item, int):
+            raise InternalServerError(
+                f"{key!r}: a sort cast with (1i) makes Ransack's Sort.extract call split on an "
+                "Integer (NoMethodError); Rails answers 500"
+            )
         elif isinstance(item, str) and not ruby.is_blank(item):
             # Sort.extract: split(/\s+/, 2), and Ruby's \s is ASCII only
             name, _, direction = " ".join(_RUBY_SPACE.split(item, maxsplit=1)).partition(" ")
@@ -145,34 +160,13 @@ def _sort_from(value: ParamValue, key: str) -> list[Sort]:
 
 
 _RUBY_SPACE = re.compile(r"[ \t\n\v\f\r]+")
-_MULTIPARAMETER = re.compile(r"\A([^()]*)\((\d*)([a-z]?)\)", re.ASCII)  # Ruby's \d: 0-9 only
-
-
-def _collapse_multiparameter(params: dict[str, Any]) -> dict[str, Any]:
-    """Ransack's collapse_multiparameter_attributes!: ``d(1i)=2015&d(2i)=1`` -> ``d=[2015, 1]``."""
-    out: dict[str, Any] = {}
-    for key, value in params.items():
-        match = _MULTIPARAMETER.match(key) if "(" in key else None
-        if match is None:
-            out[key] = _collapse_multiparameter(value) if isinstance(value, dict) else value
-            continue
-        name, index, cast = match.group(1), int(match.group(2) or 0) - 1, match.group(3)
-        if cast == "i":
-            value = None if ruby.is_blank(value) else ruby.to_i(value) if isinstance(value, str) else value
-        slots = out.get(name)
-        if not isinstance(slots, list):
-            slots = out[name] = []
-        while len(slots) <= index:
-            slots.append(None)
-        slots[index if index >= 0 else -1] = value
-    return out
 
 
 def _blank_param(value: Any) -> bool:
-    """Search.new drops a param when ``[*v].all?(&:blank?)``."""
+    """Search.new drops a param when ``[*v].all? { |i| i.blank? && i != false }``."""
     if isinstance(value, list):
-        return all(ruby.is_blank(v) if not isinstance(v, int) else False for v in value)
-    return value is None or ruby.is_blank(value)
+        return all(v is not False and ruby.is_blank(v) for v in value)
+    return value is not False and ruby.is_blank(value)
 
 
 def _write(search: Search, root: _Context, key: str, value: Any) -> None:
@@ -210,14 +204,14 @@ def _groupings(search: Search, root: _Context, key: str, value: Any) -> None:
         items = value
     else:
         raise InternalServerError(
-            f"{key!r}: Ransack raises ArgumentError (Invalid argument ({_ruby_class(value)}) "
+            f"{key!r}: Ransack raises ArgumentError (Invalid argument ({ruby.class_name(value)}) "
             "supplied to groupings=); Rails answers 500"
         )
     for item in items:
         if not isinstance(item, dict):
             raise InternalServerError(
                 f"{key!r}: a grouping must be a hash; Ransack calls with_indifferent_access on "
-                f"a {_ruby_class(item)} (NoMethodError); Rails answers 500"
+                f"a {ruby.class_name(item)} (NoMethodError); Rails answers 500"
             )
         group = Search()
         _build_grouping(group, root, item, key)
@@ -261,7 +255,7 @@ def _explicit_condition(root: _Context, key: str, item: Any) -> Condition | None
     if not isinstance(item, dict):
         raise InternalServerError(
             f"{key!r}: a condition must be a hash; Ransack calls with_indifferent_access on "
-            f"a {_ruby_class(item)} (NoMethodError); Rails answers 500"
+            f"a {ruby.class_name(item)} (NoMethodError); Rails answers 500"
         )
     names: list[str | None] = []
     values: list[Any] = []
@@ -308,7 +302,7 @@ def _condition_attributes(value: Any, key: str) -> list[str | None]:
         names = [v.get("name") for v in value.values()]
     else:
         raise InternalServerError(
-            f"{key!r}: Ransack raises ArgumentError (Invalid argument ({_ruby_class(value)}) "
+            f"{key!r}: Ransack raises ArgumentError (Invalid argument ({ruby.class_name(value)}) "
             "supplied to attributes=); Rails answers 500"
         )
     resolved: list[str | None] = []
@@ -330,7 +324,7 @@ def _condition_values(value: Any, key: str) -> list[Any]:
             )
         return [v.get("value") for v in value.values()]
     raise InternalServerError(
-        f"{key!r}: Ransack raises ArgumentError (Invalid argument ({_ruby_class(value)}) "
+        f"{key!r}: Ransack raises ArgumentError (Invalid argument ({ruby.class_name(value)}) "
         "supplied to values=); Rails answers 500"
     )
 
@@ -352,16 +346,11 @@ def _condition_predicate(value: Any, key: str, exposure: Exposure) -> PredicateS
     return spec
 
 
-def _ruby_class(value: Any) -> str:
-    return {str: "String", list: "Array", dict: "Hash", type(None): "NilClass"}.get(
-        type(value), type(value).__name__
-    )
-
-
 def search_key(params: Params, today: datetime.date, stack: Stack = DEFAULT_STACK) -> SearchKey:
     """What ``compile_search(params, today, stack)`` is a function of, as a hashable value.
 
-    ``repr`` is canonical here: values are str/list/dict/None, in Rack's (meaningful) key
+    ``repr`` is canonical here: values are str/list/dict/None (and a GET body's JSON
+    numbers and booleans, whose reprs differ from the strings'), in Rack's (meaningful) key
     order; of the generation only its quirks matter.
     """
     return (repr(params), today, stack.quirks)
@@ -447,7 +436,7 @@ def _build(search: Search, context: _Context, params: Params) -> None:
             )
             continue
         cleaned[key] = value
-    for key, value in _collapse_multiparameter(cleaned).items():
+    for key, value in multiparameter.collapse(cleaned).items():
         if key in ("s", "sorts"):  # only the top level sorts (Search#build)
             search.sorts.extend(_sort_from(value, key))
         else:

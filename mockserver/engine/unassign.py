@@ -1,6 +1,6 @@
 """``POST /api/train_sessions/unassign``: the parameters Rails sees and the sessions it removes.
 
-The vendor's controller, as the Rails stand-in runs it (``STANDIN_API=2015-08``)::
+The vendor's controller (API revision 2015-08), as run on a real Rails 6.1 app to check the mock::
 
     unassign_params = params.key?(:content) ? params.require(:content) : params
     course_codes = unassign_params.require(:course_codes)
@@ -188,7 +188,7 @@ def _as_text(value: Value) -> str | None:
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, float):
-        return _ruby_float(value)
+        return ruby.float_to_s(value)
     if isinstance(value, Decimal):
         return _ruby_decimal(value)
     if isinstance(value, (int, str)):
@@ -198,20 +198,6 @@ def _as_text(value: Value) -> str | None:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return None
-
-
-def _ruby_float(value: float) -> str:
-    """Ruby ``Float#to_s`` for the values JSON can carry."""
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == int(value) and abs(value) < 1e16:
-        return f"{value:.1f}"
-    text = repr(value)
-    if "e" in text:
-        mantissa, _, exponent = text.partition("e")
-        mantissa = mantissa if "." in mantissa else mantissa + ".0"
-        return f"{mantissa}e{'+' if not exponent.startswith('-') else '-'}{exponent.lstrip('+-').zfill(2)}"
-    return text
 
 
 def _ruby_decimal(value: Decimal) -> str:

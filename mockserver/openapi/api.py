@@ -101,7 +101,7 @@ def _filter_parameter(flt: Filter) -> dict[str, Any]:
     }
 
 
-_OTHER_FORMATS = {  # Rails renders an error in the request's format (README: Errors and HTTP headers)
+_OTHER_FORMATS = {  # Rails renders an error in the request's format (docs/mock/errors-and-headers.md)
     "application/xml": {"schema": ref("error")},
     "application/x-yaml": {"schema": {"type": "string"}},
     "text/html": {"schema": {"type": "string", "description": "the app's public/<status>.html, or empty"}},

@@ -122,8 +122,11 @@ def _test_aid_paths() -> dict[str, Any]:
     }
 
 
-def _control_paths() -> dict[str, Any]:
-    local = "#/components/schemas/"
+_LOCAL = "#/components/schemas/"
+
+
+def _state_paths() -> dict[str, Any]:
+    """Health, reset and the served records."""
     count = {"type": "object", "properties": {"records": {"type": "integer"}}, "required": ["records"]}
     invalid = _control_error(
         "Invalid records: `problems` lists the first 100 with the record's index, id, field "
@@ -139,7 +142,7 @@ def _control_paths() -> dict[str, Any]:
             "get": _control(
                 "Health",
                 "Record count, uptime, API request count, journal fill, answer cache counters.",
-                {"200": ok("The server is up.", {"$ref": local + "Health"}), **_CONTROL_ERRORS},
+                {"200": ok("The server is up.", {"$ref": _LOCAL + "Health"}), **_CONTROL_ERRORS},
             )
         },
         "/__mockserver/reset": {
@@ -179,12 +182,18 @@ def _control_paths() -> dict[str, Any]:
                 },
                 body={
                     "oneOf": [
-                        {"$ref": local + "PartialRecord"},
-                        {"type": "array", "items": {"$ref": local + "PartialRecord"}},
+                        {"$ref": _LOCAL + "PartialRecord"},
+                        {"type": "array", "items": {"$ref": _LOCAL + "PartialRecord"}},
                     ]
                 },
             ),
         },
+    }
+
+
+def _journal_and_fault_paths() -> dict[str, Any]:
+    """The request journal and the injected faults."""
+    return {
         "/__mockserver/requests": {
             "get": _control(
                 "The request journal",
@@ -193,7 +202,7 @@ def _control_paths() -> dict[str, Any]:
                 "are not recorded; headers and query keys whose name mentions auth, token, key, "
                 "secret, password, cookie or session are redacted before anything is stored.",
                 {
-                    "200": ok("The journal.", {"$ref": local + "Journal"}),
+                    "200": ok("The journal.", {"$ref": _LOCAL + "Journal"}),
                     "400": _control_error("Bad limit."),
                     **_CONTROL_ERRORS,
                 },
@@ -210,14 +219,14 @@ def _control_paths() -> dict[str, Any]:
             "delete": _control(
                 "Empty the journal",
                 "",
-                {"200": ok("Emptied; the empty journal.", {"$ref": local + "Journal"}), **_CONTROL_ERRORS},
+                {"200": ok("Emptied; the empty journal.", {"$ref": _LOCAL + "Journal"}), **_CONTROL_ERRORS},
             ),
         },
         "/__mockserver/faults": {
             "get": _control(
                 "Active faults",
                 "",
-                {"200": ok("The faults.", {"$ref": local + "Faults"}), **_CONTROL_ERRORS},
+                {"200": ok("The faults.", {"$ref": _LOCAL + "Faults"}), **_CONTROL_ERRORS},
             ),
             "post": _control(
                 "Inject a fault",
@@ -230,17 +239,61 @@ def _control_paths() -> dict[str, Any]:
                 "`empty` (closed, no bytes), `malformed` (a 200 whose body is not JSON), "
                 "`truncated` (the real answer cut before its Content-Length).",
                 {
-                    "201": ok("Added.", {"$ref": local + "Faults"}),
+                    "201": ok("Added.", {"$ref": _LOCAL + "Faults"}),
                     "422": _control_error("Invalid fault."),
                     **_BODY_ERRORS,
                 },
-                body={"$ref": local + "Fault"},
+                body={"$ref": _LOCAL + "Fault"},
             ),
             "delete": _control(
                 "Remove every fault",
                 "",
-                {"200": ok("Removed; the empty list.", {"$ref": local + "Faults"}), **_CONTROL_ERRORS},
+                {"200": ok("Removed; the empty list.", {"$ref": _LOCAL + "Faults"}), **_CONTROL_ERRORS},
             ),
+        },
+    }
+
+
+def _fault_schemas() -> dict[str, Any]:
+    """A fault rule as ``POST /__mockserver/faults`` accepts it, and the list of active ones."""
+    return {
+        "Fault": {
+            "type": "object",
+            # what FaultRule accepts: a status, a kind or a positive delay (a delay goes with
+            # either); not both a status and a kind; retry_after only with a 429 or 503
+            "anyOf": [
+                {"required": ["status"], "properties": {"status": {"type": "integer"}}},
+                {"required": ["kind"], "properties": {"kind": {"type": "string"}}},
+                {"required": ["delay_ms"], "properties": {"delay_ms": {"minimum": 1}}},
+            ],
+            "allOf": [
+                {
+                    "if": {"required": ["kind"], "properties": {"kind": {"type": "string"}}},
+                    "then": {"properties": {"status": {"type": "null"}}},
+                },
+                {
+                    "if": {"required": ["retry_after"], "properties": {"retry_after": {"type": "integer"}}},
+                    "then": {"required": ["status"], "properties": {"status": {"enum": [429, 503]}}},
+                },
+            ],
+            "properties": {
+                "status": {"enum": [*(s.value for s in HTTPStatus if 400 <= s.value <= 599), None]},
+                "delay_ms": {"type": "integer", "minimum": 0, "maximum": FAULT_MAX_DELAY_MS, "default": 0},
+                "times": {"type": ["integer", "null"], "minimum": 1, "maximum": INT4_MAX, "default": 1},
+                "path": {"type": ["string", "null"], "examples": ["/api/train_sessions/*"]},
+                "retry_after": {
+                    "type": ["integer", "null"],
+                    "minimum": 0,
+                    "maximum": INT4_MAX,
+                    "default": None,
+                },
+                "kind": {"enum": ["reset", "empty", "malformed", "truncated", None], "default": None},
+            },
+            "additionalProperties": False,
+        },
+        "Faults": {
+            "type": "object",
+            "properties": {"faults": {"type": "array", "items": {"$ref": "#/components/schemas/Fault"}}},
         },
     }
 
@@ -294,44 +347,7 @@ def _control_schemas() -> dict[str, Any]:
             },
             "required": ["status", "records", "uptime_seconds", "requests"],
         },
-        "Fault": {
-            "type": "object",
-            # what FaultRule accepts: a status, a kind or a positive delay (a delay goes with
-            # either); not both a status and a kind; retry_after only with a 429 or 503
-            "anyOf": [
-                {"required": ["status"], "properties": {"status": {"type": "integer"}}},
-                {"required": ["kind"], "properties": {"kind": {"type": "string"}}},
-                {"required": ["delay_ms"], "properties": {"delay_ms": {"minimum": 1}}},
-            ],
-            "allOf": [
-                {
-                    "if": {"required": ["kind"], "properties": {"kind": {"type": "string"}}},
-                    "then": {"properties": {"status": {"type": "null"}}},
-                },
-                {
-                    "if": {"required": ["retry_after"], "properties": {"retry_after": {"type": "integer"}}},
-                    "then": {"required": ["status"], "properties": {"status": {"enum": [429, 503]}}},
-                },
-            ],
-            "properties": {
-                "status": {"enum": [*(s.value for s in HTTPStatus if 400 <= s.value <= 599), None]},
-                "delay_ms": {"type": "integer", "minimum": 0, "maximum": FAULT_MAX_DELAY_MS, "default": 0},
-                "times": {"type": ["integer", "null"], "minimum": 1, "maximum": INT4_MAX, "default": 1},
-                "path": {"type": ["string", "null"], "examples": ["/api/train_sessions/*"]},
-                "retry_after": {
-                    "type": ["integer", "null"],
-                    "minimum": 0,
-                    "maximum": INT4_MAX,
-                    "default": None,
-                },
-                "kind": {"enum": ["reset", "empty", "malformed", "truncated", None], "default": None},
-            },
-            "additionalProperties": False,
-        },
-        "Faults": {
-            "type": "object",
-            "properties": {"faults": {"type": "array", "items": {"$ref": "#/components/schemas/Fault"}}},
-        },
+        **_fault_schemas(),
         "Journal": {
             "type": "object",
             "properties": {
@@ -390,7 +406,8 @@ def build_control_openapi(server_url: str | None = None) -> Document:
         "servers": servers(server_url),
         "tags": [{"name": CONTROL_TAG, "description": "Mock only: the control API."}],
         "paths": {
-            **_control_paths(),
+            **_state_paths(),
+            **_journal_and_fault_paths(),
             **_test_aid_paths(),
             "/__mockserver/openapi.json": document_path(
                 "controlOpenapi", "This document", CONTROL_TAG, _CONTROL_SECURITY

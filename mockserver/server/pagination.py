@@ -1,4 +1,4 @@
-"""``serve --paginate N``: the index paginated as the api-pagination gem does (stack-generations.md §4).
+"""``serve --paginate N``: the index paginated as the api-pagination gem does.
 
 An unmerged 2020 revision of the vendor docs documents ``?page=N`` with ``Link`` (RFC 8288),
 ``Per-Page`` and ``Total`` headers on this route; off by default, as the seed doc has none.

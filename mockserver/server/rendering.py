@@ -227,13 +227,38 @@ def _format_param(
 _NEGOTIATION = web.RequestKey("negotiation", mime.Negotiation)
 
 
+BODY_FORMAT = web.RequestKey("body_format", str)
+"""A GET/HEAD body's ``format`` parameter (views.py sets it): ``params[:format]`` when
+neither the path nor the query gives one, as Rails merges body parameters under them."""
+
+
 def negotiation(request: web.Request) -> mime.Negotiation:
     """What Rails' ``request.formats`` decides for this request (asked twice per request:
     the 406 check, then ``Vary``; kept on the request)."""
     found = request.get(_NEGOTIATION)
     if found is None:
-        found = request[_NEGOTIATION] = _negotiation(request)
+        body_format = request.get(BODY_FORMAT)
+        found = _negotiation(request) if body_format is None else _body_negotiation(request, body_format)
+        request[_NEGOTIATION] = found
     return found
+
+
+def use_body_format(request: web.Request, body_format: str) -> None:
+    """Let a GET/HEAD body's ``format`` count in ``negotiation`` from now on."""
+    request[BODY_FORMAT] = body_format
+    request.pop(_NEGOTIATION, None)
+
+
+def _body_negotiation(request: web.Request, body_format: str) -> mime.Negotiation:
+    """``negotiation`` when the body gives ``format``: the path's or the query's wins."""
+    target = request.raw_path.encode("utf-8", "surrogateescape")
+    path, _, query = target.partition(b"?")
+    path, query = path.partition(b"#")[0], query.partition(b"#")[0]
+    fmt, readable, _ = _format_param(request, path, query, request.method)
+    if readable and fmt is None:
+        fmt = body_format
+    accept, requested_with = joined_accept(request.headers), request.headers.get("X-Requested-With")
+    return remembered(request, mime.negotiate, fmt, readable, accept, path.decode("latin-1"), requested_with)
 
 
 def joined_accept(headers: Mapping[str, str]) -> str | None:

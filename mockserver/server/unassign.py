@@ -22,6 +22,7 @@ from aiohttp import web
 from mockserver.engine import rack, unassign
 from mockserver.engine.mime import Negotiation
 from mockserver.engine.routing import Route
+from mockserver.engine.xmlparams import Value
 from mockserver.errors import BadRequestError, RailsError
 from mockserver.server.keys import PAGES, SETTINGS, STATE
 from mockserver.server.memo import remembered
@@ -108,17 +109,17 @@ async def read_body(request: web.Request) -> bytes:
     return b"".join(chunks)
 
 
-async def body_problem(request: web.Request, xml: bool) -> BadRequestError | None:
-    """For GET/HEAD with a body: the error Rails raises when an action reads ``params`` of a
-    JSON (or, with the XML parser, XML) body it cannot parse; None when it parses."""
+async def get_params(request: web.Request, xml: bool) -> tuple[dict[str, Value], BadRequestError | None]:
+    """For GET/HEAD with a body: its parameters as Rails merges them into ``params`` (JSON,
+    form, multipart and, with the XML parser, XML; none for any other type), or the error
+    Rails raises when an action reads ``params`` of a body it cannot parse."""
     content_type = request.headers.get("Content-Type")
     if unassign.media_type(content_type) not in (*unassign.JSON_TYPES, *unassign.XML_TYPES, *_FORM_TYPES):
-        return None
+        return {}, None
     try:
-        unassign.body_params(content_type, await read_body(request), xml)
+        return unassign.body_params(content_type, await read_body(request), xml), None
     except BadRequestError as error:
-        return error
-    return None
+        return {}, error
 
 
 Authenticate = Callable[[], "tuple[str | None, web.Response | None]"]

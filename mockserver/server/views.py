@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from typing import cast
 
 from aiohttp import web
 
@@ -16,10 +17,11 @@ from mockserver.engine import auth, rack, routing
 from mockserver.engine.exposure import touched_error
 from mockserver.engine.rows import ID, Row
 from mockserver.engine.search import Search, compile_search, search_key
+from mockserver.engine.xmlparams import Value
 from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError, RailsError
 from mockserver.revisions import Feature, Revision
 from mockserver.server import pagination
-from mockserver.server.keys import IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
+from mockserver.server.keys import BODY_PARAMS, IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
 from mockserver.server.memo import remembered
 from mockserver.server.player import player_page
 from mockserver.server.rendering import (
@@ -31,9 +33,10 @@ from mockserver.server.rendering import (
     header_safe,
     negotiation,
     rendered_headers,
+    use_body_format,
 )
 from mockserver.server.store import Partition
-from mockserver.server.unassign import body_problem, unassign_action, unreadable_answer
+from mockserver.server.unassign import get_params, unassign_action, unreadable_answer
 from mockserver.stacks import Quirk, Stack, portability
 
 IGNORED_HEADER = "X-Mockserver-Ignored"
@@ -111,14 +114,21 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         if found is not None:
             stack = request.app[SETTINGS].stack
             return await unassign_action(request, found, raw_query, lambda: _account(request, stack)[:2])
+    in_body: dict[str, Value] = {}
     if request.body_exists and request.method in ("GET", "HEAD"):
         settings = request.app[SETTINGS]
-        problem = await body_problem(request, settings.revision.has(Feature.XML))
+        in_body, problem = await get_params(request, settings.revision.has(Feature.XML))
         if problem is not None:
             return _answer(request, settings.stack, settings.revision, problem)
+        if in_body:
+            request[BODY_PARAMS] = in_body
+            fmt = in_body.get("format")
+            if fmt is not None:
+                use_body_format(request, fmt if isinstance(fmt, str) else repr(fmt))
     state = request.app[STATE]
     memo = state.memo
-    key = memo.key(request.app[MEMO_CONTEXT], state.generation, request)
+    # the memo is keyed by the target: an answer that depends on a body's params is not kept
+    key = None if in_body else memo.key(request.app[MEMO_CONTEXT], state.generation, request)
     if key is not None:
         remembered = memo.get(key)
         if remembered is not None:
@@ -148,9 +158,11 @@ def _answer(
             return player_page(request, player, raw_query)
     if not found.allows(request.method):
         raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
-    params = remembered(
-        request, rack.parse_query, raw_query, stack.quirks
-    )  # a malformed query is a 400 before auth
+    # a malformed query is a 400 before auth
+    params = remembered(request, rack.parse_query, raw_query, stack.quirks)
+    in_body = request.get(BODY_PARAMS)
+    if in_body:  # Rails' params: the body's, the query's over them (a shallow merge)
+        params = cast(rack.Params, {**in_body, **params})
     _acceptable(request, stack)
     account, scheme_touched = _partition(request, stack)
     if body_problem is not None:
@@ -208,7 +220,7 @@ def _act(
             raise BadRequestError("strict mode: " + "; ".join(notices), notices)
         page_headers: dict[str, str] = {}
         if per_page:
-            rows, page = pagination.paginate(rows, params, per_page)
+            rows, page = pagination.paginate(rows, params, per_page)  # a body's page too
             url = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
             page_headers = pagination.headers(page, url, raw_target(request)[1])
         if xml:

@@ -205,15 +205,16 @@ def check_writable(option: str, path: Path) -> None:
     """Refuse in one line, before any request, a report file that cannot be written (pytest
     would fail only at the end of the run, with a traceback). In the container the user is uid
     10001: mount a directory it may write, or run with ``--user "$(id -u):$(id -g)"``."""
-    existed = path.exists()
     try:
+        existed = path.exists()  # EACCES too, in a directory this user may not search
         with path.open("a", encoding="utf-8"):
             pass
     except OSError as exc:
         reason = (exc.strerror or str(exc)).lower()
         raise UsageError(
             f"{option} {path}: cannot write it ({reason}); write into a directory you may write "
-            '(in the container: mount one writable by uid 10001, or run with --user "$(id -u):$(id -g)")'
+            '(in the container: mount one writable by uid 10001, or run with --user "$(id -u):$(id -g)", '
+            "and --userns=keep-id under rootless podman)"
         ) from None
     if not existed:
         path.unlink(missing_ok=True)

@@ -40,7 +40,7 @@ Ranked = Any  # the suite's generation.Ranked: generation, agree, disagree, unkn
 
 @dataclass(frozen=True)
 class Pagination:
-    """The api-pagination gem's headers on the unfiltered index (stack-generations.md §4)."""
+    """The api-pagination gem's headers on the unfiltered index (``serve --paginate``)."""
 
     per_page: str | None
     total: str | None
@@ -114,7 +114,10 @@ def as_json(observations: list[Observation], ranking: list[Ranked]) -> dict[str,
 
 def render(observations: list[Observation], ranking: list[Ranked], allow_errors: bool) -> str:
     """The fingerprint part of the probe's text report."""
-    lines = ["", "generation fingerprint (stack-generations.md §7):"]
+    lines = [
+        "",
+        "generation fingerprint (old: an older Rails/Ransack's answer; modern: Rails 6.1 + Ransack 4.1's):",
+    ]
     for o in observations:
         state = "unknown" if o.present is None else "old" if o.present else "modern"
         lines.append(f"  {o.quirk:<24} {state:<8} {o.evidence}")

@@ -477,7 +477,8 @@ def register(subparsers: Any) -> None:
         help=f"survey an endpoint's behaviours (read-only, at most {len(PROBES)} GETs)",
         description="Run a short read-only set of probes and report, per behaviour a client "
         "depends on, what the endpoint did and what the doc and Ransack say. "
-        "Then identify the Rails/Ransack generation (stack-generations.md §7) and print the "
+        "Then identify the Rails/Ransack generation (one of `mockserver serve --stack list`) "
+        "from the quirks its answers show, and print the "
         "--stack to serve the mock with, and whether the index paginates. "
         "Exit 1 when a behaviour differs from today's Ransack or no generation fits.",
     )

@@ -285,3 +285,27 @@ def test_inspect_output_is_one_line_without_controls(value: ParamValue) -> None:
     shown = ruby.inspect(value)
     assert _RAW_IN_INSPECT.search(shown) is None
     assert not any(unicodedata.category(c) == "Cn" for c in shown)  # unassigned: escaped
+
+
+# Ruby 3.1.2's answers: ruby -e 'p [1e14, 1e15, ...].map(&:to_s)'
+RUBY_FLOAT_TO_S = {
+    1e14: "100000000000000.0", 1e15: "1.0e+15", 123456789012345.0: "123456789012345.0",
+    1234567890123456.0: "1.234567890123456e+15", 999999999999999.0: "999999999999999.0",
+    1e16: "1.0e+16", 0.0001: "0.0001", 0.00001: "1.0e-05", 12345678901234567.0: "1.2345678901234568e+16",
+    100.0: "100.0", -0.0: "-0.0", 2.5e-5: "2.5e-05", 1.23e30: "1.23e+30", 1.5: "1.5", 1e20: "1.0e+20",
+    float("inf"): "Infinity", -float("inf"): "-Infinity",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("value", "expected"), RUBY_FLOAT_TO_S.items())
+def test_float_to_s_is_rubys(value: float, expected: str) -> None:
+    """Check Float#to_s (a JSON body's number as text) against Ruby's own output."""
+    assert ruby.float_to_s(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "blank"), [(False, True), (True, False), (0, False), (0.0, False), (None, True), ("", True)]
+)
+def test_blank_of_json_scalars(value: object, blank: bool) -> None:
+    """Check ActiveSupport's blank? for what a JSON body can carry."""
+    assert ruby.is_blank(value) is blank  # type: ignore[arg-type]

@@ -59,8 +59,12 @@ def request_bytes(case: dict[str, Any], port: int) -> bytes:
     if case["accept"] is not None:
         lines.append(f"Accept: {case['accept']}")
     lines += [f"{name}: {value}" for name, value in case["extra_headers"]]
+    body = case.get("body")  # a GET/HEAD body (tests/server/params_corpus.py), UTF-8 text
+    if body is not None:
+        lines.append(f"Content-Length: {len(body.encode('utf-8'))}")
     lines.append("Connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head if body is None else head + body.encode("utf-8")
 
 
 def dechunk(body: bytes) -> bytes:

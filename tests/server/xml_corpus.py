@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from tests.server.test_rails_differential import _parse_answer, _request_bytes
+from tests.server.rails_replay import parse_answer as _parse_answer
+from tests.server.rails_replay import request_bytes as _request_bytes
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "xml-differential"
 ACCEPTS = (

@@ -11,9 +11,9 @@ from mockserver.engine.xml import array_document, element, record_document
 from mockserver.generate import generate_records
 from mockserver.server.store import render_record
 from mockserver.tools import bodies
+from mockserver.tools.conformance import check_answer
 from mockserver.tools.diff import _answer
 from mockserver.tools.har import records_from_har
-from mockserver.tools.proxy import check_answer
 
 RECORDS = generate_records(3, 60)
 

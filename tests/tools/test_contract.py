@@ -285,6 +285,28 @@ def test_an_unwritable_junit_file_is_one_line_before_any_request(
     assert api.requests == [] and out == ""
 
 
+def test_a_junit_file_in_a_directory_that_cannot_be_searched_is_one_line(
+    train_sessions_api_factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Check that a report directory this user may not even search (the image's uid in a
+    mounted 0700 directory: stat answers EACCES) stops in one line too, not a traceback."""
+    api = train_sessions_api_factory()
+    locked = tmp_path / "reports"
+    locked.mkdir()
+    real_stat = Path.stat
+
+    def stat(path: Path, *, follow_symlinks: bool = True) -> os.stat_result:
+        if path.parent == locked:  # root may search any directory: simulate the uid that may not
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, follow_symlinks=follow_symlinks)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    code, out, err = run("--api-token", api.token, api.url, f"--junitxml={locked}/contract.xml")
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("mockserver: error: --junitxml") and "permission denied" in err and "--user" in err
+    assert api.requests == [] and out == ""
+
+
 @pytest.mark.process
 @pytest.mark.parametrize("suffix", [".json", ".md"])
 def test_report_summarises_each_rule(

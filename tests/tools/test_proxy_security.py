@@ -19,7 +19,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from mockserver.tools import proxy
+from mockserver.tools import conformance, proxy
 from mockserver.tools.proxy import ProxyConfig, create_proxy_app, upstream_base
 
 TOKEN = "deputy-secret-77c1"
@@ -199,7 +199,7 @@ async def test_a_decompression_bomb_is_passed_unchecked(
 ) -> None:
     """Check that an answer inflating past MAX_DECODED is not inflated further: it is passed
     unchanged, logged as unchecked (not as a violation) and counted."""
-    monkeypatch.setattr(proxy, "MAX_DECODED", 1 << 20)
+    monkeypatch.setattr(conformance, "MAX_DECODED", 1 << 20)
     bomb = b"[" + b" " * (4 << 20) + b"]"  # 4 MiB of JSON: four times the bound
     sent = bomb
     for each in reversed(coding.split(", ")):
