@@ -53,7 +53,7 @@ def _start_json_server(executable: str, records: list[dict[str, Any]], work: Pat
     port = _free_port()
     argv = [executable, "--host", "127.0.0.1", "--port", str(port), "--routes", str(work / "routes.json")]
     argv.append(str(work / "db.json"))
-    ready = re.compile(rb"http://127\.0\.0\.1:(\d+)")
+    ready = re.compile(rb"http://127\.0\.0\.1:(?P<port>\d+)")
     return _start("json-server", argv, ready, 60.0, work / "json-server.log")
 
 

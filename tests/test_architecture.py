@@ -122,3 +122,33 @@ def test_the_tree_names_every_module() -> None:
     words = set(re.findall(r"[a-z_]+", tree))
     modules = {p.stem for p in PACKAGE.rglob("*.py") if p.stem not in ("__init__", "__main__")}
     assert modules - words == set()
+
+
+ENGINE_CACHES = {
+    # pure functions over small, bounded domains: collation weights of the data's texts
+    "postgres._table",
+    "postgres._ascii_tables",
+    "predicates._collate",
+    # short request text (<= 256 characters, a bounded number of entries): a parameter name's
+    # split into attribute and predicate, and a date value read as Ruby reads it (30-50 us)
+    "predicates._split_key_cached",
+    "casts._string_to_date_cached",
+}
+
+
+def test_the_engine_keeps_no_request_keyed_cache() -> None:
+    """Check that the engine's module-level caches are the known pure ones: what is keyed by a
+    request's path, query, token or Accept lives in the server's memo (``--memo-mb 0`` off)."""
+    import functools
+    import importlib
+    import pkgutil
+
+    import mockserver.engine
+
+    found = set()
+    for info in pkgutil.iter_modules(mockserver.engine.__path__):
+        module = importlib.import_module(f"mockserver.engine.{info.name}")
+        for name, value in vars(module).items():
+            if isinstance(value, functools._lru_cache_wrapper):
+                found.add(f"{info.name}.{name}")
+    assert found == ENGINE_CACHES

@@ -8,10 +8,9 @@ Ruby's line anchors let the scheme start any line of the header.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from mockserver.engine import ruby
 from mockserver.errors import InternalServerError
@@ -109,7 +108,7 @@ def _token_of(pieces: list[str]) -> str | None:
     return None if _ruby_blank(token) else token
 
 
-def _read(authorization: str | None, strict: bool) -> tuple[str | None, bool]:
+def read_token(authorization: str | None, strict: bool) -> tuple[str | None, bool]:
     """(token, touched): ``touched`` when Rails 4.2 would read another token than Rails >= 5."""
     if strict:
         return token_from_header_42(authorization), False
@@ -123,10 +122,6 @@ def _read(authorization: str | None, strict: bool) -> tuple[str | None, bool]:
     return token, old != token
 
 
-# A client sends the same header on every request: parse each distinct one once.
-_read_cached = functools.lru_cache(maxsize=1024)(_read)
-
-
 def account_for(
     authorization: str | None, tokens: Mapping[str, str | None], stack: Stack = DEFAULT_STACK
 ) -> tuple[bool, str | None]:
@@ -135,12 +130,14 @@ def account_for(
 
 
 def account_and_touched(
-    authorization: str | None, tokens: Mapping[str, str | None], stack: Stack = DEFAULT_STACK
+    authorization: str | None,
+    tokens: Mapping[str, str | None],
+    stack: Stack = DEFAULT_STACK,
+    read: Callable[[str | None, bool], tuple[str | None, bool]] = read_token,
 ) -> tuple[bool, str | None, bool]:
-    """``account_for`` plus whether the answer would differ where ``STRICT_TOKEN_SCHEME`` holds."""
-    strict = stack.has(Quirk.STRICT_TOKEN_SCHEME)
-    cacheable = authorization is None or len(authorization) <= 1024
-    token, touched = _read_cached(authorization, strict) if cacheable else _read(authorization, strict)
+    """``account_for`` plus whether the answer would differ where ``STRICT_TOKEN_SCHEME`` holds;
+    ``read``: ``read_token`` or a remembering wrapper of it (the server's memo)."""
+    token, touched = read(authorization, stack.has(Quirk.STRICT_TOKEN_SCHEME))
     if token is None:
         return False, None, False
     for known, account in tokens.items():

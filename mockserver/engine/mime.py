@@ -11,7 +11,6 @@ ignored, ``text/*`` expands to every registered type naming ``text``. Pure: no I
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -148,8 +147,14 @@ def parse_accept(header: str) -> list[MimeType]:
     # a repeated item changes nothing (uniq! drops it), unless the +xml rule of
     # AcceptList.sort! can move it: then the XML types are all kept
     plus_xml = any(name.endswith("+xml") for read in pieces.values() for _, name in read)
+    # a repeated entry adds nothing once read, unless it holds a type the +xml rule keeps
+    again = {p for p, read in pieces.items() if plus_xml and any(_XML_SORTED.search(n) for _, n in read)}
     seen: set[tuple[int, str]] = set()
+    done: set[str] = set()
     for piece in split:
+        if piece in done and piece not in again:
+            continue
+        done.add(piece)
         for item in pieces[piece]:
             if item in seen:
                 continue
@@ -254,26 +259,7 @@ def _blank(value: str | None) -> bool:
     return value is None or _BLANK.match(value) is not None
 
 
-NEGOTIATE_KEY_MAX = 2048  # an Accept (or X-Requested-With) longer than this is not remembered
-
-
 def negotiate(
-    format_param: str | None,
-    params_readable: bool,
-    accept: str | None,
-    path: str,
-    requested_with: str | None = None,
-) -> Negotiation:
-    """``request.formats.first`` and the ``Vary`` header for one request (``_negotiate``),
-    remembered for short arguments only: no cache keeps a key over a few KiB."""
-    size = len(format_param or "") + len(accept or "") + len(path) + len(requested_with or "")
-    if size > NEGOTIATE_KEY_MAX:
-        return _negotiate.__wrapped__(format_param, params_readable, accept, path, requested_with)
-    return _negotiate(format_param, params_readable, accept, path, requested_with)
-
-
-@functools.lru_cache(maxsize=1024)  # keys of at most NEGOTIATE_KEY_MAX characters: <= 2 MiB
-def _negotiate(
     format_param: str | None,
     params_readable: bool,
     accept: str | None,

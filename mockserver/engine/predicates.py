@@ -255,12 +255,15 @@ def _like(attribute: str, pattern: str, negate: bool) -> Test:
     """
     lowered = pg_lower(pattern)
     column = COLUMN[attribute + ".lower"]
-    matcher = like_matcher(lowered)
+    matcher: Callable[[str], bool] | None = None  # compiled on first use: an index may answer
 
     def positive(row: Row) -> bool:
+        nonlocal matcher
         text = row[column]
         if text is None:
             return False
+        if matcher is None:
+            matcher = like_matcher(lowered)
         try:
             return matcher(text)
         except LikeEscapeError:

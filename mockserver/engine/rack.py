@@ -14,7 +14,6 @@ the server renders as Rails' failsafe plain-text 500.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import TypeAlias
 
@@ -222,16 +221,3 @@ def broken_values(value: ParamValue) -> bool:
     if isinstance(value, list):
         return any(broken_values(v) for v in value)
     return False
-
-
-@functools.lru_cache(maxsize=4096)
-def _parse_cached(raw: bytes, quirks: frozenset[Quirk]) -> Params:
-    return parse_query(raw, quirks)
-
-
-CACHEABLE = 2048  # query strings longer than this are parsed afresh rather than kept
-
-
-def parse_query_cached(raw: bytes, quirks: frozenset[Quirk] = NO_QUIRKS) -> Params:
-    """``parse_query`` memoised for short query strings (the result must not be mutated)."""
-    return _parse_cached(raw, quirks) if len(raw) <= CACHEABLE else parse_query(raw, quirks)

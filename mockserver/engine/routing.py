@@ -10,7 +10,6 @@ way ActiveRecord's ``find`` does.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
@@ -79,11 +78,6 @@ def _unescape(part: bytes, what: str) -> str:
 
 
 def route(raw_path: bytes) -> Route:
-    """Route the raw path (without the query string); memoised for ordinary lengths."""
-    return _route_cached(raw_path) if len(raw_path) <= 1024 else _route(raw_path)
-
-
-def _route(raw_path: bytes) -> Route:
     """Route the raw path (without the query string)."""
     path = normalize_path(raw_path).decode("latin-1")
     if match := _INDEX.match(path):
@@ -126,6 +120,3 @@ def cast_id(segment: str) -> int | None:
     if not INT4_MIN <= value <= INT4_MAX:
         return None  # RangeError, which ActiveRecord turns into RecordNotFound
     return value
-
-
-_route_cached = functools.lru_cache(maxsize=4096)(_route)

@@ -35,7 +35,7 @@ from mockserver.engine.rack import (
     Params,
     ParamValue,
     broken_values,
-    parse_query_cached,
+    parse_query,
 )
 from mockserver.engine.rows import ATTRIBUTES, COLUMN, ID, Row
 from mockserver.errors import InternalServerError, RailsError
@@ -358,7 +358,7 @@ def search_key(params: Params, today: datetime.date, stack: Stack = DEFAULT_STAC
 
 def compile_query(raw: bytes, today: datetime.date, stack: Stack = DEFAULT_STACK) -> Search:
     """``compile_search(parse_query(raw))``; raises the Rails errors like the two steps do."""
-    return compile_search(parse_query_cached(raw, stack.quirks), today, stack)
+    return compile_search(parse_query(raw, stack.quirks), today, stack)
 
 
 def compile_search(params: Params, today: datetime.date, stack: Stack = DEFAULT_STACK) -> Search:

@@ -327,7 +327,8 @@ def _control_schemas() -> dict[str, Any]:
                 "cache": {
                     "type": "object",
                     "description": "The answer cache (--memo-mb): its bound and bytes held, "
-                    "searches compiled and run, answers served by request and by search.",
+                    "searches compiled and run, answers served by request and by search, and "
+                    "request parts (path, query, token, format) served read before.",
                     "properties": {
                         name: {"type": "integer"}
                         for name in (
@@ -337,6 +338,7 @@ def _control_schemas() -> dict[str, Any]:
                             "searches",
                             "served_by_request",
                             "served_by_search",
+                            "served_pure",
                         )
                     },
                 },

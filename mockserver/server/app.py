@@ -33,6 +33,7 @@ from mockserver.server.cors import cors_middleware
 from mockserver.server.faults import NO_ANSWER, misbehave
 from mockserver.server.guard import Policy, guard_middleware
 from mockserver.server.keys import IGNORED, MEMO_CONTEXT, PAGES, SETTINGS, STATE, TOKENS
+from mockserver.server.memo import REQUEST_MEMO
 from mockserver.server.redaction import redact
 from mockserver.server.rendering import (
     ERROR_HEADER,
@@ -132,6 +133,7 @@ def _wrapped(
         status = -1  # the response's, unless an injected fault sent none
         misbehaved = False  # a socket-level fault: the answer is not Rails', or already sent
         generation = journal.generation
+        request[REQUEST_MEMO] = state.memo  # what the handlers' pure reads go through
         if api:
             state.request_count += 1
             if faults:

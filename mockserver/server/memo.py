@@ -12,7 +12,12 @@ default 64 MiB; 0 turns both off):
 - **answers by search**: the rows a compiled search (``search.Search``, a value: equal for
   equal params, day and quirks, whatever the spelling) selects in one account's records, with
   the search itself (its notices and touched quirks), so a new spelling of a known query or
-  a new page size costs no search.
+  a new page size costs no search;
+- **pure results by arguments** (``pure``): what the server asks the engine's pure functions
+  about a request's parts (routing a path, parsing a query, reading an Authorization header,
+  negotiating a format), by the function and its arguments, so a header or path every request
+  repeats is read once. The engine keeps no request-keyed cache of its own: with ``0`` every
+  request is read afresh.
 
 Each entry counts its body or row references, its key's text and an overhead for the Python
 objects around them; the oldest entries are dropped until the total is within ``max_bytes``.
@@ -25,8 +30,9 @@ from __future__ import annotations
 
 import datetime
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import fields
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -39,11 +45,13 @@ __all__ = [
     "MAX_BODY",
     "MAX_ENTRIES",
     "MAX_KEY",
+    "REQUEST_MEMO",
     "SEARCH_OVERHEAD",
     "VARY",
     "Answer",
     "Memo",
     "context_of",
+    "remembered",
 ]
 
 VARY = ("Authorization", "Accept", "Host", "X-Requested-With")
@@ -63,6 +71,9 @@ Answer = tuple[bytes, dict[str, str], tuple[str, ...]]  # body, headers and noti
 SearchAnswer = tuple[Search, list[Row]]
 Key = tuple[Hashable, ...]
 _SEARCH = object()  # marks the keys of answers by search
+_PURE = object()  # marks the keys of pure results
+MAX_PURE_KEY = 2048  # arguments longer than this are read afresh (a query string: 8 KB at most)
+T = TypeVar("T")
 
 
 def _hashable(value: object) -> Hashable:
@@ -89,14 +100,20 @@ class Memo:
         self.max_bytes = max_bytes
         self.max_entries = max_entries
         self.bytes = 0
-        self._entries: OrderedDict[Key, tuple[Answer | SearchAnswer, int]] = OrderedDict()
+        self._entries: OrderedDict[Key, tuple[Any, int]] = OrderedDict()
         self._contexts: dict[Hashable, int] = {}
         self.searches = 0  # searches compiled and run (told by the view)
         self.served_by_request = 0
         self.served_by_search = 0
+        self.served_pure = 0
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def answers(self) -> int:
+        """How many entries are answers (by request or by search), not request parts."""
+        return sum(1 for key in self._entries if key[0] is not _PURE)
 
     def context(self, settings: Settings, tokens: Mapping[str, str | None]) -> int:
         """A small int standing for ``context_of(settings, tokens)`` (cheap to hash per request)."""
@@ -123,7 +140,7 @@ class Memo:
             return None
         self._entries.move_to_end(key)
         self.served_by_request += 1
-        return found[0]  # type: ignore[return-value]
+        return found[0]  # type: ignore[no-any-return]
 
     def put(self, key: Key, body: bytes, headers: Mapping[str, str], ignored: tuple[str, ...] = ()) -> None:
         """Keep a 200's ``body``, ``headers`` and notices."""
@@ -143,7 +160,7 @@ class Memo:
             return None
         self._entries.move_to_end((_SEARCH, generation, account, key))
         self.served_by_search += 1
-        return found[0]  # type: ignore[return-value]
+        return found[0]  # type: ignore[no-any-return]
 
     def put_search(self, generation: int, account: str | None, search: Search, rows: list[Row]) -> None:
         """Keep the rows ``search`` selected in ``account``'s records."""
@@ -152,7 +169,34 @@ class Memo:
         size = SEARCH_OVERHEAD + len(search.key[0]) + len(account or "") + ROW_REFERENCE * len(rows)
         self._keep((_SEARCH, generation, account, search.key), (search, rows), size)
 
-    def _keep(self, key: Key, entry: Answer | SearchAnswer, size: int) -> None:
+    def pure(self, function: Callable[..., T], *args: Hashable) -> T:
+        """``function(*args)``, remembered by ``function`` and ``args`` (``function`` must be
+        pure and its result never mutated); raised errors are not remembered."""
+        found = self.recall(function, args)
+        if found is None:
+            found = function(*args)
+            self.remember(function, args, found)
+        return found
+
+    def recall(self, function: Callable[..., T], args: tuple[Hashable, ...]) -> T | None:
+        """The remembered ``function(*args)`` (never None), else None."""
+        if not self.max_bytes:
+            return None
+        key = (_PURE, function, args)
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        self._entries.move_to_end(key)
+        self.served_pure += 1
+        return found[0]  # type: ignore[no-any-return]
+
+    def remember(self, function: Callable[..., T], args: tuple[Hashable, ...], result: T) -> None:
+        """Keep ``result`` as ``function(*args)`` (when the arguments are short)."""
+        text = _text_size(args)
+        if self.max_bytes and text <= MAX_PURE_KEY:  # a result is bounded by its arguments' size
+            self._keep((_PURE, function, args), result, ENTRY_OVERHEAD + 4 * text)
+
+    def _keep(self, key: Key, entry: object, size: int) -> None:
         if size > self.max_bytes:
             return
         self._entries[key] = (entry, size)
@@ -175,14 +219,27 @@ class Memo:
             "searches": self.searches,
             "served_by_request": self.served_by_request,
             "served_by_search": self.served_by_search,
+            "served_pure": self.served_pure,
         }
 
 
-def _text_size(key: Key) -> int:
+REQUEST_MEMO = web.RequestKey("memo", Memo)  # the serving app's memo, set before its handler runs
+
+
+def remembered(request: web.Request | None, function: Callable[..., T], *args: Hashable) -> T:
+    """``function(*args)`` through the memo of the app serving ``request`` (``Memo.pure``);
+    computed afresh outside a request or before the app set its memo."""
+    memo = request.get(REQUEST_MEMO) if request is not None else None
+    return function(*args) if memo is None else memo.pure(function, *args)
+
+
+def _text_size(key: tuple[Hashable, ...]) -> int:
     size = 0
-    for part in key:
-        if isinstance(part, str):
+    for part in key:  # a plain loop: this runs for every request part read afresh
+        if isinstance(part, (str, bytes)):
             size += len(part)
         elif isinstance(part, tuple):
-            size += sum(len(v) for v in part if isinstance(v, str))
+            for value in part:
+                if isinstance(value, (str, bytes)):
+                    size += len(value)
     return size

@@ -27,6 +27,7 @@ from mockserver.engine import rack
 from mockserver.engine.routing import Route
 from mockserver.progress import ACTIONS, ProgressError, advance, pass_mark
 from mockserver.server.keys import SETTINGS, STATE, TOKENS
+from mockserver.server.memo import remembered
 from mockserver.server.rendering import VARY_DECIDED
 from mockserver.server.state import ServerState
 from mockserver.settings import Settings
@@ -155,7 +156,7 @@ def player_page(request: web.Request, found: Route, raw_query: bytes) -> web.Res
     """The player for ``found`` (login id and course code); ``?token=`` names the account."""
     settings = request.app[SETTINGS]
     headers = _headers(settings)
-    token = rack.parse_query_cached(raw_query).get("token")
+    token = remembered(request, rack.parse_query, raw_query, rack.NO_QUIRKS).get("token")
     tokens = request.app[TOKENS]
     if settings.auth and (not isinstance(token, str) or token not in tokens):
         body = _page(

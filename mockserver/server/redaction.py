@@ -41,7 +41,8 @@ def _is_secret_name(name: str) -> bool:
 
 
 _REDACTED_TARGETS: dict[str, str] = {}
-REDACTED_TARGETS_MAX = 1024  # entries; each a target of at most a few KiB (bounded: cleared when full)
+REDACTED_TARGETS_MAX = 1024  # entries (bounded: cleared when full)
+KEY_MAX = 2048  # a longer target or set of header names is judged afresh: no key over a few KiB
 
 
 def redact(target: str) -> str:
@@ -55,6 +56,8 @@ def redact(target: str) -> str:
     path, sep, query = target.partition("?")
     if not sep or ("%" not in query and not _is_secret_name(query)):
         return target
+    if len(target) > KEY_MAX:
+        return _redact_query(path, query)
     found = _REDACTED_TARGETS.get(target)
     if found is None:
         if len(_REDACTED_TARGETS) >= REDACTED_TARGETS_MAX:
@@ -87,9 +90,11 @@ def _secret_names(names: tuple[str, ...]) -> tuple[str, ...]:
     of header names on every request."""
     found = _secret_header_names.get(names)
     if found is None:
+        found = tuple(name for name in names if _is_secret_name(name))
+        if sum(map(len, names)) > KEY_MAX:  # no cache keeps a key over a few KiB
+            return found
         if len(_secret_header_names) >= 1024:  # bounded: arbitrary names cannot grow it
             _secret_header_names.clear()
-        found = tuple(name for name in names if _is_secret_name(name))
         _secret_header_names[names] = found
     return found
 

@@ -12,7 +12,6 @@ headers, ``Vary`` and Rack's ``Cache-Control``; every API answer carries ``X-Req
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import re
@@ -26,6 +25,7 @@ from aiohttp import web
 
 from mockserver.engine import auth, mime, rack, routing
 from mockserver.errors import QueryLimitError, RailsError, UsageError
+from mockserver.server.memo import REQUEST_MEMO, remembered
 from mockserver.stacks import DEFAULT_STACK, Quirk, Stack, portability
 
 __all__ = [
@@ -205,13 +205,15 @@ def rendered_headers(
     }
 
 
-def _format_param(raw_path: bytes, raw_query: bytes, method: str = "GET") -> tuple[str | None, bool, bool]:
+def _format_param(
+    request: web.Request | None, raw_path: bytes, raw_query: bytes, method: str = "GET"
+) -> tuple[str | None, bool, bool]:
     """``params[:format]`` (path suffix over ``?format=``), whether the params are readable,
     and whether reading them hits Rack's limits (the failsafe). A path no route matches for
     ``method`` has no path parameters: only ``?format=`` counts."""
     try:
-        found = routing.route(raw_path)
-        params = rack.parse_query_cached(raw_query)
+        found = remembered(request, routing.route, raw_path)
+        params = remembered(request, rack.parse_query, raw_query, rack.NO_QUIRKS)
     except QueryLimitError:
         return None, False, True
     except RailsError:
@@ -222,7 +224,6 @@ def _format_param(raw_path: bytes, raw_query: bytes, method: str = "GET") -> tup
     return (value if isinstance(value, str) or value is None else repr(value)), True, False
 
 
-NEGOTIATION_KEY_MAX = 2048  # longer target + headers are negotiated afresh, not remembered
 _NEGOTIATION = web.RequestKey("negotiation", mime.Negotiation)
 
 
@@ -237,10 +238,7 @@ def negotiation(request: web.Request) -> mime.Negotiation:
     found = request.get(_NEGOTIATION)
     if found is None:
         body_format = request.get(BODY_FORMAT)
-        if body_format is None:
-            found = _negotiation(request.raw_path, request.headers, request.method)
-        else:
-            found = _body_negotiation(request, body_format)
+        found = _negotiation(request) if body_format is None else _body_negotiation(request, body_format)
         request[_NEGOTIATION] = found
     return found
 
@@ -256,11 +254,11 @@ def _body_negotiation(request: web.Request, body_format: str) -> mime.Negotiatio
     target = request.raw_path.encode("utf-8", "surrogateescape")
     path, _, query = target.partition(b"?")
     path, query = path.partition(b"#")[0], query.partition(b"#")[0]
-    fmt, readable, _ = _format_param(path, query, request.method)
+    fmt, readable, _ = _format_param(request, path, query, request.method)
     if readable and fmt is None:
         fmt = body_format
     accept, requested_with = joined_accept(request.headers), request.headers.get("X-Requested-With")
-    return mime.negotiate(fmt, readable, accept, path.decode("latin-1"), requested_with)
+    return remembered(request, mime.negotiate, fmt, readable, accept, path.decode("latin-1"), requested_with)
 
 
 def joined_accept(headers: Mapping[str, str]) -> str | None:
@@ -283,33 +281,33 @@ def route_negotiation(
         value = (
             path_format
             if path_format is not None
-            else rack.parse_query_cached(query.encode("utf-8", "surrogateescape")).get("format")
+            else remembered(
+                request, rack.parse_query, query.encode("utf-8", "surrogateescape"), rack.NO_QUIRKS
+            ).get("format")
         )
         fmt = value if isinstance(value, str) or value is None else repr(value)
-    return mime.negotiate(
-        fmt, params_readable, joined_accept(request.headers), path, request.headers.get("X-Requested-With")
+    accept, requested_with = joined_accept(request.headers), request.headers.get("X-Requested-With")
+    return remembered(request, mime.negotiate, fmt, params_readable, accept, path, requested_with)
+
+
+def _negotiation(request: web.Request) -> mime.Negotiation:
+    """``negotiation`` by the raw target and the headers it reads, through the server's memo
+    (so a repeated request pays one lookup; a new one reads each part through it too)."""
+    memo = request.get(REQUEST_MEMO)
+    args = (request.raw_path, joined_accept(request.headers), request.headers.get("X-Requested-With"))
+    found: mime.Negotiation | None = (
+        memo.recall(_negotiation, (*args, request.method)) if memo is not None else None
     )
-
-
-def _negotiation(raw_path: str, headers: Mapping[str, str], method: str) -> mime.Negotiation:
-    accept = joined_accept(headers)
-    requested_with = headers.get("X-Requested-With")
-    size = len(raw_path) + len(accept or "") + len(requested_with or "")
-    if size > NEGOTIATION_KEY_MAX:  # no cache keeps a key over a few KiB
-        return _negotiate.__wrapped__(raw_path, accept, requested_with, method)
-    return _negotiate(raw_path, accept, requested_with, method)
-
-
-@functools.lru_cache(maxsize=4096)  # keys of at most NEGOTIATION_KEY_MAX characters: <= 8 MiB
-def _negotiate(
-    raw_path: str, accept: str | None, requested_with: str | None, method: str = "GET"
-) -> mime.Negotiation:
-    """``negotiation`` on the raw target and the headers it reads, memoised."""
-    target = raw_path.encode("utf-8", "surrogateescape")
+    if found is not None:
+        return found
+    target = request.raw_path.encode("utf-8", "surrogateescape")
     path, _, query = target.partition(b"?")
     path, query = path.partition(b"#")[0], query.partition(b"#")[0]
-    fmt, readable, _ = _format_param(path, query, method)
-    return mime.negotiate(fmt, readable, accept, path.decode("latin-1"), requested_with)
+    fmt, readable, _ = _format_param(request, path, query, request.method)
+    found = remembered(request, mime.negotiate, fmt, readable, args[1], path.decode("latin-1"), args[2])
+    if memo is not None:
+        memo.remember(_negotiation, (*args, request.method), found)
+    return found
 
 
 def _xml(status: int | str, error: str) -> bytes:

@@ -25,6 +25,7 @@ from mockserver.engine.routing import Route
 from mockserver.engine.xmlparams import Value
 from mockserver.errors import BadRequestError, RailsError
 from mockserver.server.keys import PAGES, SETTINGS, STATE
+from mockserver.server.memo import remembered
 from mockserver.server.rendering import (
     ERROR_HEADER,
     NO_CACHE,
@@ -129,7 +130,7 @@ async def unassign_action(
 ) -> web.Response:
     """Answer one unassign request; ``authenticate`` gives the caller's account or Rails' 401."""
     try:
-        rack.parse_query_cached(raw_query)  # a malformed query: 400 before auth
+        remembered(request, rack.parse_query, raw_query, rack.NO_QUIRKS)  # a malformed query: 400 before auth
     except BadRequestError as error:
         return _error(request, error, route_negotiation(request, None, params_readable=False))
     negotiated = route_negotiation(request, found.format)

@@ -8,6 +8,7 @@ ActiveRecord's 404).
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import cast
 
 from aiohttp import web
@@ -21,6 +22,7 @@ from mockserver.errors import BadRequestError, NotAcceptableError, NotFoundError
 from mockserver.revisions import Feature, Revision
 from mockserver.server import pagination
 from mockserver.server.keys import BODY_PARAMS, IGNORED, MEMO_CONTEXT, SETTINGS, STATE, TOKENS
+from mockserver.server.memo import remembered
 from mockserver.server.player import player_page
 from mockserver.server.rendering import (
     ERROR_HEADER,
@@ -79,7 +81,8 @@ def _account(request: web.Request, stack: Stack) -> tuple[str | None, web.Respon
     if not request.app[SETTINGS].auth:
         return None, None, False
     authorization = request.headers.get("Authorization")
-    ok, account, touched = auth.account_and_touched(authorization, request.app[TOKENS], stack)
+    read = functools.partial(remembered, request, auth.read_token)
+    ok, account, touched = auth.account_and_touched(authorization, request.app[TOKENS], stack, read)
     if not ok:
         denied = denied_response(stack, negotiation(request).format)
         denied.headers[ERROR_HEADER] = denial_reason(authorization)
@@ -147,15 +150,16 @@ def _answer(
     """Route, parse, authenticate and act, in the Rails stack's order, for the API ``revision``
     (``body_problem``: the body's parameters cannot be parsed, a 400 once authenticated)."""
     raw_path, raw_query = raw_target(request)
-    found = routing.route(raw_path)
+    found = remembered(request, routing.route, raw_path)
     if found.action is None and revision.has(Feature.PLAYER):
         player = routing.player_route(raw_path)
         if player is not None and player.allows(request.method):
-            rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400
+            remembered(request, rack.parse_query, raw_query, stack.quirks)  # a malformed query is a 400
             return player_page(request, player, raw_query)
     if not found.allows(request.method):
         raise NotFoundError(f"no route matches {request.method} {raw_path.decode('latin-1')}")
-    params = rack.parse_query_cached(raw_query, stack.quirks)  # a malformed query is a 400 before auth
+    # a malformed query is a 400 before auth
+    params = remembered(request, rack.parse_query, raw_query, stack.quirks)
     in_body = request.get(BODY_PARAMS)
     if in_body:  # Rails' params: the body's, the query's over them (a shallow merge)
         params = cast(rack.Params, {**in_body, **params})

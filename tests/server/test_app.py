@@ -200,10 +200,10 @@ async def test_repeated_requests_are_remembered_until_the_data_changes(make_clie
     client = await make_client()
     first = await (await client.get("/api/train_sessions?score_gteq=50", headers=ACME)).read()
     state = client.server.app[STATE]
-    assert len(state.memo) == 2  # the answer by request, the rows by search
+    assert state.memo.answers == 2  # the answer by request, the rows by search
     assert await (await client.get("/api/train_sessions?score_gteq=50", headers=ACME)).read() == first
     other = await client.get("/api/train_sessions?score_gteq=50", headers={"Authorization": "Token x"})
-    assert other.status == 401 and len(state.memo) == 2  # failures are not remembered
+    assert other.status == 401 and state.memo.answers == 2  # failures are not remembered
     state.replace_records([])
     assert await (await client.get("/api/train_sessions?score_gteq=50", headers=ACME)).read() == b"[]"
 

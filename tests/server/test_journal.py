@@ -89,3 +89,22 @@ def test_redacted_targets_memo_is_bounded_and_still_redacts() -> None:
             "/api/train_sessions?%74oken=[REDACTED]&x=1"
         )
         assert len(redaction._REDACTED_TARGETS) <= redaction.REDACTED_TARGETS_MAX
+
+
+def test_redaction_keeps_no_key_over_a_few_kib() -> None:
+    """Check a long target and a long set of header names are redacted but not remembered,
+    while short ones are (the journal redacts every request)."""
+    from multidict import CIMultiDict
+
+    from mockserver.server import redaction
+
+    redaction._REDACTED_TARGETS.clear()
+    redaction._secret_header_names.clear()
+    long_target = "/api/train_sessions?token=s3cret&x=" + "%41" * redaction.KEY_MAX
+    assert "s3cret" not in redaction.redact(long_target)
+    names = CIMultiDict([(f"X-Api-Token-{i:04d}", "s3cret") for i in range(200)])
+    assert "s3cret" not in redaction.redact_headers(names).values()
+    assert redaction._REDACTED_TARGETS == {} and redaction._secret_header_names == {}
+    assert "s3cret" not in redaction.redact("/api/train_sessions?token=s3cret")
+    assert "s3cret" not in redaction.redact_headers(CIMultiDict([("Api-Key", "s3cret")])).values()
+    assert len(redaction._REDACTED_TARGETS) == len(redaction._secret_header_names) == 1
