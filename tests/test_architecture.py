@@ -129,10 +129,9 @@ ENGINE_CACHES = {
     "postgres._table",
     "postgres._ascii_tables",
     "predicates._collate",
-    # short request text (<= 256 characters, a bounded number of entries): a parameter name's
-    # split into attribute and predicate, and a date value read as Ruby reads it (30-50 us)
+    # a parameter name's split into attribute and predicate (<= 256 characters, a bounded
+    # number of entries): the key splitting the issue names as a pure, bounded domain
     "predicates._split_key_cached",
-    "casts._string_to_date_cached",
 }
 
 

@@ -8,7 +8,6 @@ decimals in tenths), a str, ``None`` (Ruby's nil: Arel renders ``= nil`` as ``IS
 from __future__ import annotations
 
 import datetime
-import functools
 import math
 import re
 from decimal import Decimal, InvalidOperation, Overflow
@@ -137,17 +136,10 @@ def _in_pg_range(key: str, made: tuple[int, int, int]) -> int:
     return found
 
 
-CACHED_DATE = 256  # longer values are parsed afresh: no cache keeps a key over a few KiB
-
-
 def _string_to_date(value: str, today: datetime.date, limited: bool = True) -> tuple[int, int, int] | None:
-    """Ruby's String#to_date, memoised per short value and day (an incomplete date takes today's)."""
-    if len(value) > CACHED_DATE:
-        return ruby_to_date(value, today, limited)
-    return _string_to_date_cached(value, today, limited)
-
-
-_string_to_date_cached = functools.lru_cache(maxsize=8192)(ruby_to_date)
+    """Ruby's String#to_date (an incomplete date takes today's). Not memoised here: a value is
+    request text, and repeated requests are answered from the server's memo before they get here."""
+    return ruby_to_date(value, today, limited)
 
 
 def _to_decimal(
