@@ -168,6 +168,30 @@ def _control_refusal(request: web.Request, policy: Policy) -> web.Response | Non
     return None
 
 
+# Puma 5.6's parser limits (ext/puma_http11/http11_parser_common.rl, puma_http11.c): a longer
+# path, query or target is refused before Rails sees it. aiohttp is told to read request lines
+# up to MAX_REQUEST_LINE so that these, not aiohttp's 8,190 bytes, decide.
+MAX_PATH_LENGTH = 8 * 1024
+MAX_QUERY_LENGTH = 10 * 1024
+MAX_URI_LENGTH = 12 * 1024
+MAX_REQUEST_LINE = 16 * 1024  # past Puma's URI limit, so that limit answers (longer: aiohttp's own 400)
+
+
+def puma_refuses(target: str) -> bool:
+    """Whether Puma's parser refuses this raw request target as too long."""
+    path, _, query = target.partition("?")
+    return len(target) > MAX_URI_LENGTH or len(path) > MAX_PATH_LENGTH or len(query) > MAX_QUERY_LENGTH
+
+
+def _puma_bad_request(request: web.Request) -> web.StreamResponse:
+    """Puma's own answer to a target it cannot parse: a bare status line, then the close."""
+    transport = request.transport
+    if transport is not None:
+        transport.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+        transport.close()
+    return web.Response(status=400)  # never sent: the connection is gone
+
+
 def guard_middleware(
     policy: Policy, not_found: Callable[[web.Request], web.StreamResponse] | None = None
 ) -> Middleware:
@@ -180,6 +204,8 @@ def guard_middleware(
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if len(request.raw_path) > MAX_PATH_LENGTH and puma_refuses(request.raw_path):
+            return _puma_bad_request(request)
         # the API's path: a known Host costs one dict lookup and one prefix test
         if check_host:
             host = request.headers.get("Host")

@@ -23,6 +23,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from mockserver.errors import UsageError
+from mockserver.server.guard import MAX_REQUEST_LINE
 from mockserver.server.limits import DescriptorWatch, install_header_deadline, raise_open_file_limit
 
 
@@ -107,6 +108,7 @@ async def serve(
         shutdown_timeout=shutdown_timeout,
         handler_cancellation=False,
         keepalive_timeout=idle_timeout,
+        max_line_size=MAX_REQUEST_LINE,  # Puma's limits decide (guard.puma_refuses), not aiohttp's
     )
     await runner.setup()
     install_header_deadline(runner, header_timeout)

@@ -263,3 +263,30 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
             time.sleep(0.05)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def _raw(port: int, target: str) -> bytes:
+    request = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.process
+def test_long_targets_are_refused_where_puma_refuses_them(tmp_path: Path) -> None:
+    """Check that Puma's parser limits decide, not aiohttp's 8,190-byte request line: a query of
+    10,240 bytes, a path of 8,192 and a target of 12,288 are served (real Rails answered 200 and
+    401 there), one byte more is Puma's bare '400 Bad Request' with no headers."""
+    rng = random.Random(11)
+    query_at_limit = "a=" + "".join(rng.choice("xyz") for _ in range(10 * 1024 - 2))
+    path_at_limit = INDEX + "/" + "9" * (8 * 1024 - len(INDEX) - 1)
+    with serve(tmp_path, "--no-auth", "--quiet") as server:
+        assert _raw(server.port, f"{INDEX}?{query_at_limit}").startswith(b"HTTP/1.1 200 OK\r\n")
+        assert _raw(server.port, path_at_limit).startswith(b"HTTP/1.1 404 ")
+        assert _raw(server.port, f"{INDEX}?{query_at_limit}x") == b"HTTP/1.1 400 Bad Request\r\n\r\n"
+        assert _raw(server.port, path_at_limit + "9") == b"HTTP/1.1 400 Bad Request\r\n\r\n"
+        long_uri = f"{INDEX}/{'9' * 2100}?{query_at_limit}"
+        assert _raw(server.port, long_uri) == b"HTTP/1.1 400 Bad Request\r\n\r\n"
