@@ -370,3 +370,33 @@ def test_the_plugin_page_shows_the_readme_example() -> None:
     blocks = list(client_example().values())
     shown = re.findall(r"```python\n(.*?)```", page, re.S)
     assert any(shown[i : i + 2] == blocks for i in range(len(shown)))
+
+
+def test_the_plugin_server_takes_targets_as_long_as_puma_does() -> None:
+    """Check that the plugin's server, like serve, serves a 10,240-byte query (aiohttp alone
+    refuses request lines over 8,190 bytes) and answers Puma's bare 400 one byte past it."""
+    import socket
+    import urllib.parse
+
+    from mockserver.pytest_plugin import start_train_sessions_api
+
+    api = start_train_sessions_api(auth=False)
+    try:
+        port = urllib.parse.urlsplit(api.url).port
+        assert port is not None
+
+        def raw(query: str) -> bytes:
+            head = f"GET /api/train_sessions?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            request = head + "Connection: close\r\n\r\n"
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(request.encode())
+                chunks = []
+                while chunk := sock.recv(65536):
+                    chunks.append(chunk)
+            return b"".join(chunks)
+
+        query = "full_name_cont=" + "q" * (10 * 1024 - len("full_name_cont="))
+        assert raw(query).startswith(b"HTTP/1.1 200 OK\r\n")
+        assert raw(query + "q") == b"HTTP/1.1 400 Bad Request\r\n\r\n"
+    finally:
+        api.stop()
