@@ -117,15 +117,9 @@ class _ServerThread:
     async def _start(self) -> None:
         from aiohttp import web
 
-        from mockserver.server.guard import MAX_REQUEST_LINE
+        from mockserver.server.serving import app_runner
 
-        self._runner = web.AppRunner(
-            self._app,
-            access_log=None,
-            handler_cancellation=False,
-            shutdown_timeout=1.0,
-            max_line_size=MAX_REQUEST_LINE,  # Puma's target limits decide, as in serve
-        )
+        self._runner = app_runner(self._app, shutdown_timeout=1.0)
         await self._runner.setup()
         from mockserver.server.rawtarget import install_raw_targets
 

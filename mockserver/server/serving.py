@@ -87,6 +87,15 @@ def listen_all(host: str, port: int, *, reuse_port: bool = False) -> list[socket
     raise UsageError("cannot listen on localhost: no port was free on both 127.0.0.1 and ::1")
 
 
+def app_runner(app: web.Application, **kwargs: Any) -> web.AppRunner:
+    """The runner every mock server uses (``serve`` and the pytest plugin): no aiohttp access
+    log, handlers never cancelled, and request lines as long as Puma reads, so that Puma's own
+    target limits (``guard.puma_refuses``) decide, not aiohttp's 8,190 bytes."""
+    return web.AppRunner(
+        app, access_log=None, handler_cancellation=False, max_line_size=MAX_REQUEST_LINE, **kwargs
+    )
+
+
 async def serve(
     app: web.Application,
     sock: socket.socket | Sequence[socket.socket],
@@ -102,14 +111,7 @@ async def serve(
     headers take longer than ``header_timeout`` are cut (see ``limits.py``).
     """
     raise_open_file_limit()  # idempotent; serve calls it earlier to report a low limit
-    runner = web.AppRunner(
-        app,
-        access_log=None,
-        shutdown_timeout=shutdown_timeout,
-        handler_cancellation=False,
-        keepalive_timeout=idle_timeout,
-        max_line_size=MAX_REQUEST_LINE,  # Puma's limits decide (guard.puma_refuses), not aiohttp's
-    )
+    runner = app_runner(app, shutdown_timeout=shutdown_timeout, keepalive_timeout=idle_timeout)
     await runner.setup()
     install_header_deadline(runner, header_timeout)
     watch = DescriptorWatch(runner, idle_timeout)

@@ -116,20 +116,16 @@ def differs(case: dict[str, Any], answer: dict[str, Any]) -> str | None:
     return None
 
 
-async def _replay(cases: list[dict[str, Any]], stack: Stack, fixtures: Path, api_revision: str) -> Replayed:
-    settings = Settings(
-        tokens=TOKENS, access_log=False, host="127.0.0.1", port=0, stack=stack, api_revision=api_revision
-    )
-    store = Store(load_records(fixtures))
-    state = ServerState(store, memo_bytes=settings.memo_mb << 20)
-    runner = web.AppRunner(create_app(settings, store, state=state))
+async def send_all(app: web.Application, passes: list[list[dict[str, Any]]]) -> list[list[bytes]]:
+    """Serve ``app`` on loopback and send each pass's cases (pass after pass), each on a fresh
+    connection, ``CONCURRENCY`` at once: every raw answer, in the cases' order."""
+    runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
     port = runner.addresses[0][1]
     limit = asyncio.Semaphore(CONCURRENCY)
 
-    async def send(case: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    async def send(case: dict[str, Any]) -> bytes:
         async with limit:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(request_bytes(case, port))
@@ -137,12 +133,22 @@ async def _replay(cases: list[dict[str, Any]], stack: Stack, fixtures: Path, api
             raw = await reader.read()
             writer.close()
             await writer.wait_closed()
-        return case["n"], parse_answer(raw, case["method"])
+        return raw
 
     try:
-        answers = dict(await asyncio.gather(*(send(c) for c in cases)))
+        return [list(await asyncio.gather(*(send(c) for c in cases))) for cases in passes]
     finally:
         await runner.cleanup()
+
+
+async def _replay(cases: list[dict[str, Any]], stack: Stack, fixtures: Path, api_revision: str) -> Replayed:
+    settings = Settings(
+        tokens=TOKENS, access_log=False, host="127.0.0.1", port=0, stack=stack, api_revision=api_revision
+    )
+    store = Store(load_records(fixtures))
+    state = ServerState(store, memo_bytes=settings.memo_mb << 20)
+    raws = await send_all(create_app(settings, store, state=state), [cases])
+    answers = {c["n"]: parse_answer(raw, c["method"]) for c, raw in zip(cases, raws[0], strict=True)}
     return Replayed(answers, [f"{type(e).__name__}: {e}" for e in state.bugs])
 
 

@@ -8,14 +8,12 @@ import json
 import re
 from typing import Any
 
-from aiohttp import web
-
 from mockserver.dataset import load_records
 from mockserver.server.app import create_app
 from mockserver.server.keys import STATE
 from mockserver.server.store import Store
 from mockserver.settings import Settings
-from tests.server.rails_replay import FIXTURES, TOKENS, request_bytes
+from tests.server.rails_replay import FIXTURES, TOKENS, send_all
 from tests.server.test_rails_differential import CASES, _is_class_s
 
 PER_REQUEST = re.compile(rb"\r\n(?:X-Request-Id|X-Runtime|Date): [^\r]*", re.I)
@@ -27,30 +25,8 @@ async def _answers(
     """Every case's raw answer (per-request headers cut), ``passes`` times over, and the counters."""
     settings = Settings(tokens=TOKENS, access_log=False, host="127.0.0.1", port=0, memo_mb=memo_mb)
     app = create_app(settings, Store(load_records(FIXTURES)))
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    limit = asyncio.Semaphore(8)
-
-    async def send(case: dict[str, Any]) -> bytes:
-        async with limit:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(request_bytes(case, port))
-            await writer.drain()
-            raw = await reader.read()
-            writer.close()
-            await writer.wait_closed()
-        return PER_REQUEST.sub(b"", raw)
-
-    try:
-        answers: list[bytes] = []
-        for _ in range(passes):
-            answers += await asyncio.gather(*(send(c) for c in cases))
-        return answers, app[STATE].memo.stats()
-    finally:
-        await runner.cleanup()
+    answers = [PER_REQUEST.sub(b"", raw) for raws in await send_all(app, [cases] * passes) for raw in raws]
+    return answers, app[STATE].memo.stats()
 
 
 def test_memo_off_serves_the_same_bytes_as_the_default() -> None:
