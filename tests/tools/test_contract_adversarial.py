@@ -10,8 +10,6 @@ mock per (set, generation), two suite runs at a time (the machine has two cores)
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,10 +23,9 @@ from mockserver.stacks import STACKS
 
 from ..fixture_sets import VIEWS, FixtureSet, fixture_sets
 from ..server_process import serve
-from .test_generation_matrix import UNUSED_PLUGINS
+from .test_generation_matrix import suite_run
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE = ROOT / "contract_tests"
 TOKEN = "adversarial-token"
 SETS_PER_VIEW = 1  # generated sets per view (many, one, no records), each served in six generations
 PARALLEL = 2
@@ -45,23 +42,7 @@ def test_generated_sets_are_valid_fixtures(drawn: FixtureSet) -> None:
 
 def run_suite(url: str) -> tuple[int, str]:
     """The whole suite against ``url``, fingerprinting it first (auto): (exit code, output)."""
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        str(SUITE),
-        f"--rootdir={SUITE}",
-        *(f"-pno:{plugin}" for plugin in UNUSED_PLUGINS),
-        "-q",
-        "--api-url",
-        url,
-        "--api-token",
-        TOKEN,
-        "--stack",
-        "auto",
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, cwd=ROOT)
-    return done.returncode, done.stdout + done.stderr
+    return suite_run(url, "--api-token", TOKEN, "--stack", "auto", timeout=600)
 
 
 def _serve_and_run(fixtures: FixtureSet, path: Path, stack: str) -> tuple[int, str]:

@@ -44,8 +44,8 @@ UNUSED_PLUGINS = (
 )
 
 
-def run_suite(url: str, stack: str) -> tuple[int, str]:
-    """One reduced suite run against ``url`` asserting ``stack``: (exit code, output)."""
+def suite_run(url: str, *options: str, timeout: float) -> tuple[int, str]:
+    """The contract suite in a subprocess against ``url`` with ``options``: (exit code, output)."""
     command = [
         sys.executable,
         "-m",
@@ -54,18 +54,18 @@ def run_suite(url: str, stack: str) -> tuple[int, str]:
         f"--rootdir={SUITE}",
         *(f"-pno:{plugin}" for plugin in UNUSED_PLUGINS),
         "-q",
-        "-x",  # a wrong generation is shown by its first failure
         "--api-url",
         url,
-        "--stack",
-        stack,
-        "-k",
-        SUBSET,
-        "--max-requests",
-        "900",
+        *options,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, cwd=ROOT)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False, cwd=ROOT)
     return done.returncode, done.stdout + done.stderr
+
+
+def run_suite(url: str, stack: str) -> tuple[int, str]:
+    """One reduced suite run against ``url`` asserting ``stack``: (exit code, output)."""
+    # -x: a wrong generation is shown by its first failure
+    return suite_run(url, "-x", "--stack", stack, "-k", SUBSET, "--max-requests", "900", timeout=300)
 
 
 @pytest.mark.parametrize("served", NAMES)
